@@ -4,8 +4,7 @@ import type { Article } from "./model.ts";
  * What the pure parser can know from one file's bytes. The loader then resolves identity and
  * dates against the store (first-seen time, assigned id, last content change) to get an Article.
  */
-export interface ParsedArticle
-  extends Omit<Article, "id" | "published" | "updated" | "contentHash"> {
+export interface ParsedArticle extends Omit<Article, "id" | "published" | "updated" | "contentHash"> {
   /** Front-matter `id`, if given. */
   frontMatterId?: string;
   /** Front-matter `date` as an ISO instant (site timezone applied when it had no offset). */

@@ -1,0 +1,116 @@
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import YAML from "yaml";
+import type { z } from "zod";
+import type { AttributionPatternsConfig } from "../content/attribution.ts";
+import { configSchema, EXAMPLES } from "./schema.ts";
+
+type Parsed = z.output<typeof configSchema>;
+
+/** Validated, read-only configuration with absolute paths. The only thing that reads env and config files. */
+export interface Config {
+  readonly file: string | undefined;
+  readonly site: Readonly<Parsed["site"]>;
+  readonly content: { readonly dir: string; readonly maxBytes: number; readonly patterns: AttributionPatternsConfig };
+  readonly data: { readonly dir: string };
+  readonly server: Readonly<Parsed["server"]>;
+  readonly feeds: Readonly<Parsed["feeds"]>;
+  readonly summary: Readonly<Parsed["summary"]>;
+  readonly bot: Readonly<Parsed["bot"]>;
+  readonly log: Readonly<Parsed["log"]>;
+}
+
+/** Thrown with every problem at once; the CLI prints them and exits 2. */
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+  constructor(file: string | undefined, problems: readonly string[]) {
+    super(`Invalid configuration${file ? ` in ${file}` : ""}:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+    this.problems = problems;
+  }
+}
+
+const LEVELS: readonly string[] = configSchema.shape.log.unwrap().shape.level.unwrap().options;
+
+export const DEFAULT_CONFIG_FILE = "config/herald.yaml";
+
+export interface LoadOptions {
+  /** `--config FILE`; falls back to HERALD_CONFIG, then config/herald.yaml under cwd if present. */
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+export function loadConfig(options: LoadOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const explicit = options.file ?? env.HERALD_CONFIG;
+  const file = explicit ? resolve(cwd, explicit) : resolve(cwd, DEFAULT_CONFIG_FILE);
+  let raw: unknown = {};
+  let usedFile: string | undefined;
+  if (existsSync(file)) {
+    usedFile = file;
+    const doc = YAML.parseDocument(readFileSync(file, "utf8"), { prettyErrors: true });
+    if (doc.errors.length > 0) {
+      throw new ConfigError(
+        file,
+        doc.errors.map((e) => `YAML: ${e.message.split("\n")[0]}`),
+      );
+    }
+    raw = doc.toJS() ?? {};
+  } else if (explicit) {
+    throw new ConfigError(file, [`config file not found: ${file}.`]);
+  }
+  return fromObject(raw, { file: usedFile, env, base: usedFile ? dirname(usedFile) : cwd });
+}
+
+export function fromObject(
+  raw: unknown,
+  { file, env = {}, base }: { file?: string; env?: NodeJS.ProcessEnv; base: string },
+): Config {
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const key = issue.path.join(".") || "(root)";
+      const unknown = issue.code === "unrecognized_keys" ? ` (${issue.keys.join(", ")})` : "";
+      const example = EXAMPLES[key] ? `; example: ${key}: ${EXAMPLES[key]}` : "";
+      return `${key}: ${issue.message}${unknown}${example}.`;
+    });
+    throw new ConfigError(file, problems);
+  }
+  const c = result.data;
+  const siteUrl = env.HERALD_SITE_URL ?? c.site.url;
+  if (!URL.canParse(siteUrl) || !/^https?:$/.test(new URL(siteUrl).protocol)) {
+    throw new ConfigError(file, [
+      `HERALD_SITE_URL: expected an absolute http(s) URL, got "${siteUrl}"; example: HERALD_SITE_URL=https://news.example.org/.`,
+    ]);
+  }
+  const port = env.PORT !== undefined ? Number(env.PORT) : c.server.port;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(file, [`PORT: expected an integer 0-65535, got "${env.PORT}"; example: PORT=8080.`]);
+  }
+  const level = env.LOG_LEVEL ?? c.log.level;
+  if (!LEVELS.includes(level)) {
+    throw new ConfigError(file, [`LOG_LEVEL: expected one of ${LEVELS.join(", ")}, got "${level}"; example: LOG_LEVEL=debug.`]);
+  }
+  const config: Config = {
+    file,
+    site: { ...c.site, url: new URL(siteUrl).href },
+    content: { ...c.content, dir: resolve(base, c.content.dir) },
+    data: { dir: resolve(base, env.HERALD_DATA_DIR ?? c.data.dir) },
+    server: { ...c.server, port },
+    feeds: c.feeds,
+    summary: c.summary,
+    bot: c.bot,
+    log: { level: level as Config["log"]["level"] },
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object") {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

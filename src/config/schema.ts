@@ -1,0 +1,111 @@
+import { z } from "zod";
+
+// The one description of Herald's configuration: types, defaults and an example per key,
+// so every error message can show a valid value.
+
+const timezone = z.string().refine(
+  (tz) => {
+    try {
+      new Intl.DateTimeFormat("en", { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: "Unknown IANA time zone" },
+);
+
+const absoluteHttpUrl = z.url({ protocol: /^https?$/, message: "Expected an absolute http(s) URL" });
+
+const language = z.string().refine(
+  (tag) => {
+    try {
+      return Intl.getCanonicalLocales(tag).length === 1;
+    } catch {
+      return false;
+    }
+  },
+  { message: "Expected a BCP 47 language tag" },
+);
+
+const patternList = z.array(z.string().min(1)).optional();
+
+export const configSchema = z.strictObject({
+  site: z
+    .strictObject({
+      url: absoluteHttpUrl.default("http://localhost:8080/"),
+      title: z.string().min(1).default("Herald"),
+      description: z.string().default("News as feeds and a fediverse account."),
+      language: language.default("en"),
+      timezone: timezone.default("UTC"),
+    })
+    .prefault({}),
+  content: z
+    .strictObject({
+      dir: z.string().min(1).default("content"),
+      maxBytes: z.int().positive().default(5 * 1024 * 1024),
+      patterns: z
+        .strictObject({
+          via: patternList,
+          source: patternList,
+          translator: patternList,
+          editor: patternList,
+          author: patternList,
+          bio: patternList,
+          caption: patternList,
+          editorsNote: patternList,
+        })
+        .default({}),
+    })
+    .prefault({}),
+  data: z.strictObject({ dir: z.string().min(1).default("data") }).prefault({}),
+  server: z
+    .strictObject({
+      port: z.int().min(0).max(65535).default(8080),
+      host: z.string().min(1).default("0.0.0.0"),
+    })
+    .prefault({}),
+  feeds: z
+    .strictObject({
+      limit: z.int().min(1).max(500).default(20),
+      hub: absoluteHttpUrl.optional(),
+    })
+    .prefault({}),
+  summary: z.strictObject({ length: z.int().min(20).max(2000).default(140) }).prefault({}),
+  bot: z
+    .strictObject({
+      username: z
+        .string()
+        .regex(/^[a-z0-9_]{1,30}$/, "Lowercase letters, digits and _ only, at most 30")
+        .default("news"),
+      name: z.string().min(1).default("Herald"),
+      summary: z.string().default(""),
+    })
+    .prefault({}),
+  log: z
+    .strictObject({
+      level: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+    })
+    .prefault({}),
+});
+
+export type ConfigInput = z.input<typeof configSchema>;
+
+/** Valid values shown next to an error, keyed by dotted path. */
+export const EXAMPLES: Readonly<Record<string, string>> = {
+  "site.url": "https://news.example.org/",
+  "site.title": "Herald News",
+  "site.language": "zh-CN",
+  "site.timezone": "Asia/Shanghai",
+  "content.dir": "../content",
+  "content.maxBytes": "5242880",
+  "data.dir": "../data",
+  "server.port": "8080",
+  "server.host": "0.0.0.0",
+  "feeds.limit": "20",
+  "feeds.hub": "https://pubsubhubbub.appspot.com/",
+  "summary.length": "140",
+  "bot.username": "news",
+  "bot.name": "Herald News",
+  "log.level": "info",
+};

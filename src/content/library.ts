@@ -1,0 +1,304 @@
+import { readFileSync } from "node:fs";
+import type { ArticleRecord, ArticleStore } from "../store/types.ts";
+import type { Article, ArticleError } from "./model.ts";
+import { computeContentHash, type ParseContext, parseArticle } from "./parse.ts";
+import type { ParsedArticle } from "./parsed.ts";
+import { type ContentFile, scanContent } from "./scan.ts";
+
+export interface LibraryDeps {
+  store: ArticleStore;
+  parse: ParseContext;
+  /** Hash of every setting that changes derivation (site URL, timezone, summary length, patterns…). */
+  fingerprint: string;
+  now?: () => Date;
+}
+
+export interface RefreshResult {
+  /** Articles seen for the first time. */
+  added: string[];
+  /** Articles whose content hash changed. */
+  changed: string[];
+  /** Articles whose file is gone. */
+  removed: string[];
+  /** Files that could not become articles, each with the reason. */
+  rejected: ArticleError[];
+  /** Files skipped without reading (unchanged since last time). */
+  unchanged: number;
+  /** True when anything a feed or page shows may differ. */
+  dirty: boolean;
+}
+
+interface Candidate {
+  file: ContentFile;
+  parsed: ParsedArticle;
+  previous: ArticleRecord | undefined;
+}
+
+/**
+ * The content folder as Herald knows it: records from the store plus incremental re-reads.
+ * A refresh stats every file and reads only those whose size, mtime or inode changed.
+ * Identity, first-seen time and change time are resolved against the records, so renames,
+ * copies and touches never change an id or a date.
+ */
+export class Library {
+  readonly #deps: LibraryDeps;
+  readonly #now: () => Date;
+  readonly #records = new Map<string, ArticleRecord>();
+  readonly #articles = new Map<string, Article>();
+  #rejected: ArticleError[] = [];
+
+  constructor(deps: LibraryDeps) {
+    this.#deps = deps;
+    this.#now = deps.now ?? (() => new Date());
+    for (const record of deps.store.listRecords()) this.#records.set(record.id, record);
+  }
+
+  /** Files rejected by the last refresh. */
+  get rejected(): readonly ArticleError[] {
+    return this.#rejected;
+  }
+
+  records(): IterableIterator<ArticleRecord> {
+    return this.#records.values();
+  }
+
+  /** The resolved article (present or removed), loaded from the store on first use. */
+  get(id: string): Article | undefined {
+    let article = this.#articles.get(id);
+    if (!article && this.#records.has(id)) {
+      article = this.#deps.store.getArticle(id);
+      if (article) this.#articles.set(id, article);
+    }
+    return article;
+  }
+
+  /** The present article with this slug (for pages and assets). */
+  bySlug(slug: string): Article | undefined {
+    for (const r of this.#records.values()) if (r.path !== null && r.slug === slug) return this.get(r.id);
+    return undefined;
+  }
+
+  /** Articles that belong in feeds at `at`, newest first, at most `limit`. */
+  visible(limit: number, at: Date = this.#now()): Article[] {
+    const iso = at.toISOString();
+    const records = [...this.#records.values()]
+      .filter((r) => r.path !== null && r.visibleFrom !== null && r.visibleFrom <= iso)
+      .sort((a, b) => (a.published === b.published ? cmp(a.id, b.id) : cmp(b.published, a.published)))
+      .slice(0, limit);
+    return records.map((r) => this.get(r.id)).filter((a): a is Article => a !== undefined);
+  }
+
+  /** Next instant at which an article becomes visible (publish_at, future date); for scheduling a rebuild. */
+  nextVisibleChange(at: Date = this.#now()): Date | undefined {
+    const iso = at.toISOString();
+    let next: string | undefined;
+    for (const r of this.#records.values()) {
+      if (r.path !== null && r.visibleFrom !== null && r.visibleFrom > iso && (!next || r.visibleFrom < next)) {
+        next = r.visibleFrom;
+      }
+    }
+    return next ? new Date(next) : undefined;
+  }
+
+  refresh(): RefreshResult {
+    const now = this.#now();
+    const nowIso = now.toISOString();
+    const { parse, fingerprint, store } = this.#deps;
+    const files = scanContent(parse.contentDir);
+    const byPath = new Map<string, ArticleRecord>();
+    for (const r of this.#records.values()) if (r.path !== null) byPath.set(r.path, r);
+
+    const rejected: ArticleError[] = [];
+    const candidates: Candidate[] = [];
+    const ownerOfId = new Map<string, string>();
+    const ownerOfSlug = new Map<string, string>();
+    let unchanged = 0;
+
+    for (const file of files) {
+      const previous = byPath.get(file.path);
+      const f = previous?.file;
+      if (
+        previous &&
+        f &&
+        f.size === file.size &&
+        f.mtimeMs === file.mtimeMs &&
+        f.ino === file.ino &&
+        f.fingerprint === fingerprint
+      ) {
+        ownerOfId.set(previous.id, file.path);
+        ownerOfSlug.set(previous.slug, file.path);
+        unchanged++;
+        continue;
+      }
+      const parsed = this.#read(file);
+      if (!parsed.ok) {
+        rejected.push(parsed.error);
+        // A broken edit of a known article keeps its last good version: never lose or retract it by accident.
+        if (previous) {
+            ownerOfId.set(previous.id, file.path);
+          ownerOfSlug.set(previous.slug, file.path);
+        }
+        continue;
+      }
+      candidates.push({ file, parsed: parsed.value, previous });
+    }
+
+    // Records whose file vanished are rename candidates for new files without a front-matter id.
+    const seen = new Set(files.map((f) => f.path));
+    const vanished = [...this.#records.values()].filter(
+      (r) => r.path !== null && !seen.has(r.path) && r.removedAt === null,
+    );
+
+    // Known files first, then new ones in path order: whoever had an id or slug first keeps it.
+    candidates.sort((a, b) => Number(!a.previous) - Number(!b.previous) || cmp(a.file.path, b.file.path));
+
+    const changes: { record: ArticleRecord; article?: Article }[] = [];
+    const added: string[] = [];
+    const changed: string[] = [];
+    for (const { file, parsed, previous } of candidates) {
+      let base = previous;
+      let id = parsed.frontMatterId ?? previous?.id;
+      if (id === undefined) {
+        const i = vanished.findIndex((r) => r.file?.ino === file.ino || r.bodyHash === parsed.bodyHash);
+        if (i >= 0) {
+          base = vanished[i];
+          id = base!.id;
+          vanished.splice(i, 1);
+        }
+      } else if (!previous || previous.id !== id) {
+        base = this.#records.get(id);
+        const j = vanished.findIndex((r) => r.id === id);
+        if (j >= 0) vanished.splice(j, 1);
+      }
+      id ??= this.#assignId(parsed.slug, ownerOfId);
+      const owner = ownerOfId.get(id);
+      if (owner !== undefined && owner !== file.path) {
+        rejected.push({
+          type: "duplicate-id",
+          path: file.path,
+          message: `Duplicate id "${id}": already used by ${owner}.`,
+        });
+        continue;
+      }
+      const slugOwner = ownerOfSlug.get(parsed.slug);
+      if (slugOwner !== undefined && slugOwner !== file.path) {
+        rejected.push({
+          type: "duplicate-slug",
+          path: file.path,
+          message: `Duplicate slug "${parsed.slug}": already used by ${slugOwner}.`,
+        });
+        continue;
+      }
+      ownerOfId.set(id, file.path);
+      ownerOfSlug.set(parsed.slug, file.path);
+
+      const { article, record } = resolve(parsed, id, base, file, fingerprint, nowIso);
+      if (!base || base.removedAt !== null) added.push(id);
+      else if (base.contentHash !== record.contentHash || base.path !== record.path) changed.push(id);
+      this.#records.set(id, record);
+      this.#articles.set(id, article);
+      changes.push({ record, article });
+    }
+
+    const removed: string[] = [];
+    // A record stays present only while its id is owned by its own path; otherwise its file was removed,
+    // renamed onto another id, or replaced.
+    for (const r of this.#records.values()) {
+      if (r.path !== null && ownerOfId.get(r.id) !== r.path) {
+        const record: ArticleRecord = { ...r, path: null, removedAt: nowIso, file: null };
+        this.#records.set(r.id, record);
+        changes.push({ record });
+        removed.push(r.id);
+      }
+    }
+
+    store.saveRecords(changes);
+    this.#rejected = rejected.sort((a, b) => cmp(a.path, b.path));
+    const dirty = changes.length > 0 || this.#lastVisibleCheck !== this.#visibleSignature(nowIso);
+    this.#lastVisibleCheck = this.#visibleSignature(nowIso);
+    return { added, changed, removed, rejected: this.#rejected, unchanged, dirty };
+  }
+
+  #lastVisibleCheck = "";
+
+  /** Count of visible articles at `iso`: changes when a scheduled one comes due, without any file change. */
+  #visibleSignature(iso: string): string {
+    let n = 0;
+    for (const r of this.#records.values()) if (r.path !== null && r.visibleFrom !== null && r.visibleFrom <= iso) n++;
+    return String(n);
+  }
+
+  #read(file: ContentFile): ReturnType<typeof parseArticle> {
+    const { parse } = this.#deps;
+    if (file.size > parse.maxBytes) {
+      return {
+        ok: false,
+        error: {
+          type: "too-large",
+          path: file.path,
+          message: `File is ${file.size} bytes, over the ${parse.maxBytes}-byte limit (content.maxBytes).`,
+        },
+      };
+    }
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(file.abs);
+    } catch (error) {
+      return {
+        ok: false,
+        error: { type: "io", path: file.path, message: `Cannot read file: ${(error as Error).message}.` },
+      };
+    }
+    return parseArticle(file.path, bytes, parse);
+  }
+
+  #assignId(slug: string, claimed: ReadonlyMap<string, string>): string {
+    let id = slug;
+    for (let n = 2; this.#records.has(id) || claimed.has(id); n++) id = `${slug}-${n}`;
+    return id;
+  }
+}
+
+function resolve(
+  parsed: ParsedArticle,
+  id: string,
+  base: ArticleRecord | undefined,
+  file: ContentFile,
+  fingerprint: string,
+  nowIso: string,
+): { article: Article; record: ArticleRecord } {
+  const firstSeen = base?.firstSeen ?? nowIso;
+  const published = parsed.date ?? firstSeen;
+  const contentHash = computeContentHash({ ...parsed, id });
+  const changedAt = base && base.contentHash !== contentHash ? nowIso : (base?.changedAt ?? null);
+  // An explicit `updated` wins unless it is in the future; then the time Herald saw the change.
+  const explicit = parsed.updatedAt && parsed.updatedAt <= nowIso ? parsed.updatedAt : undefined;
+  let updated = explicit ?? changedAt ?? published;
+  if (updated < published) updated = published;
+  // A future `date` schedules the article like `publish_at` does: never a future date in a feed.
+  const publishAt = [parsed.publishAt, published > nowIso ? published : undefined]
+    .filter((d): d is string => d !== undefined)
+    .sort()
+    .at(-1);
+  const visibleFrom = parsed.draft ? null : [published, publishAt ?? published].sort().at(-1)!;
+  const { frontMatterId: _f, date: _d, updatedAt: _u, bodyHash, ...rest } = parsed;
+  const article: Article = { ...rest, id, published, updated, contentHash, publishAt };
+  const record: ArticleRecord = {
+    id,
+    path: file.path,
+    slug: parsed.slug,
+    bodyHash,
+    firstSeen,
+    contentHash,
+    changedAt,
+    removedAt: null,
+    published,
+    visibleFrom,
+    file: { size: file.size, mtimeMs: file.mtimeMs, ino: file.ino, fingerprint },
+  };
+  return { article, record };
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

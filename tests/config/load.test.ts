@@ -1,0 +1,76 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../../src/config/load.ts";
+
+function configFile(yaml: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "herald-config-"));
+  const file = join(dir, "herald.yaml");
+  writeFileSync(file, yaml);
+  return file;
+}
+
+describe("loadConfig", () => {
+  it("fills defaults and resolves paths against the config file's folder", () => {
+    const file = configFile("site:\n  url: https://news.example.org\ncontent:\n  dir: ../articles\n");
+    const config = loadConfig({ file, env: {} });
+    expect(config.site.url).toBe("https://news.example.org/");
+    expect(config.content.dir).toBe(join(file, "..", "..", "articles"));
+    expect(config.data.dir).toBe(join(file, "..", "data"));
+    expect(config.feeds.limit).toBe(20);
+    expect(config.bot.username).toBe("news");
+    expect(Object.isFrozen(config.site)).toBe(true);
+  });
+
+  it("reports every problem at once, naming the key and showing an example", () => {
+    const file = configFile(
+      "site:\n  url: not a url\n  timezone: Mars/Olympus\nfeeds:\n  limit: 0\nbogus: 1\nbot:\n  username: Bad Name\n",
+    );
+    let error: unknown;
+    try {
+      loadConfig({ file, env: {} });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join("\n");
+    expect(problems).toMatch(/site\.url: .*example: site\.url: https:\/\/news\.example\.org\//);
+    expect(problems).toMatch(/site\.timezone: Unknown IANA time zone; example: site\.timezone: Asia\/Shanghai/);
+    expect(problems).toMatch(/feeds\.limit: .*example: feeds\.limit: 20/);
+    expect(problems).toMatch(/bot\.username/);
+    expect(problems).toMatch(/bogus/);
+    expect((error as ConfigError).message).toContain(file);
+  });
+
+  it("reports YAML syntax errors with the file name", () => {
+    const file = configFile("site:\n  url: 'unterminated\n");
+    expect(() => loadConfig({ file, env: {} })).toThrow(ConfigError);
+    expect(() => loadConfig({ file, env: {} })).toThrow(file);
+  });
+
+  it("lets the environment override port, site URL, data dir and log level", () => {
+    const file = configFile("server:\n  port: 8080\n");
+    const config = loadConfig({
+      file,
+      env: { PORT: "9123", HERALD_SITE_URL: "https://a.example/", HERALD_DATA_DIR: "/tmp/x", LOG_LEVEL: "debug" },
+    });
+    expect(config.server.port).toBe(9123);
+    expect(config.site.url).toBe("https://a.example/");
+    expect(config.data.dir).toBe("/tmp/x");
+    expect(config.log.level).toBe("debug");
+    expect(() => loadConfig({ file, env: { PORT: "http" } })).toThrow(/PORT/);
+    expect(() => loadConfig({ file, env: { LOG_LEVEL: "loud" } })).toThrow(/LOG_LEVEL/);
+  });
+
+  it("fails clearly when an explicit config file does not exist", () => {
+    expect(() => loadConfig({ file: "/nonexistent/herald.yaml", env: {} })).toThrow(/not found/);
+  });
+
+  it("uses embedded defaults when no config file exists", () => {
+    const cwd = mkdtempSync(join(tmpdir(), "herald-empty-"));
+    const config = loadConfig({ cwd, env: {} });
+    expect(config.file).toBeUndefined();
+    expect(config.content.dir).toBe(join(cwd, "content"));
+  });
+});
