@@ -5,6 +5,8 @@ import { openLibrary, renderFeeds } from "./build.ts";
 import type { Config } from "./config/load.ts";
 import type { Library, RefreshResult } from "./content/library.ts";
 import { FEED_CONTENT_TYPES } from "./feeds/index.ts";
+import type { FederationRuntime } from "./federation/runtime.ts";
+import type { PublishSummary } from "./federation/publisher.ts";
 import type { Logger } from "./log.ts";
 import { SqliteStore } from "./store/sqlite.ts";
 import { siteUrls } from "./urls.ts";
@@ -15,22 +17,45 @@ export interface RunningServer {
   url: string;
   port: number;
   library: Library;
-  /** Rescans content now (what the watcher and the timer call). */
-  refresh(): RefreshResult;
+  store: SqliteStore;
+  federation: FederationRuntime | undefined;
+  /** One tick: rescan content, rebuild feeds if needed, federate what changed. Ticks never overlap. */
+  tick(): Promise<TickResult>;
   close(): Promise<void>;
 }
 
-const FEED_PATHS = { rss: "/feed.xml", atom: "/atom.xml", json: "/feed.json" } as const;
-/** Safety net behind the watcher: missed events, network file systems. */
-const RESCAN_MS = 60_000;
-/** Editors save in several writes: wait for the folder to be quiet this long. */
-const SETTLE_MS = 400;
+export interface TickResult {
+  content: RefreshResult;
+  federation: PublishSummary | undefined;
+}
 
-export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
+export interface ServeOptions {
+  /** Run the fediverse side (default true). */
+  federation?: boolean;
+  /** Safety-net rescan interval behind the watcher (default 60 s). */
+  rescanMs?: number;
+  /** Quiet time after the last file event before processing (default 400 ms). */
+  settleMs?: number;
+}
+
+const FEED_PATHS = { rss: "/feed.xml", atom: "/atom.xml", json: "/feed.json" } as const;
+
+export async function startServer(config: Config, log: Logger, options: ServeOptions = {}): Promise<RunningServer> {
   const store = new SqliteStore(join(config.data.dir, "herald.sqlite"));
   const library = openLibrary(config, store);
   const state: WebState = { feeds: new Map(), lastRefresh: undefined };
   const contentLog = log.child({ module: "content" });
+
+  let federation: FederationRuntime | undefined;
+  if (options.federation !== false) {
+    const { startFederation } = await import("./federation/runtime.ts");
+    try {
+      federation = await startFederation(config, store, library, log);
+    } catch (error) {
+      store.close();
+      throw error;
+    }
+  }
 
   const rebuildFeeds = (): void => {
     const feeds = new Map<string, CachedBody>();
@@ -42,38 +67,57 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   };
 
   let scheduled: NodeJS.Timeout | undefined;
-  const refresh = (): RefreshResult => {
+  const runTick = async (): Promise<TickResult> => {
     const started = performance.now();
-    const result = library.refresh();
-    for (const error of result.rejected) contentLog.warn({ path: error.path, reason: error.type }, error.message);
-    if (result.dirty || state.lastRefresh === undefined) rebuildFeeds();
+    const content = library.refresh();
+    for (const error of content.rejected) contentLog.warn({ path: error.path, reason: error.type }, error.message);
+    if (content.dirty || state.lastRefresh === undefined) rebuildFeeds();
     state.lastRefresh = new Date();
-    contentLog.info(
+    const published = federation ? await federation.publisher.publish(library.records()) : undefined;
+    log.info(
       {
-        added: result.added.length,
-        changed: result.changed.length,
-        removed: result.removed.length,
-        rejected: result.rejected.length,
-        unchanged: result.unchanged,
+        module: "tick",
+        added: content.added.length,
+        changed: content.changed.length,
+        removed: content.removed.length,
+        rejected: content.rejected.length,
+        unchanged: content.unchanged,
+        created: published?.created ?? 0,
+        updated: published?.updated ?? 0,
+        deleted: published?.deleted ?? 0,
+        silent: published?.silent ?? 0,
         ms: Math.round(performance.now() - started),
       },
-      "content refreshed",
+      "tick done",
     );
     // Wake up when the next scheduled article comes due, so it appears on time.
     clearTimeout(scheduled);
     const next = library.nextVisibleChange();
-    if (next) scheduled = setTimeout(safeRefresh, Math.min(Math.max(next.getTime() - Date.now(), 0) + 50, 2 ** 31 - 1));
-    return result;
+    if (next) scheduled = setTimeout(safeTick, Math.min(Math.max(next.getTime() - Date.now(), 0) + 50, 2 ** 31 - 1));
+    return { content, federation: published };
   };
-  const safeRefresh = (): void => {
-    try {
-      refresh();
-    } catch (error) {
-      contentLog.error({ err: error }, "content refresh failed");
+  let running: Promise<TickResult> | undefined;
+  let again = false;
+  /** Ticks never overlap: a request during a tick runs one more tick right after it. */
+  const tick = (): Promise<TickResult> => {
+    if (running) {
+      again = true;
+      return running;
     }
+    running = runTick().finally(() => {
+      running = undefined;
+      if (again) {
+        again = false;
+        safeTick();
+      }
+    });
+    return running;
+  };
+  const safeTick = (): void => {
+    tick().catch((error: unknown) => log.error({ err: error }, "tick failed"));
   };
 
-  refresh();
+  await tick();
 
   const server = createWebServer({
     state,
@@ -83,6 +127,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     feedLinkHeader: config.feeds.hub
       ? `<${config.feeds.hub}>; rel="hub", <${siteUrls(config.site.url).rss}>; rel="self"`
       : undefined,
+    activityPub: federation?.activityPub,
+    profileFiles: federation?.profileFiles,
   });
   await new Promise<void>((ok, fail) => {
     server.once("error", fail);
@@ -95,31 +141,44 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   try {
     watcher = watch(config.content.dir, { recursive: true }, () => {
       clearTimeout(settle);
-      settle = setTimeout(safeRefresh, SETTLE_MS);
+      settle = setTimeout(safeTick, options.settleMs ?? 400);
     });
     watcher.on("error", (error) => contentLog.warn({ err: error }, "content watcher failed; rescans continue"));
   } catch (error) {
     contentLog.warn({ err: error }, "content watcher unavailable; rescans continue");
   }
-  const rescan = setInterval(safeRefresh, RESCAN_MS);
+  const rescan = setInterval(safeTick, options.rescanMs ?? 60_000);
 
   const urls = siteUrls(config.site.url);
-  log.info({ port, rss: urls.rss, atom: urls.atom, json: urls.json }, "herald is serving");
+  log.info(
+    {
+      port,
+      rss: urls.rss,
+      atom: urls.atom,
+      json: urls.json,
+      account: `@${config.bot.username}@${new URL(urls.home).host}`,
+    },
+    "herald is serving",
+  );
 
   return {
     url: `http://127.0.0.1:${port}/`,
     port,
     library,
-    refresh,
+    store,
+    federation,
+    tick,
     async close() {
       clearInterval(rescan);
       clearTimeout(settle);
       clearTimeout(scheduled);
       watcher?.close();
+      await running?.catch(() => undefined);
       await new Promise<void>((ok) => {
         server.close(() => ok());
         server.closeIdleConnections();
       });
+      await federation?.close();
       store.close();
     },
   };

@@ -17,6 +17,9 @@ export interface Config {
   readonly feeds: Readonly<Parsed["feeds"]>;
   readonly summary: Readonly<Parsed["summary"]>;
   readonly bot: Readonly<Parsed["bot"]>;
+  readonly federation: Readonly<Parsed["federation"]>;
+  /** Folder of the config file (or cwd): where relative avatar/header paths point. */
+  readonly base: string;
   readonly log: Readonly<Parsed["log"]>;
 }
 
@@ -102,6 +105,8 @@ export function fromObject(
     feeds: c.feeds,
     summary: c.summary,
     bot: c.bot,
+    federation: c.federation,
+    base,
     log: { level: level as Config["log"]["level"] },
   };
   return deepFreeze(config);

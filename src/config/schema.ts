@@ -80,6 +80,27 @@ export const configSchema = z.strictObject({
         .default("news"),
       name: z.string().min(1).default("Herald"),
       summary: z.string().default(""),
+      /** Avatar and header: an absolute URL, or a path relative to the config file (served by Herald). */
+      avatar: z.string().min(1).optional(),
+      header: z.string().min(1).optional(),
+      fields: z.array(z.strictObject({ name: z.string().min(1), value: z.string() })).max(16).default([]),
+      discoverable: z.boolean().default(true),
+      indexable: z.boolean().default(true),
+      manualApproval: z.boolean().default(false),
+    })
+    .prefault({}),
+  federation: z
+    .strictObject({
+      objectType: z.enum(["note", "article"]).default("note"),
+      visibility: z.enum(["public", "unlisted"]).default("public"),
+      /** On the very first start, articles already present go to the outbox unpushed, except the newest N. */
+      pushNewestOnFirstStart: z.int().min(0).default(0),
+      /** New followers receive the last N posts. */
+      backfillOnFollow: z.int().min(0).max(20).default(0),
+      /** Deliveries handled at once. */
+      concurrency: z.int().min(1).max(256).default(32),
+      /** Tests only: allow fetching loopback and private addresses. Never enable in production. */
+      allowPrivateAddress: z.boolean().default(false),
     })
     .prefault({}),
   log: z
@@ -108,4 +129,10 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
   "bot.username": "news",
   "bot.name": "Herald News",
   "log.level": "info",
+  "bot.avatar": "avatar.png",
+  "bot.fields": "[{ name: Website, value: https://news.example.org }]",
+  "federation.objectType": "note",
+  "federation.visibility": "unlisted",
+  "federation.pushNewestOnFirstStart": "3",
+  "federation.backfillOnFollow": "3",
 };

@@ -93,7 +93,12 @@ export class Library {
     const iso = at.toISOString();
     let next: string | undefined;
     for (const r of this.#records.values()) {
-      if (r.path !== null && r.visibleFrom !== null && r.visibleFrom > iso && (!next || r.visibleFrom < next)) {
+      if (
+        r.path !== null &&
+        r.visibleFrom !== null &&
+        r.visibleFrom > iso &&
+        (!next || r.visibleFrom < next)
+      ) {
         next = r.visibleFrom;
       }
     }
@@ -135,7 +140,7 @@ export class Library {
         rejected.push(parsed.error);
         // A broken edit of a known article keeps its last good version: never lose or retract it by accident.
         if (previous) {
-            ownerOfId.set(previous.id, file.path);
+          ownerOfId.set(previous.id, file.path);
           ownerOfSlug.set(previous.slug, file.path);
         }
         continue;
@@ -224,7 +229,8 @@ export class Library {
   /** Count of visible articles at `iso`: changes when a scheduled one comes due, without any file change. */
   #visibleSignature(iso: string): string {
     let n = 0;
-    for (const r of this.#records.values()) if (r.path !== null && r.visibleFrom !== null && r.visibleFrom <= iso) n++;
+    for (const r of this.#records.values())
+      if (r.path !== null && r.visibleFrom !== null && r.visibleFrom <= iso) n++;
     return String(n);
   }
 
@@ -294,6 +300,7 @@ function resolve(
     removedAt: null,
     published,
     visibleFrom,
+    federate: parsed.federate,
     file: { size: file.size, mtimeMs: file.mtimeMs, ino: file.ino, fingerprint },
   };
   return { article, record };

@@ -37,7 +37,8 @@ export function scanContent(dir: string): ContentFile[] {
       if (entry.isDirectory()) walk(childAbs, childRel);
       else if (entry.isFile() && isArticleName(entry.name)) {
         const st = lstatSync(childAbs, { throwIfNoEntry: false });
-        if (st) files.push({ path: childRel, abs: childAbs, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino });
+        if (st)
+          files.push({ path: childRel, abs: childAbs, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino });
       }
     }
   };

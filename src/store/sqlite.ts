@@ -2,6 +2,8 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import type { Article } from "../content/model.ts";
+import { SqliteFederationStore } from "./sqlite-federation.ts";
+import { QUEUE_SCHEMA } from "./sqlite-queue.ts";
 import type { ArticleRecord, ArticleStore } from "./types.ts";
 
 // Migrations run in order at open; each runs once, recorded in PRAGMA user_version.
@@ -17,6 +19,7 @@ const MIGRATIONS: readonly string[] = [
      removed_at    TEXT,
      published     TEXT NOT NULL,
      visible_from  TEXT,
+     federate      INTEGER NOT NULL DEFAULT 1,
      file_size     INTEGER,
      file_mtime_ms REAL,
      file_ino      INTEGER,
@@ -24,6 +27,55 @@ const MIGRATIONS: readonly string[] = [
      article       TEXT
    );
    CREATE UNIQUE INDEX articles_path ON articles(path) WHERE path IS NOT NULL;`,
+  `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+   CREATE TABLE keys (
+     kind        TEXT PRIMARY KEY,
+     private_jwk TEXT NOT NULL,
+     public_jwk  TEXT NOT NULL,
+     created_at  TEXT NOT NULL
+   );
+   CREATE TABLE followers (
+     actor_id     TEXT PRIMARY KEY,
+     inbox        TEXT NOT NULL,
+     shared_inbox TEXT,
+     handle       TEXT,
+     follow_id    TEXT,
+     state        TEXT NOT NULL CHECK (state IN ('accepted', 'pending')),
+     created_at   TEXT NOT NULL
+   );
+   CREATE INDEX followers_state ON followers(state, created_at);
+   -- One row per federated article: what the fediverse currently has of it.
+   CREATE TABLE objects (
+     article_id   TEXT PRIMARY KEY,
+     published    TEXT NOT NULL,
+     updated      TEXT,
+     content_hash TEXT NOT NULL,
+     deleted_at   TEXT,
+     pinned       INTEGER NOT NULL DEFAULT 0,
+     object       TEXT NOT NULL
+   );
+   -- The ledger: every activity ever decided, with its deterministic id, before it is sent.
+   CREATE TABLE activities (
+     id          TEXT PRIMARY KEY,
+     article_id  TEXT NOT NULL,
+     kind        TEXT NOT NULL CHECK (kind IN ('create', 'update', 'delete')),
+     state       TEXT NOT NULL CHECK (state IN ('pending', 'queued', 'silent')),
+     created_at  TEXT NOT NULL,
+     activity    TEXT NOT NULL
+   );
+   CREATE INDEX activities_state ON activities(state, created_at);
+   CREATE INDEX activities_article ON activities(article_id, created_at);
+   CREATE TABLE interactions (
+     id          TEXT PRIMARY KEY,
+     article_id  TEXT NOT NULL,
+     kind        TEXT NOT NULL CHECK (kind IN ('like', 'announce', 'reply', 'mention')),
+     actor_id    TEXT NOT NULL,
+     url         TEXT,
+     content     TEXT,
+     created_at  TEXT NOT NULL
+   );
+   CREATE INDEX interactions_article ON interactions(article_id, kind);
+   ${QUEUE_SCHEMA}`,
 ];
 
 interface Row {
@@ -37,6 +89,7 @@ interface Row {
   removed_at: string | null;
   published: string;
   visible_from: string | null;
+  federate: number;
   file_size: number | null;
   file_mtime_ms: number | null;
   file_ino: number | null;
@@ -45,12 +98,20 @@ interface Row {
 
 export class SqliteStore implements ArticleStore {
   readonly #db: DatabaseSync;
+  /** Followers, keys, the activity ledger and interactions, on the same connection. */
+  readonly federation: SqliteFederationStore;
 
   constructor(file: string) {
     if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
     this.#db = new DatabaseSync(file);
     this.#db.exec("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;");
     this.#migrate();
+    this.federation = new SqliteFederationStore(this.#db);
+  }
+
+  /** The same connection, for Fedify's KV store and the delivery queue (one transaction with the ledger). */
+  get database(): DatabaseSync {
+    return this.#db;
   }
 
   #migrate(): void {
@@ -72,7 +133,7 @@ export class SqliteStore implements ArticleStore {
   listRecords(): ArticleRecord[] {
     const rows = this.#db
       .prepare(
-        `SELECT id, path, slug, body_hash, first_seen, content_hash, changed_at, removed_at, published, visible_from,
+        `SELECT id, path, slug, body_hash, first_seen, content_hash, changed_at, removed_at, published, visible_from, federate,
                 file_size, file_mtime_ms, file_ino, fingerprint FROM articles`,
       )
       .all() as unknown as Row[];
@@ -90,13 +151,13 @@ export class SqliteStore implements ArticleStore {
     if (changes.length === 0) return;
     const upsert = this.#db.prepare(
       `INSERT INTO articles (id, path, slug, body_hash, first_seen, content_hash, changed_at, removed_at, published,
-                             visible_from, file_size, file_mtime_ms, file_ino, fingerprint, article)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                             visible_from, federate, file_size, file_mtime_ms, file_ino, fingerprint, article)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT(id) DO UPDATE SET
          path = excluded.path, slug = excluded.slug, body_hash = excluded.body_hash,
          content_hash = excluded.content_hash, changed_at = excluded.changed_at,
          removed_at = excluded.removed_at, published = excluded.published,
-         visible_from = excluded.visible_from, file_size = excluded.file_size,
+         visible_from = excluded.visible_from, federate = excluded.federate, file_size = excluded.file_size,
          file_mtime_ms = excluded.file_mtime_ms, file_ino = excluded.file_ino, fingerprint = excluded.fingerprint,
          article = COALESCE(excluded.article, articles.article)`,
     );
@@ -117,6 +178,7 @@ export class SqliteStore implements ArticleStore {
           r.removedAt,
           r.published,
           r.visibleFrom,
+          r.federate ? 1 : 0,
           r.file?.size ?? null,
           r.file?.mtimeMs ?? null,
           r.file?.ino ?? null,
@@ -148,6 +210,7 @@ function toRecord(row: Row): ArticleRecord {
     removedAt: row.removed_at,
     published: row.published,
     visibleFrom: row.visible_from,
+    federate: row.federate === 1,
     file:
       row.file_size !== null && row.file_mtime_ms !== null && row.file_ino !== null && row.fingerprint !== null
         ? { size: row.file_size, mtimeMs: row.file_mtime_ms, ino: row.file_ino, fingerprint: row.fingerprint }

@@ -23,6 +23,8 @@ export interface ArticleRecord {
   published: string;
   /** From when the article belongs in feeds (ISO); `null` for drafts. Lets feeds pick items without loading JSON. */
   visibleFrom: string | null;
+  /** `federate: false` keeps an article out of the fediverse (feeds still show it). */
+  federate: boolean;
 }
 
 export interface ArticleStore {
@@ -33,4 +35,91 @@ export interface ArticleStore {
   /** Writes records (and their articles, when given) in one transaction. */
   saveRecords(changes: readonly { record: ArticleRecord; article?: Article }[]): void;
   close(): void;
+}
+
+export interface StoredKey {
+  kind: "rsa" | "ed25519";
+  privateJwk: JsonWebKey;
+  publicJwk: JsonWebKey;
+  createdAt: string;
+}
+
+export interface Follower {
+  actorId: string;
+  inbox: string;
+  sharedInbox: string | null;
+  /** `@user@host`, for people reading the list. */
+  handle: string | null;
+  /** Id of the Follow activity, echoed in our Accept. */
+  followId: string | null;
+  state: "accepted" | "pending";
+  createdAt: string;
+}
+
+/** What the fediverse currently has of one article. */
+export interface FederatedObject {
+  articleId: string;
+  /** Federation time of the Create (Mastodon drops posts older than 6 h from home timelines). */
+  published: string;
+  updated: string | null;
+  contentHash: string;
+  deletedAt: string | null;
+  pinned: boolean;
+  /** The JSON-LD object as last federated: served at its id, embedded in the outbox. */
+  object: Record<string, unknown>;
+}
+
+export type ActivityKind = "create" | "update" | "delete";
+
+/**
+ * The ledger entry for one decided activity. `pending`: recorded, not yet in the delivery queue;
+ * `queued`: handed to the queue in the same transaction that set this state; `silent`: in the
+ * outbox only (articles present before the first start, which are not pushed).
+ */
+export interface ActivityRecord {
+  id: string;
+  articleId: string;
+  kind: ActivityKind;
+  state: "pending" | "queued" | "silent";
+  createdAt: string;
+  activity: Record<string, unknown>;
+}
+
+export interface Interaction {
+  /** The remote activity's id: a redelivery is recorded once. */
+  id: string;
+  articleId: string;
+  kind: "like" | "announce" | "reply" | "mention";
+  actorId: string;
+  url: string | null;
+  content: string | null;
+  createdAt: string;
+}
+
+export interface FederationStore {
+  getMeta(key: string): string | undefined;
+  setMeta(key: string, value: string): void;
+  getKeys(): StoredKey[];
+  /** Inserts keys that do not exist yet; never overwrites a stored key. */
+  addKeys(keys: readonly StoredKey[]): void;
+
+  upsertFollower(follower: Follower): void;
+  removeFollower(actorId: string): boolean;
+  getFollower(actorId: string): Follower | undefined;
+  listFollowers(options: { state?: Follower["state"]; offset?: number; limit?: number }): Follower[];
+  countFollowers(state?: Follower["state"]): number;
+
+  getObject(articleId: string): FederatedObject | undefined;
+  listObjects(): FederatedObject[];
+  /** Upserts the object and inserts the activity, in one transaction. False if the activity id exists. */
+  recordActivity(object: FederatedObject, activity: ActivityRecord): boolean;
+  markQueued(activityId: string): void;
+  pendingActivities(): ActivityRecord[];
+  /** Create activities of live objects, newest first (the outbox). */
+  listCreates(options: { offset: number; limit: number }): ActivityRecord[];
+  countCreates(): number;
+  activityExists(id: string): boolean;
+
+  recordInteraction(interaction: Interaction): boolean;
+  listInteractions(articleId?: string): Interaction[];
 }

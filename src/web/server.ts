@@ -4,6 +4,7 @@ import { extname } from "node:path";
 import { resolveAsset } from "../content/assets.ts";
 import type { Library } from "../content/library.ts";
 import type { Logger } from "../log.ts";
+import { type ActivityPubDeps, handleWithFedify, isActivityPubPath, serveObject } from "./activitypub.ts";
 import type { CachedBody } from "./cached.ts";
 import { sendCached } from "./cached.ts";
 
@@ -21,6 +22,10 @@ export interface WebDeps {
   log: Logger;
   /** Extra links for feed responses (WebSub). */
   feedLinkHeader?: string;
+  /** The fediverse side, when federation runs in this process. */
+  activityPub?: ActivityPubDeps;
+  /** Avatar and header files from config, by URL path. */
+  profileFiles?: ReadonlyMap<string, string>;
 }
 
 const ASSET_TYPES: Readonly<Record<string, string>> = {
@@ -35,30 +40,38 @@ const ASSET_TYPES: Readonly<Record<string, string>> = {
 
 export function createWebServer(deps: WebDeps): Server {
   const server = createServer((req, res) => {
-    try {
-      route(deps, req, res);
-    } catch (error) {
-      deps.log.error({ err: error, url: req.url }, "request failed");
+    route(deps, req, res).catch((error: unknown) => {
+      deps.log.error({ err: error, method: req.method, url: req.url }, "request failed");
       if (!res.headersSent) {
         res.statusCode = 500;
         res.end("Internal error\n");
-      }
-    }
+      } else res.destroy();
+    });
   });
   server.keepAliveTimeout = 5_000;
   return server;
 }
 
-function route(deps: WebDeps, req: IncomingMessage, res: ServerResponse): void {
+async function route(deps: WebDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const path = decodePath(req.url ?? "/");
+  if (path === undefined) return plain(res, 400, "Bad request path.\n");
+  const ap = deps.activityPub;
+  if (ap && isActivityPubPath(path)) {
+    // Browsers asking for the actor get the home page; anything else Fedify cannot answer is 406.
+    return handleWithFedify(ap, req, res, () => {
+      if (path === ap.actorPath) {
+        res.statusCode = 302;
+        res.setHeader("Location", ap.urls.home);
+        res.end();
+      } else plain(res, 406, "Not acceptable.\n");
+    });
+  }
   if (req.method !== "GET" && req.method !== "HEAD") {
     res.statusCode = 405;
     res.setHeader("Allow", "GET, HEAD");
     res.end();
     return;
   }
-  const path = decodePath(req.url ?? "/");
-  if (path === undefined) return plain(res, 400, "Bad request path.\n");
-
   if (path === "/healthz") {
     const ok = deps.state.lastRefresh !== undefined;
     res.statusCode = ok ? 200 : 503;
@@ -74,18 +87,28 @@ function route(deps: WebDeps, req: IncomingMessage, res: ServerResponse): void {
     return;
   }
 
+  const object = /^\/objects\/([^/]+)$/.exec(path);
+  if (object && ap) {
+    const id = object[1]!;
+    return serveObject(ap, req, res, id, deps.library.get(id)?.url);
+  }
+
   const asset = /^\/articles\/([^/]+)\/(.+)$/.exec(path);
-  if (asset) return serveAsset(deps, req, res, asset[1]!, asset[2]!);
+  if (asset) {
+    const article = deps.library.bySlug(asset[1]!);
+    const file = article ? resolveAsset(deps.contentDir, article.path, asset[2]!) : undefined;
+    return serveFile(req, res, file);
+  }
+  const profileFile = deps.profileFiles?.get(path);
+  if (profileFile) return serveFile(req, res, profileFile);
 
   plain(res, 404, "Not found.\n");
 }
 
-/** Images that sit beside an article; only image types, only inside the content dir. */
-function serveAsset(deps: WebDeps, req: IncomingMessage, res: ServerResponse, slug: string, rel: string): void {
-  const type = ASSET_TYPES[extname(rel).toLowerCase()];
-  const article = deps.library.bySlug(slug);
-  const file = type && article ? resolveAsset(deps.contentDir, article.path, rel) : undefined;
-  const st = file ? statSync(file, { throwIfNoEntry: false }) : undefined;
+/** Images beside an article or named in config; only image types. */
+function serveFile(req: IncomingMessage, res: ServerResponse, file: string | undefined): void {
+  const type = file ? ASSET_TYPES[extname(file).toLowerCase()] : undefined;
+  const st = file && type ? statSync(file, { throwIfNoEntry: false }) : undefined;
   if (!file || !st?.isFile() || !type) return plain(res, 404, "Not found.\n");
   const etag = `"${st.size.toString(36)}-${Math.trunc(st.mtimeMs).toString(36)}"`;
   res.setHeader("Content-Type", type);

@@ -1,0 +1,109 @@
+// `npm run bench`: Herald's speed and memory as ratios against baselines measured in the same run.
+// Environment: BENCH_ARTICLES (default 10000), BENCH_RUNS (default 3), BENCH_ONLY (comma list of suites).
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { generateCorpus } from "./generate.ts";
+
+const ARTICLES = Number(process.env.BENCH_ARTICLES ?? 10_000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const ONLY = process.env.BENCH_ONLY?.split(",");
+const here = import.meta.dirname;
+
+interface Sample {
+  ms: number;
+  maxRssMb: number;
+  [key: string]: unknown;
+}
+
+function child(script: string, args: string[]): Sample {
+  const out = execFileSync(process.execPath, [join(here, script), ...args], {
+    encoding: "utf8",
+    maxBuffer: 1 << 24,
+  });
+  return JSON.parse(out.trim().split("\n").at(-1)!) as Sample;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+function row(name: string, value: string, ratio: string, target: string, ok: boolean | undefined): string {
+  const verdict = ok === undefined ? "" : ok ? "ok" : "MISSED";
+  return `| ${name} | ${value} | ${ratio} | ${target} | ${verdict} |`;
+}
+
+function contentSuite(): string[] {
+  const root = mkdtempSync(join(tmpdir(), "herald-bench-"));
+  const pristine = join(root, "pristine");
+  generateCorpus(pristine, ARTICLES, { seed: 42 });
+  const samples: Record<string, Sample[]> = {};
+  for (let run = 0; run < RUNS; run++) {
+    // Every run starts from the same corpus and an empty store.
+    const corpus = join(root, `corpus-${run}`);
+    const work = join(root, `work-${run}`);
+    cpSync(pristine, corpus, { recursive: true });
+    for (const mode of ["stat", "render", "cold", "warm", "warm-process", "one-changed"]) {
+      (samples[mode] ??= []).push(child("content.ts", [mode, corpus, work]));
+    }
+    rmSync(corpus, { recursive: true, force: true });
+    rmSync(work, { recursive: true, force: true });
+  }
+  rmSync(root, { recursive: true, force: true });
+  const ms = (mode: string) => median(samples[mode]!.map((s) => s.ms));
+  const rss = (mode: string) => median(samples[mode]!.map((s) => s.maxRssMb));
+  const stat = ms("stat");
+  const render = ms("render");
+  const cold = ms("cold");
+  const warm = ms("warm");
+  const warmProcess = ms("warm-process");
+  const one = ms("one-changed");
+  return [
+    `### Content pipeline: ${ARTICLES} articles, median of ${RUNS} runs`,
+    "",
+    "| measure | value | ratio | target | |",
+    "| --- | --- | --- | --- | --- |",
+    row("baseline: readdir + stat of every file", `${stat.toFixed(1)} ms`, "1.00x", "", undefined),
+    row(
+      "baseline: read + front matter + Markdown render",
+      `${render.toFixed(0)} ms (${((render * 1000) / ARTICLES).toFixed(0)} µs/article)`,
+      "1.00x",
+      "",
+      undefined,
+    ),
+    row(
+      "cold build (parse, derive, store, feeds)",
+      `${cold.toFixed(0)} ms (${((cold * 1000) / ARTICLES).toFixed(0)} µs/article)`,
+      `${(cold / render).toFixed(2)}x render baseline`,
+      "< 3x",
+      cold / render < 3,
+    ),
+    row("warm rebuild, nothing changed (in process)", `${warm.toFixed(1)} ms`, `${(warm / stat).toFixed(2)}x stat baseline`, "< 2x", warm / stat < 2),
+    row(
+      "warm rebuild, nothing changed (new process, store on disk)",
+      `${warmProcess.toFixed(1)} ms`,
+      `${(warmProcess / stat).toFixed(2)}x stat baseline`,
+      "",
+      undefined,
+    ),
+    row("warm rebuild, one file changed", `${one.toFixed(1)} ms`, `${((one / cold) * 100).toFixed(2)}% of cold`, "< 5%", one / cold < 0.05),
+    row(
+      "peak memory, cold build",
+      `${rss("cold")} MB`,
+      `${(rss("cold") / rss("render")).toFixed(2)}x render baseline (${rss("render")} MB)`,
+      "< 400 MB",
+      rss("cold") < 400,
+    ),
+    "",
+  ];
+}
+
+const suites: Record<string, () => string[]> = { content: contentSuite };
+const lines = [`## Herald benchmarks (${new Date().toISOString()}, Node ${process.version})`, ""];
+for (const [name, suite] of Object.entries(suites)) {
+  if (ONLY && !ONLY.includes(name)) continue;
+  lines.push(...suite());
+}
+console.log(lines.join("\n"));

@@ -1,0 +1,291 @@
+// Fedify wiring: the actor, its keys and collections, WebFinger/NodeInfo, and inbox listeners.
+// Delivery goes through the persistent queue; only publisher.ts sends articles.
+import { createHash } from "node:crypto";
+import { type Context, createFederation, type Federation, type KvStore, type MessageQueue } from "@fedify/fedify";
+import {
+  Accept,
+  Announce,
+  Block,
+  Create,
+  Delete,
+  Endpoints,
+  Follow,
+  Image,
+  Like,
+  Note,
+  PropertyValue,
+  type Recipient,
+  Service,
+  Undo,
+} from "@fedify/vocab";
+import { Temporal } from "@js-temporal/polyfill";
+import type { Logger } from "../log.ts";
+import type { FederationStore, Follower } from "../store/types.ts";
+import type { SiteUrls } from "../urls.ts";
+import type { ActorKeyPairs } from "./keys.ts";
+
+export interface BotProfile {
+  username: string;
+  name: string;
+  /** HTML bio. */
+  summary: string;
+  avatar?: { url: string; mediaType?: string };
+  header?: { url: string; mediaType?: string };
+  fields: readonly { name: string; value: string }[];
+  discoverable: boolean;
+  indexable: boolean;
+  manualApproval: boolean;
+  /** When the account first existed (ISO). */
+  published: string;
+}
+
+export interface FederationDeps {
+  origin: string;
+  urls: SiteUrls;
+  profile: BotProfile;
+  keys: ActorKeyPairs;
+  store: FederationStore;
+  kv: KvStore;
+  queue: MessageQueue;
+  log: Logger;
+  /** Tests only: lets Fedify fetch loopback peers. Never on in production. */
+  allowPrivateAddress: boolean;
+  /** Called after a follower is accepted (backfill, counters). */
+  onFollowAccepted?: (follower: Follower) => Promise<void>;
+  version: string;
+}
+
+export const PAGE_SIZE = 50;
+
+export function objectIdToArticleId(urls: SiteUrls, id: URL | null | undefined): string | undefined {
+  if (!id) return undefined;
+  const prefix = urls.object("");
+  const href = id.href.split("#")[0]!;
+  return href.startsWith(prefix) ? decodeURIComponent(href.slice(prefix.length)) : undefined;
+}
+
+export function createHeraldFederation(deps: FederationDeps): Federation<void> {
+  const { profile, store, urls, log } = deps;
+  const federation = createFederation<void>({
+    kv: deps.kv,
+    queue: deps.queue,
+    manuallyStartQueue: true,
+    origin: deps.origin,
+    // Servers that only read draft-cavage answer 202 to RFC 9421 and drop the activity: knock with cavage.
+    firstKnock: "draft-cavage-http-signatures-12",
+    allowPrivateAddress: deps.allowPrivateAddress,
+    userAgent: { software: `Herald/${deps.version}`, url: new URL(urls.home) },
+  });
+
+  const isBot = (identifier: string): boolean => identifier === profile.username;
+
+  federation
+    .setActorDispatcher("/users/{identifier}", (ctx, identifier) =>
+      isBot(identifier) ? actorObject(ctx, profile, urls) : null,
+    )
+    .mapHandle((_ctx, username) => (isBot(username) ? username : null))
+    .setKeyPairsDispatcher((_ctx, identifier) => (isBot(identifier) ? [deps.keys.rsa, deps.keys.ed25519] : []));
+
+  federation
+    .setFollowersDispatcher("/users/{identifier}/followers", (_ctx, identifier, cursor) => {
+      if (!isBot(identifier)) return null;
+      // cursor null = every follower at once: what sendActivity("followers") asks for.
+      const offset = cursor === null ? 0 : Number(cursor);
+      const limit = cursor === null ? -1 : PAGE_SIZE;
+      const followers = store.listFollowers({ state: "accepted", offset, limit });
+      const total = cursor === null ? followers.length : store.countFollowers("accepted");
+      return {
+        items: followers.map(toRecipient),
+        nextCursor: cursor !== null && offset + PAGE_SIZE < total ? String(offset + PAGE_SIZE) : null,
+      };
+    })
+    .setCounter((_ctx, identifier) => (isBot(identifier) ? store.countFollowers("accepted") : null))
+    .setFirstCursor((_ctx, identifier) => (isBot(identifier) ? "0" : null));
+
+  federation
+    .setOutboxDispatcher("/users/{identifier}/outbox", async (_ctx, identifier, cursor) => {
+      if (!isBot(identifier) || cursor === null) return null;
+      const offset = Number(cursor) || 0;
+      const records = store.listCreates({ offset, limit: PAGE_SIZE });
+      const items = await Promise.all(records.map((r) => Create.fromJsonLd(r.activity)));
+      return { items, nextCursor: offset + PAGE_SIZE < store.countCreates() ? String(offset + PAGE_SIZE) : null };
+    })
+    .setCounter((_ctx, identifier) => (isBot(identifier) ? store.countCreates() : null))
+    .setFirstCursor((_ctx, identifier) => (isBot(identifier) ? "0" : null));
+
+  federation.setFeaturedDispatcher("/users/{identifier}/featured", async (_ctx, identifier) => {
+    if (!isBot(identifier)) return null;
+    const pinned = store.listObjects().filter((o) => o.pinned && o.deletedAt === null);
+    pinned.sort((a, b) => (a.published < b.published ? 1 : -1));
+    return { items: await Promise.all(pinned.map((o) => postFromJson(o.object))) };
+  });
+
+  federation.setNodeInfoDispatcher("/nodeinfo/2.1", () => ({
+    software: { name: "herald", version: deps.version, homepage: new URL(urls.home) },
+    protocols: ["activitypub"],
+    services: { inbound: [], outbound: ["atom1.0", "rss2.0"] },
+    openRegistrations: false,
+    usage: { users: { total: 1, activeHalfyear: 1, activeMonth: 1 }, localPosts: store.countCreates(), localComments: 0 },
+    metadata: {},
+  }));
+
+  const inboxLog = log.child({ module: "inbox" });
+  federation
+    .setInboxListeners("/users/{identifier}/inbox", "/inbox")
+    .on(Follow, async (ctx, follow) => {
+      if (!follow.id || !follow.actorId || !follow.objectId) return;
+      const target = ctx.parseUri(follow.objectId);
+      if (target?.type !== "actor" || !isBot(target.identifier)) return;
+      const documentLoader = await ctx.getDocumentLoader({ identifier: profile.username });
+      const actor = await follow.getActor({ documentLoader });
+      if (!actor?.id || !actor.inboxId) {
+        inboxLog.warn({ follow: follow.id.href }, "follow without a reachable actor ignored");
+        return;
+      }
+      if (actor.id.href !== follow.actorId.href) return;
+      const follower: Follower = {
+        actorId: actor.id.href,
+        inbox: actor.inboxId.href,
+        sharedInbox: actor.endpoints?.sharedInbox?.href ?? null,
+        handle: actor.preferredUsername ? `@${actor.preferredUsername}@${actor.id.host}` : null,
+        followId: follow.id.href,
+        state: profile.manualApproval ? "pending" : "accepted",
+        createdAt: store.getFollower(actor.id.href)?.createdAt ?? new Date().toISOString(),
+      };
+      store.upsertFollower(follower);
+      inboxLog.info({ actor: follower.actorId, state: follower.state }, "follow received");
+      if (follower.state === "accepted") {
+        await sendAccept(ctx, follow, actor);
+        await deps.onFollowAccepted?.(follower);
+      }
+    })
+    .on(Undo, async (ctx, undo) => {
+      const object = await undo.getObject({ crossOrigin: "ignore" });
+      if (object instanceof Follow && undo.actorId && object.actorId?.href === undo.actorId.href) {
+        if (store.removeFollower(undo.actorId.href)) inboxLog.info({ actor: undo.actorId.href }, "follower left");
+      } else if ((object instanceof Like || object instanceof Announce) && object.id) {
+        // Interactions are a record of what happened; an undo is rare and needs no bookkeeping.
+        inboxLog.debug({ activity: object.id.href }, "undo of interaction");
+      }
+      void ctx;
+    })
+    .on(Delete, (_ctx, del) => {
+      // A deleted account stops following.
+      if (del.actorId && del.objectId?.href === del.actorId.href && store.removeFollower(del.actorId.href)) {
+        inboxLog.info({ actor: del.actorId.href }, "follower account deleted");
+      }
+    })
+    .on(Block, (ctx, block) => {
+      const target = block.objectId ? ctx.parseUri(block.objectId) : null;
+      if (block.actorId && target?.type === "actor" && store.removeFollower(block.actorId.href)) {
+        inboxLog.info({ actor: block.actorId.href }, "blocked by follower");
+      }
+    })
+    .on(Like, (_ctx, like) => recordInteraction("like", like.id, like.actorId, like.objectId, null))
+    .on(Announce, (_ctx, announce) =>
+      recordInteraction("announce", announce.id, announce.actorId, announce.objectId, null),
+    )
+    .on(Create, async (ctx, create) => {
+      const object = await create.getObject({ crossOrigin: "ignore" });
+      if (!(object instanceof Note) || !create.actorId) return;
+      const replyTo = objectIdToArticleId(urls, object.replyTargetId);
+      const actorUri = ctx.getActorUri(profile.username).href;
+      let mentioned = false;
+      for await (const tag of object.getTags()) {
+        if ("href" in tag && (tag as { href: URL | null }).href?.href === actorUri) mentioned = true;
+      }
+      if (!replyTo && !mentioned) return;
+      recordInteraction(
+        replyTo ? "reply" : "mention",
+        object.id ?? create.id,
+        create.actorId,
+        replyTo ? object.replyTargetId : null,
+        object.content?.toString() ?? null,
+        object.url instanceof URL ? object.url.href : null,
+      );
+    })
+    .onError((_ctx, error) => inboxLog.error({ err: error }, "inbox listener failed"));
+
+  function recordInteraction(
+    kind: "like" | "announce" | "reply" | "mention",
+    id: URL | null,
+    actorId: URL | null,
+    objectId: URL | null,
+    content: string | null,
+    url: string | null = null,
+  ): void {
+    if (!id || !actorId) return;
+    const articleId = objectIdToArticleId(urls, objectId) ?? "";
+    if (kind !== "mention" && !articleId) return;
+    const fresh = store.recordInteraction({
+      id: id.href,
+      articleId,
+      kind,
+      actorId: actorId.href,
+      url,
+      content,
+      createdAt: new Date().toISOString(),
+    });
+    if (fresh) inboxLog.info({ kind, article: articleId, actor: actorId.href }, "interaction recorded");
+  }
+
+  async function sendAccept(
+    ctx: Parameters<Parameters<ReturnType<typeof federation.setInboxListeners>["on"]>[1]>[0],
+    follow: Follow,
+    actor: Recipient,
+  ): Promise<void> {
+    const digest = createHash("sha256").update(follow.id!.href).digest("hex").slice(0, 16);
+    await ctx.sendActivity(
+      { identifier: profile.username },
+      actor,
+      new Accept({
+        id: new URL(`#accept-${digest}`, ctx.getActorUri(profile.username)),
+        actor: ctx.getActorUri(profile.username),
+        object: follow,
+      }),
+    );
+  }
+
+  return federation;
+}
+
+/** The bot's actor document (also sent in Update after a profile change). */
+export async function actorObject(ctx: Context<void>, profile: BotProfile, urls: SiteUrls): Promise<Service> {
+  const identifier = profile.username;
+  const keys = await ctx.getActorKeyPairs(identifier);
+  return new Service({
+    id: ctx.getActorUri(identifier),
+    preferredUsername: identifier,
+    name: profile.name,
+    summary: profile.summary,
+    url: new URL(urls.home),
+    published: Temporal.Instant.from(profile.published),
+    manuallyApprovesFollowers: profile.manualApproval,
+    discoverable: profile.discoverable,
+    indexable: profile.indexable,
+    icon: profile.avatar ? new Image({ url: new URL(profile.avatar.url), mediaType: profile.avatar.mediaType }) : null,
+    image: profile.header ? new Image({ url: new URL(profile.header.url), mediaType: profile.header.mediaType }) : null,
+    attachments: profile.fields.map((f) => new PropertyValue({ name: f.name, value: f.value })),
+    inbox: ctx.getInboxUri(identifier),
+    outbox: ctx.getOutboxUri(identifier),
+    followers: ctx.getFollowersUri(identifier),
+    featured: ctx.getFeaturedUri(identifier),
+    endpoints: new Endpoints({ sharedInbox: ctx.getInboxUri() }),
+    publicKey: keys[0]?.cryptographicKey,
+    assertionMethods: keys.map((k) => k.multikey),
+  });
+}
+
+function toRecipient(f: Follower): Recipient {
+  return {
+    id: new URL(f.actorId),
+    inboxId: new URL(f.inbox),
+    endpoints: f.sharedInbox ? { sharedInbox: new URL(f.sharedInbox) } : null,
+  };
+}
+
+/** Rebuilds a stored post (Note or Article JSON-LD) as a vocab object. */
+export async function postFromJson(json: Record<string, unknown>) {
+  const { Article } = await import("@fedify/vocab");
+  return json.type === "Article" ? Article.fromJsonLd(json) : Note.fromJsonLd(json);
+}

@@ -1,0 +1,247 @@
+// Pure mapping from an Article to the ActivityPub objects Herald federates. No I/O, no clock:
+// every time and id comes in as an argument, so the same inputs give the same JSON-LD.
+import { Temporal } from "@js-temporal/polyfill";
+import {
+  Article as ApArticle,
+  Create,
+  Delete,
+  Hashtag,
+  Image,
+  InteractionPolicy,
+  InteractionRule,
+  Note,
+  PUBLIC_COLLECTION,
+  Tombstone,
+  Update,
+} from "@fedify/vocab";
+import { LanguageString } from "@fedify/vocab-runtime";
+import type { Article, Person } from "../content/model.ts";
+import type { SiteUrls } from "../urls.ts";
+
+export type ObjectType = "note" | "article";
+
+export interface ObjectContext {
+  urls: SiteUrls;
+  actorId: URL;
+  followersId: URL;
+  objectType: ObjectType;
+  /** Default visibility; an article's own `visibility` wins. */
+  visibility: "public" | "unlisted";
+}
+
+export interface ObjectTimes {
+  /** Federation time of the Create: what Mastodon sees as the post's date. */
+  published: Date;
+  /** Set on updates; must grow with every edit for Mastodon to apply it. */
+  updated?: Date;
+}
+
+/** The stable object id: the same URL as the feeds' item id. */
+export function objectId(ctx: ObjectContext, article: Pick<Article, "id">): URL {
+  return new URL(ctx.urls.object(article.id));
+}
+
+export function toPost(article: Article, ctx: ObjectContext, times: ObjectTimes): Note | ApArticle {
+  const id = objectId(ctx, article);
+  const lang = article.lang;
+  const tags = hashtags(article, ctx);
+  const cover = coverAttachment(article);
+  const noteHtml = noteContent(article, tags);
+  const audience = addressing(article, ctx);
+  const common = {
+    id,
+    attribution: ctx.actorId,
+    url: new URL(article.url),
+    published: instant(times.published),
+    updated: times.updated ? instant(times.updated) : null,
+    tags: tags.map((t) => new Hashtag({ name: `#${t.name}`, href: new URL(t.href) })),
+    attachments: cover ? [cover] : [],
+    sensitive: article.sensitive || article.contentWarning !== undefined,
+    interactionPolicy: new InteractionPolicy({
+      canQuote: new InteractionRule({ automaticApproval: PUBLIC_COLLECTION }),
+    }),
+    ...audience,
+  };
+  if (ctx.objectType === "note") {
+    return new Note({
+      ...common,
+      // On a Note, `summary` is a content warning: only a real one goes there.
+      summary: article.contentWarning ?? null,
+      contents: localized(noteHtml, lang),
+    });
+  }
+  const fullHtml = `${article.contentHtml}${attributionParagraph(article)}`;
+  return new ApArticle({
+    ...common,
+    name: article.title,
+    summary: article.contentWarning ?? article.summary,
+    contents: localized(fullHtml, lang),
+    image: cover ?? null,
+    // FEP-b2b8: a Note preview for servers that do not render Article content.
+    preview: new Note({
+      attribution: ctx.actorId,
+      content: noteHtml,
+      attachments: cover ? [cover] : [],
+      tags: tags.map((t) => new Hashtag({ name: `#${t.name}`, href: new URL(t.href) })),
+    }),
+  });
+}
+
+export function createActivity(post: Note | ApArticle, ctx: ObjectContext): Create {
+  return new Create({
+    id: new URL("#create", post.id!),
+    actor: ctx.actorId,
+    object: post,
+    published: post.published,
+    tos: post.toIds,
+    ccs: post.ccIds,
+  });
+}
+
+export function updateActivity(post: Note | ApArticle, ctx: ObjectContext, contentHash: string, n = 1): Update {
+  const suffix = n > 1 ? `-${n}` : "";
+  return new Update({
+    id: new URL(`#update-${contentHash.slice(0, 16)}${suffix}`, post.id!),
+    actor: ctx.actorId,
+    object: post,
+    published: post.updated,
+    tos: post.toIds,
+    ccs: post.ccIds,
+  });
+}
+
+export function deleteActivity(id: URL, ctx: ObjectContext, deletedAt: Date): Delete {
+  return new Delete({
+    id: new URL("#delete", id),
+    actor: ctx.actorId,
+    object: tombstone(id, deletedAt),
+    published: instant(deletedAt),
+    to: PUBLIC_COLLECTION,
+    cc: ctx.followersId,
+  });
+}
+
+export function tombstone(id: URL, deletedAt: Date): Tombstone {
+  return new Tombstone({ id, deleted: instant(deletedAt) });
+}
+
+// --- pieces -------------------------------------------------------------------------------
+
+/** `content` plus `contentMap` keyed by the article language (Mastodon reads the post language from it). */
+function localized(html: string, lang: string): (string | LanguageString)[] {
+  try {
+    return [html, new LanguageString(html, lang)];
+  } catch {
+    return [html];
+  }
+}
+
+function instant(date: Date): Temporal.Instant {
+  return Temporal.Instant.fromEpochMilliseconds(date.getTime());
+}
+
+function addressing(article: Article, ctx: ObjectContext) {
+  const unlisted = (article.visibility ?? ctx.visibility) === "unlisted";
+  // Public in `to` = public; Public in `cc` = unlisted ("quiet public").
+  return unlisted
+    ? { tos: [ctx.followersId], ccs: [PUBLIC_COLLECTION] }
+    : { tos: [PUBLIC_COLLECTION], ccs: [ctx.followersId] };
+}
+
+interface Tag {
+  name: string;
+  href: string;
+}
+
+/** Mastodon hashtags are letters, digits and underscores (any script); other characters are dropped. */
+export function hashtags(article: Pick<Article, "tags">, ctx: Pick<ObjectContext, "urls">): Tag[] {
+  const seen = new Set<string>();
+  const tags: Tag[] = [];
+  for (const raw of article.tags) {
+    const name = raw.normalize("NFC").replace(/[^\p{L}\p{N}\p{M}_]/gu, "");
+    if (!name || /^\p{N}+$/u.test(name) || seen.has(name.toLowerCase())) continue;
+    seen.add(name.toLowerCase());
+    tags.push({ name, href: ctx.urls.tag(raw) });
+  }
+  return tags;
+}
+
+function coverAttachment(article: Article): Image | undefined {
+  const cover = article.cover;
+  // Mastodon needs a real media type; without one, no attachment and the link card shows instead.
+  if (!cover?.mediaType || !cover.mediaType.startsWith("image/")) return undefined;
+  return new Image({
+    url: new URL(cover.url),
+    mediaType: cover.mediaType,
+    name: cover.alt ? truncate(cover.alt, 1500) : null,
+    width: cover.width ?? null,
+    height: cover.height ?? null,
+  });
+}
+
+const LABELS = {
+  zh: { source: "来源", via: "转载自", translator: "编译", author: "作者", sep: "：", join: " · " },
+  en: { source: "Source", via: "Reprinted from", translator: "Translated by", author: "By", sep: ": ", join: " · " },
+} as const;
+
+function labelsFor(lang: string) {
+  return lang.toLowerCase().startsWith("zh") ? LABELS.zh : LABELS.en;
+}
+
+/** "Source: …, Reprinted from …, Translated by …" as HTML, in the article's language. */
+export function attributionLine(article: Article): string {
+  const l = labelsFor(article.lang);
+  const parts: string[] = [];
+  const { source, via, translators } = article.attribution;
+  if (source && (source.url || source.name || source.title)) {
+    const text = [source.name, source.title].filter(Boolean).join(l === LABELS.zh ? "《" : " — ");
+    const label = l === LABELS.zh && source.name && source.title ? `${source.name}《${source.title}》` : text || source.url!;
+    parts.push(`${l.source}${l.sep}${link(source.url, label)}`);
+  }
+  if (via && (via.url || via.name)) parts.push(`${l.via}${l.sep}${link(via.url, via.name ?? via.url!)}`);
+  if (translators.length > 0) parts.push(`${l.translator}${l.sep}${people(translators)}`);
+  return parts.join(l.join);
+}
+
+function attributionParagraph(article: Article): string {
+  const line = attributionLine(article);
+  return line ? `<p>${line}</p>` : "";
+}
+
+function noteContent(article: Article, tags: readonly Tag[]): string {
+  const paragraphs = [`<p><strong>${escapeHtml(article.title)}</strong></p>`];
+  if (article.summary) paragraphs.push(`<p>${escapeHtml(article.summary)}</p>`);
+  paragraphs.push(`<p><a href="${escapeAttr(article.url)}">${escapeHtml(article.url)}</a></p>`);
+  const line = attributionLine(article);
+  if (line) paragraphs.push(`<p>${line}</p>`);
+  if (tags.length > 0) {
+    // A trailing paragraph of hashtags only becomes Mastodon's hashtag bar.
+    paragraphs.push(
+      `<p>${tags
+        .map((t) => `<a href="${escapeAttr(t.href)}" class="mention hashtag" rel="tag">#<span>${escapeHtml(t.name)}</span></a>`)
+        .join(" ")}</p>`,
+    );
+  }
+  return paragraphs.join("");
+}
+
+function people(list: readonly Person[]): string {
+  return list.map((p) => link(p.url, p.name)).join("、");
+}
+
+function link(url: string | undefined, text: string): string {
+  return url ? `<a href="${escapeAttr(url)}">${escapeHtml(text)}</a>` : escapeHtml(text);
+}
+
+function truncate(text: string, max: number): string {
+  const graphemes = [...new Intl.Segmenter(undefined, { granularity: "grapheme" }).segment(text)];
+  return graphemes.length <= max ? text : `${graphemes.slice(0, max - 1).map((g) => g.segment).join("")}…`;
+}
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function escapeAttr(text: string): string {
+  return escapeHtml(text);
+}

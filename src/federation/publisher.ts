@@ -1,0 +1,186 @@
+// The only module that sends articles to the fediverse. Each decision is written to the ledger
+// with its deterministic activity id first; the queue then receives it in one transaction with
+// the ledger's "queued" mark (SqliteQueue.atomically), so a crash never loses or repeats one.
+import type { Federation } from "@fedify/fedify";
+import { Activity } from "@fedify/vocab";
+import type { Article } from "../content/model.ts";
+import type { Logger } from "../log.ts";
+import type { ActivityRecord, ArticleRecord, FederatedObject, FederationStore } from "../store/types.ts";
+import { type FederationAction, planFederation } from "../sync/plan.ts";
+import {
+  createActivity,
+  deleteActivity,
+  type ObjectContext,
+  objectId,
+  toPost,
+  tombstone,
+  updateActivity,
+} from "./objects.ts";
+
+export interface AtomicQueue {
+  atomically<T>(send: () => Promise<T>, record: (value: T) => void): Promise<T>;
+}
+
+export interface PublisherDeps {
+  federation: Federation<void>;
+  store: FederationStore;
+  queue: AtomicQueue;
+  objects: ObjectContext;
+  username: string;
+  /** Loads the resolved article for an id. */
+  article(id: string): Article | undefined;
+  pushNewestOnFirstRun: number;
+  log: Logger;
+  now?: () => Date;
+}
+
+export interface PublishSummary {
+  created: number;
+  updated: number;
+  deleted: number;
+  silent: number;
+}
+
+const FIRST_RUN_KEY = "federation.firstRunDone";
+
+export class Publisher {
+  readonly #d: PublisherDeps;
+  readonly #now: () => Date;
+  #busy: Promise<unknown> = Promise.resolve();
+
+  constructor(deps: PublisherDeps) {
+    this.#d = deps;
+    this.#now = deps.now ?? (() => new Date());
+  }
+
+  /** Plans against the ledger and carries the plan out. Calls never overlap. */
+  publish(records: Iterable<ArticleRecord>, options: { dryRun?: boolean } = {}): Promise<PublishSummary & { plan: FederationAction[] }> {
+    const run = this.#busy.then(() => this.#publish(records, options));
+    this.#busy = run.catch(() => undefined);
+    return run;
+  }
+
+  /** What the next publish would do, without doing it. */
+  plan(records: Iterable<ArticleRecord>): FederationAction[] {
+    const now = this.#now().toISOString();
+    const { store } = this.#d;
+    return planFederation({
+      articles: [...records]
+        .filter((r) => r.path !== null)
+        .map((r) => ({
+          id: r.id,
+          contentHash: r.contentHash,
+          published: r.published,
+          eligible: r.federate && r.visibleFrom !== null && r.visibleFrom <= now,
+        })),
+      objects: store.listObjects().map((o) => ({ articleId: o.articleId, contentHash: o.contentHash, deleted: o.deletedAt !== null })),
+      firstRun: store.getMeta(FIRST_RUN_KEY) === undefined,
+      pushNewestOnFirstRun: this.#d.pushNewestOnFirstRun,
+    });
+  }
+
+  /** Sends ledger entries that were recorded but never reached the queue (a crash in between). */
+  async recover(): Promise<number> {
+    const pending = this.#d.store.pendingActivities();
+    for (const record of pending) await this.#enqueue(record);
+    if (pending.length > 0) this.#d.log.info({ count: pending.length }, "pending activities re-enqueued");
+    return pending.length;
+  }
+
+  async #publish(records: Iterable<ArticleRecord>, { dryRun = false }: { dryRun?: boolean }) {
+    const plan = this.plan(records);
+    const summary: PublishSummary = { created: 0, updated: 0, deleted: 0, silent: 0 };
+    if (dryRun) return { ...summary, plan };
+    const { store, log } = this.#d;
+    for (const action of plan) {
+      try {
+        const record = await this.#record(action);
+        if (!record) continue;
+        if (record.state === "pending") await this.#enqueue(record);
+        if (record.state === "silent") summary.silent++;
+        else summary[action.kind === "create" ? "created" : action.kind === "update" ? "updated" : "deleted"]++;
+        log.info({ article: action.articleId, activity: record.id, kind: action.kind, silent: record.state === "silent" }, "activity recorded");
+      } catch (error) {
+        // One article's failure never blocks the others; the next tick plans it again.
+        log.error({ err: error, article: action.articleId, kind: action.kind }, "federating article failed");
+      }
+    }
+    if (store.getMeta(FIRST_RUN_KEY) === undefined) store.setMeta(FIRST_RUN_KEY, this.#now().toISOString());
+    return { ...summary, plan };
+  }
+
+  /** Builds the object and activity and writes both to the ledger. */
+  async #record(action: FederationAction): Promise<ActivityRecord | undefined> {
+    const { store, objects: ctx } = this.#d;
+    const now = this.#now();
+    const nowIso = now.toISOString();
+    const previous = store.getObject(action.articleId);
+    if (action.kind === "delete") {
+      if (!previous) return undefined;
+      const id = objectId(ctx, { id: action.articleId });
+      const activity = deleteActivity(id, ctx, now);
+      const object: FederatedObject = {
+        ...previous,
+        deletedAt: nowIso,
+        object: (await tombstone(id, now).toJsonLd({ format: "compact" })) as Record<string, unknown>,
+      };
+      return this.#write(object, activity, "delete", "pending");
+    }
+    const article = this.#d.article(action.articleId);
+    if (!article) return undefined;
+    if (action.kind === "create") {
+      const post = toPost(article, ctx, { published: now });
+      const object = await this.#objectRow(article, post, nowIso, null);
+      return this.#write(object, createActivity(post, ctx), "create", action.silent ? "silent" : "pending");
+    }
+    // Update: same id and publication time, a newer `updated` (Mastodon ignores an Update without it).
+    const published = new Date(previous!.published);
+    const post = toPost(article, ctx, { published, updated: now });
+    const object = await this.#objectRow(article, post, previous!.published, nowIso);
+    for (let n = 1; ; n++) {
+      const activity = updateActivity(post, ctx, article.contentHash, n);
+      if (!store.activityExists(activity.id!.href)) return this.#write(object, activity, "update", "pending");
+    }
+  }
+
+  async #objectRow(article: Article, post: Awaited<ReturnType<typeof toPost>>, published: string, updated: string | null) {
+    return {
+      articleId: article.id,
+      published,
+      updated,
+      contentHash: article.contentHash,
+      deletedAt: null,
+      pinned: article.pinned,
+      object: (await post.toJsonLd({ format: "compact" })) as Record<string, unknown>,
+    } satisfies FederatedObject;
+  }
+
+  async #write(object: FederatedObject, activity: Activity, kind: ActivityRecord["kind"], state: ActivityRecord["state"]) {
+    const record: ActivityRecord = {
+      id: activity.id!.href,
+      articleId: object.articleId,
+      kind,
+      state,
+      createdAt: this.#now().toISOString(),
+      activity: (await activity.toJsonLd({ format: "compact" })) as Record<string, unknown>,
+    };
+    return this.#d.store.recordActivity(object, record) ? record : undefined;
+  }
+
+  async #enqueue(record: ActivityRecord): Promise<void> {
+    const { federation, queue, store, username, objects } = this.#d;
+    const activity = await Activity.fromJsonLd(record.activity);
+    const ctx = federation.createContext(new URL(objects.urls.home));
+    await queue.atomically(
+      () =>
+        ctx.sendActivity({ identifier: username }, "followers", activity, {
+          preferSharedInbox: true,
+          // Create → Update → Delete of one article arrive in order at each server.
+          orderingKey: objectId(objects, { id: record.articleId }).href,
+          // Per-recipient messages written in one batch; a fan-out message re-run after a crash would repeat.
+          fanout: "skip",
+        }),
+      () => store.markQueued(record.id),
+    );
+  }
+}

@@ -1,0 +1,181 @@
+// Starts the fediverse side of `herald serve`: keys, Fedify on the SQLite store, the delivery
+// queue, the publisher, and the profile announcement.
+import { createHash } from "node:crypto";
+import { extname, resolve } from "node:path";
+import { SqliteKvStore } from "@fedify/sqlite";
+import { Create, Update } from "@fedify/vocab";
+import type { Config } from "../config/load.ts";
+import type { Library } from "../content/library.ts";
+import type { Logger } from "../log.ts";
+import type { SqliteStore } from "../store/sqlite.ts";
+import { SqliteQueue } from "../store/sqlite-queue.ts";
+import type { Follower } from "../store/types.ts";
+import { siteUrls } from "../urls.ts";
+import type { ActivityPubDeps } from "../web/activitypub.ts";
+import { actorObject, type BotProfile, createHeraldFederation } from "./federation.ts";
+import { loadOrCreateKeys } from "./keys.ts";
+import type { ObjectContext } from "./objects.ts";
+import { Publisher } from "./publisher.ts";
+
+export const VERSION = "0.1.0";
+
+export interface FederationRuntime {
+  activityPub: ActivityPubDeps;
+  publisher: Publisher;
+  /** Local files the profile points at (avatar, header), by URL path. */
+  profileFiles: ReadonlyMap<string, string>;
+  /** Announces a changed profile to followers (Update of the actor). */
+  announceProfile(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+const IMAGE_TYPES: Readonly<Record<string, string>> = {
+  ".png": "image/png",
+  ".jpg": "image/jpeg",
+  ".jpeg": "image/jpeg",
+  ".gif": "image/gif",
+  ".webp": "image/webp",
+};
+
+export async function startFederation(
+  config: Config,
+  store: SqliteStore,
+  library: Library,
+  log: Logger,
+): Promise<FederationRuntime> {
+  const urls = siteUrls(config.site.url);
+  const fedStore = store.federation;
+  const keys = await loadOrCreateKeys(fedStore);
+  const published = fedStore.getMeta("actor.published") ?? new Date().toISOString();
+  fedStore.setMeta("actor.published", published);
+
+  const profileFiles = new Map<string, string>();
+  const image = (value: string | undefined, name: string) => {
+    if (!value) return undefined;
+    if (URL.canParse(value)) return { url: value, mediaType: IMAGE_TYPES[extname(new URL(value).pathname).toLowerCase()] };
+    const ext = extname(value).toLowerCase();
+    const path = `/profile/${name}${ext}`;
+    profileFiles.set(path, resolve(config.base, value));
+    return { url: new URL(path.slice(1), urls.home).href, mediaType: IMAGE_TYPES[ext] };
+  };
+  const profile: BotProfile = {
+    username: config.bot.username,
+    name: config.bot.name,
+    summary: config.bot.summary ? `<p>${escapeHtml(config.bot.summary)}</p>` : "",
+    avatar: image(config.bot.avatar, "avatar"),
+    header: image(config.bot.header, "header"),
+    fields: config.bot.fields.map((f) => ({ name: f.name, value: linkify(f.value) })),
+    discoverable: config.bot.discoverable,
+    indexable: config.bot.indexable,
+    manualApproval: config.bot.manualApproval,
+    published,
+  };
+
+  const queue = new SqliteQueue(store.database, { concurrency: config.federation.concurrency });
+  const kv = new SqliteKvStore(store.database);
+  const objects: ObjectContext = {
+    urls,
+    actorId: new URL(`users/${config.bot.username}`, urls.home),
+    followersId: new URL(`users/${config.bot.username}/followers`, urls.home),
+    objectType: config.federation.objectType,
+    visibility: config.federation.visibility,
+  };
+  const fedLog = log.child({ module: "federation" });
+
+  let backfill: ((follower: Follower) => Promise<void>) | undefined;
+  const federation = createHeraldFederation({
+    origin: new URL(urls.home).origin,
+    urls,
+    profile,
+    keys,
+    store: fedStore,
+    kv,
+    queue,
+    log: fedLog,
+    allowPrivateAddress: config.federation.allowPrivateAddress,
+    version: VERSION,
+    onFollowAccepted: (follower) => backfill?.(follower) ?? Promise.resolve(),
+  });
+
+  const publisher = new Publisher({
+    federation,
+    store: fedStore,
+    queue,
+    objects,
+    username: config.bot.username,
+    article: (id) => library.get(id),
+    pushNewestOnFirstRun: config.federation.pushNewestOnFirstStart,
+    log: fedLog,
+  });
+
+  const backfillCount = config.federation.backfillOnFollow;
+  if (backfillCount > 0) {
+    backfill = async (follower) => {
+      const creates = fedStore.listCreates({ offset: 0, limit: backfillCount }).reverse();
+      const ctx = federation.createContext(new URL(urls.home));
+      for (const record of creates) {
+        await ctx.sendActivity(
+          { identifier: config.bot.username },
+          { id: new URL(follower.actorId), inboxId: new URL(follower.inbox), endpoints: null },
+          await Create.fromJsonLd(record.activity),
+          { orderingKey: objects.urls.object(record.articleId) },
+        );
+      }
+      fedLog.info({ actor: follower.actorId, posts: creates.length }, "backfilled new follower");
+    };
+  }
+
+  const abort = new AbortController();
+  const queueDone = federation.startQueue(undefined, { signal: abort.signal });
+  await publisher.recover();
+
+  const profileHash = createHash("sha256").update(JSON.stringify(profile)).digest("hex").slice(0, 16);
+  const announceProfile = async (): Promise<boolean> => {
+    const known = fedStore.getMeta("actor.profileHash");
+    if (known === profileHash) return false;
+    if (known !== undefined && fedStore.countFollowers("accepted") > 0) {
+      const ctx = federation.createContext(new URL(urls.home));
+      const actor = await actorObject(ctx, profile, urls);
+      if (actor.id) {
+        await ctx.sendActivity(
+          { identifier: config.bot.username },
+          "followers",
+          new Update({ id: new URL(`#profile-${profileHash}`, actor.id), actor: actor.id, object: actor }),
+          { preferSharedInbox: true },
+        );
+        fedLog.info({ hash: profileHash }, "profile update sent");
+      }
+    }
+    fedStore.setMeta("actor.profileHash", profileHash);
+    return true;
+  };
+  await announceProfile();
+
+  return {
+    activityPub: {
+      federation,
+      store: fedStore,
+      urls,
+      actorPath: `/users/${config.bot.username}`,
+      attributionDomains: [new URL(urls.home).host],
+    },
+    publisher,
+    profileFiles,
+    announceProfile,
+    async close() {
+      abort.abort();
+      await queueDone;
+    },
+  };
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** Profile field values that are URLs become links, as Mastodon shows them. */
+function linkify(value: string): string {
+  return /^https?:\/\/\S+$/.test(value)
+    ? `<a href="${escapeHtml(value)}" rel="me nofollow noopener" target="_blank">${escapeHtml(value.replace(/^https?:\/\//, ""))}</a>`
+    : escapeHtml(value);
+}

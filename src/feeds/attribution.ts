@@ -1,0 +1,93 @@
+// The visible attribution block for reprints and translations. Feeds append it to the full
+// content; web pages reuse it. Labels follow the article's language (Chinese or English).
+import type { Article, Person, SourceLink } from "../content/model.ts";
+import { escapeHtml, escapeHtmlAttribute, httpUrl } from "./html.ts";
+
+interface Labels {
+  via: string;
+  source: string;
+  translators: string;
+  editors: string;
+  listSeparator: string;
+  nameInParens: (name: string) => string;
+}
+
+const ZH: Labels = {
+  via: "转载自：",
+  source: "原文：",
+  translators: "翻译：",
+  editors: "编辑：",
+  listSeparator: "、",
+  nameInParens: (name) => `（${name}）`,
+};
+
+const EN: Labels = {
+  via: "Reprinted from ",
+  source: "Original: ",
+  translators: "Translated by ",
+  editors: "Edited by ",
+  listSeparator: ", ",
+  nameInParens: (name) => ` (${name})`,
+};
+
+function labelsFor(lang: string): Labels {
+  return lang.toLowerCase().startsWith("zh") ? ZH : EN;
+}
+
+function link(href: string | undefined, textHtml: string): string {
+  return href === undefined ? textHtml : `<a href="${escapeHtmlAttribute(href)}">${textHtml}</a>`;
+}
+
+function clean(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed === undefined || trimmed === "" ? undefined : trimmed;
+}
+
+/** "Reprinted from X": the publication's name is the link text. */
+function viaLine(via: SourceLink, base: string, labels: Labels): string | undefined {
+  const href = httpUrl(via.url, base);
+  const text = clean(via.name) ?? clean(via.title) ?? href;
+  if (text === undefined) return undefined;
+  return `${escapeHtml(labels.via)}${link(href, escapeHtml(text))}`;
+}
+
+/** "Original: Title (Publication)": the title is the link text when known, else the name. */
+function sourceLine(source: SourceLink, base: string, labels: Labels): string | undefined {
+  const href = httpUrl(source.url, base);
+  const title = clean(source.title);
+  const name = clean(source.name);
+  const text = title ?? name ?? href;
+  if (text === undefined) return undefined;
+  const suffix = title !== undefined && name !== undefined ? escapeHtml(labels.nameInParens(name)) : "";
+  return `${escapeHtml(labels.source)}${link(href, escapeHtml(text))}${suffix}`;
+}
+
+function peopleLine(
+  label: string,
+  people: readonly Person[],
+  base: string,
+  labels: Labels,
+): string | undefined {
+  const names = people.flatMap((person) => {
+    const name = clean(person.name);
+    return name === undefined ? [] : [link(httpUrl(person.url, base), escapeHtml(name))];
+  });
+  return names.length === 0
+    ? undefined
+    : `${escapeHtml(label)}${names.join(escapeHtml(labels.listSeparator))}`;
+}
+
+/** The attribution block as escaped HTML, or `""` when there is nothing to credit. */
+export function renderAttributionHtml(article: Article): string {
+  const { source, via, translators, editors } = article.attribution;
+  const labels = labelsFor(article.lang);
+  const base = article.url;
+  const lines = [
+    via === undefined ? undefined : viaLine(via, base, labels),
+    source === undefined ? undefined : sourceLine(source, base, labels),
+    peopleLine(labels.translators, translators, base, labels),
+    peopleLine(labels.editors, editors, base, labels),
+  ].filter((line) => line !== undefined);
+  if (lines.length === 0) return "";
+  return `<div class="attribution">${lines.map((line) => `<p>${line}</p>`).join("")}</div>`;
+}

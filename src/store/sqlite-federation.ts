@@ -1,0 +1,227 @@
+import type { DatabaseSync } from "node:sqlite";
+import type {
+  ActivityRecord,
+  FederatedObject,
+  FederationStore,
+  Follower,
+  Interaction,
+  StoredKey,
+} from "./types.ts";
+
+type Row = Record<string, string | number | null>;
+
+export class SqliteFederationStore implements FederationStore {
+  readonly #db: DatabaseSync;
+
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+  }
+
+  #tx<T>(fn: () => T): T {
+    this.#db.exec("BEGIN IMMEDIATE");
+    try {
+      const value = fn();
+      this.#db.exec("COMMIT");
+      return value;
+    } catch (error) {
+      this.#db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+
+  getMeta(key: string): string | undefined {
+    return (this.#db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined)?.value;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.#db
+      .prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+      .run(key, value);
+  }
+
+  getKeys(): StoredKey[] {
+    const rows = this.#db.prepare("SELECT * FROM keys ORDER BY kind DESC").all() as Row[];
+    return rows.map((r) => ({
+      kind: r.kind as StoredKey["kind"],
+      privateJwk: JSON.parse(r.private_jwk as string) as JsonWebKey,
+      publicJwk: JSON.parse(r.public_jwk as string) as JsonWebKey,
+      createdAt: r.created_at as string,
+    }));
+  }
+
+  addKeys(keys: readonly StoredKey[]): void {
+    const insert = this.#db.prepare(
+      "INSERT OR IGNORE INTO keys (kind, private_jwk, public_jwk, created_at) VALUES (?, ?, ?, ?)",
+    );
+    this.#tx(() => {
+      for (const k of keys) insert.run(k.kind, JSON.stringify(k.privateJwk), JSON.stringify(k.publicJwk), k.createdAt);
+    });
+  }
+
+  upsertFollower(f: Follower): void {
+    this.#db
+      .prepare(
+        `INSERT INTO followers (actor_id, inbox, shared_inbox, handle, follow_id, state, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(actor_id) DO UPDATE SET inbox = excluded.inbox, shared_inbox = excluded.shared_inbox,
+           handle = excluded.handle, follow_id = excluded.follow_id, state = excluded.state`,
+      )
+      .run(f.actorId, f.inbox, f.sharedInbox, f.handle, f.followId, f.state, f.createdAt);
+  }
+
+  removeFollower(actorId: string): boolean {
+    return Number(this.#db.prepare("DELETE FROM followers WHERE actor_id = ?").run(actorId).changes) > 0;
+  }
+
+  getFollower(actorId: string): Follower | undefined {
+    const row = this.#db.prepare("SELECT * FROM followers WHERE actor_id = ?").get(actorId) as Row | undefined;
+    return row ? toFollower(row) : undefined;
+  }
+
+  listFollowers({ state, offset = 0, limit = -1 }: { state?: Follower["state"]; offset?: number; limit?: number }) {
+    const rows = (
+      state
+        ? this.#db
+            .prepare("SELECT * FROM followers WHERE state = ? ORDER BY created_at, actor_id LIMIT ? OFFSET ?")
+            .all(state, limit, offset)
+        : this.#db.prepare("SELECT * FROM followers ORDER BY created_at, actor_id LIMIT ? OFFSET ?").all(limit, offset)
+    ) as Row[];
+    return rows.map(toFollower);
+  }
+
+  countFollowers(state?: Follower["state"]): number {
+    const row = (
+      state
+        ? this.#db.prepare("SELECT COUNT(*) AS n FROM followers WHERE state = ?").get(state)
+        : this.#db.prepare("SELECT COUNT(*) AS n FROM followers").get()
+    ) as { n: number };
+    return row.n;
+  }
+
+  getObject(articleId: string): FederatedObject | undefined {
+    const row = this.#db.prepare("SELECT * FROM objects WHERE article_id = ?").get(articleId) as Row | undefined;
+    return row ? toObject(row) : undefined;
+  }
+
+  listObjects(): FederatedObject[] {
+    return (this.#db.prepare("SELECT * FROM objects").all() as Row[]).map(toObject);
+  }
+
+  recordActivity(o: FederatedObject, a: ActivityRecord): boolean {
+    return this.#tx(() => {
+      if (this.activityExists(a.id)) return false;
+      this.#db
+        .prepare(
+          `INSERT INTO objects (article_id, published, updated, content_hash, deleted_at, pinned, object)
+           VALUES (?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT(article_id) DO UPDATE SET published = excluded.published, updated = excluded.updated,
+             content_hash = excluded.content_hash, deleted_at = excluded.deleted_at, pinned = excluded.pinned,
+             object = excluded.object`,
+        )
+        .run(o.articleId, o.published, o.updated, o.contentHash, o.deletedAt, o.pinned ? 1 : 0, JSON.stringify(o.object));
+      this.#db
+        .prepare("INSERT INTO activities (id, article_id, kind, state, created_at, activity) VALUES (?, ?, ?, ?, ?, ?)")
+        .run(a.id, a.articleId, a.kind, a.state, a.createdAt, JSON.stringify(a.activity));
+      return true;
+    });
+  }
+
+  markQueued(activityId: string): void {
+    this.#db.prepare("UPDATE activities SET state = 'queued' WHERE id = ? AND state = 'pending'").run(activityId);
+  }
+
+  pendingActivities(): ActivityRecord[] {
+    return (
+      this.#db.prepare("SELECT * FROM activities WHERE state = 'pending' ORDER BY created_at, rowid").all() as Row[]
+    ).map(toActivity);
+  }
+
+  listCreates({ offset, limit }: { offset: number; limit: number }): ActivityRecord[] {
+    return (
+      this.#db
+        .prepare(
+          `SELECT a.* FROM activities a JOIN objects o ON o.article_id = a.article_id
+            WHERE a.kind = 'create' AND o.deleted_at IS NULL
+            ORDER BY a.created_at DESC, a.id DESC LIMIT ? OFFSET ?`,
+        )
+        .all(limit, offset) as Row[]
+    ).map(toActivity);
+  }
+
+  countCreates(): number {
+    return (
+      this.#db
+        .prepare(
+          `SELECT COUNT(*) AS n FROM activities a JOIN objects o ON o.article_id = a.article_id
+            WHERE a.kind = 'create' AND o.deleted_at IS NULL`,
+        )
+        .get() as { n: number }
+    ).n;
+  }
+
+  activityExists(id: string): boolean {
+    return this.#db.prepare("SELECT 1 FROM activities WHERE id = ?").get(id) !== undefined;
+  }
+
+  recordInteraction(i: Interaction): boolean {
+    const result = this.#db
+      .prepare(
+        `INSERT OR IGNORE INTO interactions (id, article_id, kind, actor_id, url, content, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(i.id, i.articleId, i.kind, i.actorId, i.url, i.content, i.createdAt);
+    return Number(result.changes) > 0;
+  }
+
+  listInteractions(articleId?: string): Interaction[] {
+    const rows = (
+      articleId
+        ? this.#db.prepare("SELECT * FROM interactions WHERE article_id = ? ORDER BY created_at").all(articleId)
+        : this.#db.prepare("SELECT * FROM interactions ORDER BY created_at").all()
+    ) as Row[];
+    return rows.map((r) => ({
+      id: r.id as string,
+      articleId: r.article_id as string,
+      kind: r.kind as Interaction["kind"],
+      actorId: r.actor_id as string,
+      url: r.url as string | null,
+      content: r.content as string | null,
+      createdAt: r.created_at as string,
+    }));
+  }
+}
+
+function toFollower(r: Row): Follower {
+  return {
+    actorId: r.actor_id as string,
+    inbox: r.inbox as string,
+    sharedInbox: r.shared_inbox as string | null,
+    handle: r.handle as string | null,
+    followId: r.follow_id as string | null,
+    state: r.state as Follower["state"],
+    createdAt: r.created_at as string,
+  };
+}
+
+function toObject(r: Row): FederatedObject {
+  return {
+    articleId: r.article_id as string,
+    published: r.published as string,
+    updated: r.updated as string | null,
+    contentHash: r.content_hash as string,
+    deletedAt: r.deleted_at as string | null,
+    pinned: r.pinned === 1,
+    object: JSON.parse(r.object as string) as Record<string, unknown>,
+  };
+}
+
+function toActivity(r: Row): ActivityRecord {
+  return {
+    id: r.id as string,
+    articleId: r.article_id as string,
+    kind: r.kind as ActivityRecord["kind"],
+    state: r.state as ActivityRecord["state"],
+    createdAt: r.created_at as string,
+    activity: JSON.parse(r.activity as string) as Record<string, unknown>,
+  };
+}

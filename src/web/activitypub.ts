@@ -1,0 +1,142 @@
+// Bridges node:http to Fedify's fetch-style handler, plus the routes Herald answers itself:
+// article objects (from the ledger, 410 + Tombstone once deleted).
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Federation } from "@fedify/fedify";
+import type { FederationStore } from "../store/types.ts";
+import type { SiteUrls } from "../urls.ts";
+
+/** Mastodon caps incoming JSON at 1 MB; so do we. */
+export const MAX_INBOX_BYTES = 1024 * 1024;
+
+const AP_TYPES = /application\/(activity\+json|ld\+json)/;
+
+export interface ActivityPubDeps {
+  federation: Federation<void>;
+  store: FederationStore;
+  urls: SiteUrls;
+  /** Adds fields Fedify's vocabulary lacks (attributionDomains) to the actor document. */
+  actorPath: string;
+  attributionDomains: readonly string[];
+}
+
+export function wantsActivityJson(req: IncomingMessage): boolean {
+  return AP_TYPES.test(String(req.headers.accept ?? ""));
+}
+
+export function isActivityPubPath(path: string): boolean {
+  return (
+    path.startsWith("/.well-known/webfinger") ||
+    path.startsWith("/.well-known/nodeinfo") ||
+    path.startsWith("/nodeinfo/") ||
+    path.startsWith("/users/") ||
+    path === "/inbox"
+  );
+}
+
+/** Serves an article object by its id URL: JSON-LD for ActivityPub clients, a redirect to the page otherwise. */
+export function serveObject(
+  deps: Pick<ActivityPubDeps, "store">,
+  req: IncomingMessage,
+  res: ServerResponse,
+  articleId: string,
+  pageUrl: string | undefined,
+): void {
+  const object = deps.store.getObject(articleId);
+  if (!wantsActivityJson(req)) {
+    if (pageUrl && !object?.deletedAt) {
+      res.statusCode = 302;
+      res.setHeader("Location", pageUrl);
+      res.end();
+    } else {
+      res.statusCode = object?.deletedAt ? 410 : 404;
+      res.setHeader("Content-Type", "text/plain; charset=utf-8");
+      res.end(object?.deletedAt ? "This article was removed.\n" : "Not found.\n");
+    }
+    return;
+  }
+  if (!object) {
+    res.statusCode = 404;
+    res.end();
+    return;
+  }
+  const body = JSON.stringify(object.object);
+  res.statusCode = object.deletedAt ? 410 : 200;
+  res.setHeader("Content-Type", "application/activity+json");
+  res.setHeader("Vary", "Accept");
+  res.setHeader("Cache-Control", "public, max-age=60");
+  res.end(req.method === "HEAD" ? undefined : body);
+}
+
+export async function handleWithFedify(
+  deps: ActivityPubDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  onNotAcceptable: () => void,
+): Promise<void> {
+  const url = new URL(req.url ?? "/", deps.urls.home);
+  let body: Buffer | undefined;
+  if (req.method === "POST") {
+    const declared = Number(req.headers["content-length"] ?? 0);
+    if (declared > MAX_INBOX_BYTES) return tooLarge(req, res);
+    body = await readBody(req, MAX_INBOX_BYTES);
+    if (!body) return tooLarge(req, res);
+  }
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    headers.set(name, Array.isArray(value) ? value.join(", ") : value);
+  }
+  const request = new Request(url, { method: req.method, headers, body: body ? new Uint8Array(body) : undefined });
+  let notAcceptable = false;
+  const response = await deps.federation.fetch(request, {
+    contextData: undefined,
+    onNotFound: () => new Response("Not found.\n", { status: 404, headers: { "Content-Type": "text/plain" } }),
+    onNotAcceptable: () => {
+      notAcceptable = true;
+      return new Response(null, { status: 406 });
+    },
+  });
+  if (notAcceptable) return onNotAcceptable();
+  res.statusCode = response.status;
+  response.headers.forEach((value, name) => res.setHeader(name, value));
+  let payload = Buffer.from(await response.arrayBuffer());
+  if (url.pathname === deps.actorPath && response.ok && payload.length > 0) {
+    payload = Buffer.from(withAttributionDomains(payload.toString("utf8"), deps.attributionDomains));
+    res.setHeader("Content-Length", payload.length);
+  }
+  res.end(req.method === "HEAD" ? undefined : payload);
+}
+
+/** Mastodon 4.3+ shows "More from …" on link cards of these domains (toot:attributionDomains). */
+function withAttributionDomains(json: string, domains: readonly string[]): string {
+  const doc = JSON.parse(json) as Record<string, unknown>;
+  const context = Array.isArray(doc["@context"]) ? [...doc["@context"]] : [doc["@context"]];
+  context.push({ toot: "http://joinmastodon.org/ns#", attributionDomains: { "@id": "toot:attributionDomains", "@type": "@id" } });
+  return JSON.stringify({ ...doc, "@context": context, attributionDomains: domains });
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        resolve(undefined);
+        req.pause();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on("end", () => resolve(size > limit ? undefined : Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+}
+
+function tooLarge(req: IncomingMessage, res: ServerResponse): void {
+  res.statusCode = 413;
+  res.setHeader("Connection", "close");
+  res.setHeader("Content-Type", "text/plain; charset=utf-8");
+  res.end(`Request body over ${MAX_INBOX_BYTES} bytes.\n`);
+  req.resume();
+}
