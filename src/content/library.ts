@@ -18,6 +18,8 @@ export interface RefreshResult {
   added: string[];
   /** Articles whose content hash changed. */
   changed: string[];
+  /** Articles whose file was renamed or moved, content unchanged (nothing to federate). */
+  moved: string[];
   /** Articles whose file is gone. */
   removed: string[];
   /** Files that could not become articles, each with the reason. */
@@ -160,6 +162,7 @@ export class Library {
     const changes: { record: ArticleRecord; article?: Article }[] = [];
     const added: string[] = [];
     const changed: string[] = [];
+    const moved: string[] = [];
     for (const { file, parsed, previous } of candidates) {
       let base = previous;
       let id = parsed.frontMatterId ?? previous?.id;
@@ -185,21 +188,31 @@ export class Library {
         });
         continue;
       }
-      const slugOwner = ownerOfSlug.get(parsed.slug);
+      // A slug taken from the file name is fixed at first sight: renaming the file keeps the URL.
+      const slug = base && !parsed.explicitSlug ? base.slug : parsed.slug;
+      const slugOwner = ownerOfSlug.get(slug);
       if (slugOwner !== undefined && slugOwner !== file.path) {
         rejected.push({
           type: "duplicate-slug",
           path: file.path,
-          message: `Duplicate slug "${parsed.slug}": already used by ${slugOwner}.`,
+          message: `Duplicate slug "${slug}": already used by ${slugOwner}.`,
         });
         continue;
       }
       ownerOfId.set(id, file.path);
-      ownerOfSlug.set(parsed.slug, file.path);
+      ownerOfSlug.set(slug, file.path);
 
-      const { article, record } = resolve(parsed, id, base, file, fingerprint, nowIso);
+      const { article, record } = resolve(
+        slug === parsed.slug ? parsed : { ...parsed, slug, url: this.#deps.parse.urls.article(slug) },
+        id,
+        base,
+        file,
+        fingerprint,
+        nowIso,
+      );
       if (!base || base.removedAt !== null) added.push(id);
-      else if (base.contentHash !== record.contentHash || base.path !== record.path) changed.push(id);
+      else if (base.contentHash !== record.contentHash) changed.push(id);
+      else if (base.path !== record.path) moved.push(id);
       this.#records.set(id, record);
       this.#articles.set(id, article);
       changes.push({ record, article });
@@ -221,7 +234,7 @@ export class Library {
     this.#rejected = rejected.sort((a, b) => cmp(a.path, b.path));
     const dirty = changes.length > 0 || this.#lastVisibleCheck !== this.#visibleSignature(nowIso);
     this.#lastVisibleCheck = this.#visibleSignature(nowIso);
-    return { added, changed, removed, rejected: this.#rejected, unchanged, dirty };
+    return { added, changed, moved, removed, rejected: this.#rejected, unchanged, dirty };
   }
 
   #lastVisibleCheck = "";
@@ -287,7 +300,7 @@ function resolve(
     .sort()
     .at(-1);
   const visibleFrom = parsed.draft ? null : [published, publishAt ?? published].sort().at(-1)!;
-  const { frontMatterId: _f, date: _d, updatedAt: _u, bodyHash, ...rest } = parsed;
+  const { frontMatterId: _f, date: _d, updatedAt: _u, explicitSlug: _s, bodyHash, ...rest } = parsed;
   const article: Article = { ...rest, id, published, updated, contentHash, publishAt };
   const record: ArticleRecord = {
     id,

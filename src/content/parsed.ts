@@ -11,6 +11,8 @@ export interface ParsedArticle extends Omit<Article, "id" | "published" | "updat
   date?: string;
   /** Front-matter `updated` as an ISO instant. */
   updatedAt?: string;
+  /** True when `slug` came from front matter (else from the file name, and only at first sight). */
+  explicitSlug: boolean;
   /** sha256 hex of the Markdown body alone, used to recognise a renamed file with no `id`. */
   bodyHash: string;
 }

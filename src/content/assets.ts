@@ -1,0 +1,68 @@
+import { realpathSync, statSync } from "node:fs";
+import { posix, resolve, sep } from "node:path";
+
+// Images live beside their article (`content/foo/index.md` + `content/foo/photo.jpg`) and are
+// published under the article URL (`/articles/foo/photo.jpg`). This one function maps a
+// reference to a file for both the parser and the web server, so what the feed links to is
+// exactly what the server will serve, and nothing else under (or outside) content/ is reachable.
+
+const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
+const QUERY_OR_HASH = /[?#].*$/s;
+const MARKDOWN = /\.(?:md|markdown)$/i;
+
+/**
+ * Absolute real path of the file `ref` names, relative to the folder of `articlePath`, or
+ * undefined when it does not exist, is not a regular file, leaves the article folder (`../`),
+ * resolves (through symlinks) outside `contentDir`, is hidden (`.env`, `.git/…`) or is Markdown
+ * (article sources, drafts included, are never served as assets).
+ *
+ * @param contentDir absolute path of the content root
+ * @param articlePath the article file, relative to contentDir, POSIX separators
+ * @param ref a URL reference as written in the article (percent-encoding allowed), e.g. `img/a%20b.jpg`
+ */
+export function resolveAsset(contentDir: string, articlePath: string, ref: string): string | undefined {
+  const bare = ref.trim().replace(QUERY_OR_HASH, "");
+  if (bare === "" || SCHEME.test(bare) || bare.startsWith("/") || bare.includes("\\")) return undefined;
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(bare);
+  } catch {
+    decoded = bare; // "100%.jpg": a path that was already decoded (the web server decodes first)
+  }
+  if (decoded.includes("\0") || decoded.includes("\\") || decoded.startsWith("/")) return undefined;
+  const folder = posix.dirname(posix.normalize(articlePath));
+  const relative = posix.normalize(posix.join(folder, decoded));
+  const inFolder =
+    folder === "." ? relative : relative.startsWith(`${folder}/`) ? relative.slice(folder.length + 1) : "";
+  if (inFolder === "" || inFolder === ".." || inFolder.startsWith("../") || posix.isAbsolute(relative))
+    return undefined;
+  if (relative.split("/").some((part) => part.startsWith("."))) return undefined;
+  if (MARKDOWN.test(relative)) return undefined;
+  try {
+    const root = realpathSync(contentDir);
+    const real = realpathSync(resolve(contentDir, ...relative.split("/")));
+    const prefix = root.endsWith(sep) ? root : root + sep;
+    if (!real.startsWith(prefix)) return undefined;
+    // The same rules for where a symlink lands.
+    const inside = real.slice(prefix.length).split(sep);
+    if (inside.some((part) => part.startsWith(".")) || MARKDOWN.test(real)) return undefined;
+    return statSync(real).isFile() ? real : undefined;
+  } catch {
+    return undefined; // missing, a dangling link, or unreadable
+  }
+}
+
+/** A reference to a file beside the article, rather than a URL of its own (`https:`, `//cdn`, `/media`). */
+export function isLocalRef(ref: string): boolean {
+  const bare = ref.trim();
+  return bare !== "" && !SCHEME.test(bare) && !bare.startsWith("/") && !bare.startsWith("#");
+}
+
+/** For messages: `%E5%9B%BE.png` → `图.png`. */
+export function displayRef(ref: string): string {
+  try {
+    return decodeURI(ref);
+  } catch {
+    return ref;
+  }
+}

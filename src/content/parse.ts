@@ -1,0 +1,199 @@
+import type { Token } from "markdown-it";
+import type { SiteUrls } from "../urls.ts";
+import { displayRef, isLocalRef, resolveAsset } from "./assets.ts";
+import { detectAttribution } from "./attribution.ts";
+import { classifyBlocks, imageSources, plainTextOf } from "./blocks.ts";
+import { chooseCover, describeCover } from "./cover.ts";
+import { decodeArticle } from "./decode.ts";
+import { readFrontMatter } from "./fields.ts";
+import { splitFrontMatter } from "./frontmatter.ts";
+import { sha256Hex } from "./hash.ts";
+import { parseMarkdown, renderArticleHtml } from "./markdown.ts";
+import type { ArticleError, Person, Result, SourceLink } from "./model.ts";
+import type { ParsedArticle } from "./parsed.ts";
+import { type AttributionPatternsConfig, type CompiledPatterns, compilePatterns } from "./patterns.ts";
+import { stripXmlInvalid } from "./plain-text.ts";
+import type { ArticleProblem } from "./problem.ts";
+import { problem } from "./problem.ts";
+import { slugify, slugSourceFromPath } from "./slug.ts";
+import { explicitSummary, summarizeProse, summaryParagraphs } from "./summary.ts";
+
+// One file's bytes → everything Herald can know about the article without the store.
+// Pure except for reading images beside the article (cover facts, missing-image warnings).
+
+export { computeContentHash } from "./hash.ts";
+export type { AttributionPatternsConfig } from "./patterns.ts";
+
+export interface ParseContext {
+  urls: SiteUrls;
+  /** Absolute path of the content root. */
+  contentDir: string;
+  /** IANA zone for front-matter dates without an offset, e.g. "Asia/Shanghai". */
+  timezone: string;
+  /** BCP 47 language when front matter has no `lang`. */
+  language: string;
+  /** Max graphemes of a derived summary. */
+  summaryLength: number;
+  /** File size limit in bytes. */
+  maxBytes: number;
+  /** Extra label patterns from config, added to DEFAULT_PATTERNS. */
+  patterns?: AttributionPatternsConfig;
+}
+
+/** Index of the heading that gives an untitled article its title: the first H1, else a leading H2. */
+function titleHeadingIndex(tokens: readonly Token[], patterns: CompiledPatterns): number | undefined {
+  let leading = true;
+  let firstH1: number | undefined;
+  let leadingH2: number | undefined;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t.level !== 0 || t.nesting === -1) continue;
+    if (t.type === "heading_open") {
+      const text = plainTextOf(tokens[i + 1]?.children ?? []);
+      // "## Source" at the top of a stub is not a title.
+      const isSection = patterns.heading.source.test(text) || patterns.heading.bio.test(text);
+      if (text !== "" && !isSection) {
+        if (t.tag === "h1") {
+          firstH1 = i;
+          break;
+        }
+        if (t.tag === "h2" && leading) leadingH2 = i;
+      }
+    }
+    leading = false;
+  }
+  return firstH1 ?? leadingH2;
+}
+
+function leadingH1Text(tokens: readonly Token[]): string | undefined {
+  const first = tokens[0];
+  return first?.type === "heading_open" && first.tag === "h1"
+    ? plainTextOf(tokens[1]?.children ?? [])
+    : undefined;
+}
+
+/** Front matter wins; a detected link with the same URL (or when front matter has none) fills the gaps. */
+function mergeLink(
+  fromFrontMatter: SourceLink | undefined,
+  detected: SourceLink | undefined,
+): SourceLink | undefined {
+  if (fromFrontMatter === undefined) return detected;
+  if (detected === undefined) return fromFrontMatter;
+  const compatible =
+    fromFrontMatter.url === undefined || detected.url === undefined || fromFrontMatter.url === detected.url;
+  return compatible ? { ...detected, ...fromFrontMatter } : fromFrontMatter;
+}
+
+function chosen(fromFrontMatter: Person[], detected: Person[]): Person[] {
+  return fromFrontMatter.length > 0 ? fromFrontMatter : detected;
+}
+
+export function parseArticle(
+  path: string,
+  bytes: Buffer,
+  ctx: ParseContext,
+): Result<ParsedArticle, ArticleError> {
+  const failed = (error: ArticleProblem): Result<ParsedArticle, ArticleError> => ({
+    ok: false,
+    error: { ...error, path },
+  });
+
+  const decoded = decodeArticle(bytes, ctx.maxBytes);
+  if (!decoded.ok) return failed(decoded.error);
+  const split = splitFrontMatter(stripXmlInvalid(decoded.value));
+  if (!split.ok) return failed(split.error);
+  const read = readFrontMatter(split.value.data, ctx.timezone);
+  if (!read.ok) return failed(read.error);
+  const fm = read.value;
+  const body = split.value.body;
+  const patterns = compilePatterns(ctx.patterns);
+  const warnings: string[] = [];
+
+  const markdown = parseMarkdown(body);
+  const tokens = markdown.tokens;
+  let title = fm.title;
+  if (title === undefined) {
+    const at = titleHeadingIndex(tokens, patterns);
+    if (at === undefined) {
+      return failed(
+        problem(
+          "missing-title",
+          "Article has no `title` in its front matter and no # heading to take it from.",
+        ),
+      );
+    }
+    title = plainTextOf(tokens[at + 1]?.children ?? []);
+    tokens.splice(at, 3); // heading_open, inline, heading_close
+  } else if (leadingH1Text(tokens) === title) {
+    tokens.splice(0, 3); // pages and feeds show the title themselves
+  }
+
+  const slugSource = fm.slug ?? slugSourceFromPath(path);
+  const slug = slugify(slugSource);
+  if (slug === "") {
+    const from = fm.slug === undefined ? `file name "${slugSource}"` : `"slug" value "${slugSource}"`;
+    return failed(
+      problem("invalid-field", `The ${from} has no letters or digits to build a slug from; set \`slug\`.`),
+    );
+  }
+  const url = ctx.urls.article(slug);
+  const lang = fm.lang ?? ctx.language;
+
+  const blocks = classifyBlocks(tokens, patterns);
+  const detected = detectAttribution(blocks, patterns, fm.authors, url);
+  const summary =
+    fm.summary !== undefined
+      ? explicitSummary(fm.summary)
+      : summarizeProse(summaryParagraphs(blocks, detected), lang, ctx.summaryLength);
+  if (summary === "") warnings.push("Article has no prose to derive a summary from; add `summary`.");
+
+  const contentHtml = renderArticleHtml(markdown, url);
+
+  const coverChoice = chooseCover(fm.cover, blocks);
+  const coverCtx = { contentDir: ctx.contentDir, articlePath: path, articleUrl: url };
+  const cover = coverChoice === undefined ? undefined : describeCover(coverChoice, coverCtx, warnings);
+  for (const src of new Set(imageSources(tokens))) {
+    if (isLocalRef(src) && resolveAsset(ctx.contentDir, path, src) === undefined) {
+      warnings.push(`Image "${displayRef(src)}" was not found in the article folder.`);
+    }
+  }
+  if (fm.date !== undefined && fm.updated !== undefined && fm.updated < fm.date) {
+    warnings.push("Front-matter `updated` is earlier than `date`; `date` is used for both.");
+  }
+
+  const source = mergeLink(fm.source, detected.source);
+  const via = mergeLink(fm.via, detected.via);
+  const article: ParsedArticle = {
+    slug,
+    explicitSlug: fm.slug !== undefined,
+    path,
+    url,
+    title,
+    summary,
+    contentHtml,
+    lang,
+    tags: fm.tags,
+    authors: chosen(fm.authors, detected.authors),
+    attribution: {
+      ...(source === undefined ? {} : { source }),
+      ...(via === undefined ? {} : { via }),
+      translators: chosen(fm.translators, detected.translators),
+      editors: chosen(fm.editors, detected.editors),
+    },
+    draft: fm.draft,
+    federate: fm.federate,
+    sensitive: fm.sensitive ?? fm.contentWarning !== undefined,
+    pinned: fm.pinned,
+    extra: fm.extra,
+    warnings,
+    bodyHash: sha256Hex(body),
+  };
+  if (cover !== undefined) article.cover = cover;
+  if (fm.publishAt !== undefined) article.publishAt = fm.publishAt;
+  if (fm.contentWarning !== undefined) article.contentWarning = fm.contentWarning;
+  if (fm.visibility !== undefined) article.visibility = fm.visibility;
+  if (fm.id !== undefined) article.frontMatterId = fm.id;
+  if (fm.date !== undefined) article.date = fm.date;
+  if (fm.updated !== undefined) article.updatedAt = fm.updated;
+  return { ok: true, value: article };
+}

@@ -1,0 +1,40 @@
+// Plain-text helpers shared by titles, summaries and attribution: everything that turns
+// Markdown-ish input into the single-line text feeds and ActivityPub expect.
+
+// XML 1.0 allows \t \n \r and everything from U+0020 except surrogates, U+FFFE and U+FFFF.
+// Feed readers reject a whole feed for one stray \u0007, so these never leave the parser.
+const XML_INVALID = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+
+// A soft line break between two CJK characters is not a space: Chinese text is wrapped
+// without word separators, so joining lines with " " would put gaps inside sentences.
+const CJK = "\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}\\u3000-\\u303F\\uFF00-\\uFFEF";
+const CJK_LINE_BREAK = new RegExp(`(?<=[${CJK}])[ \\t]*\\n\\s*(?=[${CJK}])`, "gu");
+const WHITESPACE = /\s+/g;
+const HAS_CJK = new RegExp(`[${CJK}]`, "u");
+const ENDS_CJK = new RegExp(`[${CJK}]$`, "u");
+const STARTS_CJK = new RegExp(`^[${CJK}]`, "u");
+
+export function stripXmlInvalid(text: string): string {
+  return text.replace(XML_INVALID, "");
+}
+
+/** One line, single spaces, CJK line wraps joined without a space. */
+export function collapseWhitespace(text: string): string {
+  return text.replace(CJK_LINE_BREAK, "").replace(WHITESPACE, " ").trim();
+}
+
+export function hasCjk(text: string): boolean {
+  return HAS_CJK.test(text);
+}
+
+/** Joins two runs of prose: no space between CJK sentences, one space otherwise. */
+export function joinProse(a: string, b: string): string {
+  if (a === "") return b;
+  if (b === "") return a;
+  return ENDS_CJK.test(a) && STARTS_CJK.test(b) ? a + b : `${a} ${b}`;
+}
+
+/** Normalises a human-entered string: NFC, XML-safe, collapsed whitespace. */
+export function cleanLine(text: string): string {
+  return collapseWhitespace(stripXmlInvalid(text.normalize("NFC")));
+}
