@@ -73,16 +73,29 @@ switch (mode) {
     };
     if (mode === "cold" || mode === "warm-process") {
       const { ms, value } = time(() => build(openLibrary(c, store)));
-      Object.assign(result, { ms, articles: value.added.length + value.changed.length, rejected: value.rejected.length, unchanged: value.unchanged });
+      Object.assign(result, {
+        ms,
+        articles: value.added.length + value.changed.length,
+        rejected: value.rejected.length,
+        unchanged: value.unchanged,
+      });
     } else {
       const lib = openLibrary(c, store);
       build(lib); // bring the in-process state up to date
       if (mode === "one-changed") {
         const file = scanContent(corpus)[0]!;
-        writeFileSync(file.abs, `${readFileSync(file.abs, "utf8")}\n\nOne more sentence for the benchmark.\n`);
+        writeFileSync(
+          file.abs,
+          `${readFileSync(file.abs, "utf8")}\n\nOne more sentence for the benchmark.\n`,
+        );
       }
       const { ms, value } = time(() => build(lib));
-      Object.assign(result, { ms, changed: value.changed.length, unchanged: value.unchanged, dirty: value.dirty });
+      Object.assign(result, {
+        ms,
+        changed: value.changed.length,
+        unchanged: value.unchanged,
+        dirty: value.dirty,
+      });
     }
     store.close();
     break;

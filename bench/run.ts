@@ -46,7 +46,7 @@ function contentSuite(): string[] {
     const work = join(root, `work-${run}`);
     cpSync(pristine, corpus, { recursive: true });
     for (const mode of ["stat", "render", "cold", "warm", "warm-process", "one-changed"]) {
-      (samples[mode] ??= []).push(child("content.ts", [mode, corpus, work]));
+      samples[mode] = [...(samples[mode] ?? []), child("content.ts", [mode, corpus, work])];
     }
     rmSync(corpus, { recursive: true, force: true });
     rmSync(work, { recursive: true, force: true });
@@ -80,7 +80,13 @@ function contentSuite(): string[] {
       "< 3x",
       cold / render < 3,
     ),
-    row("warm rebuild, nothing changed (in process)", `${warm.toFixed(1)} ms`, `${(warm / stat).toFixed(2)}x stat baseline`, "< 2x", warm / stat < 2),
+    row(
+      "warm rebuild, nothing changed (in process)",
+      `${warm.toFixed(1)} ms`,
+      `${(warm / stat).toFixed(2)}x stat baseline`,
+      "< 2x",
+      warm / stat < 2,
+    ),
     row(
       "warm rebuild, nothing changed (new process, store on disk)",
       `${warmProcess.toFixed(1)} ms`,
@@ -88,7 +94,13 @@ function contentSuite(): string[] {
       "",
       undefined,
     ),
-    row("warm rebuild, one file changed", `${one.toFixed(1)} ms`, `${((one / cold) * 100).toFixed(2)}% of cold`, "< 5%", one / cold < 0.05),
+    row(
+      "warm rebuild, one file changed",
+      `${one.toFixed(1)} ms`,
+      `${((one / cold) * 100).toFixed(2)}% of cold`,
+      "< 5%",
+      one / cold < 0.05,
+    ),
     row(
       "peak memory, cold build",
       `${rss("cold")} MB`,

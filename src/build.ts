@@ -27,7 +27,9 @@ export function parseContext(config: Config): ParseContext {
 export function derivationFingerprint(config: Config): string {
   const { site, content, summary } = config;
   return createHash("sha256")
-    .update(JSON.stringify([DERIVATION_VERSION, site.url, site.timezone, site.language, summary.length, content]))
+    .update(
+      JSON.stringify([DERIVATION_VERSION, site.url, site.timezone, site.language, summary.length, content]),
+    )
     .digest("hex")
     .slice(0, 16);
 }

@@ -111,7 +111,9 @@ function buildCommand(config: Config, out: string): number {
     const feeds = renderFeeds(config, library);
     writeFeeds(out, feeds);
     const count = library.visible(Number.MAX_SAFE_INTEGER).length;
-    console.log(`Wrote ${feeds.map((f) => f.name).join(", ")} to ${out} (${count} articles, ${result.rejected.length} rejected).`);
+    console.log(
+      `Wrote ${feeds.map((f) => f.name).join(", ")} to ${out} (${count} articles, ${result.rejected.length} rejected).`,
+    );
     return result.rejected.length > 0 ? EXIT.rejected : EXIT.ok;
   } finally {
     store.close();
@@ -125,7 +127,9 @@ function checkCommand(config: Config): number {
     const library = openLibrary(config, store);
     const result = library.refresh();
     printRejections(result.rejected);
-    console.log(`Checked ${result.added.length + result.rejected.length} files: ${result.added.length} articles, ${result.rejected.length} rejected.`);
+    console.log(
+      `Checked ${result.added.length + result.rejected.length} files: ${result.added.length} articles, ${result.rejected.length} rejected.`,
+    );
     return result.rejected.length > 0 ? EXIT.rejected : EXIT.ok;
   } finally {
     store.close();

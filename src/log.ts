@@ -9,7 +9,10 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       level,
       base: undefined,
       timestamp: pino.stdTimeFunctions.isoTime,
-      redact: { paths: ["*.token", "*.password", "*.privateKey", "headers.authorization", "headers.cookie"], remove: true },
+      redact: {
+        paths: ["*.token", "*.password", "*.privateKey", "headers.authorization", "headers.cookie"],
+        remove: true,
+      },
     },
     destination ?? pino.destination({ fd: 1, sync: false }),
   );

@@ -4,9 +4,9 @@ import { join } from "node:path";
 import { openLibrary, renderFeeds } from "./build.ts";
 import type { Config } from "./config/load.ts";
 import type { Library, RefreshResult } from "./content/library.ts";
-import { FEED_CONTENT_TYPES } from "./feeds/index.ts";
-import type { FederationRuntime } from "./federation/runtime.ts";
 import type { PublishSummary } from "./federation/publisher.ts";
+import type { FederationRuntime } from "./federation/runtime.ts";
+import { FEED_CONTENT_TYPES } from "./feeds/index.ts";
 import type { Logger } from "./log.ts";
 import { SqliteStore } from "./store/sqlite.ts";
 import { siteUrls } from "./urls.ts";
@@ -40,7 +40,11 @@ export interface ServeOptions {
 
 const FEED_PATHS = { rss: "/feed.xml", atom: "/atom.xml", json: "/feed.json" } as const;
 
-export async function startServer(config: Config, log: Logger, options: ServeOptions = {}): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  log: Logger,
+  options: ServeOptions = {},
+): Promise<RunningServer> {
   const store = new SqliteStore(join(config.data.dir, "herald.sqlite"));
   const library = openLibrary(config, store);
   const state: WebState = { feeds: new Map(), lastRefresh: undefined };
@@ -70,7 +74,8 @@ export async function startServer(config: Config, log: Logger, options: ServeOpt
   const runTick = async (): Promise<TickResult> => {
     const started = performance.now();
     const content = library.refresh();
-    for (const error of content.rejected) contentLog.warn({ path: error.path, reason: error.type }, error.message);
+    for (const error of content.rejected)
+      contentLog.warn({ path: error.path, reason: error.type }, error.message);
     if (content.dirty || state.lastRefresh === undefined) rebuildFeeds();
     state.lastRefresh = new Date();
     const published = federation ? await federation.publisher.publish(library.records()) : undefined;
@@ -93,7 +98,8 @@ export async function startServer(config: Config, log: Logger, options: ServeOpt
     // Wake up when the next scheduled article comes due, so it appears on time.
     clearTimeout(scheduled);
     const next = library.nextVisibleChange();
-    if (next) scheduled = setTimeout(safeTick, Math.min(Math.max(next.getTime() - Date.now(), 0) + 50, 2 ** 31 - 1));
+    if (next)
+      scheduled = setTimeout(safeTick, Math.min(Math.max(next.getTime() - Date.now(), 0) + 50, 2 ** 31 - 1));
     return { content, federation: published };
   };
   let running: Promise<TickResult> | undefined;
@@ -143,7 +149,9 @@ export async function startServer(config: Config, log: Logger, options: ServeOpt
       clearTimeout(settle);
       settle = setTimeout(safeTick, options.settleMs ?? 400);
     });
-    watcher.on("error", (error) => contentLog.warn({ err: error }, "content watcher failed; rescans continue"));
+    watcher.on("error", (error) =>
+      contentLog.warn({ err: error }, "content watcher failed; rescans continue"),
+    );
   } catch (error) {
     contentLog.warn({ err: error }, "content watcher unavailable; rescans continue");
   }
@@ -185,5 +193,8 @@ export async function startServer(config: Config, log: Logger, options: ServeOpt
 }
 
 function newestUpdate(articles: readonly { updated: string }[]): string | undefined {
-  return articles.reduce<string | undefined>((max, a) => (max === undefined || a.updated > max ? a.updated : max), undefined);
+  return articles.reduce<string | undefined>(
+    (max, a) => (max === undefined || a.updated > max ? a.updated : max),
+    undefined,
+  );
 }

@@ -11,7 +11,11 @@ type Parsed = z.output<typeof configSchema>;
 export interface Config {
   readonly file: string | undefined;
   readonly site: Readonly<Parsed["site"]>;
-  readonly content: { readonly dir: string; readonly maxBytes: number; readonly patterns: AttributionPatternsConfig };
+  readonly content: {
+    readonly dir: string;
+    readonly maxBytes: number;
+    readonly patterns: AttributionPatternsConfig;
+  };
   readonly data: { readonly dir: string };
   readonly server: Readonly<Parsed["server"]>;
   readonly feeds: Readonly<Parsed["feeds"]>;
@@ -27,7 +31,9 @@ export interface Config {
 export class ConfigError extends Error {
   readonly problems: readonly string[];
   constructor(file: string | undefined, problems: readonly string[]) {
-    super(`Invalid configuration${file ? ` in ${file}` : ""}:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    super(
+      `Invalid configuration${file ? ` in ${file}` : ""}:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+    );
     this.name = "ConfigError";
     this.problems = problems;
   }
@@ -90,11 +96,15 @@ export function fromObject(
   }
   const port = env.PORT !== undefined ? Number(env.PORT) : c.server.port;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new ConfigError(file, [`PORT: expected an integer 0-65535, got "${env.PORT}"; example: PORT=8080.`]);
+    throw new ConfigError(file, [
+      `PORT: expected an integer 0-65535, got "${env.PORT}"; example: PORT=8080.`,
+    ]);
   }
   const level = env.LOG_LEVEL ?? c.log.level;
   if (!LEVELS.includes(level)) {
-    throw new ConfigError(file, [`LOG_LEVEL: expected one of ${LEVELS.join(", ")}, got "${level}"; example: LOG_LEVEL=debug.`]);
+    throw new ConfigError(file, [
+      `LOG_LEVEL: expected one of ${LEVELS.join(", ")}, got "${level}"; example: LOG_LEVEL=debug.`,
+    ]);
   }
   const config: Config = {
     file,

@@ -43,7 +43,10 @@ export const configSchema = z.strictObject({
   content: z
     .strictObject({
       dir: z.string().min(1).default("content"),
-      maxBytes: z.int().positive().default(5 * 1024 * 1024),
+      maxBytes: z
+        .int()
+        .positive()
+        .default(5 * 1024 * 1024),
       patterns: z
         .strictObject({
           via: patternList,
@@ -83,7 +86,10 @@ export const configSchema = z.strictObject({
       /** Avatar and header: an absolute URL, or a path relative to the config file (served by Herald). */
       avatar: z.string().min(1).optional(),
       header: z.string().min(1).optional(),
-      fields: z.array(z.strictObject({ name: z.string().min(1), value: z.string() })).max(16).default([]),
+      fields: z
+        .array(z.strictObject({ name: z.string().min(1), value: z.string() }))
+        .max(16)
+        .default([]),
       discoverable: z.boolean().default(true),
       indexable: z.boolean().default(true),
       manualApproval: z.boolean().default(false),

@@ -39,8 +39,9 @@ export function resolveAsset(contentDir: string, articlePath: string, ref: strin
   if (relative.split("/").some((part) => part.startsWith("."))) return undefined;
   if (MARKDOWN.test(relative)) return undefined;
   try {
-    const root = realpathSync(contentDir);
-    const real = realpathSync(resolve(contentDir, ...relative.split("/")));
+    // .native is one realpath(3) call; the JS version lstat()s every path component.
+    const root = realpathSync.native(contentDir);
+    const real = realpathSync.native(resolve(contentDir, ...relative.split("/")));
     const prefix = root.endsWith(sep) ? root : root + sep;
     if (!real.startsWith(prefix)) return undefined;
     // The same rules for where a symlink lands.

@@ -21,13 +21,15 @@ function segmenter(locale: string, granularity: Granularity): Intl.Segmenter {
   return s;
 }
 
-const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+// Without marks, format characters (ZWJ), astral characters (emoji, flags), conjoining
+// Hangul jamo or CR, every UTF-16 unit is its own grapheme: most CJK and Latin prose.
+const MAY_CLUSTER = /[\p{M}\p{Cf}\uD800-\uDFFF\u1100-\u11FF\uA960-\uA97F\uD7B0-\uD7FF\r]/u;
 const ELLIPSIS = "…";
 const CUT_TRAILER = /[\s,，、;；:：\-—–]+$/u;
 
 /** Graphemes in `text`, counting no further than `limit + 1`. */
 export function countGraphemes(text: string, locale: string, limit = Number.POSITIVE_INFINITY): number {
-  if (PRINTABLE_ASCII.test(text)) return Math.min(text.length, limit + 1);
+  if (!MAY_CLUSTER.test(text)) return Math.min(text.length, limit + 1);
   let n = 0;
   for (const _ of segmenter(locale, "grapheme").segment(text)) {
     if (++n > limit) break;

@@ -1,7 +1,13 @@
 // Fedify wiring: the actor, its keys and collections, WebFinger/NodeInfo, and inbox listeners.
 // Delivery goes through the persistent queue; only publisher.ts sends articles.
 import { createHash } from "node:crypto";
-import { type Context, createFederation, type Federation, type KvStore, type MessageQueue } from "@fedify/fedify";
+import {
+  type Context,
+  createFederation,
+  type Federation,
+  type KvStore,
+  type MessageQueue,
+} from "@fedify/fedify";
 import {
   Accept,
   Announce,
@@ -84,7 +90,9 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
       isBot(identifier) ? actorObject(ctx, profile, urls) : null,
     )
     .mapHandle((_ctx, username) => (isBot(username) ? username : null))
-    .setKeyPairsDispatcher((_ctx, identifier) => (isBot(identifier) ? [deps.keys.rsa, deps.keys.ed25519] : []));
+    .setKeyPairsDispatcher((_ctx, identifier) =>
+      isBot(identifier) ? [deps.keys.rsa, deps.keys.ed25519] : [],
+    );
 
   federation
     .setFollowersDispatcher("/users/{identifier}/followers", (_ctx, identifier, cursor) => {
@@ -108,7 +116,10 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
       const offset = Number(cursor) || 0;
       const records = store.listCreates({ offset, limit: PAGE_SIZE });
       const items = await Promise.all(records.map((r) => Create.fromJsonLd(r.activity)));
-      return { items, nextCursor: offset + PAGE_SIZE < store.countCreates() ? String(offset + PAGE_SIZE) : null };
+      return {
+        items,
+        nextCursor: offset + PAGE_SIZE < store.countCreates() ? String(offset + PAGE_SIZE) : null,
+      };
     })
     .setCounter((_ctx, identifier) => (isBot(identifier) ? store.countCreates() : null))
     .setFirstCursor((_ctx, identifier) => (isBot(identifier) ? "0" : null));
@@ -125,7 +136,11 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
     protocols: ["activitypub"],
     services: { inbound: [], outbound: ["atom1.0", "rss2.0"] },
     openRegistrations: false,
-    usage: { users: { total: 1, activeHalfyear: 1, activeMonth: 1 }, localPosts: store.countCreates(), localComments: 0 },
+    usage: {
+      users: { total: 1, activeHalfyear: 1, activeMonth: 1 },
+      localPosts: store.countCreates(),
+      localComments: 0,
+    },
     metadata: {},
   }));
 
@@ -162,7 +177,8 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
     .on(Undo, async (ctx, undo) => {
       const object = await undo.getObject({ crossOrigin: "ignore" });
       if (object instanceof Follow && undo.actorId && object.actorId?.href === undo.actorId.href) {
-        if (store.removeFollower(undo.actorId.href)) inboxLog.info({ actor: undo.actorId.href }, "follower left");
+        if (store.removeFollower(undo.actorId.href))
+          inboxLog.info({ actor: undo.actorId.href }, "follower left");
       } else if ((object instanceof Like || object instanceof Announce) && object.id) {
         // Interactions are a record of what happened; an undo is rare and needs no bookkeeping.
         inboxLog.debug({ activity: object.id.href }, "undo of interaction");
@@ -263,8 +279,12 @@ export async function actorObject(ctx: Context<void>, profile: BotProfile, urls:
     manuallyApprovesFollowers: profile.manualApproval,
     discoverable: profile.discoverable,
     indexable: profile.indexable,
-    icon: profile.avatar ? new Image({ url: new URL(profile.avatar.url), mediaType: profile.avatar.mediaType }) : null,
-    image: profile.header ? new Image({ url: new URL(profile.header.url), mediaType: profile.header.mediaType }) : null,
+    icon: profile.avatar
+      ? new Image({ url: new URL(profile.avatar.url), mediaType: profile.avatar.mediaType })
+      : null,
+    image: profile.header
+      ? new Image({ url: new URL(profile.header.url), mediaType: profile.header.mediaType })
+      : null,
     attachments: profile.fields.map((f) => new PropertyValue({ name: f.name, value: f.value })),
     inbox: ctx.getInboxUri(identifier),
     outbox: ctx.getOutboxUri(identifier),

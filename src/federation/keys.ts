@@ -1,4 +1,4 @@
-import { generateCryptoKeyPair, exportJwk, importJwk } from "@fedify/fedify";
+import { exportJwk, generateCryptoKeyPair, importJwk } from "@fedify/fedify";
 import type { FederationStore, StoredKey } from "../store/types.ts";
 
 export interface ActorKeyPairs {
@@ -23,7 +23,10 @@ export class KeysMissingError extends Error {
  * Loads the actor's key pairs, generating them exactly once. Keys are forever: never regenerated
  * on redeploy, and never generated at all while followers exist without them.
  */
-export async function loadOrCreateKeys(store: FederationStore, now: () => Date = () => new Date()): Promise<ActorKeyPairs> {
+export async function loadOrCreateKeys(
+  store: FederationStore,
+  now: () => Date = () => new Date(),
+): Promise<ActorKeyPairs> {
   const stored = new Map(store.getKeys().map((k) => [k.kind, k]));
   if (!stored.has("rsa")) {
     const followers = store.countFollowers();
@@ -55,7 +58,12 @@ export async function loadOrCreateKeys(store: FederationStore, now: () => Date =
 /** Fedify's generateCryptoKeyPair() makes RSA-4096, five times slower to sign with; Mastodon uses 2048. */
 function generateRsa2048(): Promise<CryptoKeyPair> {
   return crypto.subtle.generateKey(
-    { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
+    {
+      name: "RSASSA-PKCS1-v1_5",
+      modulusLength: 2048,
+      publicExponent: new Uint8Array([1, 0, 1]),
+      hash: "SHA-256",
+    },
     true,
     ["sign", "verify"],
   );

@@ -1,6 +1,6 @@
 // Pure mapping from an Article to the ActivityPub objects Herald federates. No I/O, no clock:
 // every time and id comes in as an argument, so the same inputs give the same JSON-LD.
-import { Temporal } from "@js-temporal/polyfill";
+
 import {
   Article as ApArticle,
   Create,
@@ -15,6 +15,7 @@ import {
   Update,
 } from "@fedify/vocab";
 import { LanguageString } from "@fedify/vocab-runtime";
+import { Temporal } from "@js-temporal/polyfill";
 import type { Article, Person } from "../content/model.ts";
 import type { SiteUrls } from "../urls.ts";
 
@@ -98,7 +99,12 @@ export function createActivity(post: Note | ApArticle, ctx: ObjectContext): Crea
   });
 }
 
-export function updateActivity(post: Note | ApArticle, ctx: ObjectContext, contentHash: string, n = 1): Update {
+export function updateActivity(
+  post: Note | ApArticle,
+  ctx: ObjectContext,
+  contentHash: string,
+  n = 1,
+): Update {
   const suffix = n > 1 ? `-${n}` : "";
   return new Update({
     id: new URL(`#update-${contentHash.slice(0, 16)}${suffix}`, post.id!),
@@ -169,7 +175,7 @@ export function hashtags(article: Pick<Article, "tags">, ctx: Pick<ObjectContext
 function coverAttachment(article: Article): Image | undefined {
   const cover = article.cover;
   // Mastodon needs a real media type; without one, no attachment and the link card shows instead.
-  if (!cover?.mediaType || !cover.mediaType.startsWith("image/")) return undefined;
+  if (!cover?.mediaType?.startsWith("image/")) return undefined;
   return new Image({
     url: new URL(cover.url),
     mediaType: cover.mediaType,
@@ -181,7 +187,14 @@ function coverAttachment(article: Article): Image | undefined {
 
 const LABELS = {
   zh: { source: "来源", via: "转载自", translator: "编译", author: "作者", sep: "：", join: " · " },
-  en: { source: "Source", via: "Reprinted from", translator: "Translated by", author: "By", sep: ": ", join: " · " },
+  en: {
+    source: "Source",
+    via: "Reprinted from",
+    translator: "Translated by",
+    author: "By",
+    sep: ": ",
+    join: " · ",
+  },
 } as const;
 
 function labelsFor(lang: string) {
@@ -195,7 +208,10 @@ export function attributionLine(article: Article): string {
   const { source, via, translators } = article.attribution;
   if (source && (source.url || source.name || source.title)) {
     const text = [source.name, source.title].filter(Boolean).join(l === LABELS.zh ? "《" : " — ");
-    const label = l === LABELS.zh && source.name && source.title ? `${source.name}《${source.title}》` : text || source.url!;
+    const label =
+      l === LABELS.zh && source.name && source.title
+        ? `${source.name}《${source.title}》`
+        : text || source.url!;
     parts.push(`${l.source}${l.sep}${link(source.url, label)}`);
   }
   if (via && (via.url || via.name)) parts.push(`${l.via}${l.sep}${link(via.url, via.name ?? via.url!)}`);
@@ -218,7 +234,10 @@ function noteContent(article: Article, tags: readonly Tag[]): string {
     // A trailing paragraph of hashtags only becomes Mastodon's hashtag bar.
     paragraphs.push(
       `<p>${tags
-        .map((t) => `<a href="${escapeAttr(t.href)}" class="mention hashtag" rel="tag">#<span>${escapeHtml(t.name)}</span></a>`)
+        .map(
+          (t) =>
+            `<a href="${escapeAttr(t.href)}" class="mention hashtag" rel="tag">#<span>${escapeHtml(t.name)}</span></a>`,
+        )
         .join(" ")}</p>`,
     );
   }
@@ -235,7 +254,12 @@ function link(url: string | undefined, text: string): string {
 
 function truncate(text: string, max: number): string {
   const graphemes = [...new Intl.Segmenter(undefined, { granularity: "grapheme" }).segment(text)];
-  return graphemes.length <= max ? text : `${graphemes.slice(0, max - 1).map((g) => g.segment).join("")}…`;
+  return graphemes.length <= max
+    ? text
+    : `${graphemes
+        .slice(0, max - 1)
+        .map((g) => g.segment)
+        .join("")}…`;
 }
 
 export function escapeHtml(text: string): string {

@@ -12,8 +12,8 @@ import {
   deleteActivity,
   type ObjectContext,
   objectId,
-  toPost,
   tombstone,
+  toPost,
   updateActivity,
 } from "./objects.ts";
 
@@ -54,7 +54,10 @@ export class Publisher {
   }
 
   /** Plans against the ledger and carries the plan out. Calls never overlap. */
-  publish(records: Iterable<ArticleRecord>, options: { dryRun?: boolean } = {}): Promise<PublishSummary & { plan: FederationAction[] }> {
+  publish(
+    records: Iterable<ArticleRecord>,
+    options: { dryRun?: boolean } = {},
+  ): Promise<PublishSummary & { plan: FederationAction[] }> {
     const run = this.#busy.then(() => this.#publish(records, options));
     this.#busy = run.catch(() => undefined);
     return run;
@@ -73,7 +76,9 @@ export class Publisher {
           published: r.published,
           eligible: r.federate && r.visibleFrom !== null && r.visibleFrom <= now,
         })),
-      objects: store.listObjects().map((o) => ({ articleId: o.articleId, contentHash: o.contentHash, deleted: o.deletedAt !== null })),
+      objects: store
+        .listObjects()
+        .map((o) => ({ articleId: o.articleId, contentHash: o.contentHash, deleted: o.deletedAt !== null })),
       firstRun: store.getMeta(FIRST_RUN_KEY) === undefined,
       pushNewestOnFirstRun: this.#d.pushNewestOnFirstRun,
     });
@@ -98,8 +103,17 @@ export class Publisher {
         if (!record) continue;
         if (record.state === "pending") await this.#enqueue(record);
         if (record.state === "silent") summary.silent++;
-        else summary[action.kind === "create" ? "created" : action.kind === "update" ? "updated" : "deleted"]++;
-        log.info({ article: action.articleId, activity: record.id, kind: action.kind, silent: record.state === "silent" }, "activity recorded");
+        else
+          summary[action.kind === "create" ? "created" : action.kind === "update" ? "updated" : "deleted"]++;
+        log.info(
+          {
+            article: action.articleId,
+            activity: record.id,
+            kind: action.kind,
+            silent: record.state === "silent",
+          },
+          "activity recorded",
+        );
       } catch (error) {
         // One article's failure never blocks the others; the next tick plans it again.
         log.error({ err: error, article: action.articleId, kind: action.kind }, "federating article failed");
@@ -143,7 +157,12 @@ export class Publisher {
     }
   }
 
-  async #objectRow(article: Article, post: Awaited<ReturnType<typeof toPost>>, published: string, updated: string | null) {
+  async #objectRow(
+    article: Article,
+    post: Awaited<ReturnType<typeof toPost>>,
+    published: string,
+    updated: string | null,
+  ) {
     return {
       articleId: article.id,
       published,
@@ -155,7 +174,12 @@ export class Publisher {
     } satisfies FederatedObject;
   }
 
-  async #write(object: FederatedObject, activity: Activity, kind: ActivityRecord["kind"], state: ActivityRecord["state"]) {
+  async #write(
+    object: FederatedObject,
+    activity: Activity,
+    kind: ActivityRecord["kind"],
+    state: ActivityRecord["state"],
+  ) {
     const record: ActivityRecord = {
       id: activity.id!.href,
       articleId: object.articleId,

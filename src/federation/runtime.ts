@@ -52,7 +52,8 @@ export async function startFederation(
   const profileFiles = new Map<string, string>();
   const image = (value: string | undefined, name: string) => {
     if (!value) return undefined;
-    if (URL.canParse(value)) return { url: value, mediaType: IMAGE_TYPES[extname(new URL(value).pathname).toLowerCase()] };
+    if (URL.canParse(value))
+      return { url: value, mediaType: IMAGE_TYPES[extname(new URL(value).pathname).toLowerCase()] };
     const ext = extname(value).toLowerCase();
     const path = `/profile/${name}${ext}`;
     profileFiles.set(path, resolve(config.base, value));

@@ -30,12 +30,16 @@ export class SqliteFederationStore implements FederationStore {
   }
 
   getMeta(key: string): string | undefined {
-    return (this.#db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined)?.value;
+    return (
+      this.#db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined
+    )?.value;
   }
 
   setMeta(key: string, value: string): void {
     this.#db
-      .prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+      .prepare(
+        "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+      )
       .run(key, value);
   }
 
@@ -54,7 +58,8 @@ export class SqliteFederationStore implements FederationStore {
       "INSERT OR IGNORE INTO keys (kind, private_jwk, public_jwk, created_at) VALUES (?, ?, ?, ?)",
     );
     this.#tx(() => {
-      for (const k of keys) insert.run(k.kind, JSON.stringify(k.privateJwk), JSON.stringify(k.publicJwk), k.createdAt);
+      for (const k of keys)
+        insert.run(k.kind, JSON.stringify(k.privateJwk), JSON.stringify(k.publicJwk), k.createdAt);
     });
   }
 
@@ -74,17 +79,29 @@ export class SqliteFederationStore implements FederationStore {
   }
 
   getFollower(actorId: string): Follower | undefined {
-    const row = this.#db.prepare("SELECT * FROM followers WHERE actor_id = ?").get(actorId) as Row | undefined;
+    const row = this.#db.prepare("SELECT * FROM followers WHERE actor_id = ?").get(actorId) as
+      | Row
+      | undefined;
     return row ? toFollower(row) : undefined;
   }
 
-  listFollowers({ state, offset = 0, limit = -1 }: { state?: Follower["state"]; offset?: number; limit?: number }) {
+  listFollowers({
+    state,
+    offset = 0,
+    limit = -1,
+  }: {
+    state?: Follower["state"];
+    offset?: number;
+    limit?: number;
+  }) {
     const rows = (
       state
         ? this.#db
             .prepare("SELECT * FROM followers WHERE state = ? ORDER BY created_at, actor_id LIMIT ? OFFSET ?")
             .all(state, limit, offset)
-        : this.#db.prepare("SELECT * FROM followers ORDER BY created_at, actor_id LIMIT ? OFFSET ?").all(limit, offset)
+        : this.#db
+            .prepare("SELECT * FROM followers ORDER BY created_at, actor_id LIMIT ? OFFSET ?")
+            .all(limit, offset)
     ) as Row[];
     return rows.map(toFollower);
   }
@@ -99,7 +116,9 @@ export class SqliteFederationStore implements FederationStore {
   }
 
   getObject(articleId: string): FederatedObject | undefined {
-    const row = this.#db.prepare("SELECT * FROM objects WHERE article_id = ?").get(articleId) as Row | undefined;
+    const row = this.#db.prepare("SELECT * FROM objects WHERE article_id = ?").get(articleId) as
+      | Row
+      | undefined;
     return row ? toObject(row) : undefined;
   }
 
@@ -118,21 +137,35 @@ export class SqliteFederationStore implements FederationStore {
              content_hash = excluded.content_hash, deleted_at = excluded.deleted_at, pinned = excluded.pinned,
              object = excluded.object`,
         )
-        .run(o.articleId, o.published, o.updated, o.contentHash, o.deletedAt, o.pinned ? 1 : 0, JSON.stringify(o.object));
+        .run(
+          o.articleId,
+          o.published,
+          o.updated,
+          o.contentHash,
+          o.deletedAt,
+          o.pinned ? 1 : 0,
+          JSON.stringify(o.object),
+        );
       this.#db
-        .prepare("INSERT INTO activities (id, article_id, kind, state, created_at, activity) VALUES (?, ?, ?, ?, ?, ?)")
+        .prepare(
+          "INSERT INTO activities (id, article_id, kind, state, created_at, activity) VALUES (?, ?, ?, ?, ?, ?)",
+        )
         .run(a.id, a.articleId, a.kind, a.state, a.createdAt, JSON.stringify(a.activity));
       return true;
     });
   }
 
   markQueued(activityId: string): void {
-    this.#db.prepare("UPDATE activities SET state = 'queued' WHERE id = ? AND state = 'pending'").run(activityId);
+    this.#db
+      .prepare("UPDATE activities SET state = 'queued' WHERE id = ? AND state = 'pending'")
+      .run(activityId);
   }
 
   pendingActivities(): ActivityRecord[] {
     return (
-      this.#db.prepare("SELECT * FROM activities WHERE state = 'pending' ORDER BY created_at, rowid").all() as Row[]
+      this.#db
+        .prepare("SELECT * FROM activities WHERE state = 'pending' ORDER BY created_at, rowid")
+        .all() as Row[]
     ).map(toActivity);
   }
 
@@ -176,7 +209,9 @@ export class SqliteFederationStore implements FederationStore {
   listInteractions(articleId?: string): Interaction[] {
     const rows = (
       articleId
-        ? this.#db.prepare("SELECT * FROM interactions WHERE article_id = ? ORDER BY created_at").all(articleId)
+        ? this.#db
+            .prepare("SELECT * FROM interactions WHERE article_id = ? ORDER BY created_at")
+            .all(articleId)
         : this.#db.prepare("SELECT * FROM interactions ORDER BY created_at").all()
     ) as Row[];
     return rows.map((r) => ({

@@ -1,7 +1,12 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { EventEmitter } from "node:events";
 import type { DatabaseSync } from "node:sqlite";
-import type { MessageQueue, MessageQueueDepth, MessageQueueEnqueueOptions, MessageQueueListenOptions } from "@fedify/fedify";
+import type {
+  MessageQueue,
+  MessageQueueDepth,
+  MessageQueueEnqueueOptions,
+  MessageQueueListenOptions,
+} from "@fedify/fedify";
 
 // Why not @fedify/sqlite's SqliteMessageQueue: it deletes a message *before* handling it, so a crash
 // mid-delivery loses that delivery; a crash while it holds an ordering-key lock blocks that key forever;
@@ -95,7 +100,9 @@ export class SqliteQueue implements MessageQueue {
 
   #write(pending: readonly Pending[], alsoInTransaction?: () => void): void {
     const now = this.#now();
-    const insert = this.#db.prepare("INSERT INTO queue (message, ordering_key, scheduled_ms) VALUES (?, ?, ?)");
+    const insert = this.#db.prepare(
+      "INSERT INTO queue (message, ordering_key, scheduled_ms) VALUES (?, ?, ?)",
+    );
     this.#transaction(() => {
       for (const { message, options } of pending) {
         const delay = options?.delay ? Math.max(0, options.delay.total("millisecond")) : 0;
@@ -118,7 +125,10 @@ export class SqliteQueue implements MessageQueue {
     return Promise.resolve({ queued: row.queued, ready: row.ready, delayed: row.queued - row.ready });
   }
 
-  async listen(handler: (message: unknown) => Promise<void> | void, options?: MessageQueueListenOptions): Promise<void> {
+  async listen(
+    handler: (message: unknown) => Promise<void> | void,
+    options?: MessageQueueListenOptions,
+  ): Promise<void> {
     const signal = options?.signal;
     const inflight = new Set<Promise<void>>();
     let notify: (() => void) | undefined;

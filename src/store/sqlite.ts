@@ -115,7 +115,9 @@ export class SqliteStore implements ArticleStore {
   }
 
   #migrate(): void {
-    const { user_version: current } = this.#db.prepare("PRAGMA user_version").get() as { user_version: number };
+    const { user_version: current } = this.#db.prepare("PRAGMA user_version").get() as {
+      user_version: number;
+    };
     if (current >= MIGRATIONS.length) return;
     this.#db.exec("BEGIN IMMEDIATE");
     try {
@@ -212,7 +214,10 @@ function toRecord(row: Row): ArticleRecord {
     visibleFrom: row.visible_from,
     federate: row.federate === 1,
     file:
-      row.file_size !== null && row.file_mtime_ms !== null && row.file_ino !== null && row.fingerprint !== null
+      row.file_size !== null &&
+      row.file_mtime_ms !== null &&
+      row.file_ino !== null &&
+      row.fingerprint !== null
         ? { size: row.file_size, mtimeMs: row.file_mtime_ms, ino: row.file_ino, fingerprint: row.fingerprint }
         : null,
   };

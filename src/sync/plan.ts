@@ -39,7 +39,9 @@ export function planFederation(input: PlanInput): FederationAction[] {
     .filter((a) => !objects.has(a.id))
     .sort((a, b) => (a.published === b.published ? cmp(a.id, b.id) : cmp(a.published, b.published)));
   const pushed = new Set(
-    input.firstRun ? fresh.slice(fresh.length - Math.min(input.pushNewestOnFirstRun, fresh.length)).map((a) => a.id) : [],
+    input.firstRun
+      ? fresh.slice(fresh.length - Math.min(input.pushNewestOnFirstRun, fresh.length)).map((a) => a.id)
+      : [],
   );
   const actions: FederationAction[] = fresh.map((a) => ({
     kind: "create",

@@ -86,11 +86,16 @@ export async function handleWithFedify(
     if (value === undefined) continue;
     headers.set(name, Array.isArray(value) ? value.join(", ") : value);
   }
-  const request = new Request(url, { method: req.method, headers, body: body ? new Uint8Array(body) : undefined });
+  const request = new Request(url, {
+    method: req.method,
+    headers,
+    body: body ? new Uint8Array(body) : undefined,
+  });
   let notAcceptable = false;
   const response = await deps.federation.fetch(request, {
     contextData: undefined,
-    onNotFound: () => new Response("Not found.\n", { status: 404, headers: { "Content-Type": "text/plain" } }),
+    onNotFound: () =>
+      new Response("Not found.\n", { status: 404, headers: { "Content-Type": "text/plain" } }),
     onNotAcceptable: () => {
       notAcceptable = true;
       return new Response(null, { status: 406 });
@@ -98,7 +103,7 @@ export async function handleWithFedify(
   });
   if (notAcceptable) return onNotAcceptable();
   res.statusCode = response.status;
-  response.headers.forEach((value, name) => res.setHeader(name, value));
+  for (const [name, value] of response.headers) res.setHeader(name, value);
   let payload = Buffer.from(await response.arrayBuffer());
   if (url.pathname === deps.actorPath && response.ok && payload.length > 0) {
     payload = Buffer.from(withAttributionDomains(payload.toString("utf8"), deps.attributionDomains));
@@ -111,7 +116,10 @@ export async function handleWithFedify(
 function withAttributionDomains(json: string, domains: readonly string[]): string {
   const doc = JSON.parse(json) as Record<string, unknown>;
   const context = Array.isArray(doc["@context"]) ? [...doc["@context"]] : [doc["@context"]];
-  context.push({ toot: "http://joinmastodon.org/ns#", attributionDomains: { "@id": "toot:attributionDomains", "@type": "@id" } });
+  context.push({
+    toot: "http://joinmastodon.org/ns#",
+    attributionDomains: { "@id": "toot:attributionDomains", "@type": "@id" },
+  });
   return JSON.stringify({ ...doc, "@context": context, attributionDomains: domains });
 }
 

@@ -77,7 +77,9 @@ async function route(deps: WebDeps, req: IncomingMessage, res: ServerResponse): 
     res.statusCode = ok ? 200 : 503;
     res.setHeader("Content-Type", "application/json");
     res.setHeader("Cache-Control", "no-store");
-    res.end(JSON.stringify({ status: ok ? "ok" : "starting", lastRefresh: deps.state.lastRefresh?.toISOString() }));
+    res.end(
+      JSON.stringify({ status: ok ? "ok" : "starting", lastRefresh: deps.state.lastRefresh?.toISOString() }),
+    );
     return;
   }
 
@@ -109,7 +111,10 @@ async function route(deps: WebDeps, req: IncomingMessage, res: ServerResponse): 
 function serveFile(req: IncomingMessage, res: ServerResponse, file: string | undefined): void {
   const type = file ? ASSET_TYPES[extname(file).toLowerCase()] : undefined;
   const st = file && type ? statSync(file, { throwIfNoEntry: false }) : undefined;
-  if (!file || !st?.isFile() || !type) return plain(res, 404, "Not found.\n");
+  if (!file || !st?.isFile() || !type) {
+    plain(res, 404, "Not found.\n");
+    return;
+  }
   const etag = `"${st.size.toString(36)}-${Math.trunc(st.mtimeMs).toString(36)}"`;
   res.setHeader("Content-Type", type);
   res.setHeader("ETag", etag);

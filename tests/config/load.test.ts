@@ -36,7 +36,9 @@ describe("loadConfig", () => {
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems.join("\n");
     expect(problems).toMatch(/site\.url: .*example: site\.url: https:\/\/news\.example\.org\//);
-    expect(problems).toMatch(/site\.timezone: Unknown IANA time zone; example: site\.timezone: Asia\/Shanghai/);
+    expect(problems).toMatch(
+      /site\.timezone: Unknown IANA time zone; example: site\.timezone: Asia\/Shanghai/,
+    );
     expect(problems).toMatch(/feeds\.limit: .*example: feeds\.limit: 20/);
     expect(problems).toMatch(/bot\.username/);
     expect(problems).toMatch(/bogus/);
@@ -53,7 +55,12 @@ describe("loadConfig", () => {
     const file = configFile("server:\n  port: 8080\n");
     const config = loadConfig({
       file,
-      env: { PORT: "9123", HERALD_SITE_URL: "https://a.example/", HERALD_DATA_DIR: "/tmp/x", LOG_LEVEL: "debug" },
+      env: {
+        PORT: "9123",
+        HERALD_SITE_URL: "https://a.example/",
+        HERALD_DATA_DIR: "/tmp/x",
+        LOG_LEVEL: "debug",
+      },
     });
     expect(config.server.port).toBe(9123);
     expect(config.site.url).toBe("https://a.example/");

@@ -116,8 +116,16 @@ describe("Library", () => {
     const lib = t.library();
     const r = lib.refresh();
     expect(r.rejected).toEqual([
-      expect.objectContaining({ type: "duplicate-slug", path: "three.md", message: expect.stringContaining("one.md") }),
-      expect.objectContaining({ type: "duplicate-id", path: "two.md", message: expect.stringContaining("one.md") }),
+      expect.objectContaining({
+        type: "duplicate-slug",
+        path: "three.md",
+        message: expect.stringContaining("one.md"),
+      }),
+      expect.objectContaining({
+        type: "duplicate-id",
+        path: "two.md",
+        message: expect.stringContaining("one.md"),
+      }),
     ]);
     expect(lib.visible(10).map((x) => x.title)).toEqual(["One"]);
   });
@@ -145,7 +153,10 @@ describe("Library", () => {
     expect(lib.visible(10)).toEqual([]);
     expect(lib.nextVisibleChange()?.toISOString()).toBe("2026-01-15T00:00:00.000Z");
     // 08:00 in Asia/Shanghai is 00:00 UTC.
-    expect(lib.visible(10, new Date("2026-01-20T00:00:00Z")).map((x) => x.title)).toEqual(["Later", "Scheduled"]);
+    expect(lib.visible(10, new Date("2026-01-20T00:00:00Z")).map((x) => x.title)).toEqual([
+      "Later",
+      "Scheduled",
+    ]);
     expect(lib.get("later")!.published).toBe("2026-01-20T00:00:00.000Z");
   });
 

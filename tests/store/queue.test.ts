@@ -20,7 +20,11 @@ function open(file = join(mkdtempSync(join(tmpdir(), "herald-queue-")), "q.sqlit
   return { db, file };
 }
 
-async function drain(queue: SqliteQueue, handler: (m: unknown) => Promise<void> | void, until: () => boolean) {
+async function drain(
+  queue: SqliteQueue,
+  handler: (m: unknown) => Promise<void> | void,
+  until: () => boolean,
+) {
   const abort = new AbortController();
   const done = queue.listen(handler, { signal: abort.signal });
   const deadline = Date.now() + 10_000;
@@ -33,7 +37,8 @@ describe("SqliteQueue", () => {
   it("delivers every message once and keeps order per ordering key", async () => {
     const { db } = open();
     const queue = new SqliteQueue(db, { concurrency: 8, pollMs: 20 });
-    for (let i = 0; i < 20; i++) await queue.enqueue({ n: i, key: i % 2 ? "odd" : "even" }, { orderingKey: i % 2 ? "odd" : "even" });
+    for (let i = 0; i < 20; i++)
+      await queue.enqueue({ n: i, key: i % 2 ? "odd" : "even" }, { orderingKey: i % 2 ? "odd" : "even" });
     const seen: { n: number; key: string }[] = [];
     await drain(
       queue,

@@ -19,7 +19,12 @@ const plan = (articles: PlanArticle[], objects: PlanObject[] = [], firstRun = fa
 
 describe("planFederation", () => {
   it("creates new eligible articles oldest first", () => {
-    expect(plan([article("b", { published: "2026-02-01T00:00:00Z" }), article("a", { published: "2026-01-01T00:00:00Z" })])).toEqual([
+    expect(
+      plan([
+        article("b", { published: "2026-02-01T00:00:00Z" }),
+        article("a", { published: "2026-01-01T00:00:00Z" }),
+      ]),
+    ).toEqual([
       { kind: "create", articleId: "a", silent: false },
       { kind: "create", articleId: "b", silent: false },
     ]);
@@ -27,7 +32,9 @@ describe("planFederation", () => {
 
   it("sends nothing for unchanged articles, an update for a changed hash", () => {
     expect(plan([article("a")], [object("a")])).toEqual([]);
-    expect(plan([article("a", { contentHash: "new" })], [object("a")])).toEqual([{ kind: "update", articleId: "a" }]);
+    expect(plan([article("a", { contentHash: "new" })], [object("a")])).toEqual([
+      { kind: "update", articleId: "a" },
+    ]);
   });
 
   it("deletes objects whose article is gone, a draft again, or federate: false", () => {

@@ -1,0 +1,101 @@
+// The CLI as a user runs it: a real child process, real files, real exit codes.
+import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const root = resolve(import.meta.dirname, "..");
+
+function herald(args: string[], cwd: string) {
+  const r = spawnSync(process.execPath, [join(root, "bin", "herald.js"), ...args], {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, HERALD_CONFIG: "", PORT: "" },
+    timeout: 60_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function site(contentFrom: string, extra = "") {
+  const dir = mkdtempSync(join(tmpdir(), "herald-cli-"));
+  cpSync(contentFrom, join(dir, "content"), { recursive: true });
+  writeFileSync(
+    join(dir, "herald.yaml"),
+    `site:\n  url: https://news.example.org/\n  timezone: Asia/Shanghai\n  language: zh-CN\ncontent:\n  dir: content\ndata:\n  dir: data\n${extra}`,
+  );
+  return dir;
+}
+
+describe("herald build", () => {
+  it("builds the bundled sample content with exit 0", () => {
+    const dir = site(join(root, "content"));
+    const r = herald(["build", "--config", "herald.yaml", "--out", "out"], dir);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    for (const f of ["feed.xml", "atom.xml", "feed.json"]) expect(existsSync(join(dir, "out", f))).toBe(true);
+    const json = JSON.parse(readFileSync(join(dir, "out", "feed.json"), "utf8")) as { items: unknown[] };
+    expect(json.items).toHaveLength(4);
+  });
+
+  it("names every broken file, still writes the good ones, and exits 1", () => {
+    const dir = site(join(root, "tests", "fixtures", "broken"));
+    // A file over the size limit, generated here rather than committed.
+    writeFileSync(join(dir, "content", "huge.md"), `---\ntitle: Huge\n---\n${"x".repeat(6 * 1024 * 1024)}`);
+    const r = herald(["build", "--config", "herald.yaml", "--out", "out"], dir);
+    expect(r.code).toBe(1);
+    const rejected = Object.fromEntries(
+      r.stderr
+        .trim()
+        .split("\n")
+        .map((line) => /^rejected (\S+): .* \[([a-z-]+)\]$/.exec(line))
+        .filter((m) => m !== null)
+        .map((m) => [m[1], m[2]]),
+    );
+    expect(rejected).toEqual({
+      "binary.md": "binary",
+      "duplicate-id-b.md": "duplicate-id",
+      "duplicate-slug-b.md": "duplicate-slug",
+      "huge.md": "too-large",
+      "invalid-date.md": "invalid-date",
+      "invalid-yaml.md": "yaml",
+      "latin1.md": "encoding",
+      "no-title.md": "missing-title",
+    });
+    const feed = JSON.parse(readFileSync(join(dir, "out", "feed.json"), "utf8")) as { items: unknown[] };
+    // good, hostile, and the first of each duplicate pair.
+    expect(feed.items).toHaveLength(4);
+    const html = (feed.items as { content_html: string }[]).map((i) => i.content_html).join("\n");
+    expect(html).toContain("hostile"); // the hostile article is there, defused
+    expect(html).not.toMatch(/<script|<iframe|<style|\son\w+=|(href|src)="(javascript|data):|\u0007/i);
+    expect(readFileSync(join(dir, "out", "feed.xml"), "utf8")).not.toMatch(/\u0007/);
+  });
+
+  it("exits 2 on invalid configuration and writes nothing", () => {
+    const dir = site(join(root, "content"), "feeds:\n  limit: -1\n");
+    const r = herald(["build", "--config", "herald.yaml", "--out", "out"], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/feeds\.limit/);
+    expect(existsSync(join(dir, "out"))).toBe(false);
+  });
+});
+
+describe("herald check", () => {
+  it("validates without writing anything", () => {
+    const dir = site(join(root, "tests", "fixtures", "broken"));
+    const r = herald(["check", "--config", "herald.yaml"], dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/rejected invalid-yaml\.md/);
+    expect(existsSync(join(dir, "data"))).toBe(false);
+  });
+
+  it("prints help and rejects unknown commands and flags", () => {
+    const dir = mkdtempSync(join(tmpdir(), "herald-cli-"));
+    expect(herald(["build", "--help"], dir)).toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining("Usage: herald build"),
+    });
+    expect(herald(["frobnicate"], dir).code).toBe(64);
+    expect(herald(["build", "--nope"], dir).code).toBe(64);
+  });
+});
