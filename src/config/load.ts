@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import YAML from "yaml";
 import type { z } from "zod";
-import type { AttributionPatternsConfig } from "../content/attribution.ts";
+import { type AttributionPatternsConfig, compilePatterns } from "../content/patterns.ts";
 import { configSchema, EXAMPLES } from "./schema.ts";
 
 type Parsed = z.output<typeof configSchema>;
@@ -88,6 +88,11 @@ export function fromObject(
     throw new ConfigError(file, problems);
   }
   const c = result.data;
+  try {
+    compilePatterns(c.content.patterns);
+  } catch (error) {
+    throw new ConfigError(file, [`${(error as Error).message.replace(/\.?$/, ".")}`]);
+  }
   const siteUrl = env.HERALD_SITE_URL ?? c.site.url;
   if (!URL.canParse(siteUrl) || !/^https?:$/.test(new URL(siteUrl).protocol)) {
     throw new ConfigError(file, [

@@ -1,4 +1,4 @@
-import type { Block } from "./blocks.ts";
+import type { Block, BlockLink } from "./blocks.ts";
 import type { Person, SourceLink } from "./model.ts";
 import { type CompiledPatterns, CREDIT_KINDS, type CreditKind, GENERIC_LINK_TEXT } from "./patterns.ts";
 import { hasCjk } from "./plain-text.ts";
@@ -40,7 +40,7 @@ const NAME_EDGES =
   /^[\s:：,，、。.;；()（）【】[\]「」'"‘’“”\-—–]+|[\s:：,，、。.;；()（）【】[\]「」'"‘’“”\-—–]+$/gu;
 const NAME_SEPARATORS = /\s*(?:[、,，&＆/／;；|｜]|\band\b|\s和\s)\s*/u;
 const WHITESPACE_RUN = /\s+/u;
-const QUOTED = /[《「『“"]([^》」』”"]+)[》」』”"]/u;
+const QUOTED = /[《〈「『“"]([^》〉」』”"]+)[》〉」』”"]/u;
 const URL_LIKE = /^(?:[a-z][a-z0-9+.-]*:\/\/|www\.)/i;
 const SEGMENT_SEPARATORS = /[,，、;；。]|\.(?:\s|$)/u;
 const CREDIT_WRAPPER_START = /^[(（【[]\s*/u;
@@ -176,8 +176,19 @@ function viaFrom(block: Block, rest: string, baseUrl: string): SourceLink | unde
   return isPublicationName(name) ? { name } : undefined;
 }
 
-function addPeople(into: Person[], names: readonly string[]): void {
-  for (const name of names) if (!into.some((p) => p.name === name)) into.push({ name });
+/** Adds names not yet listed; "By [Jane Doe](https://…)" gives Jane Doe her URL. */
+function addPeople(
+  into: Person[],
+  names: readonly string[],
+  links: readonly BlockLink[] = [],
+  baseUrl = "",
+): void {
+  for (const name of names) {
+    if (into.some((p) => p.name === name)) continue;
+    const link = links.find((l) => l.text === name);
+    const url = link === undefined ? undefined : absoluteUrl(link.href, baseUrl);
+    into.push(url === undefined ? { name } : { name, url });
+  }
 }
 
 export function detectAttribution(
@@ -250,7 +261,7 @@ export function detectAttribution(
     }
     const credits = parseCreditLine(b.text, patterns);
     if (credits !== undefined) {
-      for (const c of credits) addPeople(people[c.kind], c.names);
+      for (const c of credits) addPeople(people[c.kind], c.names, b.links, baseUrl);
       roles.push("credit");
       continue;
     }

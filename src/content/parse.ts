@@ -12,9 +12,8 @@ import { parseMarkdown, renderArticleHtml } from "./markdown.ts";
 import type { ArticleError, Person, Result, SourceLink } from "./model.ts";
 import type { ParsedArticle } from "./parsed.ts";
 import { type AttributionPatternsConfig, type CompiledPatterns, compilePatterns } from "./patterns.ts";
-import { stripXmlInvalid } from "./plain-text.ts";
-import type { ArticleProblem } from "./problem.ts";
-import { problem } from "./problem.ts";
+import { cleanLine, stripXmlInvalid } from "./plain-text.ts";
+import { type ArticleProblem, problem } from "./problem.ts";
 import { slugify, slugSourceFromPath } from "./slug.ts";
 import { explicitSummary, summarizeProse, summaryParagraphs } from "./summary.ts";
 
@@ -122,7 +121,7 @@ export function parseArticle(
         ),
       );
     }
-    title = plainTextOf(tokens[at + 1]?.children ?? []);
+    title = cleanLine(plainTextOf(tokens[at + 1]?.children ?? []));
     tokens.splice(at, 3); // heading_open, inline, heading_close
   } else if (leadingH1Text(tokens) === title) {
     tokens.splice(0, 3); // pages and feeds show the title themselves

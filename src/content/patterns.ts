@@ -40,6 +40,12 @@ export const DEFAULT_PATTERNS: Readonly<Record<PatternKind, readonly string[]>> 
   source: [
     "信息来源",
     "資訊來源",
+    "资料来源",
+    "資料來源",
+    "新闻来源",
+    "新聞來源",
+    "参考资料",
+    "參考資料",
     "消息来源",
     "消息來源",
     "原文链接",

@@ -19,6 +19,8 @@ const SRCSET_ATTRIBUTES = ["srcset", "data-srcset"];
 const TEXT_ALIGN = /(?:^|;)\s*text-align\s*:\s*(left|right|center)\s*(?:;|$)/i;
 const TRAILING_COMMAS = /,+$/;
 const SPACE = /\s/;
+const SPACES = /\s+/;
+const LANGUAGE_CLASS = /^language-[\w+#.-]+$/;
 
 /** `ref` resolved against `base`, or undefined when unparsable or not an allowed scheme. */
 export function absoluteUrl(
@@ -85,6 +87,13 @@ function rewriteAttributes(tagName: string, attribs: sanitizeHtml.Attributes, ba
     else attribs[name] = absolute;
   }
   if (tagName === "img") attribs.loading = "lazy";
+  if (attribs.class !== undefined) {
+    // Only code highlighting hints survive. Filtering here rather than with sanitize-html's
+    // allowedClasses glob, which compiles a RegExp on every call.
+    const keep = tagName === "code" ? attribs.class.split(SPACES).filter((c) => LANGUAGE_CLASS.test(c)) : [];
+    if (keep.length > 0) attribs.class = keep.join(" ");
+    else delete attribs.class;
+  }
   if ((tagName === "td" || tagName === "th") && attribs.style !== undefined) {
     // markdown-it writes table alignment as a style; keep the alignment, drop the style.
     const align = TEXT_ALIGN.exec(attribs.style)?.[1];
@@ -123,7 +132,6 @@ const OPTIONS: sanitizeHtml.IOptions = {
     colgroup: ["span"],
     code: ["class"],
   },
-  allowedClasses: { code: ["language-*"] },
   allowedSchemes: ["http", "https", "mailto"],
   allowedSchemesByTag: { img: ["http", "https"], source: ["http", "https"], video: ["http", "https"] },
   allowedSchemesAppliedToAttributes: ["href", "src", "cite", "poster", "data-src"],

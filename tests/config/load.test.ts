@@ -70,6 +70,11 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ file, env: { LOG_LEVEL: "loud" } })).toThrow(/LOG_LEVEL/);
   });
 
+  it("rejects an attribution pattern that is not a valid regular expression, naming the key", () => {
+    const file = configFile("content:\n  patterns:\n    via:\n      - '转自('\n");
+    expect(() => loadConfig({ file, env: {} })).toThrow(/content\.patterns\.via/);
+  });
+
   it("fails clearly when an explicit config file does not exist", () => {
     expect(() => loadConfig({ file: "/nonexistent/herald.yaml", env: {} })).toThrow(/not found/);
   });

@@ -48,6 +48,21 @@ describe("reprint attribution in Chinese", () => {
     expect(a.attribution.via?.url).toMatch(/^https:\/\//);
   });
 
+  it("reads a traditional-Chinese 資料來源 section with a 〈〉 title", () => {
+    const a = parseOk(
+      markdown(
+        { title: "T" },
+        "正文。\n\n## 資料來源\n\n[〈颱風走了，漁港醒了〉](https://east.example/a)，東岸時報。\n\n這段不是摘要。",
+      ),
+    );
+    expect(a.attribution.source).toEqual({
+      url: "https://east.example/a",
+      title: "颱風走了，漁港醒了",
+      name: "東岸時報",
+    });
+    expect(a.summary).toBe("正文。");
+  });
+
   it("reads a via line without a link as a publication name", () => {
     const a = parseOk(markdown({ title: "T" }, "转载自南岸晚报。\n\n正文。"));
     expect(a.attribution.via).toEqual({ name: "南岸晚报" });
@@ -112,6 +127,12 @@ describe("reprint attribution in English", () => {
   ])("reads the via line %s", (line) => {
     const a = parseOk(markdown({ title: "T" }, `${line}\n\nBody.`), en());
     expect(a.attribution.via).toEqual({ url: "https://l.example/a", name: "The Ledger" });
+  });
+
+  it("keeps the link of a linked name in a credit line", () => {
+    const a = parseOk(markdown({ title: "T" }, "By [Jane Doe](https://jane.example/)\n\nBody."), en());
+    expect(a.authors).toEqual([{ name: "Jane Doe", url: "https://jane.example/" }]);
+    expect(a.summary).toBe("Body.");
   });
 
   it("does not mistake ordinary sentences for attribution", () => {

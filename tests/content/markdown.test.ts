@@ -88,6 +88,11 @@ describe("sanitizing article HTML", () => {
     expect(out).toContain("<hr />");
   });
 
+  it("keeps only language-* classes on code", () => {
+    const out = html('<p class="big"><code class="language-ts evil">x</code><span class="red">y</span></p>');
+    expect(out.trim()).toBe('<p><code class="language-ts">x</code><span>y</span></p>');
+  });
+
   it("removes control characters that are invalid in XML", () => {
     const out = html("Bell\u0007 and &#7; escape\u001b end\u000c.");
     expect(out).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/);

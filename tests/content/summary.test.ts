@@ -139,7 +139,7 @@ describe("derived summary", () => {
   });
 
   it("fills with a cut sentence when the whole sentences that fit are too short", () => {
-    const summary = summarizeProse(["Hi. " + "word ".repeat(40).trim() + "."], "en", 40);
+    const summary = summarizeProse([`Hi. ${"word ".repeat(40).trim()}.`], "en", 40);
     expect(summary.startsWith("Hi. word word")).toBe(true);
     expect(summary.endsWith("…")).toBe(true);
     expect(countGraphemes(summary, "en")).toBeLessThanOrEqual(40);
