@@ -17,3 +17,43 @@ export function createLogger(level: string, destination?: pino.DestinationStream
     destination ?? pino.destination({ fd: 1, sync: false }),
   );
 }
+
+const LOGTAPE_LEVELS = {
+  trace: "trace",
+  debug: "debug",
+  info: "info",
+  warning: "warn",
+  error: "error",
+  fatal: "fatal",
+} as const;
+
+/** Property names that may carry key material or whole queue messages: never logged. */
+const SECRET_PROPERTIES = new Set(["keys", "privateKey", "keyPair", "message", "jwk"]);
+
+/**
+ * Routes Fedify's LogTape records into the same pino stream: one line per event, the category as
+ * `module`, properties as fields (minus anything that may hold keys).
+ */
+export async function routeFedifyLogs(log: Logger): Promise<void> {
+  const { configure } = await import("@logtape/logtape");
+  const fedify = log.child({ module: "fedify" });
+  // Fedify's info lines carry whole activities: only worth it when debugging.
+  const lowest = log.level === "trace" ? "trace" : log.level === "debug" ? "info" : "warning";
+  await configure({
+    reset: true,
+    sinks: {
+      pino: (record) => {
+        const fields: Record<string, unknown> = { category: record.category.join(".") };
+        for (const [key, value] of Object.entries(record.properties)) {
+          if (!SECRET_PROPERTIES.has(key)) fields[key] = value instanceof URL ? value.href : value;
+        }
+        const text = record.message.map((part) => (typeof part === "string" ? part : JSON.stringify(part))).join("");
+        fedify[LOGTAPE_LEVELS[record.level]](fields, text);
+      },
+    },
+    loggers: [
+      { category: ["fedify"], sinks: ["pino"], lowestLevel: lowest },
+      { category: ["logtape", "meta"], sinks: [], lowestLevel: "warning" },
+    ],
+  });
+}

@@ -6,7 +6,7 @@ import { SqliteKvStore } from "@fedify/sqlite";
 import { Create, Update } from "@fedify/vocab";
 import type { Config } from "../config/load.ts";
 import type { Library } from "../content/library.ts";
-import type { Logger } from "../log.ts";
+import { type Logger, routeFedifyLogs } from "../log.ts";
 import type { SqliteStore } from "../store/sqlite.ts";
 import { SqliteQueue } from "../store/sqlite-queue.ts";
 import type { Follower } from "../store/types.ts";
@@ -43,6 +43,7 @@ export async function startFederation(
   library: Library,
   log: Logger,
 ): Promise<FederationRuntime> {
+  await routeFedifyLogs(log);
   const urls = siteUrls(config.site.url);
   const fedStore = store.federation;
   const keys = await loadOrCreateKeys(fedStore);
@@ -73,6 +74,8 @@ export async function startFederation(
   };
 
   const queue = new SqliteQueue(store.database, { concurrency: config.federation.concurrency });
+  const released = queue.releaseLeases();
+  if (released > 0) log.child({ module: "federation" }).info({ released }, "deliveries of a stopped run resumed");
   const kv = new SqliteKvStore(store.database);
   const objects: ObjectContext = {
     urls,

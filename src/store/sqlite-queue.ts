@@ -113,6 +113,15 @@ export class SqliteQueue implements MessageQueue {
     if (pending.length > 0) wake.emit("enqueue");
   }
 
+  /**
+   * Makes every claimed message available again. Only for a single-worker deployment at start-up
+   * (SQLite: one `serve` process runs the queue), where a lease can only belong to a crashed
+   * predecessor; otherwise its messages would wait for the lease to expire.
+   */
+  releaseLeases(): number {
+    return Number(this.#db.prepare("UPDATE queue SET lease_until = NULL WHERE lease_until IS NOT NULL").run().changes);
+  }
+
   getDepth(): Promise<MessageQueueDepth> {
     const now = this.#now();
     const row = this.#db

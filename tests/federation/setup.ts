@@ -1,0 +1,66 @@
+// Starts a real Herald (serve) on loopback with its own content and data dirs, for federation tests.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fromObject } from "../../src/config/load.ts";
+import { createLogger } from "../../src/log.ts";
+import { type RunningServer, startServer } from "../../src/serve.ts";
+import { freePort } from "../helpers/apbot.ts";
+
+export interface HeraldUnderTest {
+  server: RunningServer;
+  origin: string;
+  actorUrl: string;
+  dir: string;
+  content: string;
+  write(rel: string, text: string): void;
+  remove(rel: string): void;
+  stop(): Promise<void>;
+}
+
+export async function startHerald(overrides: Record<string, unknown> = {}, dir?: string): Promise<HeraldUnderTest> {
+  const root = dir ?? mkdtempSync(join(tmpdir(), "herald-fed-"));
+  const content = join(root, "content");
+  mkdirSync(content, { recursive: true });
+  const port = await freePort();
+  const origin = `http://localhost:${port}`;
+  const config = fromObject(
+    {
+      site: { url: `${origin}/`, timezone: "Asia/Shanghai", language: "zh-CN", title: "Herald test" },
+      server: { port, host: "127.0.0.1" },
+      bot: { username: "news", name: "Herald News", summary: "Test bot." },
+      ...overrides,
+      federation: { allowPrivateAddress: true, ...(overrides.federation as object) },
+    },
+    { base: root, env: {} },
+  );
+  const server = await startServer(config, createLogger(process.env.HERALD_TEST_LOG ?? "silent"), {
+    rescanMs: 3_600_000,
+    settleMs: 50,
+  });
+  return {
+    server,
+    origin,
+    actorUrl: `${origin}/users/news`,
+    dir: root,
+    content,
+    write(rel, text) {
+      mkdirSync(join(content, rel, ".."), { recursive: true });
+      writeFileSync(join(content, rel), text);
+    },
+    remove(rel) {
+      rmSync(join(content, rel));
+    },
+    stop: () => server.close(),
+  };
+}
+
+export async function until<T>(fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms.`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
