@@ -47,7 +47,9 @@ export async function routeFedifyLogs(log: Logger): Promise<void> {
         for (const [key, value] of Object.entries(record.properties)) {
           if (!SECRET_PROPERTIES.has(key)) fields[key] = value instanceof URL ? value.href : value;
         }
-        const text = record.message.map((part) => (typeof part === "string" ? part : JSON.stringify(part))).join("");
+        const text = record.message
+          .map((part) => (typeof part === "string" ? part : JSON.stringify(part)))
+          .join("");
         fedify[LOGTAPE_LEVELS[record.level]](fields, text);
       },
     },

@@ -179,7 +179,11 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
       const object = await undo.getObject({ crossOrigin: "ignore" });
       // Servers often embed the Follow without its actor; the Undo is signed by its actor, so only
       // that actor's follow is ever removed.
-      if (object instanceof Follow && undo.actorId && (object.actorId === null || object.actorId.href === undo.actorId.href)) {
+      if (
+        object instanceof Follow &&
+        undo.actorId &&
+        (object.actorId === null || object.actorId.href === undo.actorId.href)
+      ) {
         if (store.removeFollower(undo.actorId.href))
           inboxLog.info({ actor: undo.actorId.href }, "follower left");
       } else if ((object instanceof Like || object instanceof Announce) && object.id) {
@@ -225,7 +229,9 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
     })
     // Everything else (Add to a remote "following" collection, Update of a remote profile, …) is
     // acknowledged and ignored; without this listener Fedify logs each one as an error.
-    .on(Activity, (_ctx, activity) => inboxLog.debug({ type: activity.constructor.name, id: activity.id?.href }, "activity ignored"))
+    .on(Activity, (_ctx, activity) =>
+      inboxLog.debug({ type: activity.constructor.name, id: activity.id?.href }, "activity ignored"),
+    )
     .onError((_ctx, error) => inboxLog.error({ err: error }, "inbox listener failed"));
 
   function recordInteraction(

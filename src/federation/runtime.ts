@@ -75,7 +75,8 @@ export async function startFederation(
 
   const queue = new SqliteQueue(store.database, { concurrency: config.federation.concurrency });
   const released = queue.releaseLeases();
-  if (released > 0) log.child({ module: "federation" }).info({ released }, "deliveries of a stopped run resumed");
+  if (released > 0)
+    log.child({ module: "federation" }).info({ released }, "deliveries of a stopped run resumed");
   const kv = new SqliteKvStore(store.database);
   const objects: ObjectContext = {
     urls,

@@ -119,7 +119,9 @@ export class SqliteQueue implements MessageQueue {
    * predecessor; otherwise its messages would wait for the lease to expire.
    */
   releaseLeases(): number {
-    return Number(this.#db.prepare("UPDATE queue SET lease_until = NULL WHERE lease_until IS NOT NULL").run().changes);
+    return Number(
+      this.#db.prepare("UPDATE queue SET lease_until = NULL WHERE lease_until IS NOT NULL").run().changes,
+    );
   }
 
   getDepth(): Promise<MessageQueueDepth> {

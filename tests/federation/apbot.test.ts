@@ -30,9 +30,9 @@ describe("federation with activitypub.bot", () => {
   it("is followed, accepts, and delivers exactly one Create, then Update, then Delete", async () => {
     await peer.follow(herald.actorUrl);
     await until(async () => (await peer.following()).following.includes(herald.actorUrl), 20_000);
-    expect(herald.server.store.federation.listFollowers({ state: "accepted" }).map((f) => f.actorId)).toEqual([
-      peer.watcherUrl,
-    ]);
+    expect(herald.server.store.federation.listFollowers({ state: "accepted" }).map((f) => f.actorId)).toEqual(
+      [peer.watcherUrl],
+    );
 
     herald.write(
       "harbor.md",
@@ -52,7 +52,10 @@ describe("federation with activitypub.bot", () => {
     );
     await herald.server.tick();
     const objectId = `${herald.origin}/objects/harbor`;
-    const [create] = await until(() => received("Create", objectId).length > 0 && received("Create", objectId), 20_000);
+    const [create] = await until(
+      () => received("Create", objectId).length > 0 && received("Create", objectId),
+      20_000,
+    );
     const note = create!.activity!.object as Record<string, unknown>;
     expect(create!.activity!.id).toBe(`${objectId}#create`);
     expect(note.type).toBe("Note");
@@ -62,10 +65,18 @@ describe("federation with activitypub.bot", () => {
     expect(String(note.content)).toContain("东岸时报");
     expect(note.url).toBe(`${herald.origin}/articles/harbor/`);
 
-    herald.write("harbor.md", `${herald.server.library.get("harbor") ? "" : ""}---\ntitle: 港口的早晨（更新）\n---\n\n天还没亮，码头上已经站满了人。\n`);
+    herald.write(
+      "harbor.md",
+      `${herald.server.library.get("harbor") ? "" : ""}---\ntitle: 港口的早晨（更新）\n---\n\n天还没亮，码头上已经站满了人。\n`,
+    );
     await herald.server.tick();
-    const [update] = await until(() => received("Update", objectId).length > 0 && received("Update", objectId), 20_000);
-    expect(String((update!.activity!.object as Record<string, unknown>).content)).toContain("港口的早晨（更新）");
+    const [update] = await until(
+      () => received("Update", objectId).length > 0 && received("Update", objectId),
+      20_000,
+    );
+    expect(String((update!.activity!.object as Record<string, unknown>).content)).toContain(
+      "港口的早晨（更新）",
+    );
 
     herald.remove("harbor.md");
     await herald.server.tick();

@@ -18,7 +18,10 @@ export interface HeraldUnderTest {
   stop(): Promise<void>;
 }
 
-export async function startHerald(overrides: Record<string, unknown> = {}, dir?: string): Promise<HeraldUnderTest> {
+export async function startHerald(
+  overrides: Record<string, unknown> = {},
+  dir?: string,
+): Promise<HeraldUnderTest> {
   const root = dir ?? mkdtempSync(join(tmpdir(), "herald-fed-"));
   const content = join(root, "content");
   mkdirSync(content, { recursive: true });
@@ -55,7 +58,10 @@ export async function startHerald(overrides: Record<string, unknown> = {}, dir?:
   };
 }
 
-export async function until<T>(fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
+export async function until<T>(
+  fn: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await fn();
