@@ -16,7 +16,9 @@ import {
 } from "@fedify/vocab";
 import { LanguageString } from "@fedify/vocab-runtime";
 import { Temporal } from "@js-temporal/polyfill";
-import type { Article, Person } from "../content/model.ts";
+import type { Article } from "../content/model.ts";
+import { attributionLines } from "../render/attribution.ts";
+import { escapeHtml, escapeHtmlAttribute } from "../render/html.ts";
 import type { SiteUrls } from "../urls.ts";
 
 export type ObjectType = "note" | "article";
@@ -185,38 +187,9 @@ function coverAttachment(article: Article): Image | undefined {
   });
 }
 
-const LABELS = {
-  zh: { source: "来源", via: "转载自", translator: "编译", author: "作者", sep: "：", join: " · " },
-  en: {
-    source: "Source",
-    via: "Reprinted from",
-    translator: "Translated by",
-    author: "By",
-    sep: ": ",
-    join: " · ",
-  },
-} as const;
-
-function labelsFor(lang: string) {
-  return lang.toLowerCase().startsWith("zh") ? LABELS.zh : LABELS.en;
-}
-
-/** "Source: …, Reprinted from …, Translated by …" as HTML, in the article's language. */
+/** The credits as one line: "Reprinted from … · Original: … · Translated by …". */
 export function attributionLine(article: Article): string {
-  const l = labelsFor(article.lang);
-  const parts: string[] = [];
-  const { source, via, translators } = article.attribution;
-  if (source && (source.url || source.name || source.title)) {
-    const text = [source.name, source.title].filter(Boolean).join(l === LABELS.zh ? "《" : " — ");
-    const label =
-      l === LABELS.zh && source.name && source.title
-        ? `${source.name}《${source.title}》`
-        : text || source.url!;
-    parts.push(`${l.source}${l.sep}${link(source.url, label)}`);
-  }
-  if (via && (via.url || via.name)) parts.push(`${l.via}${l.sep}${link(via.url, via.name ?? via.url!)}`);
-  if (translators.length > 0) parts.push(`${l.translator}${l.sep}${people(translators)}`);
-  return parts.join(l.join);
+  return attributionLines(article, { short: true }).join(" · ");
 }
 
 function attributionParagraph(article: Article): string {
@@ -227,7 +200,7 @@ function attributionParagraph(article: Article): string {
 function noteContent(article: Article, tags: readonly Tag[]): string {
   const paragraphs = [`<p><strong>${escapeHtml(article.title)}</strong></p>`];
   if (article.summary) paragraphs.push(`<p>${escapeHtml(article.summary)}</p>`);
-  paragraphs.push(`<p><a href="${escapeAttr(article.url)}">${escapeHtml(article.url)}</a></p>`);
+  paragraphs.push(`<p><a href="${escapeHtmlAttribute(article.url)}">${escapeHtml(article.url)}</a></p>`);
   const line = attributionLine(article);
   if (line) paragraphs.push(`<p>${line}</p>`);
   if (tags.length > 0) {
@@ -236,20 +209,12 @@ function noteContent(article: Article, tags: readonly Tag[]): string {
       `<p>${tags
         .map(
           (t) =>
-            `<a href="${escapeAttr(t.href)}" class="mention hashtag" rel="tag">#<span>${escapeHtml(t.name)}</span></a>`,
+            `<a href="${escapeHtmlAttribute(t.href)}" class="mention hashtag" rel="tag">#<span>${escapeHtml(t.name)}</span></a>`,
         )
         .join(" ")}</p>`,
     );
   }
   return paragraphs.join("");
-}
-
-function people(list: readonly Person[]): string {
-  return list.map((p) => link(p.url, p.name)).join("、");
-}
-
-function link(url: string | undefined, text: string): string {
-  return url ? `<a href="${escapeAttr(url)}">${escapeHtml(text)}</a>` : escapeHtml(text);
 }
 
 function truncate(text: string, max: number): string {
@@ -260,12 +225,4 @@ function truncate(text: string, max: number): string {
         .slice(0, max - 1)
         .map((g) => g.segment)
         .join("")}…`;
-}
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-function escapeAttr(text: string): string {
-  return escapeHtml(text);
 }

@@ -2,12 +2,12 @@
 // cleaned data; RSS, Atom and JSON Feed are then straight serializations of it, so the three
 // formats cannot disagree on ids, dates, titles, covers or attribution.
 import type { Article, ImageInfo, Person } from "../content/model.ts";
+import { httpUrl } from "../render/html.ts";
 import { parseInstant } from "./dates.ts";
 import { fullContentHtml } from "./full-content.ts";
-import { httpUrl } from "./html.ts";
 import { selectFeedArticles } from "./select.ts";
 import type { FeedOptions, FeedSite } from "./site.ts";
-import { stripInvalidXmlChars } from "./text.ts";
+import { stripInvalidXmlChars } from "../render/text.ts";
 
 export interface FeedPerson {
   name: string;

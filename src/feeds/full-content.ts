@@ -1,8 +1,8 @@
 // The full HTML an item carries: cover image first (readers that ignore media:* and
 // enclosures still show it), then the body, then the visible attribution block.
 import type { Article } from "../content/model.ts";
-import { renderAttributionHtml } from "./attribution.ts";
-import { escapeHtmlAttribute, httpUrl } from "./html.ts";
+import { renderAttributionHtml } from "../render/attribution.ts";
+import { escapeHtmlAttribute, httpUrl } from "../render/html.ts";
 
 // The first element of the body, skipping wrappers such as <p>, <figure>, <picture> or <a>.
 const LEADING_IMG =

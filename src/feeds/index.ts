@@ -10,8 +10,9 @@
 // So all three formats are written here from one canonical model (document.ts), and every
 // byte of XML goes through one small writer (xml.ts) that strips XML-invalid characters and
 // escapes exactly once, with no CDATA at all.
+
+export { renderAttributionHtml } from "../render/attribution.ts";
 export { renderAtom } from "./atom.ts";
-export { renderAttributionHtml } from "./attribution.ts";
 export { FEED_CONTENT_TYPES, type FeedFormat } from "./content-types.ts";
 export { renderJsonFeed } from "./json-feed.ts";
 export { renderRss } from "./rss.ts";

@@ -2,7 +2,7 @@
 // Every string passes through `escapeText`/`escapeAttribute`, which strip XML-invalid
 // characters and escape exactly once. Nothing is ever written as CDATA, so `]]>` in
 // content is just text (`]]&gt;`). Element and attribute names are constants in our code.
-import { stripInvalidXmlChars } from "./text.ts";
+import { stripInvalidXmlChars } from "../render/text.ts";
 
 export type XmlAttributes = Readonly<Record<string, string | number | undefined>>;
 

@@ -77,17 +77,25 @@ function peopleLine(
     : `${escapeHtml(label)}${names.join(escapeHtml(labels.listSeparator))}`;
 }
 
-/** The attribution block as escaped HTML, or `""` when there is nothing to credit. */
-export function renderAttributionHtml(article: Article): string {
+/**
+ * Each credit as one escaped HTML line (reprinted from, original, translators, and editors unless
+ * `short`), in the article's language. Feeds and pages show them as a block; posts join them.
+ */
+export function attributionLines(article: Article, { short = false }: { short?: boolean } = {}): string[] {
   const { source, via, translators, editors } = article.attribution;
   const labels = labelsFor(article.lang);
   const base = article.url;
-  const lines = [
+  return [
     via === undefined ? undefined : viaLine(via, base, labels),
     source === undefined ? undefined : sourceLine(source, base, labels),
     peopleLine(labels.translators, translators, base, labels),
-    peopleLine(labels.editors, editors, base, labels),
+    short ? undefined : peopleLine(labels.editors, editors, base, labels),
   ].filter((line) => line !== undefined);
+}
+
+/** The attribution block as escaped HTML, or `""` when there is nothing to credit. */
+export function renderAttributionHtml(article: Article): string {
+  const lines = attributionLines(article);
   if (lines.length === 0) return "";
   return `<div class="attribution">${lines.map((line) => `<p>${line}</p>`).join("")}</div>`;
 }
