@@ -34,8 +34,19 @@ export function derivationFingerprint(config: Config): string {
     .slice(0, 16);
 }
 
-export function openLibrary(config: Config, store: ArticleStore, now?: () => Date): Library {
-  return new Library({ store, parse: parseContext(config), fingerprint: derivationFingerprint(config), now });
+export function openLibrary(
+  config: Config,
+  store: ArticleStore,
+  now?: () => Date,
+  options: { stableMs?: number } = {},
+): Library {
+  return new Library({
+    store,
+    parse: parseContext(config),
+    fingerprint: derivationFingerprint(config),
+    now,
+    stableMs: options.stableMs,
+  });
 }
 
 export function feedSite(config: Config): FeedSite {

@@ -10,34 +10,93 @@ import { SqliteStore } from "./store/sqlite.ts";
 
 export const EXIT = { ok: 0, rejected: 1, config: 2, usage: 64 } as const;
 
+const COMMON = `Options for every command:
+  --config FILE   Config file (default: $HERALD_CONFIG, else config/herald.yaml)
+  -h, --help      This help`;
+
 const HELP: Record<string, string> = {
   main: `Usage: herald <command> [options]
 
 Commands:
-  serve    Serve feeds (and, later, the fediverse account and pages); rebuild when content changes
-  build    Write feed.xml, atom.xml and feed.json to a folder
-  check    Validate config and content; write nothing
+  serve                     Serve feeds, the fediverse account and pages; watch content; run schedules
+  build [--out DIR]         Write feed.xml, atom.xml and feed.json to a folder
+  check                     Validate config and content; write nothing
+  sync --once [--dry-run]   Run one scan: pick up content changes and publish what is due
+  status [--json]           Articles by state, followers, queue, schedules, recent problems
+  preview FILE              Show how an article will look as a Mastodon post, with warnings
+  publish ID [--now]        Publish one article now (--now: skip drip feed and quiet hours once)
+  retract ID                Delete an article from the fediverse and keep it out of the feeds
+  followers [--json]        List followers
+  followers remove ACTOR    Remove a follower (actor URL or @user@host)
 
-Options for every command:
-  --config FILE   Config file (default: $HERALD_CONFIG, else config/herald.yaml)
-  -h, --help      Help for a command
+${COMMON}
 
-Exit codes: 0 all good, 1 some articles rejected, 2 invalid configuration, 64 usage error.`,
+Exit codes: 0 all good, 1 something was rejected or not found, 2 invalid configuration, 64 usage error.
+Every command works while \`herald serve\` runs on the same data directory.`,
   serve: `Usage: herald serve [--config FILE]
 
-Serves /feed.xml (RSS 2.0), /atom.xml (Atom 1.0), /feed.json (JSON Feed 1.1) and /healthz
-on server.port (the PORT environment variable overrides it). Watches content.dir and rebuilds
-when an article changes; rescans every minute as a safety net. Stops cleanly on SIGTERM/SIGINT.`,
+Serves /feed.xml (RSS 2.0), /atom.xml (Atom 1.0), /feed.json (JSON Feed 1.1), the fediverse account
+(WebFinger, actor, inbox, outbox) and /healthz on server.port (PORT overrides it). Watches content.dir
+(a change is picked up once the file has been still for content.settleMs) and runs the schedules
+(schedule.scan, schedule.feeds, schedule.maintenance). Stops cleanly on SIGTERM/SIGINT; queued
+deliveries stay queued and go out after the next start.
+
+${COMMON}`,
   build: `Usage: herald build [--config FILE] [--out DIR]
 
 Writes DIR/feed.xml, DIR/atom.xml and DIR/feed.json (default DIR: public/).
 Records article identities in data.dir so ids and dates stay stable between builds.
 Exit 0 when every article built, 1 when some were rejected (feeds are still written with
-the rest, and each rejection is printed), 2 on configuration errors (nothing written).`,
+the rest, and each rejection is printed), 2 on configuration errors (nothing written).
+
+${COMMON}`,
   check: `Usage: herald check [--config FILE]
 
 Validates the configuration and every article without writing anything.
-Same exit codes as build.`,
+Same exit codes as build.
+
+${COMMON}`,
+  sync: `Usage: herald sync --once [--dry-run] [--no-deliver] [--config FILE]
+
+Runs exactly what the scan schedule runs: rescan content, then send Create, Update and Delete
+for what changed, honouring publish_at, the drip feed and quiet hours. Then delivers the queue
+(up to a minute) unless --no-deliver; a running \`herald serve\` delivers it too.
+--dry-run prints the plan (which activity for which article, to how many inboxes) and changes
+nothing. For system cron or a container scheduler instead of Herald's own schedules.
+
+${COMMON}`,
+  status: `Usage: herald status [--json] [--config FILE]
+
+Shows articles by state (published, feeds only, scheduled with time, held by drip feed or quiet
+hours, draft, retracted, rejected with the reason), followers, the delivery queue, the last scan,
+the next run of each schedule and recent problems. Changes nothing.
+
+${COMMON}`,
+  preview: `Usage: herald preview FILE [--config FILE]
+
+Shows the post an article becomes: the text Mastodon shows, the attachment and its alt text,
+and warnings for what Mastodon would do badly (a content warning, a missing or unsupported
+image, no alt text, a post too long, a cover the crawler cannot reach). Changes nothing.
+
+${COMMON}`,
+  publish: `Usage: herald publish ID [--now] [--config FILE]
+
+Publishes the article with this id if it is due. With --now it skips the drip feed and quiet
+hours this once. Exit 1 if the article does not exist, is a draft, is not due, or is held.
+
+${COMMON}`,
+  retract: `Usage: herald retract ID [--config FILE]
+
+Sends Delete for the article to every follower, answers 410 for its object, and keeps it out of
+the feeds even though its file stays. Exit 1 if there is no such article.
+
+${COMMON}`,
+  followers: `Usage: herald followers [--json] [--config FILE]
+       herald followers remove ACTOR [--config FILE]
+
+Lists followers (handle, actor, state, since), or removes one by actor URL or @user@host.
+
+${COMMON}`,
 };
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -61,13 +120,27 @@ export async function main(argv: readonly string[]): Promise<number> {
     console.error(`herald ${command}: ${(error as Error).message}\n\n${HELP[command]}`);
     return EXIT.usage;
   }
-  if (args.help) {
+  const { values: flags, positionals } = args;
+  if (flags.help) {
     console.log(HELP[command]);
     return EXIT.ok;
   }
+  const usage = (message: string): number => {
+    console.error(`herald ${command}: ${message}\n\n${HELP[command]}`);
+    return EXIT.usage;
+  };
+  const arity: Record<string, number> = { publish: 1, retract: 1, preview: 1, followers: -1 };
+  const expected = arity[command] ?? 0;
+  if (expected >= 0 && positionals.length !== expected) {
+    return usage(
+      expected === 0 ? `unexpected argument "${positionals[0]}".` : "expects exactly one argument.",
+    );
+  }
+  if (command === "sync" && !flags.once)
+    return usage("pass --once (for continuous syncing, run `herald serve`).");
   let config: Config;
   try {
-    config = loadConfig({ file: args.config });
+    config = loadConfig({ file: flags.config });
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);
@@ -75,13 +148,64 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     throw error;
   }
+  const print = (value: unknown, text: string): void =>
+    console.log(flags.json ? JSON.stringify(value, null, 2) : text);
+  const act = (result: { ok: boolean; message: string }): number => {
+    (result.ok ? console.log : console.error)(result.message);
+    return result.ok ? EXIT.ok : EXIT.rejected;
+  };
   switch (command) {
     case "serve":
       return serveCommand(config);
     case "build":
-      return buildCommand(config, resolve(args.out ?? "public"));
-    default:
+      return buildCommand(config, resolve(flags.out ?? "public"));
+    case "check":
       return checkCommand(config);
+    case "sync": {
+      const { syncOnce, formatSync } = await import("./commands/operate.ts");
+      const r = await syncOnce(config, { dryRun: flags["dry-run"], deliver: !flags["no-deliver"] });
+      print(r, formatSync(r));
+      return r.rejected.length > 0 ? EXIT.rejected : EXIT.ok;
+    }
+    case "status": {
+      const { collectStatus, formatStatus } = await import("./commands/status.ts");
+      const s = await collectStatus(config);
+      print(s, formatStatus(s, config.site.timezone));
+      return EXIT.ok;
+    }
+    case "preview": {
+      const { previewFile, formatPreview } = await import("./commands/preview.ts");
+      const p = await previewFile(config, positionals[0]!);
+      if ("error" in p) {
+        console.error(p.error);
+        return EXIT.rejected;
+      }
+      print(p, formatPreview(p));
+      return EXIT.ok;
+    }
+    case "publish": {
+      const { publishArticle } = await import("./commands/operate.ts");
+      return act(await publishArticle(config, positionals[0]!, flags.now ?? false));
+    }
+    case "retract": {
+      const { retractArticle } = await import("./commands/operate.ts");
+      return act(await retractArticle(config, positionals[0]!));
+    }
+    default: {
+      const { listFollowers, removeFollower } = await import("./commands/operate.ts");
+      if (positionals[0] === "remove" && positionals.length === 2)
+        return act(await removeFollower(config, positionals[1]!));
+      if (positionals.length > 0) return usage(`unexpected argument "${positionals[0]}".`);
+      const followers = await listFollowers(config);
+      const text = followers
+        .map(
+          (f) =>
+            `${(f.handle ?? f.actorId).padEnd(40)} ${f.state.padEnd(8)} since ${f.createdAt.slice(0, 10)}  ${f.actorId}`,
+        )
+        .join("\n");
+      print(followers, text || "No followers yet.");
+      return EXIT.ok;
+    }
   }
 }
 
@@ -91,11 +215,16 @@ function parse(args: readonly string[]) {
     options: {
       config: { type: "string" },
       out: { type: "string" },
+      once: { type: "boolean" },
+      "dry-run": { type: "boolean" },
+      "no-deliver": { type: "boolean" },
+      json: { type: "boolean" },
+      now: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
-    allowPositionals: false,
-  }).values;
+    allowPositionals: true,
+  });
 }
 
 function printRejections(rejected: readonly ArticleError[]): void {

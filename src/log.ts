@@ -3,7 +3,11 @@ import pino, { type Logger } from "pino";
 export type { Logger };
 
 /** The one root logger. Modules take `log.child({ module })`; messages are constant, data goes in fields. */
-export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+export function createLogger(
+  level: string,
+  destination?: pino.DestinationStream,
+  { fd = 1 }: { fd?: 1 | 2 } = {},
+): Logger {
   return pino(
     {
       level,
@@ -14,8 +18,20 @@ export function createLogger(level: string, destination?: pino.DestinationStream
         remove: true,
       },
     },
-    destination ?? pino.destination({ fd: 1, sync: false }),
+    destination ?? defaultDestination(fd),
   );
+}
+
+/** JSON lines, or pino-pretty when a person is watching the terminal. */
+function defaultDestination(fd: 1 | 2): pino.DestinationStream {
+  const stream = fd === 1 ? process.stdout : process.stderr;
+  if (stream.isTTY && process.env.HERALD_LOG_FORMAT !== "json") {
+    return pino.transport({
+      target: "pino-pretty",
+      options: { destination: fd, translateTime: "SYS:HH:MM:ss" },
+    });
+  }
+  return pino.destination({ fd, sync: false });
 }
 
 const LOGTAPE_LEVELS = {

@@ -1,14 +1,15 @@
+// `herald serve`: the app plus HTTP, the content watcher and the schedules.
 import { type FSWatcher, watch } from "node:fs";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
-import { openLibrary, renderFeeds } from "./build.ts";
+import { type Herald, openHerald, type ScanResult } from "./app.ts";
+import { renderFeeds } from "./build.ts";
 import type { Config } from "./config/load.ts";
-import type { Library, RefreshResult } from "./content/library.ts";
-import type { PublishSummary } from "./federation/publisher.ts";
+import type { Library } from "./content/library.ts";
 import type { FederationRuntime } from "./federation/runtime.ts";
 import { FEED_CONTENT_TYPES } from "./feeds/index.ts";
 import type { Logger } from "./log.ts";
-import { SqliteStore } from "./store/sqlite.ts";
+import { type Scheduler, startScheduler } from "./scheduler.ts";
+import type { SqliteStore } from "./store/sqlite.ts";
 import { siteUrls } from "./urls.ts";
 import { type CachedBody, cachedBody } from "./web/cached.ts";
 import { createWebServer, type WebState } from "./web/server.ts";
@@ -16,26 +17,25 @@ import { createWebServer, type WebState } from "./web/server.ts";
 export interface RunningServer {
   url: string;
   port: number;
+  herald: Herald;
   library: Library;
   store: SqliteStore;
   federation: FederationRuntime | undefined;
-  /** One tick: rescan content, rebuild feeds if needed, federate what changed. Ticks never overlap. */
-  tick(): Promise<TickResult>;
+  scheduler: Scheduler;
+  /** One scan (what the watcher and the `scan` schedule run), then fresh feed responses. */
+  tick(): Promise<ScanResult>;
   close(): Promise<void>;
 }
 
-export interface TickResult {
-  content: RefreshResult;
-  federation: PublishSummary | undefined;
-}
+export type TickResult = ScanResult;
 
 export interface ServeOptions {
   /** Run the fediverse side (default true). */
   federation?: boolean;
-  /** Safety-net rescan interval behind the watcher (default 60 s). */
-  rescanMs?: number;
-  /** Quiet time after the last file event before processing (default 400 ms). */
+  /** Overrides content.settleMs (tests). */
   settleMs?: number;
+  /** Overrides schedules (tests pass `false` to drive ticks themselves). */
+  schedules?: boolean;
 }
 
 const FEED_PATHS = { rss: "/feed.xml", atom: "/atom.xml", json: "/feed.json" } as const;
@@ -45,85 +45,66 @@ export async function startServer(
   log: Logger,
   options: ServeOptions = {},
 ): Promise<RunningServer> {
-  const store = new SqliteStore(join(config.data.dir, "herald.sqlite"));
-  const library = openLibrary(config, store);
+  const settleMs = options.settleMs ?? config.content.settleMs;
+  const herald = await openHerald(config, log, {
+    federation: options.federation,
+    deliver: true,
+    stableMs: settleMs,
+  });
+  const { library, store, federation } = herald;
   const state: WebState = { feeds: new Map(), lastRefresh: undefined };
   const contentLog = log.child({ module: "content" });
 
-  let federation: FederationRuntime | undefined;
-  if (options.federation !== false) {
-    const { startFederation } = await import("./federation/runtime.ts");
-    try {
-      federation = await startFederation(config, store, library, log);
-    } catch (error) {
-      store.close();
-      throw error;
-    }
-  }
-
   const rebuildFeeds = (): void => {
     const feeds = new Map<string, CachedBody>();
-    const lastModified = new Date(newestUpdate(library.visible(config.feeds.limit)) ?? 0);
+    const visible = library.visible(config.feeds.limit);
+    const newest = visible.reduce((max, a) => (a.updated > max ? a.updated : max), "");
     for (const feed of renderFeeds(config, library)) {
-      feeds.set(FEED_PATHS[feed.kind], cachedBody(feed.body, FEED_CONTENT_TYPES[feed.kind], lastModified));
+      feeds.set(
+        FEED_PATHS[feed.kind],
+        cachedBody(feed.body, FEED_CONTENT_TYPES[feed.kind], new Date(newest || 0)),
+      );
     }
     state.feeds = feeds;
   };
 
+  let retry: NodeJS.Timeout | undefined;
   let scheduled: NodeJS.Timeout | undefined;
-  const runTick = async (): Promise<TickResult> => {
-    const started = performance.now();
-    const content = library.refresh();
-    for (const error of content.rejected)
-      contentLog.warn({ path: error.path, reason: error.type }, error.message);
-    if (content.dirty || state.lastRefresh === undefined) rebuildFeeds();
+  const tick = async (): Promise<ScanResult> => {
+    const result = await herald.scan();
+    if (result.feedsChanged || state.lastRefresh === undefined) {
+      rebuildFeeds();
+      herald.writeStaticFeeds();
+    }
     state.lastRefresh = new Date();
-    const published = federation ? await federation.publisher.publish(library.records()) : undefined;
-    log.info(
-      {
-        module: "tick",
-        added: content.added.length,
-        changed: content.changed.length,
-        removed: content.removed.length,
-        rejected: content.rejected.length,
-        unchanged: content.unchanged,
-        created: published?.created ?? 0,
-        updated: published?.updated ?? 0,
-        deleted: published?.deleted ?? 0,
-        silent: published?.silent ?? 0,
-        ms: Math.round(performance.now() - started),
-      },
-      "tick done",
-    );
-    // Wake up when the next scheduled article comes due, so it appears on time.
+    // Files still being written are looked at again once they have settled.
+    clearTimeout(retry);
+    if (result.content.deferred > 0) retry = setTimeout(safeTick, settleMs + 50);
+    // Wake up when the next scheduled article comes due, or a held one may go.
     clearTimeout(scheduled);
     const next = library.nextVisibleChange();
     if (next)
       scheduled = setTimeout(safeTick, Math.min(Math.max(next.getTime() - Date.now(), 0) + 50, 2 ** 31 - 1));
-    return { content, federation: published };
-  };
-  let running: Promise<TickResult> | undefined;
-  let again = false;
-  /** Ticks never overlap: a request during a tick runs one more tick right after it. */
-  const tick = (): Promise<TickResult> => {
-    if (running) {
-      again = true;
-      return running;
-    }
-    running = runTick().finally(() => {
-      running = undefined;
-      if (again) {
-        again = false;
-        safeTick();
-      }
-    });
-    return running;
+    return result;
   };
   const safeTick = (): void => {
-    tick().catch((error: unknown) => log.error({ err: error }, "tick failed"));
+    tick().catch((error: unknown) => {
+      log.error({ err: error }, "scan failed");
+      store.federation.addEvent({
+        at: new Date().toISOString(),
+        level: "error",
+        kind: "scan",
+        message: (error as Error).message,
+      });
+    });
   };
 
-  await tick();
+  try {
+    await tick();
+  } catch (error) {
+    await herald.close();
+    throw error;
+  }
 
   const server = createWebServer({
     state,
@@ -139,23 +120,45 @@ export async function startServer(
   await new Promise<void>((ok, fail) => {
     server.once("error", fail);
     server.listen(config.server.port, config.server.host, () => ok());
+  }).catch(async (error: unknown) => {
+    await herald.close();
+    throw error;
   });
   const port = (server.address() as AddressInfo).port;
 
+  // The fast path: a change is picked up once the folder has been quiet for settleMs.
   let settle: NodeJS.Timeout | undefined;
   let watcher: FSWatcher | undefined;
-  try {
-    watcher = watch(config.content.dir, { recursive: true }, () => {
-      clearTimeout(settle);
-      settle = setTimeout(safeTick, options.settleMs ?? 400);
-    });
-    watcher.on("error", (error) =>
-      contentLog.warn({ err: error }, "content watcher failed; rescans continue"),
-    );
-  } catch (error) {
-    contentLog.warn({ err: error }, "content watcher unavailable; rescans continue");
+  if (config.content.watch) {
+    try {
+      watcher = watch(config.content.dir, { recursive: true }, () => {
+        clearTimeout(settle);
+        settle = setTimeout(safeTick, settleMs + 50);
+      });
+      watcher.on("error", (error) =>
+        contentLog.warn({ err: error }, "content watcher failed; scheduled scans go on"),
+      );
+    } catch (error) {
+      contentLog.warn({ err: error }, "content watcher unavailable; scheduled scans go on");
+    }
   }
-  const rescan = setInterval(safeTick, options.rescanMs ?? 60_000);
+
+  // The safety net and the housekeeping: the same functions `herald sync --once` and friends call.
+  const scheduler = startScheduler(
+    options.schedules === false
+      ? []
+      : [
+          { name: "scan", expression: config.schedule.scan, run: tick },
+          {
+            name: "feeds",
+            expression: config.feeds.outDir ? config.schedule.feeds : false,
+            run: async () => herald.writeStaticFeeds(),
+          },
+          { name: "maintenance", expression: config.schedule.maintenance, run: () => herald.maintenance() },
+        ],
+    { timezone: config.schedule.timezone, log },
+  );
+  store.federation.setMeta("status.nextRuns", JSON.stringify(scheduler.nextRuns()));
 
   const urls = siteUrls(config.site.url);
   log.info(
@@ -164,37 +167,36 @@ export async function startServer(
       rss: urls.rss,
       atom: urls.atom,
       json: urls.json,
-      account: `@${config.bot.username}@${new URL(urls.home).host}`,
+      account: federation ? `@${config.bot.username}@${new URL(urls.home).host}` : undefined,
     },
     "herald is serving",
   );
 
+  let closing: Promise<void> | undefined;
   return {
     url: `http://127.0.0.1:${port}/`,
     port,
+    herald,
     library,
     store,
     federation,
+    scheduler,
     tick,
-    async close() {
-      clearInterval(rescan);
-      clearTimeout(settle);
-      clearTimeout(scheduled);
-      watcher?.close();
-      await running?.catch(() => undefined);
-      await new Promise<void>((ok) => {
-        server.close(() => ok());
-        server.closeIdleConnections();
-      });
-      await federation?.close();
-      store.close();
+    close() {
+      closing ??= (async () => {
+        clearTimeout(settle);
+        clearTimeout(retry);
+        clearTimeout(scheduled);
+        watcher?.close();
+        await scheduler.stop();
+        await new Promise<void>((ok) => {
+          server.close(() => ok());
+          server.closeIdleConnections();
+          setTimeout(() => server.closeAllConnections(), 2_000).unref();
+        });
+        await herald.close();
+      })();
+      return closing;
     },
   };
-}
-
-function newestUpdate(articles: readonly { updated: string }[]): string | undefined {
-  return articles.reduce<string | undefined>(
-    (max, a) => (max === undefined || a.updated > max ? a.updated : max),
-    undefined,
-  );
 }

@@ -14,9 +14,13 @@ export interface Config {
   readonly content: {
     readonly dir: string;
     readonly maxBytes: number;
+    readonly watch: boolean;
+    readonly settleMs: number;
     readonly patterns: AttributionPatternsConfig;
   };
   readonly data: { readonly dir: string };
+  readonly schedule: Readonly<Parsed["schedule"]> & { readonly timezone: string };
+  readonly publishing: Readonly<Parsed["publishing"]>;
   readonly server: Readonly<Parsed["server"]>;
   readonly feeds: Readonly<Parsed["feeds"]>;
   readonly summary: Readonly<Parsed["summary"]>;
@@ -117,7 +121,9 @@ export function fromObject(
     content: { ...c.content, dir: resolve(base, c.content.dir) },
     data: { dir: resolve(base, env.HERALD_DATA_DIR ?? c.data.dir) },
     server: { ...c.server, port },
-    feeds: c.feeds,
+    feeds: { ...c.feeds, outDir: c.feeds.outDir ? resolve(base, c.feeds.outDir) : undefined },
+    schedule: { ...c.schedule, timezone: c.schedule.timezone ?? c.site.timezone },
+    publishing: c.publishing,
     summary: c.summary,
     bot: c.bot,
     federation: c.federation,

@@ -1,3 +1,4 @@
+import { validate as validCron } from "node-cron";
 import { z } from "zod";
 
 // The one description of Herald's configuration: types, defaults and an example per key,
@@ -30,6 +31,14 @@ const language = z.string().refine(
 
 const patternList = z.array(z.string().min(1)).optional();
 
+/** A cron expression (5 fields, or 6 with seconds), or `false` to disable the job. */
+const cron = z.union([
+  z.literal(false),
+  z.string().refine((expression) => validCron(expression), { message: "Invalid cron expression" }),
+]);
+
+const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "Expected HH:MM (24-hour)");
+
 export const configSchema = z.strictObject({
   site: z
     .strictObject({
@@ -47,6 +56,10 @@ export const configSchema = z.strictObject({
         .int()
         .positive()
         .default(5 * 1024 * 1024),
+      /** Watch the folder for changes (the fast path). */
+      watch: z.boolean().default(true),
+      /** A changed file is processed once it has not changed for this long (editors save in several writes). */
+      settleMs: z.int().min(0).max(600_000).default(1500),
       patterns: z
         .strictObject({
           via: patternList,
@@ -62,6 +75,30 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   data: z.strictObject({ dir: z.string().min(1).default("data") }).prefault({}),
+  schedule: z
+    .strictObject({
+      /** Defaults to site.timezone. */
+      timezone: timezone.optional(),
+      /** Rescan content and publish what is due (the watcher is the fast path; this is the safety net). */
+      scan: cron.default("*/5 * * * *"),
+      /** Rewrite static feed files (only when feeds.outDir is set). */
+      feeds: cron.default("*/15 * * * *"),
+      /** Re-announce a changed profile, retry dead servers, tidy the database. */
+      maintenance: cron.default("17 4 * * *"),
+    })
+    .prefault({}),
+  publishing: z
+    .strictObject({
+      /** At most this many new posts per rolling hour (0 = no limit); the rest wait in order. */
+      maxPerHour: z.int().min(0).default(0),
+      /** At least this many minutes between two new posts (0 = none). */
+      minIntervalMinutes: z.int().min(0).default(0),
+      /** No pushing to the fediverse in this window (site timezone); feeds still update. */
+      quietHours: z.strictObject({ start: clock, end: clock }).optional(),
+      /** Feeds wait for the fediverse too: show an article only once it was posted. */
+      holdFeeds: z.boolean().default(false),
+    })
+    .prefault({}),
   server: z
     .strictObject({
       port: z.int().min(0).max(65535).default(8080),
@@ -71,6 +108,8 @@ export const configSchema = z.strictObject({
   feeds: z
     .strictObject({
       limit: z.int().min(1).max(500).default(20),
+      /** Also write feed.xml, atom.xml and feed.json here (for a static web server). */
+      outDir: z.string().min(1).optional(),
       hub: absoluteHttpUrl.optional(),
     })
     .prefault({}),
@@ -135,6 +174,18 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
   "bot.username": "news",
   "bot.name": "Herald News",
   "log.level": "info",
+  "schedule.scan": "*/5 * * * *",
+  "schedule.feeds": "*/15 * * * *",
+  "schedule.maintenance": "17 4 * * *",
+  "schedule.timezone": "Asia/Shanghai",
+  schedule: "{ scan: '*/5 * * * *', feeds: '*/15 * * * *', maintenance: '17 4 * * *' }",
+  "publishing.maxPerHour": "6",
+  "publishing.minIntervalMinutes": "10",
+  "publishing.quietHours": "{ start: '23:00', end: '07:00' }",
+  "publishing.quietHours.start": "23:00",
+  "publishing.quietHours.end": "07:00",
+  "content.settleMs": "1500",
+  "feeds.outDir": "../public",
   "bot.avatar": "avatar.png",
   "bot.fields": "[{ name: Website, value: https://news.example.org }]",
   "federation.objectType": "note",

@@ -125,12 +125,16 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
     .setCounter((_ctx, identifier) => (isBot(identifier) ? store.countCreates() : null))
     .setFirstCursor((_ctx, identifier) => (isBot(identifier) ? "0" : null));
 
-  federation.setFeaturedDispatcher("/users/{identifier}/featured", async (_ctx, identifier) => {
-    if (!isBot(identifier)) return null;
-    const pinned = store.listObjects().filter((o) => o.pinned && o.deletedAt === null);
-    pinned.sort((a, b) => (a.published < b.published ? 1 : -1));
-    return { items: await Promise.all(pinned.map((o) => postFromJson(o.object))) };
-  });
+  const pinnedObjects = () => store.listObjects().filter((o) => o.pinned && o.deletedAt === null);
+  federation
+    .setFeaturedDispatcher("/users/{identifier}/featured", async (_ctx, identifier) => {
+      if (!isBot(identifier)) return null;
+      const pinned = pinnedObjects();
+      pinned.sort((a, b) => (a.published < b.published ? 1 : -1));
+      return { items: await Promise.all(pinned.map((o) => postFromJson(o.object))) };
+    })
+    // Without a counter Fedify omits totalItems; every collection of the actor must give it.
+    .setCounter((_ctx, identifier) => (isBot(identifier) ? pinnedObjects().length : null));
 
   federation.setNodeInfoDispatcher("/nodeinfo/2.1", () => ({
     software: { name: "herald", version: deps.version, homepage: new URL(urls.home) },
@@ -176,7 +180,15 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
       }
     })
     .on(Undo, async (ctx, undo) => {
-      const object = await undo.getObject({ crossOrigin: "ignore" });
+      // Some servers undo by the Follow's id alone, and that id is rarely fetchable: the stored id of
+      // the signer's own follow is enough.
+      const follower = undo.actorId ? store.getFollower(undo.actorId.href) : undefined;
+      if (follower && undo.objectId && follower.followId === undo.objectId.href) {
+        if (store.removeFollower(follower.actorId))
+          inboxLog.info({ actor: follower.actorId }, "follower left");
+        return;
+      }
+      const object = await undo.getObject({ crossOrigin: "ignore" }).catch(() => null);
       // Servers often embed the Follow without its actor; the Undo is signed by its actor, so only
       // that actor's follow is ever removed.
       if (
@@ -269,7 +281,9 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
       new Accept({
         id: new URL(`#accept-${digest}`, ctx.getActorUri(profile.username)),
         actor: ctx.getActorUri(profile.username),
-        object: follow,
+        // The Follow as received, its actor as an id: `follow` itself would carry the actor document
+        // getActor() fetched (a third party's key material) inside our Accept.
+        object: new Follow({ id: follow.id, actor: follow.actorId, object: follow.objectId }),
       }),
     );
   }

@@ -6,6 +6,7 @@ import { Activity } from "@fedify/vocab";
 import type { Article } from "../content/model.ts";
 import type { Logger } from "../log.ts";
 import type { ActivityRecord, ArticleRecord, FederatedObject, FederationStore } from "../store/types.ts";
+import { applyControls, type HoldReason, type PublishingControls } from "../sync/controls.ts";
 import { type FederationAction, planFederation } from "../sync/plan.ts";
 import {
   createActivity,
@@ -30,6 +31,8 @@ export interface PublisherDeps {
   /** Loads the resolved article for an id. */
   article(id: string): Article | undefined;
   pushNewestOnFirstRun: number;
+  /** Drip feed and quiet hours; none when absent. */
+  controls?: PublishingControls;
   log: Logger;
   now?: () => Date;
 }
@@ -39,6 +42,15 @@ export interface PublishSummary {
   updated: number;
   deleted: number;
   silent: number;
+  /** Actions that wait for a later tick (drip feed, quiet hours). */
+  held: { articleId: string; kind: FederationAction["kind"]; reason: HoldReason }[];
+}
+
+export interface PublishOptions {
+  /** Plan and report, change nothing. */
+  dryRun?: boolean;
+  /** Articles that skip the drip feed and quiet hours this once (`herald publish ID --now`). */
+  force?: ReadonlySet<string>;
 }
 
 const FIRST_RUN_KEY = "federation.firstRunDone";
@@ -67,6 +79,7 @@ export class Publisher {
   plan(records: Iterable<ArticleRecord>): FederationAction[] {
     const now = this.#now().toISOString();
     const { store } = this.#d;
+    const retracted = store.retractedIds();
     return planFederation({
       articles: [...records]
         .filter((r) => r.path !== null)
@@ -74,7 +87,7 @@ export class Publisher {
           id: r.id,
           contentHash: r.contentHash,
           published: r.published,
-          eligible: r.federate && r.visibleFrom !== null && r.visibleFrom <= now,
+          eligible: r.federate && r.visibleFrom !== null && r.visibleFrom <= now && !retracted.has(r.id),
         })),
       objects: store
         .listObjects()
@@ -92,12 +105,33 @@ export class Publisher {
     return pending.length;
   }
 
-  async #publish(records: Iterable<ArticleRecord>, { dryRun = false }: { dryRun?: boolean }) {
+  async #publish(records: Iterable<ArticleRecord>, { dryRun = false, force = new Set() }: PublishOptions) {
+    const { store, log, controls } = this.#d;
     const plan = this.plan(records);
-    const summary: PublishSummary = { created: 0, updated: 0, deleted: 0, silent: 0 };
+    const now = this.#now();
+    const { send, held } = controls
+      ? applyControls(
+          plan,
+          now,
+          controls,
+          {
+            recentCreates: store.activityTimesSince(
+              "create",
+              new Date(now.getTime() - 3_600_000).toISOString(),
+            ),
+          },
+          force,
+        )
+      : { send: plan, held: [] };
+    const summary: PublishSummary = {
+      created: 0,
+      updated: 0,
+      deleted: 0,
+      silent: 0,
+      held: held.map((h) => ({ articleId: h.action.articleId, kind: h.action.kind, reason: h.reason })),
+    };
     if (dryRun) return { ...summary, plan };
-    const { store, log } = this.#d;
-    for (const action of plan) {
+    for (const action of send) {
       try {
         const record = await this.#record(action);
         if (!record) continue;
@@ -117,9 +151,15 @@ export class Publisher {
       } catch (error) {
         // One article's failure never blocks the others; the next tick plans it again.
         log.error({ err: error, article: action.articleId, kind: action.kind }, "federating article failed");
+        store.addEvent({
+          at: now.toISOString(),
+          level: "error",
+          kind: "federation",
+          message: `${action.kind} of ${action.articleId} failed: ${(error as Error).message}`,
+        });
       }
     }
-    if (store.getMeta(FIRST_RUN_KEY) === undefined) store.setMeta(FIRST_RUN_KEY, this.#now().toISOString());
+    if (store.getMeta(FIRST_RUN_KEY) === undefined) store.setMeta(FIRST_RUN_KEY, now.toISOString());
     return { ...summary, plan };
   }
 

@@ -26,6 +26,10 @@ export interface FederationRuntime {
   profileFiles: ReadonlyMap<string, string>;
   /** Announces a changed profile to followers (Update of the actor). */
   announceProfile(): Promise<boolean>;
+  queueDepth(): Promise<{ queued: number; ready?: number; delayed?: number }>;
+  /** Delivers what is queued, until the queue is empty or `timeoutMs` passed (CLI runs without serve). */
+  drain(timeoutMs: number): Promise<number>;
+  /** Stops delivering; deliveries in flight get a few seconds, the rest stay queued for the next start. */
   close(): Promise<void>;
 }
 
@@ -42,6 +46,7 @@ export async function startFederation(
   store: SqliteStore,
   library: Library,
   log: Logger,
+  options: { deliver: boolean },
 ): Promise<FederationRuntime> {
   await routeFedifyLogs(log);
   const urls = siteUrls(config.site.url);
@@ -110,6 +115,12 @@ export async function startFederation(
     username: config.bot.username,
     article: (id) => library.get(id),
     pushNewestOnFirstRun: config.federation.pushNewestOnFirstStart,
+    controls: {
+      maxPerHour: config.publishing.maxPerHour,
+      minIntervalMs: config.publishing.minIntervalMinutes * 60_000,
+      quietHours: config.publishing.quietHours,
+      timezone: config.site.timezone,
+    },
     log: fedLog,
   });
 
@@ -130,8 +141,23 @@ export async function startFederation(
     };
   }
 
-  const abort = new AbortController();
-  const queueDone = federation.startQueue(undefined, { signal: abort.signal });
+  let abort: AbortController | undefined;
+  let listening: Promise<void> | undefined;
+  const startDelivering = (): void => {
+    abort = new AbortController();
+    listening = federation.startQueue(undefined, { signal: abort.signal });
+  };
+  const stopDelivering = async (graceMs: number): Promise<void> => {
+    abort?.abort();
+    if (listening) await Promise.race([listening, new Promise((r) => setTimeout(r, graceMs).unref())]);
+    abort = undefined;
+    listening = undefined;
+  };
+  if (options.deliver) {
+    const released = queue.releaseLeases();
+    if (released > 0) fedLog.info({ released }, "deliveries of a stopped run resumed");
+    startDelivering();
+  }
   await publisher.recover();
 
   const profileHash = createHash("sha256").update(JSON.stringify(profile)).digest("hex").slice(0, 16);
@@ -154,7 +180,7 @@ export async function startFederation(
     fedStore.setMeta("actor.profileHash", profileHash);
     return true;
   };
-  await announceProfile();
+  if (options.deliver) await announceProfile();
 
   return {
     activityPub: {
@@ -167,10 +193,19 @@ export async function startFederation(
     publisher,
     profileFiles,
     announceProfile,
-    async close() {
-      abort.abort();
-      await queueDone;
+    queueDepth: () => queue.getDepth(),
+    async drain(timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      const started = (await queue.getDepth()).queued;
+      if (started === 0) return 0;
+      queue.releaseLeases();
+      startDelivering();
+      while (Date.now() < deadline && ((await queue.getDepth()).ready ?? 0) > 0)
+        await new Promise((r) => setTimeout(r, 100));
+      await stopDelivering(5_000);
+      return started - (await queue.getDepth()).queued;
     },
+    close: () => stopDelivering(5_000),
   };
 }
 

@@ -3,11 +3,11 @@
 // formats cannot disagree on ids, dates, titles, covers or attribution.
 import type { Article, ImageInfo, Person } from "../content/model.ts";
 import { httpUrl } from "../render/html.ts";
+import { stripInvalidXmlChars } from "../render/text.ts";
 import { parseInstant } from "./dates.ts";
 import { fullContentHtml } from "./full-content.ts";
 import { selectFeedArticles } from "./select.ts";
 import type { FeedOptions, FeedSite } from "./site.ts";
-import { stripInvalidXmlChars } from "../render/text.ts";
 
 export interface FeedPerson {
   name: string;

@@ -196,6 +196,47 @@ export class SqliteFederationStore implements FederationStore {
     return this.#db.prepare("SELECT 1 FROM activities WHERE id = ?").get(id) !== undefined;
   }
 
+  activityTimesSince(kind: ActivityRecord["kind"], sinceIso: string): string[] {
+    return (
+      this.#db
+        .prepare("SELECT created_at FROM activities WHERE kind = ? AND state <> 'silent' AND created_at >= ?")
+        .all(kind, sinceIso) as { created_at: string }[]
+    ).map((r) => r.created_at);
+  }
+
+  retract(articleId: string, at: string): void {
+    this.#db
+      .prepare("INSERT OR IGNORE INTO retractions (article_id, retracted_at) VALUES (?, ?)")
+      .run(articleId, at);
+  }
+
+  retractedIds(): Set<string> {
+    return new Set(
+      (this.#db.prepare("SELECT article_id FROM retractions").all() as { article_id: string }[]).map(
+        (r) => r.article_id,
+      ),
+    );
+  }
+
+  addEvent(e: { at: string; level: "info" | "warn" | "error"; kind: string; message: string }): void {
+    this.#db
+      .prepare("INSERT INTO events (at, level, kind, message) VALUES (?, ?, ?, ?)")
+      .run(e.at, e.level, e.kind, e.message);
+    // A bounded log: keep the last 500 events.
+    this.#db.prepare("DELETE FROM events WHERE id <= (SELECT MAX(id) FROM events) - 500").run();
+  }
+
+  recentEvents(limit: number, level?: "warn" | "error") {
+    const rows = level
+      ? this.#db
+          .prepare(
+            "SELECT at, level, kind, message FROM events WHERE level IN ('error', ?) ORDER BY id DESC LIMIT ?",
+          )
+          .all(level, limit)
+      : this.#db.prepare("SELECT at, level, kind, message FROM events ORDER BY id DESC LIMIT ?").all(limit);
+    return rows as { at: string; level: string; kind: string; message: string }[];
+  }
+
   recordInteraction(i: Interaction): boolean {
     const result = this.#db
       .prepare(

@@ -26,6 +26,7 @@ export const QUEUE_SCHEMA = `
     ordering_key  TEXT,
     scheduled_ms  INTEGER NOT NULL,
     lease_until   INTEGER,
+    lease_owner   INTEGER,
     attempts      INTEGER NOT NULL DEFAULT 0
   );
   CREATE INDEX IF NOT EXISTS queue_ready ON queue(scheduled_ms, id);
@@ -114,11 +115,28 @@ export class SqliteQueue implements MessageQueue {
   }
 
   /**
-   * Makes every claimed message available again. Only for a single-worker deployment at start-up
-   * (SQLite: one `serve` process runs the queue), where a lease can only belong to a crashed
-   * predecessor; otherwise its messages would wait for the lease to expire.
+   * Makes messages claimed by processes that no longer exist available again, so a restart after
+   * a crash resumes at once instead of waiting for the leases to expire. SQLite is one machine,
+   * so the owner's process id says whether it is alive; live workers (another `serve`, a
+   * `herald sync --once`) keep their leases.
    */
   releaseLeases(): number {
+    const owners = this.#db
+      .prepare(
+        "SELECT DISTINCT lease_owner AS pid FROM queue WHERE lease_until IS NOT NULL AND lease_owner IS NOT NULL",
+      )
+      .all() as { pid: number }[];
+    const dead = owners.map((o) => o.pid).filter((pid) => pid !== process.pid && !processAlive(pid));
+    let released = 0;
+    const release = this.#db.prepare(
+      "UPDATE queue SET lease_until = NULL, lease_owner = NULL WHERE lease_owner = ?",
+    );
+    for (const pid of dead) released += Number(release.run(pid).changes);
+    return released;
+  }
+
+  /** Releases every lease, whoever holds it. */
+  releaseAllLeases(): number {
     return Number(
       this.#db.prepare("UPDATE queue SET lease_until = NULL WHERE lease_until IS NOT NULL").run().changes,
     );
@@ -193,7 +211,7 @@ export class SqliteQueue implements MessageQueue {
       () =>
         this.#db
           .prepare(
-            `UPDATE queue SET lease_until = ?, attempts = attempts + 1
+            `UPDATE queue SET lease_until = ?, lease_owner = ?, attempts = attempts + 1
               WHERE id IN (
                 SELECT q.id FROM queue q
                  WHERE q.scheduled_ms <= ?
@@ -204,7 +222,7 @@ export class SqliteQueue implements MessageQueue {
                  LIMIT ?)
               RETURNING id, message`,
           )
-          .all(now + this.#leaseMs, now, now, limit) as unknown as Claimed[],
+          .all(now + this.#leaseMs, process.pid, now, now, limit) as unknown as Claimed[],
     );
   }
 
@@ -218,5 +236,15 @@ export class SqliteQueue implements MessageQueue {
       this.#db.exec("ROLLBACK");
       throw error;
     }
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }

@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { DatabaseSync } from "node:sqlite";
+import { DatabaseSync, type StatementSync } from "node:sqlite";
 import type { Article } from "../content/model.ts";
 import { SqliteFederationStore } from "./sqlite-federation.ts";
 import { QUEUE_SCHEMA } from "./sqlite-queue.ts";
@@ -76,6 +76,14 @@ const MIGRATIONS: readonly string[] = [
    );
    CREATE INDEX interactions_article ON interactions(article_id, kind);
    ${QUEUE_SCHEMA}`,
+  `CREATE TABLE retractions (article_id TEXT PRIMARY KEY, retracted_at TEXT NOT NULL);
+   CREATE TABLE events (
+     id      INTEGER PRIMARY KEY AUTOINCREMENT,
+     at      TEXT NOT NULL,
+     level   TEXT NOT NULL,
+     kind    TEXT NOT NULL,
+     message TEXT NOT NULL
+   );`,
 ];
 
 interface Row {
@@ -149,9 +157,28 @@ export class SqliteStore implements ArticleStore {
     return row?.article ? (JSON.parse(row.article) as Article) : undefined;
   }
 
+  #upsert: StatementSync | undefined;
+  #release: StatementSync | undefined;
+
+  /** Runs `fn` in one transaction; `saveRecords` calls inside it join it. Nested calls join the outer one. */
+  transaction<T>(fn: () => T): T {
+    if (this.#db.isTransaction) return fn();
+    // Deferred: the write lock is taken by the first write, so a refresh that changes nothing takes none.
+    this.#db.exec("BEGIN");
+    try {
+      const result = fn();
+      this.#db.exec("COMMIT");
+      return result;
+    } catch (error) {
+      if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+
   saveRecords(changes: readonly { record: ArticleRecord; article?: Article }[]): void {
     if (changes.length === 0) return;
-    const upsert = this.#db.prepare(
+    // Prepared once per connection, not per call: a cold build saves in many batches.
+    this.#upsert ??= this.#db.prepare(
       `INSERT INTO articles (id, path, slug, body_hash, first_seen, content_hash, changed_at, removed_at, published,
                              visible_from, federate, file_size, file_mtime_ms, file_ino, fingerprint, article)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -164,9 +191,10 @@ export class SqliteStore implements ArticleStore {
          article = COALESCE(excluded.article, articles.article)`,
     );
     // A path moves between ids on rename: free every path first so the unique index never trips mid-batch.
-    const release = this.#db.prepare("UPDATE articles SET path = NULL WHERE path = ? AND id <> ?");
-    this.#db.exec("BEGIN IMMEDIATE");
-    try {
+    this.#release ??= this.#db.prepare("UPDATE articles SET path = NULL WHERE path = ? AND id <> ?");
+    const upsert = this.#upsert;
+    const release = this.#release;
+    this.transaction(() => {
       for (const { record: r } of changes) if (r.path) release.run(r.path, r.id);
       for (const { record: r, article } of changes) {
         upsert.run(
@@ -188,11 +216,7 @@ export class SqliteStore implements ArticleStore {
           article ? JSON.stringify(article) : null,
         );
       }
-      this.#db.exec("COMMIT");
-    } catch (error) {
-      this.#db.exec("ROLLBACK");
-      throw error;
-    }
+    });
   }
 
   close(): void {

@@ -32,8 +32,10 @@ export interface ArticleStore {
   listRecords(): ArticleRecord[];
   /** The cached, resolved article of a record. */
   getArticle(id: string): Article | undefined;
-  /** Writes records (and their articles, when given) in one transaction. */
+  /** Writes records (and their articles, when given) in one transaction, or in the open `transaction`. */
   saveRecords(changes: readonly { record: ArticleRecord; article?: Article }[]): void;
+  /** Runs `fn` in one transaction: every `saveRecords` inside commits with it, or none does. */
+  transaction<T>(fn: () => T): T;
   close(): void;
 }
 
@@ -119,6 +121,20 @@ export interface FederationStore {
   listCreates(options: { offset: number; limit: number }): ActivityRecord[];
   countCreates(): number;
   activityExists(id: string): boolean;
+
+  /** Creation times of pushed (not silent) activities of a kind since an instant: the drip feed's memory. */
+  activityTimesSince(kind: ActivityKind, sinceIso: string): string[];
+
+  /** An operator's retraction: the article leaves feeds and the fediverse, whatever its file says. */
+  retract(articleId: string, at: string): void;
+  retractedIds(): Set<string>;
+
+  /** A short operator-visible log (last scan, rejections, failures) shared by serve and the CLI. */
+  addEvent(event: { at: string; level: "info" | "warn" | "error"; kind: string; message: string }): void;
+  recentEvents(
+    limit: number,
+    level?: "warn" | "error",
+  ): { at: string; level: string; kind: string; message: string }[];
 
   recordInteraction(interaction: Interaction): boolean;
   listInteractions(articleId?: string): Interaction[];

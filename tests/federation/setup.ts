@@ -38,8 +38,8 @@ export async function startHerald(
     { base: root, env: {} },
   );
   const server = await startServer(config, createLogger(process.env.HERALD_TEST_LOG ?? "silent"), {
-    rescanMs: 3_600_000,
-    settleMs: 50,
+    schedules: false,
+    settleMs: 0,
   });
   return {
     server,

@@ -88,6 +88,12 @@ export interface VerifyingInboxOptions {
   maxSkewMs?: number;
   /** Host name used in URLs of the actor host: "127.0.0.1" (default) or "localhost". Binding is always 127.0.0.1. */
   hostname?: "127.0.0.1" | "localhost";
+  /**
+   * A slow peer: wait this long after reading a POST before verifying and recording it. A request whose
+   * sender hung up meanwhile (e.g. was killed) is then not processed: it is recorded in `rejected` with
+   * status 499 (nginx's "client closed request"), never in `accepted`. Default 0 (no wait, no check).
+   */
+  delayMs?: number;
 }
 
 export interface AcceptedDelivery {
@@ -620,6 +626,14 @@ export async function startVerifyingInbox(opts: VerifyingInboxOptions = {}): Pro
       return send(res, status, { error: reason }, "application/json");
     };
     if (raw === null) return reject(413, `body larger than ${maxBody} bytes`);
+    let senderGone = false;
+    if (opts.delayMs) {
+      res.once("close", () => {
+        if (!res.writableEnded) senderGone = true;
+      });
+      await new Promise((r) => setTimeout(r, opts.delayMs));
+      if (senderGone) return reject(499, "sender disconnected before the request was processed");
+    }
     let activity: Json | undefined;
     try {
       const parsed = JSON.parse(raw.toString("utf8")) as unknown;
@@ -655,6 +669,7 @@ export async function startVerifyingInbox(opts: VerifyingInboxOptions = {}): Pro
         activity,
       });
     }
+    if (senderGone) return reject(499, "sender disconnected before the request was processed", { activity });
     accepted.push({
       path,
       activity,

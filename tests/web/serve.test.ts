@@ -22,7 +22,11 @@ async function serve(options: { federation?: boolean } = {}) {
     },
     { base: dir, env: {} },
   );
-  const server = await startServer(config, createLogger("silent"), { ...options, settleMs: 50 });
+  const server = await startServer(config, createLogger("silent"), {
+    ...options,
+    settleMs: 0,
+    schedules: false,
+  });
   running.push(server);
   return {
     server,

@@ -1,0 +1,142 @@
+// Composition root shared by `herald serve` and the operator CLI: one store, one library, one
+// publisher. Scheduled jobs are ordinary async methods here; serve adds HTTP, the watcher and
+// cron timing, and the CLI calls the same methods once.
+import { join } from "node:path";
+import { openLibrary, renderFeeds, writeFeeds } from "./build.ts";
+import type { Config } from "./config/load.ts";
+import type { Library, RefreshResult } from "./content/library.ts";
+import type { PublishOptions, PublishSummary } from "./federation/publisher.ts";
+import type { FederationRuntime } from "./federation/runtime.ts";
+import type { Logger } from "./log.ts";
+import { SqliteStore } from "./store/sqlite.ts";
+import type { FederationAction } from "./sync/plan.ts";
+
+export interface HeraldOptions {
+  /** Set up the fediverse side (default true). */
+  federation?: boolean;
+  /** Run the delivery queue in this process (serve: true; CLI commands: false). */
+  deliver?: boolean;
+  /** Leave files modified more recently than this for a later scan (serve: content.settleMs). */
+  stableMs?: number;
+}
+
+export interface ScanResult {
+  content: RefreshResult;
+  federation: (PublishSummary & { plan: FederationAction[] }) | undefined;
+  /** Whether what feeds show may have changed. */
+  feedsChanged: boolean;
+}
+
+export interface Herald {
+  readonly config: Config;
+  readonly log: Logger;
+  readonly store: SqliteStore;
+  readonly library: Library;
+  readonly federation: FederationRuntime | undefined;
+  /** The `scan` job: rescan content, publish what is due. Calls never overlap. */
+  scan(options?: PublishOptions): Promise<ScanResult>;
+  /** The `feeds` job: rewrite static feed files when feeds.outDir is set. */
+  writeStaticFeeds(): boolean;
+  /** The `maintenance` job. */
+  maintenance(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openHerald(config: Config, log: Logger, options: HeraldOptions = {}): Promise<Herald> {
+  const store = new SqliteStore(join(config.data.dir, "herald.sqlite"));
+  const library = openLibrary(config, store, undefined, { stableMs: options.stableMs });
+  const contentLog = log.child({ module: "content" });
+  let federation: FederationRuntime | undefined;
+  if (options.federation !== false) {
+    const { startFederation } = await import("./federation/runtime.ts");
+    try {
+      federation = await startFederation(config, store, library, log, { deliver: options.deliver ?? false });
+    } catch (error) {
+      store.close();
+      throw error;
+    }
+  }
+  const fedStore = store.federation;
+
+  /** Retracted articles, and with publishing.holdFeeds those not yet posted, stay out of feeds. */
+  const updateHidden = (): boolean => {
+    const hidden = fedStore.retractedIds();
+    if (config.publishing.holdFeeds && federation) {
+      const posted = new Set(fedStore.listObjects().map((o) => o.articleId));
+      for (const r of library.records()) if (r.federate && !posted.has(r.id)) hidden.add(r.id);
+    }
+    return library.hide(hidden);
+  };
+
+  const runScan = async (publishOptions: PublishOptions): Promise<ScanResult> => {
+    const started = performance.now();
+    const content = library.refresh();
+    const at = new Date().toISOString();
+    for (const error of content.rejected)
+      contentLog.warn({ path: error.path, reason: error.type }, error.message);
+    if (!publishOptions.dryRun) {
+      fedStore.setMeta("status.lastScan", at);
+      fedStore.setMeta("status.rejected", JSON.stringify(content.rejected));
+    }
+    const published = federation
+      ? await federation.publisher.publish(library.records(), publishOptions)
+      : undefined;
+    const hiddenChanged = updateHidden();
+    log.info(
+      {
+        module: "scan",
+        added: content.added.length,
+        changed: content.changed.length,
+        removed: content.removed.length,
+        rejected: content.rejected.length,
+        unchanged: content.unchanged,
+        created: published?.created ?? 0,
+        updated: published?.updated ?? 0,
+        deleted: published?.deleted ?? 0,
+        silent: published?.silent ?? 0,
+        held: published?.held.length ?? 0,
+        dryRun: publishOptions.dryRun ?? false,
+        ms: Math.round(performance.now() - started),
+      },
+      "scan done",
+    );
+    return { content, federation: published, feedsChanged: content.dirty || hiddenChanged };
+  };
+
+  let running: Promise<ScanResult> | undefined;
+  const scan = async (publishOptions: PublishOptions = {}): Promise<ScanResult> => {
+    // noOverlap: a scan asked for during another waits for it, then runs on the latest state.
+    while (running) await running.catch(() => undefined);
+    running = runScan(publishOptions).finally(() => {
+      running = undefined;
+    });
+    return running;
+  };
+
+  updateHidden();
+
+  return {
+    config,
+    log,
+    store,
+    library,
+    federation,
+    scan,
+    writeStaticFeeds() {
+      if (!config.feeds.outDir) return false;
+      writeFeeds(config.feeds.outDir, renderFeeds(config, library));
+      return true;
+    },
+    async maintenance() {
+      const announced = (await federation?.announceProfile()) ?? false;
+      const depth = federation ? await federation.queueDepth() : undefined;
+      store.database.exec("PRAGMA optimize; PRAGMA wal_checkpoint(TRUNCATE);");
+      log.info({ module: "maintenance", profileAnnounced: announced, queue: depth }, "maintenance done");
+    },
+    async close() {
+      await running?.catch(() => undefined);
+      await federation?.close();
+      store.close();
+    },
+  };
+}

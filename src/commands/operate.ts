@@ -1,0 +1,177 @@
+// Operator commands that act: sync, publish, retract, followers. Same code paths as the server.
+import type { Herald, ScanResult } from "../app.ts";
+import type { Config } from "../config/load.ts";
+import { openForCommand, openSnapshot } from "./context.ts";
+
+/** How long a command waits for its deliveries when no server is running to take them. */
+const DRAIN_MS = 60_000;
+
+export interface SyncReport {
+  dryRun: boolean;
+  created: string[];
+  updated: string[];
+  deleted: string[];
+  silent: string[];
+  held: { articleId: string; kind: string; reason: string }[];
+  rejected: { path: string; message: string }[];
+  /** Distinct inboxes each activity goes to (shared inboxes counted once). */
+  inboxes: number;
+  delivered: number;
+}
+
+function inboxCount(herald: Herald): number {
+  const followers = herald.store.federation.listFollowers({ state: "accepted" });
+  return new Set(followers.map((f) => f.sharedInbox ?? f.inbox)).size;
+}
+
+function report(herald: Herald, scan: ScanResult, dryRun: boolean, delivered: number): SyncReport {
+  const plan = scan.federation?.plan ?? [];
+  const held = scan.federation?.held ?? [];
+  const heldIds = new Set(held.map((h) => h.articleId));
+  const ids = (kind: string, silent?: boolean) =>
+    plan
+      .filter(
+        (a) =>
+          a.kind === kind &&
+          !heldIds.has(a.articleId) &&
+          (silent === undefined || (a.kind === "create" && a.silent === silent)),
+      )
+      .map((a) => a.articleId);
+  return {
+    dryRun,
+    created: ids("create", false),
+    updated: ids("update"),
+    deleted: ids("delete"),
+    silent: ids("create", true),
+    held,
+    rejected: scan.content.rejected.map((e) => ({ path: e.path, message: e.message })),
+    inboxes: inboxCount(herald),
+    delivered,
+  };
+}
+
+/** `herald sync --once [--dry-run]`: exactly what the `scan` job runs. */
+export async function syncOnce(config: Config, { dryRun = false, deliver = true } = {}): Promise<SyncReport> {
+  if (dryRun) {
+    const herald = await openSnapshot(config);
+    try {
+      return report(herald, await herald.scan({ dryRun: true }), true, 0);
+    } finally {
+      await herald.dispose();
+    }
+  }
+  const herald = await openForCommand(config);
+  try {
+    const scan = await herald.scan();
+    if (scan.feedsChanged) herald.writeStaticFeeds();
+    const delivered = deliver && herald.federation ? await herald.federation.drain(DRAIN_MS) : 0;
+    return report(herald, scan, false, delivered);
+  } finally {
+    await herald.close();
+  }
+}
+
+export function formatSync(r: SyncReport): string {
+  const verb = r.dryRun ? "would send" : "sent";
+  const lines = [r.dryRun ? "Dry run: nothing was changed." : "Sync done."];
+  for (const [kind, ids] of [
+    ["Create", r.created],
+    ["Update", r.updated],
+    ["Delete", r.deleted],
+  ] as const) {
+    for (const id of ids)
+      lines.push(`  ${verb} ${kind} for ${id} to ${r.inboxes} inbox${r.inboxes === 1 ? "" : "es"}`);
+  }
+  for (const id of r.silent)
+    lines.push(`  ${r.dryRun ? "would add" : "added"} ${id} to the outbox without pushing (first start)`);
+  for (const h of r.held) lines.push(`  held ${h.kind} for ${h.articleId} (${h.reason})`);
+  for (const e of r.rejected) lines.push(`  rejected ${e.path}: ${e.message}`);
+  if (r.created.length + r.updated.length + r.deleted.length + r.silent.length + r.held.length === 0) {
+    lines.push("  nothing to send");
+  }
+  if (!r.dryRun && r.delivered > 0) lines.push(`Delivered ${r.delivered} queued message(s).`);
+  return lines.join("\n");
+}
+
+export type ActionResult = { ok: true; message: string } | { ok: false; message: string };
+
+/** `herald publish ID [--now]`: publish one article now if it is due; --now skips drip and quiet hours. */
+export async function publishArticle(config: Config, id: string, now: boolean): Promise<ActionResult> {
+  const herald = await openForCommand(config);
+  try {
+    herald.library.refresh();
+    const record = [...herald.library.records()].find((r) => r.id === id && r.path !== null);
+    if (!record) return { ok: false, message: `No article with id "${id}". \`herald status\` lists them.` };
+    if (herald.store.federation.retractedIds().has(id)) {
+      return { ok: false, message: `Article "${id}" was retracted; retracted articles stay retracted.` };
+    }
+    if (record.visibleFrom === null) return { ok: false, message: `Article "${id}" is a draft.` };
+    if (!record.federate) return { ok: false, message: `Article "${id}" has federate: false.` };
+    const scan = await herald.scan({ force: now ? new Set([id]) : new Set() });
+    const held = scan.federation?.held.find((h) => h.articleId === id);
+    if (held)
+      return { ok: false, message: `Article "${id}" is held (${held.reason}); use --now to send it anyway.` };
+    const object = herald.store.federation.getObject(id);
+    if (!object) {
+      return {
+        ok: false,
+        message: `Article "${id}" is not due yet (publish_at ${record.visibleFrom}); use --now after that time.`,
+      };
+    }
+    const delivered = herald.federation ? await herald.federation.drain(DRAIN_MS) : 0;
+    return {
+      ok: true,
+      message: `Article "${id}" is published${delivered ? ` (${delivered} deliveries made)` : ""}.`,
+    };
+  } finally {
+    await herald.close();
+  }
+}
+
+/** `herald retract ID`: Delete everywhere and keep the article out of feeds, whatever its file says. */
+export async function retractArticle(config: Config, id: string): Promise<ActionResult> {
+  const herald = await openForCommand(config);
+  try {
+    herald.library.refresh();
+    const known = [...herald.library.records()].some((r) => r.id === id);
+    if (!known) return { ok: false, message: `No article with id "${id}". \`herald status\` lists them.` };
+    herald.store.federation.retract(id, new Date().toISOString());
+    const scan = await herald.scan({ force: new Set([id]) });
+    if (scan.feedsChanged) herald.writeStaticFeeds();
+    const deleted = scan.federation?.plan.some((a) => a.kind === "delete" && a.articleId === id) ?? false;
+    const delivered = herald.federation ? await herald.federation.drain(DRAIN_MS) : 0;
+    return {
+      ok: true,
+      message: `Article "${id}" is retracted: out of the feeds${deleted ? `, Delete sent (${delivered} deliveries made)` : ", it had not been federated"}.`,
+    };
+  } finally {
+    await herald.close();
+  }
+}
+
+export async function listFollowers(config: Config) {
+  const herald = await openForCommand(config);
+  try {
+    return herald.store.federation.listFollowers({});
+  } finally {
+    await herald.close();
+  }
+}
+
+export async function removeFollower(config: Config, actor: string): Promise<ActionResult> {
+  const herald = await openForCommand(config);
+  try {
+    const fed = herald.store.federation;
+    const match =
+      fed.getFollower(actor) ??
+      fed.listFollowers({}).find((f) => f.handle === actor || `@${f.handle}` === actor);
+    if (!match) return { ok: false, message: `No follower "${actor}". \`herald followers\` lists them.` };
+    fed.removeFollower(match.actorId);
+    return {
+      ok: true,
+      message: `Removed follower ${match.handle ?? match.actorId}; they get no more posts.`,
+    };
+  } finally {
+    await herald.close();
+  }
+}

@@ -1,0 +1,144 @@
+// `herald status`: what the bot did and will do, from the same store the server uses.
+import type { Config } from "../config/load.ts";
+import type { ArticleError } from "../content/model.ts";
+import { nextRunsOf } from "../scheduler.ts";
+import { openSnapshot } from "./context.ts";
+
+export interface ArticleStatus {
+  id: string;
+  path: string | null;
+  title: string | undefined;
+  state: "published" | "feeds-only" | "scheduled" | "held" | "draft" | "retracted" | "removed";
+  /** When a scheduled article comes due. */
+  at?: string;
+  /** Why a held article waits (drip feed, quiet hours). */
+  reason?: string;
+  interactions?: Record<string, number>;
+}
+
+export interface Status {
+  articles: ArticleStatus[];
+  counts: Record<ArticleStatus["state"] | "rejected", number>;
+  rejected: ArticleError[];
+  followers: { accepted: number; pending: number };
+  queue: { queued: number; ready?: number; delayed?: number };
+  lastScan: string | null;
+  nextRuns: Record<string, string | null>;
+  recentErrors: { at: string; level: string; kind: string; message: string }[];
+}
+
+export async function collectStatus(config: Config, now: Date = new Date()): Promise<Status> {
+  const herald = await openSnapshot(config);
+  try {
+    const { library, store } = herald;
+    const fed = store.federation;
+    // The real store is untouched: this scan runs on the snapshot and sends nothing.
+    const scan = await herald.scan({ dryRun: true });
+    const held = new Map((scan.federation?.held ?? []).map((h) => [h.articleId, h.reason]));
+    const pendingCreates = new Set(
+      (scan.federation?.plan ?? [])
+        .filter((a) => a.kind === "create" && !held.has(a.articleId))
+        .map((a) => a.articleId),
+    );
+    const objects = new Map(fed.listObjects().map((o) => [o.articleId, o]));
+    const retracted = fed.retractedIds();
+    const interactions = new Map<string, Record<string, number>>();
+    for (const i of fed.listInteractions()) {
+      const counts = interactions.get(i.articleId) ?? {};
+      counts[i.kind] = (counts[i.kind] ?? 0) + 1;
+      interactions.set(i.articleId, counts);
+    }
+    const iso = now.toISOString();
+    const articles: ArticleStatus[] = [];
+    for (const r of library.records()) {
+      const object = objects.get(r.id);
+      if (r.path === null && (!object || object.deletedAt)) continue;
+      const base = {
+        id: r.id,
+        path: r.path,
+        title: library.get(r.id)?.title,
+        interactions: interactions.get(r.id),
+      };
+      let status: ArticleStatus;
+      if (retracted.has(r.id)) status = { ...base, state: "retracted" };
+      else if (r.path === null) status = { ...base, state: "removed" };
+      else if (r.visibleFrom === null) status = { ...base, state: "draft" };
+      else if (r.visibleFrom > iso) status = { ...base, state: "scheduled", at: r.visibleFrom };
+      else if (held.has(r.id)) status = { ...base, state: "held", reason: held.get(r.id) };
+      else if (!r.federate) status = { ...base, state: "feeds-only" };
+      else
+        status = {
+          ...base,
+          state: object || !pendingCreates.has(r.id) ? "published" : "held",
+          reason: object ? undefined : "next scan",
+        };
+      articles.push(status);
+    }
+    articles.sort((a, b) => a.state.localeCompare(b.state) || (a.path ?? "").localeCompare(b.path ?? ""));
+    const counts = {
+      published: 0,
+      "feeds-only": 0,
+      scheduled: 0,
+      held: 0,
+      draft: 0,
+      retracted: 0,
+      removed: 0,
+      rejected: 0,
+    };
+    for (const a of articles) counts[a.state]++;
+    counts.rejected = scan.content.rejected.length;
+    return {
+      articles,
+      counts,
+      rejected: scan.content.rejected,
+      followers: { accepted: fed.countFollowers("accepted"), pending: fed.countFollowers("pending") },
+      queue: herald.federation ? await herald.federation.queueDepth() : { queued: 0 },
+      lastScan: fed.getMeta("status.lastScan") ?? null,
+      nextRuns: nextRunsOf(
+        [
+          { name: "scan", expression: config.schedule.scan },
+          { name: "feeds", expression: config.feeds.outDir ? config.schedule.feeds : false },
+          { name: "maintenance", expression: config.schedule.maintenance },
+        ],
+        config.schedule.timezone,
+      ),
+      recentErrors: fed.recentEvents(10, "warn"),
+    };
+  } finally {
+    await herald.dispose();
+  }
+}
+
+export function formatStatus(s: Status, timezone: string): string {
+  const time = (iso: string | null | undefined) =>
+    iso ? new Date(iso).toLocaleString("sv-SE", { timeZone: timezone }).replace("T", " ") : "—";
+  const lines: string[] = [];
+  const c = s.counts;
+  lines.push(
+    `Articles: ${c.published} published, ${c["feeds-only"]} feeds only, ${c.scheduled} scheduled, ${c.held} held, ` +
+      `${c.draft} draft, ${c.retracted} retracted, ${c.rejected} rejected`,
+  );
+  for (const a of s.articles) {
+    if (a.state === "published" || a.state === "removed") continue;
+    const extra = a.state === "scheduled" ? ` at ${time(a.at)}` : a.reason ? ` (${a.reason})` : "";
+    lines.push(`  ${a.state.padEnd(10)} ${a.path ?? a.id}${extra}`);
+  }
+  for (const e of s.rejected) lines.push(`  ${"rejected".padEnd(10)} ${e.path}: ${e.message}`);
+  lines.push(
+    `Followers: ${s.followers.accepted}${s.followers.pending ? ` (+${s.followers.pending} pending)` : ""}`,
+  );
+  lines.push(
+    `Delivery queue: ${s.queue.queued} waiting${s.queue.delayed ? ` (${s.queue.delayed} retrying later)` : ""}`,
+  );
+  lines.push(`Last scan: ${time(s.lastScan)}`);
+  lines.push(
+    `Next runs: ${Object.entries(s.nextRuns)
+      .map(([job, at]) => `${job} ${at ? time(at) : "disabled"}`)
+      .join(", ")}`,
+  );
+  if (s.recentErrors.length > 0) {
+    lines.push("Recent problems:");
+    for (const e of s.recentErrors) lines.push(`  ${time(e.at)} ${e.level} ${e.kind}: ${e.message}`);
+  }
+  return lines.join("\n");
+}
