@@ -18,6 +18,8 @@ export interface HeraldOptions {
   deliver?: boolean;
   /** Leave files modified more recently than this for a later scan (serve: content.settleMs). */
   stableMs?: number;
+  /** The clock (tests drive publish_at, the drip feed and quiet hours with it). */
+  now?: () => Date;
 }
 
 export interface ScanResult {
@@ -44,13 +46,16 @@ export interface Herald {
 
 export async function openHerald(config: Config, log: Logger, options: HeraldOptions = {}): Promise<Herald> {
   const store = new SqliteStore(join(config.data.dir, "herald.sqlite"));
-  const library = openLibrary(config, store, undefined, { stableMs: options.stableMs });
+  const library = openLibrary(config, store, options.now, { stableMs: options.stableMs });
   const contentLog = log.child({ module: "content" });
   let federation: FederationRuntime | undefined;
   if (options.federation !== false) {
     const { startFederation } = await import("./federation/runtime.ts");
     try {
-      federation = await startFederation(config, store, library, log, { deliver: options.deliver ?? false });
+      federation = await startFederation(config, store, library, log, {
+        deliver: options.deliver ?? false,
+        now: options.now,
+      });
     } catch (error) {
       store.close();
       throw error;

@@ -58,7 +58,8 @@ export async function startServer(
   const rebuildFeeds = (): void => {
     const feeds = new Map<string, CachedBody>();
     const visible = library.visible(config.feeds.limit);
-    const newest = visible.reduce((max, a) => (a.updated > max ? a.updated : max), "");
+    // ISO instants compare as strings; the feed's Last-Modified is its newest item's update.
+    const newest = visible.map((a) => a.updated).sort().at(-1) ?? "";
     for (const feed of renderFeeds(config, library)) {
       feeds.set(
         FEED_PATHS[feed.kind],
@@ -189,6 +190,9 @@ export async function startServer(
         clearTimeout(scheduled);
         watcher?.close();
         await scheduler.stop();
+        // Deliveries in flight finish first, while we still serve: their recipients fetch our key
+        // to verify them, and a closed server turns each into a 401 and a retry.
+        await federation?.close();
         await new Promise<void>((ok) => {
           server.close(() => ok());
           server.closeIdleConnections();

@@ -244,6 +244,16 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
     .on(Activity, (_ctx, activity) =>
       inboxLog.debug({ type: activity.constructor.name, id: activity.id?.href }, "activity ignored"),
     )
+    // A deleted account's Delete cannot be verified: its key answers 410 Gone. That answer, from the
+    // actor's own server, is proof enough that the account is gone, so its follow goes too.
+    .onUnverifiedActivity((_ctx, activity, reason) => {
+      const gone = reason.type === "keyFetchError" && "status" in reason.result && reason.result.status === 410;
+      const actor = activity.actorId;
+      if (!gone || !(activity instanceof Delete) || !actor || activity.objectId?.href !== actor.href) return;
+      if (reason.keyId.origin !== actor.origin) return;
+      if (store.removeFollower(actor.href)) inboxLog.info({ actor: actor.href }, "follower account gone");
+      return new Response(null, { status: 202 });
+    })
     .onError((_ctx, error) => inboxLog.error({ err: error }, "inbox listener failed"));
 
   function recordInteraction(

@@ -226,3 +226,23 @@ function truncate(text: string, max: number): string {
         .map((g) => g.segment)
         .join("")}…`;
 }
+
+/**
+ * Compact JSON-LD writes the public audience as `as:Public`; Fedify expands it when sending, and
+ * what we store and serve must match what we sent (stricter servers only know the full IRI).
+ */
+export async function toStoredJson(object: { toJsonLd(options: { format: "compact" }): Promise<unknown> }) {
+  const json = await object.toJsonLd({ format: "compact" });
+  return expandPublic(json) as Record<string, unknown>;
+}
+
+const AUDIENCE = new Set(["to", "cc", "bto", "bcc", "audience"]);
+
+function expandPublic(value: unknown, key = ""): unknown {
+  if (AUDIENCE.has(key) && (value === "as:Public" || value === "Public")) return PUBLIC_COLLECTION.href;
+  if (Array.isArray(value)) return value.map((v) => expandPublic(v, key));
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, k === "@context" ? v : expandPublic(v, k)]));
+  }
+  return value;
+}

@@ -14,6 +14,7 @@ import {
   type ObjectContext,
   objectId,
   tombstone,
+  toStoredJson,
   toPost,
   updateActivity,
 } from "./objects.ts";
@@ -176,7 +177,7 @@ export class Publisher {
       const object: FederatedObject = {
         ...previous,
         deletedAt: nowIso,
-        object: (await tombstone(id, now).toJsonLd({ format: "compact" })) as Record<string, unknown>,
+        object: await toStoredJson(tombstone(id, now)),
       };
       return this.#write(object, activity, "delete", "pending");
     }
@@ -210,7 +211,7 @@ export class Publisher {
       contentHash: article.contentHash,
       deletedAt: null,
       pinned: article.pinned,
-      object: (await post.toJsonLd({ format: "compact" })) as Record<string, unknown>,
+      object: await toStoredJson(post),
     } satisfies FederatedObject;
   }
 
@@ -226,7 +227,7 @@ export class Publisher {
       kind,
       state,
       createdAt: this.#now().toISOString(),
-      activity: (await activity.toJsonLd({ format: "compact" })) as Record<string, unknown>,
+      activity: await toStoredJson(activity),
     };
     return this.#d.store.recordActivity(object, record) ? record : undefined;
   }

@@ -46,7 +46,7 @@ export async function startFederation(
   store: SqliteStore,
   library: Library,
   log: Logger,
-  options: { deliver: boolean },
+  options: { deliver: boolean; now?: () => Date },
 ): Promise<FederationRuntime> {
   await routeFedifyLogs(log);
   const urls = siteUrls(config.site.url);
@@ -122,6 +122,7 @@ export async function startFederation(
       timezone: config.site.timezone,
     },
     log: fedLog,
+    now: options.now,
   });
 
   const backfillCount = config.federation.backfillOnFollow;

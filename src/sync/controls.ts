@@ -30,10 +30,9 @@ function localMinutes(now: Date, timezone: string): number {
     hour: "2-digit",
     minute: "2-digit",
     hourCycle: "h23",
-  })
-    .formatToParts(now)
-    .reduce<Record<string, string>>((acc, p) => ({ ...acc, [p.type]: p.value }), {});
-  return Number(parts.hour) * 60 + Number(parts.minute);
+  }).formatToParts(now);
+  const value = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  return value("hour") * 60 + value("minute");
 }
 
 const minutes = (hhmm: string): number => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
