@@ -27,7 +27,7 @@ export interface Status {
   recentErrors: { at: string; level: string; kind: string; message: string }[];
 }
 
-export async function collectStatus(config: Config, now: Date = new Date()): Promise<Status> {
+export async function collectStatus(config: Config, now?: Date): Promise<Status> {
   const herald = await openSnapshot(config);
   try {
     const { library, store } = herald;
@@ -48,7 +48,7 @@ export async function collectStatus(config: Config, now: Date = new Date()): Pro
       counts[i.kind] = (counts[i.kind] ?? 0) + 1;
       interactions.set(i.articleId, counts);
     }
-    const iso = now.toISOString();
+    const iso = (now ?? new Date()).toISOString();
     const articles: ArticleStatus[] = [];
     for (const r of library.records()) {
       const object = objects.get(r.id);

@@ -79,8 +79,10 @@ export function loadConfig(options: LoadOptions = {}): Config {
 
 export function fromObject(
   raw: unknown,
-  { file, env = {}, base }: { file?: string; env?: NodeJS.ProcessEnv; base: string },
+  { file, env: rawEnv = {}, base }: { file?: string; env?: NodeJS.ProcessEnv; base: string },
 ): Config {
+  // An empty variable (`PORT=`) means unset, as shells and compose files often leave them.
+  const env = Object.fromEntries(Object.entries(rawEnv).filter(([, v]) => v !== undefined && v !== ""));
   const result = configSchema.safeParse(raw);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
