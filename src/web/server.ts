@@ -26,7 +26,16 @@ export interface WebDeps {
   activityPub?: ActivityPubDeps;
   /** Avatar and header files from config, by URL path. */
   profileFiles?: ReadonlyMap<string, string>;
+  /** The admin dashboard: every method under /admin. */
+  admin?: RouteHandler;
+  /** Public HTML pages (home, articles, tags): GET/HEAD after feeds and assets. */
+  pages?: RouteHandler;
+  /** The 404 page; plain text when absent. */
+  notFound?: (req: IncomingMessage, res: ServerResponse) => void;
 }
+
+/** Routes owned by another module. Resolves false when the path is not one of its own. */
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse, path: string) => Promise<boolean> | boolean;
 
 const ASSET_TYPES: Readonly<Record<string, string>> = {
   ".jpg": "image/jpeg",
@@ -66,6 +75,7 @@ async function route(deps: WebDeps, req: IncomingMessage, res: ServerResponse): 
       } else plain(res, 406, "Not acceptable.\n");
     });
   }
+  if (deps.admin && (path === "/admin" || path.startsWith("/admin/")) && (await deps.admin(req, res, path))) return;
   if (req.method !== "GET" && req.method !== "HEAD") {
     res.statusCode = 405;
     res.setHeader("Allow", "GET, HEAD");
@@ -104,7 +114,9 @@ async function route(deps: WebDeps, req: IncomingMessage, res: ServerResponse): 
   const profileFile = deps.profileFiles?.get(path);
   if (profileFile) return serveFile(req, res, profileFile);
 
-  plain(res, 404, "Not found.\n");
+  if (deps.pages && (await deps.pages(req, res, path))) return;
+  if (deps.notFound) deps.notFound(req, res);
+  else plain(res, 404, "Not found.\n");
 }
 
 /** Images beside an article or named in config; only image types. */
