@@ -112,7 +112,64 @@ function contentSuite(): string[] {
   ];
 }
 
-const suites: Record<string, () => string[]> = { content: contentSuite };
+/**
+ * One article to 1,000 followers on 100 loopback inbox servers, against the RSA-2048 signing ceiling
+ * measured in the same run. Target: the time to reach N distinct inboxes within 3x of N signatures at
+ * the ceiling. "shared": the followers name their server's shared inbox (100 requests); "personal": no
+ * shared inboxes (1,000 requests), which shows what preferSharedInbox saves.
+ */
+function fanoutSuite(): string[] {
+  const runs = Math.min(RUNS, 3);
+  const ceilings: number[] = [];
+  const samples: Record<string, Sample[]> = { shared: [], personal: [] };
+  for (let run = 0; run < runs; run++) {
+    // Interleaved, so a noisy neighbour weighs on the ceiling and the fan-out alike.
+    ceilings.push(child("fanout.ts", ["ceiling", "1500"]).signaturesPerSecond as number);
+    samples.shared!.push(child("fanout.ts", ["deliver", "shared", "1000", "100", "64"]));
+    if (run === 0) samples.personal!.push(child("fanout.ts", ["deliver", "personal", "1000", "100", "64"]));
+  }
+  const ceiling = median(ceilings);
+  const lines = [
+    `### Fan-out: one article to 1,000 followers on 100 loopback inbox servers, concurrency 64, median of ${runs} runs`,
+    "",
+    "| measure | value | ratio | target | |",
+    "| --- | --- | --- | --- | --- |",
+    row(
+      "baseline: RSA-2048 signing ceiling (WebCrypto, all cores)",
+      `${ceiling.toLocaleString("en")} sig/s`,
+      "1.00x",
+      "",
+      undefined,
+    ),
+  ];
+  for (const kind of ["shared", "personal"] as const) {
+    const s = samples[kind]!;
+    if (s.length === 0) continue;
+    const ms = median(s.map((x) => x.ms));
+    const deliveries = s[0]!.deliveries as number;
+    const floor = (deliveries / ceiling) * 1000;
+    const ratio = ms / floor;
+    const label =
+      kind === "shared"
+        ? "fan-out, shared inboxes (100 deliveries)"
+        : "fan-out, no shared inboxes (1,000 deliveries, 1 run)";
+    lines.push(
+      row(
+        label,
+        `${ms.toFixed(0)} ms, ${median(s.map((x) => x.deliveriesPerSecond as number))} deliveries/s (cold process: ${median(s.map((x) => x.coldMs as number)).toFixed(0)} ms; ticked and queued in ${median(s.map((x) => x.enqueueMs as number)).toFixed(0)} ms)`,
+        `${ratio.toFixed(1)}x signing ${deliveries} (${floor.toFixed(0)} ms)`,
+        "< 3x",
+        ratio < 3,
+      ),
+    );
+    if (s.some((x) => (x.duplicates as number) > 0))
+      lines.push(row(`${kind}: duplicate deliveries`, "yes", "", "none", false));
+  }
+  lines.push("");
+  return lines;
+}
+
+const suites: Record<string, () => string[]> = { content: contentSuite, fanout: fanoutSuite };
 const lines = [`## Herald benchmarks (${new Date().toISOString()}, Node ${process.version})`, ""];
 for (const [name, suite] of Object.entries(suites)) {
   if (ONLY && !ONLY.includes(name)) continue;

@@ -59,7 +59,11 @@ export async function startServer(
     const feeds = new Map<string, CachedBody>();
     const visible = library.visible(config.feeds.limit);
     // ISO instants compare as strings; the feed's Last-Modified is its newest item's update.
-    const newest = visible.map((a) => a.updated).sort().at(-1) ?? "";
+    const newest =
+      visible
+        .map((a) => a.updated)
+        .sort()
+        .at(-1) ?? "";
     for (const feed of renderFeeds(config, library)) {
       feeds.set(
         FEED_PATHS[feed.kind],

@@ -247,7 +247,8 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
     // A deleted account's Delete cannot be verified: its key answers 410 Gone. That answer, from the
     // actor's own server, is proof enough that the account is gone, so its follow goes too.
     .onUnverifiedActivity((_ctx, activity, reason) => {
-      const gone = reason.type === "keyFetchError" && "status" in reason.result && reason.result.status === 410;
+      const gone =
+        reason.type === "keyFetchError" && "status" in reason.result && reason.result.status === 410;
       const actor = activity.actorId;
       if (!gone || !(activity instanceof Delete) || !actor || activity.objectId?.href !== actor.href) return;
       if (reason.keyId.origin !== actor.origin) return;

@@ -242,7 +242,9 @@ function expandPublic(value: unknown, key = ""): unknown {
   if (AUDIENCE.has(key) && (value === "as:Public" || value === "Public")) return PUBLIC_COLLECTION.href;
   if (Array.isArray(value)) return value.map((v) => expandPublic(v, key));
   if (value && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, k === "@context" ? v : expandPublic(v, k)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, k === "@context" ? v : expandPublic(v, k)]),
+    );
   }
   return value;
 }

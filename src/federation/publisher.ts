@@ -14,8 +14,8 @@ import {
   type ObjectContext,
   objectId,
   tombstone,
-  toStoredJson,
   toPost,
+  toStoredJson,
   updateActivity,
 } from "./objects.ts";
 

@@ -35,7 +35,11 @@ export interface WebDeps {
 }
 
 /** Routes owned by another module. Resolves false when the path is not one of its own. */
-export type RouteHandler = (req: IncomingMessage, res: ServerResponse, path: string) => Promise<boolean> | boolean;
+export type RouteHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+) => Promise<boolean> | boolean;
 
 const ASSET_TYPES: Readonly<Record<string, string>> = {
   ".jpg": "image/jpeg",
@@ -75,7 +79,8 @@ async function route(deps: WebDeps, req: IncomingMessage, res: ServerResponse): 
       } else plain(res, 406, "Not acceptable.\n");
     });
   }
-  if (deps.admin && (path === "/admin" || path.startsWith("/admin/")) && (await deps.admin(req, res, path))) return;
+  if (deps.admin && (path === "/admin" || path.startsWith("/admin/")) && (await deps.admin(req, res, path)))
+    return;
   if (req.method !== "GET" && req.method !== "HEAD") {
     res.statusCode = 405;
     res.setHeader("Allow", "GET, HEAD");

@@ -1,0 +1,258 @@
+// One fan-out measurement, run in its own process (see the `fanout` suite in run.ts).
+//   node bench/fanout.ts ceiling [MS]
+//     RSA-2048 PKCS#1 v1.5 SHA-256 signatures per second with WebCrypto, one worker thread per core.
+//   node bench/fanout.ts deliver shared|personal FOLLOWERS HOSTS CONCURRENCY
+//     FOLLOWERS followers spread over HOSTS loopback inbox servers (plain node:http in a worker thread,
+//     answering 202 at once), written straight into Herald's store; Herald runs in this process
+//     (startServer, as `serve` does); one article is written and one tick run; the clock stops when
+//     every inbox that should receive the Create has it. "shared": every follower names its server's
+//     shared inbox, so preferSharedInbox sends HOSTS requests; "personal": no shared inboxes, FOLLOWERS
+//     requests.
+// Prints one JSON line.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { Worker } from "node:worker_threads";
+import { fromObject } from "../src/config/load.ts";
+import { loadOrCreateKeys } from "../src/federation/keys.ts";
+import { createLogger } from "../src/log.ts";
+import { startServer } from "../src/serve.ts";
+import { SqliteStore } from "../src/store/sqlite.ts";
+
+const [mode = "ceiling", ...args] = process.argv.slice(2);
+
+/** Each worker signs with its own key for `ms`, 4 signatures in flight, and reports how many it made. */
+const SIGNER = `
+const { parentPort, workerData } = require("node:worker_threads");
+(async () => {
+  const alg = { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" };
+  const { privateKey } = await crypto.subtle.generateKey(alg, true, ["sign", "verify"]);
+  // About what an HTTP signature covers: request target, host, date, digest.
+  const data = new TextEncoder().encode("(request-target): post /users/alice/inbox\\nhost: 127.0.0.1:40000\\ndate: Thu, 26 Nov 2026 08:00:00 GMT\\ndigest: SHA-256=" + "x".repeat(44));
+  for (let i = 0; i < 20; i++) await crypto.subtle.sign("RSASSA-PKCS1-v1_5", privateKey, data);
+  parentPort.postMessage("ready");
+  await new Promise((r) => parentPort.once("message", r));
+  const end = performance.now() + workerData.ms;
+  let count = 0;
+  const lane = async () => { while (performance.now() < end) { await crypto.subtle.sign("RSASSA-PKCS1-v1_5", privateKey, data); count++; } };
+  const started = performance.now();
+  await Promise.all([lane(), lane(), lane(), lane()]);
+  parentPort.postMessage({ count, ms: performance.now() - started });
+})();
+`;
+
+async function ceiling(ms: number) {
+  const threads = availableParallelism();
+  const workers = Array.from(
+    { length: threads },
+    () => new Worker(SIGNER, { eval: true, workerData: { ms } }),
+  );
+  await Promise.all(workers.map((w) => new Promise((r) => w.once("message", r))));
+  const results = workers.map((w) => new Promise<{ count: number; ms: number }>((r) => w.once("message", r)));
+  for (const w of workers) w.postMessage("go");
+  const done = await Promise.all(results);
+  await Promise.all(workers.map((w) => w.terminate()));
+  const perSecond = done.reduce((sum, d) => sum + (d.count * 1000) / d.ms, 0);
+  return { threads, signaturesPerSecond: Math.round(perSecond) };
+}
+
+/**
+ * HOSTS inbox servers in a worker thread (their HTTP work stays off Herald's event loop). It reports its
+ * ports; then, for each `{ round, perHost }` it is sent, the times (performance.timeOrigin-based) of the
+ * first and last Create of that round, once every server has `perHost` Creates of it.
+ */
+const INBOXES = `
+const http = require("node:http");
+const { parentPort, workerData } = require("node:worker_threads");
+const now = () => performance.timeOrigin + performance.now();
+const rounds = new Map(); // round -> { perHost, counts, complete, first, paths }
+let duplicates = 0;
+const servers = [];
+function round(n) {
+  let r = rounds.get(n);
+  if (!r) rounds.set(n, (r = { perHost: Infinity, counts: new Array(workerData.hosts).fill(0), complete: 0, first: 0, paths: new Set() }));
+  return r;
+}
+function check(n, r) {
+  if (r.complete === workerData.hosts && !r.reported) {
+    r.reported = true;
+    parentPort.postMessage({ round: n, firstAt: r.first, allAt: r.last, creates: r.counts.reduce((a, b) => a + b, 0), duplicates });
+  }
+}
+(async () => {
+  for (let i = 0; i < workerData.hosts; i++) {
+    const server = http.createServer((req, res) => {
+      const chunks = [];
+      req.on("data", (c) => chunks.push(c));
+      req.on("end", () => {
+        res.writeHead(202).end();
+        if (req.method !== "POST") return;
+        const body = Buffer.concat(chunks).toString("utf8");
+        const m = /"id":"[^"]*\\/objects\\/round-(\\d+)#create"/.exec(body);
+        if (!m) return;
+        const n = Number(m[1]);
+        const r = round(n);
+        const key = i + " " + req.url;
+        if (r.paths.has(key)) duplicates++;
+        r.paths.add(key);
+        const t = now();
+        if (r.first === 0) r.first = t;
+        r.last = t;
+        if (++r.counts[i] === r.perHost) r.complete++;
+        check(n, r);
+      });
+    });
+    server.keepAliveTimeout = 60000;
+    await new Promise((r) => server.listen(0, "127.0.0.1", r));
+    servers.push(server);
+  }
+  parentPort.postMessage({ ports: servers.map((s) => s.address().port) });
+  parentPort.on("message", (msg) => {
+    if (msg === "stop") {
+      for (const s of servers) s.closeAllConnections(), s.close();
+      parentPort.close();
+      return;
+    }
+    const r = round(msg.round);
+    r.perHost = msg.perHost;
+    r.complete = r.counts.filter((c) => c >= r.perHost).length;
+    check(msg.round, r);
+  });
+})();
+`;
+
+interface RoundResult {
+  round: number;
+  firstAt: number;
+  allAt: number;
+  creates: number;
+  duplicates: number;
+}
+
+/**
+ * Round 0 warms the process up (first use of fetch, JSON-LD contexts, JIT); round 1 is the measured
+ * fan-out of a long-running server. Both are reported.
+ */
+async function deliver(kind: "shared" | "personal", followers: number, hosts: number, concurrency: number) {
+  const perHost = kind === "shared" ? 1 : followers / hosts;
+  const inboxes = new Worker(INBOXES, { eval: true, workerData: { hosts } });
+  const { ports } = await new Promise<{ ports: number[] }>((r) => inboxes.once("message", r));
+  const rounds = new Map<number, (r: RoundResult) => void>();
+  inboxes.on("message", (r: RoundResult) => rounds.get(r.round)?.(r));
+
+  const root = mkdtempSync(join(tmpdir(), "herald-fanout-"));
+  const content = join(root, "content");
+  mkdirSync(content);
+  const data = join(root, "data");
+  mkdirSync(data);
+  // Keys first (Herald refuses to make keys while followers exist), then the followers.
+  const store = new SqliteStore(join(data, "herald.sqlite"));
+  await loadOrCreateKeys(store.federation);
+  const createdAt = new Date().toISOString();
+  store.database.exec("BEGIN");
+  for (let f = 0; f < followers; f++) {
+    const origin = `http://127.0.0.1:${ports[f % hosts]}`;
+    const actorId = `${origin}/users/u${f}`;
+    store.federation.upsertFollower({
+      actorId,
+      inbox: `${actorId}/inbox`,
+      sharedInbox: kind === "shared" ? `${origin}/inbox` : null,
+      handle: null,
+      followId: `${actorId}#follow`,
+      state: "accepted",
+      createdAt,
+    });
+  }
+  store.database.exec("COMMIT");
+  store.close();
+
+  const config = fromObject(
+    {
+      site: { url: "http://127.0.0.1:1/", title: "Fan-out bench" },
+      server: { port: 0, host: "127.0.0.1" },
+      content: { dir: content },
+      data: { dir: data },
+      federation: { allowPrivateAddress: true, concurrency },
+    },
+    { base: root, env: {} },
+  );
+  const server = await startServer(config, createLogger("silent"), { schedules: false, settleMs: 0 });
+  const measure = async (n: number) => {
+    const done = new Promise<RoundResult>((r) => rounds.set(n, r));
+    inboxes.postMessage({ round: n, perHost });
+    writeFileSync(
+      join(content, `round-${n}.md`),
+      `---\ntitle: Round ${n}\n---\n\nOne article for everyone.\n`,
+    );
+    const started = performance.timeOrigin + performance.now();
+    const tick = await server.tick();
+    const enqueued = performance.timeOrigin + performance.now();
+    if (tick.federation?.created !== 1)
+      throw new Error(`expected one Create, got ${JSON.stringify(tick.federation)}`);
+    const timeout = new Promise<never>((_, fail) =>
+      setTimeout(() => fail(new Error("fan-out did not finish within 60 s")), 60_000).unref(),
+    );
+    const r = await Promise.race([done, timeout]);
+    return {
+      ms: r.allAt - started,
+      enqueueMs: enqueued - started,
+      firstMs: r.firstAt - started,
+      deliveries: r.creates,
+      duplicates: r.duplicates,
+    };
+  };
+  const cold = await measure(0);
+  const cpu0 = process.cpuUsage();
+  const elu0 = performance.eventLoopUtilization();
+  const profile = process.env.BENCH_PROFILE ? await startProfile() : undefined;
+  const warm = await measure(1);
+  if (profile) await profile(process.env.BENCH_PROFILE!);
+  const cpu = process.cpuUsage(cpu0);
+  const elu = performance.eventLoopUtilization(elu0);
+  inboxes.postMessage("stop");
+  await server.close();
+  await inboxes.terminate();
+  rmSync(root, { recursive: true, force: true });
+  return {
+    kind,
+    followers,
+    hosts,
+    concurrency,
+    ...warm,
+    deliveriesPerSecond: Math.round((warm.deliveries * 1000) / warm.ms),
+    coldMs: cold.ms,
+    cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+    /** Share of the measured fan-out during which Herald's main thread was busy. */
+    mainThreadBusy: Number(elu.utilization.toFixed(2)),
+  };
+}
+
+/** BENCH_PROFILE=FILE: a V8 CPU profile of the measured round only (open it in Chrome DevTools). */
+async function startProfile(): Promise<(file: string) => Promise<void>> {
+  const { Session } = await import("node:inspector/promises");
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.start");
+  return async (file) => {
+    const { profile } = await session.post("Profiler.stop");
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+  };
+}
+
+let result: Record<string, unknown>;
+if (mode === "ceiling") result = await ceiling(Number(args[0] ?? 2_000));
+else if (mode === "deliver")
+  result = await deliver(
+    args[0] === "personal" ? "personal" : "shared",
+    Number(args[1] ?? 1_000),
+    Number(args[2] ?? 100),
+    Number(args[3] ?? 64),
+  );
+else throw new Error(`Unknown mode ${mode}.`);
+result.mode = mode;
+result.maxRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+console.log(JSON.stringify(result));
+process.exit(0);
