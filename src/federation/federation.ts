@@ -5,6 +5,7 @@ import {
   type Context,
   createFederation,
   type Federation,
+  type InboxContext,
   type KvStore,
   type MessageQueue,
 } from "@fedify/fedify";
@@ -179,7 +180,7 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
         await deps.onFollowAccepted?.(follower);
       }
     })
-    .on(Undo, async (ctx, undo) => {
+    .on(Undo, async (_ctx, undo) => {
       // Some servers undo by the Follow's id alone, and that id is rarely fetchable: the stored id of
       // the signer's own follow is enough.
       const follower = undo.actorId ? store.getFollower(undo.actorId.href) : undefined;
@@ -202,7 +203,6 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
         // Interactions are a record of what happened; an undo is rare and needs no bookkeeping.
         inboxLog.debug({ activity: object.id.href }, "undo of interaction");
       }
-      void ctx;
     })
     .on(Delete, (_ctx, del) => {
       // A deleted account stops following.
@@ -281,7 +281,7 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
   }
 
   async function sendAccept(
-    ctx: Parameters<Parameters<ReturnType<typeof federation.setInboxListeners>["on"]>[1]>[0],
+    ctx: InboxContext<void>,
     follow: Follow,
     actor: Recipient,
   ): Promise<void> {
