@@ -118,14 +118,26 @@ function readTags(v: unknown): Read<string[]> {
   return ok(tags);
 }
 
+// A site uses a handful of language tags; canonicalising one costs more than the rest of the field.
+const canonicalLangs = new Map<string, string | undefined>();
+
+function canonicalLang(text: string): string | undefined {
+  if (canonicalLangs.has(text)) return canonicalLangs.get(text);
+  let tag: string | undefined;
+  try {
+    tag = Intl.getCanonicalLocales(text)[0];
+  } catch {
+    tag = undefined;
+  }
+  if (canonicalLangs.size >= 1000) canonicalLangs.clear();
+  canonicalLangs.set(text, tag);
+  return tag;
+}
+
 function readLang(v: unknown): Read<string> {
   if (typeof v !== "string") return expected("a BCP 47 language tag such as zh-CN");
-  try {
-    const [tag] = Intl.getCanonicalLocales(v.trim());
-    return tag === undefined ? expected("a BCP 47 language tag such as zh-CN") : ok(tag);
-  } catch {
-    return expected("a BCP 47 language tag such as zh-CN");
-  }
+  const tag = canonicalLang(v.trim());
+  return tag === undefined ? expected("a BCP 47 language tag such as zh-CN") : ok(tag);
 }
 
 const PERSON = "a name, {name, url, email}, or a list of them (url must be http(s))";

@@ -11,6 +11,11 @@ export interface LibraryDeps {
   /** Hash of every setting that changes derivation (site URL, timezone, summary length, patterns…). */
   fingerprint: string;
   now?: () => Date;
+  /**
+   * A changed file is read only once it has not been modified for this long (wall clock), so a
+   * file an editor is still writing is never published half-done. 0 for one-shot builds.
+   */
+  stableMs?: number;
 }
 
 export interface RefreshResult {
@@ -26,15 +31,14 @@ export interface RefreshResult {
   rejected: ArticleError[];
   /** Files skipped without reading (unchanged since last time). */
   unchanged: number;
+  /** Changed files left for a later refresh because they were modified too recently. */
+  deferred: number;
   /** True when anything a feed or page shows may differ. */
   dirty: boolean;
 }
 
-interface Candidate {
-  file: ContentFile;
-  parsed: ParsedArticle;
-  previous: ArticleRecord | undefined;
-}
+/** Articles written to the store per statement batch during a refresh; bounds memory in a cold build. */
+const SAVE_BATCH = 500;
 
 /**
  * The content folder as Herald knows it: records from the store plus incremental re-reads.
@@ -48,6 +52,7 @@ export class Library {
   readonly #records = new Map<string, ArticleRecord>();
   readonly #articles = new Map<string, Article>();
   #rejected: ArticleError[] = [];
+  #hidden: ReadonlySet<string> = new Set();
 
   constructor(deps: LibraryDeps) {
     this.#deps = deps;
@@ -80,11 +85,23 @@ export class Library {
     return undefined;
   }
 
+  /**
+   * Articles kept out of feeds whatever their files say (retracted by the operator, or waiting for
+   * the fediverse with publishing.holdFeeds). Returns whether the set changed.
+   */
+  hide(ids: ReadonlySet<string>): boolean {
+    const same = ids.size === this.#hidden.size && [...ids].every((id) => this.#hidden.has(id));
+    this.#hidden = ids;
+    return !same;
+  }
+
   /** Articles that belong in feeds at `at`, newest first, at most `limit`. */
   visible(limit: number, at: Date = this.#now()): Article[] {
     const iso = at.toISOString();
     const records = [...this.#records.values()]
-      .filter((r) => r.path !== null && r.visibleFrom !== null && r.visibleFrom <= iso)
+      .filter(
+        (r) => r.path !== null && r.visibleFrom !== null && r.visibleFrom <= iso && !this.#hidden.has(r.id),
+      )
       .sort((a, b) => (a.published === b.published ? cmp(a.id, b.id) : cmp(b.published, a.published)))
       .slice(0, limit);
     return records.map((r) => this.get(r.id)).filter((a): a is Article => a !== undefined);
@@ -116,10 +133,14 @@ export class Library {
     for (const r of this.#records.values()) if (r.path !== null) byPath.set(r.path, r);
 
     const rejected: ArticleError[] = [];
-    const candidates: Candidate[] = [];
     const ownerOfId = new Map<string, string>();
     const ownerOfSlug = new Map<string, string>();
+    const known: ContentFile[] = [];
+    const fresh: ContentFile[] = [];
     let unchanged = 0;
+    let deferred = 0;
+    const stableMs = this.#deps.stableMs ?? 0;
+    const wallClock = Date.now();
 
     for (const file of files) {
       const previous = byPath.get(file.path);
@@ -137,17 +158,17 @@ export class Library {
         unchanged++;
         continue;
       }
-      const parsed = this.#read(file);
-      if (!parsed.ok) {
-        rejected.push(parsed.error);
-        // A broken edit of a known article keeps its last good version: never lose or retract it by accident.
+      if (stableMs > 0 && wallClock - file.mtimeMs < stableMs) {
+        // Still being written, perhaps: left for a later refresh. A known article keeps its
+        // last version (and its id and slug) meanwhile.
+        deferred++;
         if (previous) {
           ownerOfId.set(previous.id, file.path);
           ownerOfSlug.set(previous.slug, file.path);
         }
         continue;
       }
-      candidates.push({ file, parsed: parsed.value, previous });
+      (previous ? known : fresh).push(file);
     }
 
     // Records whose file vanished are rename candidates for new files without a front-matter id.
@@ -156,14 +177,65 @@ export class Library {
       (r) => r.path !== null && !seen.has(r.path) && r.removedAt === null,
     );
 
-    // Known files first, then new ones in path order: whoever had an id or slug first keeps it.
-    candidates.sort((a, b) => Number(!a.previous) - Number(!b.previous) || cmp(a.file.path, b.file.path));
+    // Files are read, resolved and written one at a time, so a cold build never holds every
+    // article's HTML: known files first, then new ones, each in path order (whoever had an id
+    // or slug first keeps it). A known file that fails to parse keeps its id and slug for its
+    // last good version; an earlier file that wants that id or slug needs to know, so such a
+    // file is read ahead of its turn (rare: it takes an id or slug change to collide).
+    known.sort((a, b) => cmp(a.path, b.path));
+    fresh.sort((a, b) => cmp(a.path, b.path));
+    const reservedBy = new Map<string, ContentFile>();
+    for (const file of known) {
+      const previous = byPath.get(file.path)!;
+      reservedBy.set(`id\u0000${previous.id}`, file);
+      reservedBy.set(`slug\u0000${previous.slug}`, file);
+    }
+    const readAhead = new Map<string, ReturnType<typeof parseArticle>>();
+    const decided = new Set<string>();
+    const settle = (file: ContentFile, parsed: ReturnType<typeof parseArticle>): boolean => {
+      decided.add(file.path);
+      if (parsed.ok) return true;
+      rejected.push(parsed.error);
+      // A broken edit of a known article keeps its last good version: never lose or retract it by accident.
+      const previous = byPath.get(file.path);
+      if (previous) {
+        ownerOfId.set(previous.id, file.path);
+        ownerOfSlug.set(previous.slug, file.path);
+      }
+      return false;
+    };
+    const lookAhead = (key: string, self: ContentFile): void => {
+      const other = reservedBy.get(key);
+      if (other === undefined || other === self || decided.has(other.path) || readAhead.has(other.path))
+        return;
+      const parsed = this.#read(other);
+      readAhead.set(other.path, parsed);
+      if (!parsed.ok) settle(other, parsed);
+    };
 
-    const changes: { record: ArticleRecord; article?: Article }[] = [];
+    let changes: { record: ArticleRecord; article?: Article }[] = [];
+    let changeCount = 0;
+    const save = (change: { record: ArticleRecord; article?: Article }): void => {
+      changes.push(change);
+      changeCount++;
+      if (changes.length >= SAVE_BATCH) {
+        store.saveRecords(changes);
+        changes = [];
+      }
+    };
     const added: string[] = [];
     const changed: string[] = [];
     const moved: string[] = [];
-    for (const { file, parsed, previous } of candidates) {
+    const removed: string[] = [];
+
+    const candidate = (file: ContentFile): void => {
+      if (decided.has(file.path)) return; // failed when read ahead: already rejected
+      const early = readAhead.get(file.path);
+      readAhead.delete(file.path);
+      const result = early ?? this.#read(file);
+      if (!settle(file, result) || !result.ok) return;
+      const parsed = result.value;
+      const previous = byPath.get(file.path);
       let base = previous;
       let id = parsed.frontMatterId ?? previous?.id;
       if (id === undefined) {
@@ -179,6 +251,7 @@ export class Library {
         if (j >= 0) vanished.splice(j, 1);
       }
       id ??= this.#assignId(parsed.slug, ownerOfId);
+      lookAhead(`id\u0000${id}`, file);
       const owner = ownerOfId.get(id);
       if (owner !== undefined && owner !== file.path) {
         rejected.push({
@@ -186,10 +259,11 @@ export class Library {
           path: file.path,
           message: `Duplicate id "${id}": already used by ${owner}.`,
         });
-        continue;
+        return;
       }
       // A slug taken from the file name is fixed at first sight: renaming the file keeps the URL.
       const slug = base && !parsed.explicitSlug ? base.slug : parsed.slug;
+      lookAhead(`slug\u0000${slug}`, file);
       const slugOwner = ownerOfSlug.get(slug);
       if (slugOwner !== undefined && slugOwner !== file.path) {
         rejected.push({
@@ -197,7 +271,7 @@ export class Library {
           path: file.path,
           message: `Duplicate slug "${slug}": already used by ${slugOwner}.`,
         });
-        continue;
+        return;
       }
       ownerOfId.set(id, file.path);
       ownerOfSlug.set(slug, file.path);
@@ -214,27 +288,35 @@ export class Library {
       else if (base.contentHash !== record.contentHash) changed.push(id);
       else if (base.path !== record.path) moved.push(id);
       this.#records.set(id, record);
-      this.#articles.set(id, article);
-      changes.push({ record, article });
-    }
+      // Not cached: `get` reads it back from the store when someone asks.
+      this.#articles.delete(id);
+      save({ record, article });
+    };
 
-    const removed: string[] = [];
-    // A record stays present only while its id is owned by its own path; otherwise its file was removed,
-    // renamed onto another id, or replaced.
-    for (const r of this.#records.values()) {
-      if (r.path !== null && ownerOfId.get(r.id) !== r.path) {
-        const record: ArticleRecord = { ...r, path: null, removedAt: nowIso, file: null };
-        this.#records.set(r.id, record);
-        changes.push({ record });
-        removed.push(r.id);
+    // One transaction for the whole refresh (all or nothing), written in batches.
+    store.transaction(() => {
+      for (const file of known) candidate(file);
+      for (const file of fresh) candidate(file);
+
+      // A record stays present only while its id is owned by its own path; otherwise its file was removed,
+      // renamed onto another id, or replaced. While a file is still being written it may be the new
+      // name of a vanished one, so nothing is removed until it has settled.
+      for (const r of this.#records.values()) {
+        if (r.path !== null && ownerOfId.get(r.id) !== r.path && deferred === 0) {
+          const record: ArticleRecord = { ...r, path: null, removedAt: nowIso, file: null };
+          this.#records.set(r.id, record);
+          this.#articles.delete(r.id);
+          save({ record });
+          removed.push(r.id);
+        }
       }
-    }
+      store.saveRecords(changes);
+    });
 
-    store.saveRecords(changes);
     this.#rejected = rejected.sort((a, b) => cmp(a.path, b.path));
-    const dirty = changes.length > 0 || this.#lastVisibleCheck !== this.#visibleSignature(nowIso);
+    const dirty = changeCount > 0 || this.#lastVisibleCheck !== this.#visibleSignature(nowIso);
     this.#lastVisibleCheck = this.#visibleSignature(nowIso);
-    return { added, changed, moved, removed, rejected: this.#rejected, unchanged, dirty };
+    return { added, changed, moved, removed, rejected: this.#rejected, unchanged, deferred, dirty };
   }
 
   #lastVisibleCheck = "";

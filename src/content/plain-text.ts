@@ -14,13 +14,20 @@ const HAS_CJK = new RegExp(`[${CJK}]`, "u");
 const ENDS_CJK = new RegExp(`[${CJK}]$`, "u");
 const STARTS_CJK = new RegExp(`^[${CJK}]`, "u");
 
+// What XML_INVALID can match, found cheaply: C0 controls other than \t \n \r, U+FFFE/U+FFFF, and
+// (checked with isWellFormed) lone surrogates. Almost every text has none and is returned as is.
+const MAYBE_XML_INVALID = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
+
 export function stripXmlInvalid(text: string): string {
+  if (!MAYBE_XML_INVALID.test(text) && text.isWellFormed()) return text;
   return text.replace(XML_INVALID, "");
 }
 
 /** One line, single spaces, CJK line wraps joined without a space. */
 export function collapseWhitespace(text: string): string {
-  return text.replace(CJK_LINE_BREAK, "").replace(WHITESPACE, " ").trim();
+  // The CJK line-break pattern (look-behind, Unicode scripts) is costly; it needs a "\n" to match.
+  const joined = text.includes("\n") ? text.replace(CJK_LINE_BREAK, "") : text;
+  return joined.replace(WHITESPACE, " ").trim();
 }
 
 export function hasCjk(text: string): boolean {

@@ -88,17 +88,28 @@ function rewriteAttributes(tagName: string, attribs: sanitizeHtml.Attributes, ba
   }
   if (tagName === "img") attribs.loading = "lazy";
   if (attribs.class !== undefined) {
-    // Only code highlighting hints survive. Filtering here rather than with sanitize-html's
-    // allowedClasses glob, which compiles a RegExp on every call.
-    const keep = tagName === "code" ? attribs.class.split(SPACES).filter((c) => LANGUAGE_CLASS.test(c)) : [];
-    if (keep.length > 0) attribs.class = keep.join(" ");
+    const keep = tagName === "code" ? codeClasses(attribs.class) : undefined;
+    if (keep !== undefined) attribs.class = keep;
     else delete attribs.class;
   }
   if ((tagName === "td" || tagName === "th") && attribs.style !== undefined) {
-    // markdown-it writes table alignment as a style; keep the alignment, drop the style.
-    const align = TEXT_ALIGN.exec(attribs.style)?.[1];
-    if (align !== undefined) attribs.align = align.toLowerCase();
+    const align = tableAlign(attribs.style);
+    if (align !== undefined) attribs.align = align;
   }
+}
+
+/**
+ * The classes of a `<code>` that survive: code highlighting hints only. Filtering here rather
+ * than with sanitize-html's allowedClasses glob, which compiles a RegExp on every call.
+ */
+export function codeClasses(value: string): string | undefined {
+  const keep = value.split(SPACES).filter((c) => LANGUAGE_CLASS.test(c));
+  return keep.length > 0 ? keep.join(" ") : undefined;
+}
+
+/** markdown-it writes table alignment as a style; the alignment is kept (as `align`), the style dropped. */
+export function tableAlign(style: string): string | undefined {
+  return TEXT_ALIGN.exec(style)?.[1]?.toLowerCase();
 }
 
 const MEDIA = ["src", "srcset", "sizes", "data-src", "data-srcset", "width", "height"];

@@ -280,11 +280,7 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
     if (fresh) inboxLog.info({ kind, article: articleId, actor: actorId.href }, "interaction recorded");
   }
 
-  async function sendAccept(
-    ctx: InboxContext<void>,
-    follow: Follow,
-    actor: Recipient,
-  ): Promise<void> {
+  async function sendAccept(ctx: InboxContext<void>, follow: Follow, actor: Recipient): Promise<void> {
     const digest = createHash("sha256").update(follow.id!.href).digest("hex").slice(0, 16);
     await ctx.sendActivity(
       { identifier: profile.username },
