@@ -239,7 +239,7 @@ function buildCommand(config: Config, out: string): number {
     printRejections(result.rejected);
     const feeds = renderFeeds(config, library);
     writeFeeds(out, feeds);
-    const count = library.visible(Number.MAX_SAFE_INTEGER).length;
+    const count = library.visibleCount();
     console.log(
       `Wrote ${feeds.map((f) => f.name).join(", ")} to ${out} (${count} articles, ${result.rejected.length} rejected).`,
     );

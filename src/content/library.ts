@@ -107,6 +107,16 @@ export class Library {
     return records.map((r) => this.get(r.id)).filter((a): a is Article => a !== undefined);
   }
 
+  /** How many articles belong in feeds at `at` (no article is loaded). */
+  visibleCount(at: Date = this.#now()): number {
+    const iso = at.toISOString();
+    let n = 0;
+    for (const r of this.#records.values()) {
+      if (r.path !== null && r.visibleFrom !== null && r.visibleFrom <= iso && !this.#hidden.has(r.id)) n++;
+    }
+    return n;
+  }
+
   /** Next instant at which an article becomes visible (publish_at, future date); for scheduling a rebuild. */
   nextVisibleChange(at: Date = this.#now()): Date | undefined {
     const iso = at.toISOString();
