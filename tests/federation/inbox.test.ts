@@ -3,8 +3,8 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pngBytes } from "../content/factories.ts";
 import { type AcceptedDelivery, startVerifyingInbox, type VerifyingInbox } from "../helpers/inbox.ts";
-import { png } from "./png.ts";
 import { type HeraldUnderTest, startHerald, until } from "./setup.ts";
 
 const PUBLIC = "https://www.w3.org/ns/activitystreams#Public";
@@ -111,7 +111,7 @@ describe("Herald and a verifying inbox (draft-cavage and RFC 9421)", () => {
         "天还没亮，码头上已经站满了人。大家先数自己的船，再帮邻居数。",
       ].join("\n"),
     );
-    writeFileSync(join(herald.content, "harbor", "cover.png"), png(8, 6));
+    writeFileSync(join(herald.content, "harbor", "cover.png"), pngBytes(8, 6));
     const before = Date.now();
     await herald.server.tick();
     const objectId = `${herald.origin}/objects/harbor`;
