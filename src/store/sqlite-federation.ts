@@ -1,4 +1,5 @@
 import type { DatabaseSync } from "node:sqlite";
+import { immediateTransaction } from "./sqlite-tx.ts";
 import type {
   ActivityRecord,
   FederatedObject,
@@ -18,15 +19,7 @@ export class SqliteFederationStore implements FederationStore {
   }
 
   #tx<T>(fn: () => T): T {
-    this.#db.exec("BEGIN IMMEDIATE");
-    try {
-      const value = fn();
-      this.#db.exec("COMMIT");
-      return value;
-    } catch (error) {
-      this.#db.exec("ROLLBACK");
-      throw error;
-    }
+    return immediateTransaction(this.#db, fn);
   }
 
   getMeta(key: string): string | undefined {

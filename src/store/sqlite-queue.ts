@@ -7,6 +7,7 @@ import type {
   MessageQueueEnqueueOptions,
   MessageQueueListenOptions,
 } from "@fedify/fedify";
+import { immediateTransaction } from "./sqlite-tx.ts";
 
 // Why not @fedify/sqlite's SqliteMessageQueue: it deletes a message *before* handling it, so a crash
 // mid-delivery loses that delivery; a crash while it holds an ordering-key lock blocks that key forever;
@@ -250,15 +251,7 @@ export class SqliteQueue implements MessageQueue {
   }
 
   #transaction<T>(fn: () => T): T {
-    this.#db.exec("BEGIN IMMEDIATE");
-    try {
-      const result = fn();
-      this.#db.exec("COMMIT");
-      return result;
-    } catch (error) {
-      this.#db.exec("ROLLBACK");
-      throw error;
-    }
+    return immediateTransaction(this.#db, fn);
   }
 }
 

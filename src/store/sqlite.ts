@@ -4,6 +4,7 @@ import { DatabaseSync, type StatementSync } from "node:sqlite";
 import type { Article } from "../content/model.ts";
 import { SqliteFederationStore } from "./sqlite-federation.ts";
 import { QUEUE_SCHEMA } from "./sqlite-queue.ts";
+import { immediateTransaction } from "./sqlite-tx.ts";
 import type { ArticleRecord, ArticleStore } from "./types.ts";
 
 // Migrations run in order at open; each runs once, recorded in PRAGMA user_version.
@@ -127,17 +128,12 @@ export class SqliteStore implements ArticleStore {
       user_version: number;
     };
     if (current >= MIGRATIONS.length) return;
-    this.#db.exec("BEGIN IMMEDIATE");
-    try {
+    immediateTransaction(this.#db, () => {
       // Re-read inside the lock: another process may have migrated meanwhile.
       const { user_version: v } = this.#db.prepare("PRAGMA user_version").get() as { user_version: number };
       for (let i = v; i < MIGRATIONS.length; i++) this.#db.exec(MIGRATIONS[i]!);
       this.#db.exec(`PRAGMA user_version = ${MIGRATIONS.length}`);
-      this.#db.exec("COMMIT");
-    } catch (error) {
-      this.#db.exec("ROLLBACK");
-      throw error;
-    }
+    });
   }
 
   listRecords(): ArticleRecord[] {
