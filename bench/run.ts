@@ -169,7 +169,55 @@ function fanoutSuite(): string[] {
   return lines;
 }
 
-const suites: Record<string, () => string[]> = { content: contentSuite, fanout: fanoutSuite };
+/**
+ * HTTP serving of the feed and an article page (200, and 304 on If-None-Match) under load from wrk
+ * on loopback, as ratios against nginx serving the same bytes from files in the same run (one
+ * worker, like Herald's one process). Bare node:http shows how much of the gap is the runtime.
+ * Targets: 200 within 1.5x of nginx, 304 within 2x.
+ */
+function httpSuite(): string[] {
+  const rounds = Math.min(RUNS, 2);
+  const s = child("http.ts", [String(rounds), "2"]);
+  const results = s.results as Record<string, number[]>;
+  const bytes = s.bytes as Record<string, number>;
+  const rps = (key: string) => median(results[key]!);
+  const fmt = (n: number) => `${Math.round(n).toLocaleString("en")}/s`;
+  const lines = [
+    `### HTTP serving: wrk, ${s.connections} connections on loopback, ${s.seconds} s per measure, median of ${rounds} rounds`,
+    "",
+    "| measure | value | ratio | target | |",
+    "| --- | --- | --- | --- | --- |",
+  ];
+  for (const target of ["feed", "article"] as const) {
+    const label =
+      target === "feed"
+        ? `/feed.xml (${(bytes.feed! / 1024).toFixed(0)} KB)`
+        : `article page (${(bytes.article! / 1024).toFixed(0)} KB)`;
+    for (const status of ["200", "304"] as const) {
+      const herald = rps(`herald ${target} ${status}`);
+      const nginx = rps(`nginx ${target} ${status}`);
+      const node = rps(`node ${target} ${status}`);
+      const limit = status === "200" ? 1.5 : 2;
+      lines.push(
+        row(
+          `${label}, ${status}`,
+          `Herald ${fmt(herald)}; nginx ${fmt(nginx)}; bare node:http ${fmt(node)}`,
+          `nginx ${(nginx / herald).toFixed(2)}x Herald (Herald at ${((herald / node) * 100).toFixed(0)}% of bare node)`,
+          `< ${limit}x`,
+          nginx / herald < limit,
+        ),
+      );
+    }
+  }
+  lines.push("");
+  return lines;
+}
+
+const suites: Record<string, () => string[]> = {
+  content: contentSuite,
+  fanout: fanoutSuite,
+  http: httpSuite,
+};
 const lines = [`## Herald benchmarks (${new Date().toISOString()}, Node ${process.version})`, ""];
 for (const [name, suite] of Object.entries(suites)) {
   if (ONLY && !ONLY.includes(name)) continue;

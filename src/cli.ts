@@ -28,6 +28,7 @@ Commands:
   retract ID                Delete an article from the fediverse and keep it out of the feeds
   followers [--json]        List followers
   followers remove ACTOR    Remove a follower (actor URL or @user@host)
+  hash-password             Print an admin.passwordHash for the dashboard (password on stdin)
 
 ${COMMON}
 
@@ -97,6 +98,14 @@ ${COMMON}`,
 Lists followers (handle, actor, state, since), or removes one by actor URL or @user@host.
 
 ${COMMON}`,
+  "hash-password": `Usage: herald hash-password < FILE
+
+Reads a password (at least 12 characters) from standard input and prints its scrypt hash for
+admin.passwordHash in the config file; the admin dashboard at /admin then accepts that password.
+Without a terminal echo: read -rs PW && printf %s "$PW" | herald hash-password
+HERALD_ADMIN_TOKEN (at least 16 characters) works instead of a password.
+
+${COMMON}`,
 };
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -138,6 +147,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   if (command === "sync" && !flags.once)
     return usage("pass --once (for continuous syncing, run `herald serve`).");
+  if (command === "hash-password") return hashPasswordCommand();
   let config: Config;
   try {
     config = loadConfig({ file: flags.config });
@@ -263,6 +273,21 @@ function checkCommand(config: Config): number {
   } finally {
     store.close();
   }
+}
+
+async function hashPasswordCommand(): Promise<number> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  const password = Buffer.concat(chunks)
+    .toString("utf8")
+    .replace(/\r?\n$/, "");
+  if ([...password].length < 12) {
+    console.error("herald hash-password: the password needs at least 12 characters.");
+    return EXIT.usage;
+  }
+  const { hashPassword } = await import("./web/admin/secret.ts");
+  console.log(await hashPassword(password));
+  return EXIT.ok;
 }
 
 async function serveCommand(config: Config): Promise<number> {

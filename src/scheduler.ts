@@ -93,7 +93,8 @@ export function nextRunsOf(
       continue;
     }
     const task = createTask(job.expression, () => undefined, { timezone });
-    out[job.name] = task.getNextRun()?.toISOString() ?? null;
+    // getNextRun() answers null for a task that was never started; getNextRuns does not care.
+    out[job.name] = task.getNextRuns(1)[0]?.toISOString() ?? null;
     void task.destroy();
   }
   return out;

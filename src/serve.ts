@@ -5,13 +5,16 @@ import { type Herald, openHerald, type ScanResult } from "./app.ts";
 import { renderFeeds } from "./build.ts";
 import type { Config } from "./config/load.ts";
 import type { Library } from "./content/library.ts";
+import type { PublishOptions } from "./federation/publisher.ts";
 import type { FederationRuntime } from "./federation/runtime.ts";
 import { FEED_CONTENT_TYPES } from "./feeds/index.ts";
 import type { Logger } from "./log.ts";
 import { type Scheduler, startScheduler } from "./scheduler.ts";
 import type { SqliteStore } from "./store/sqlite.ts";
 import { siteUrls } from "./urls.ts";
+import { createAdmin } from "./web/admin/index.ts";
 import { type CachedBody, cachedBody } from "./web/cached.ts";
+import { createPages, pageSite } from "./web/pages/index.ts";
 import { createWebServer, type WebState } from "./web/server.ts";
 
 export interface RunningServer {
@@ -22,8 +25,8 @@ export interface RunningServer {
   store: SqliteStore;
   federation: FederationRuntime | undefined;
   scheduler: Scheduler;
-  /** One scan (what the watcher and the `scan` schedule run), then fresh feed responses. */
-  tick(): Promise<ScanResult>;
+  /** One scan (what the watcher, the `scan` schedule and the dashboard run), then fresh feeds and pages. */
+  tick(options?: PublishOptions): Promise<ScanResult>;
   close(): Promise<void>;
 }
 
@@ -55,6 +58,11 @@ export async function startServer(
   const state: WebState = { feeds: new Map(), lastRefresh: undefined };
   const contentLog = log.child({ module: "content" });
 
+  const pages = createPages({
+    site: pageSite(config, { federated: federation !== undefined, profileFiles: federation?.profileFiles }),
+    library,
+    store: store.federation,
+  });
   const rebuildFeeds = (): void => {
     const feeds = new Map<string, CachedBody>();
     const visible = library.visible(config.feeds.limit);
@@ -71,12 +79,13 @@ export async function startServer(
       );
     }
     state.feeds = feeds;
+    pages.invalidate();
   };
 
   let retry: NodeJS.Timeout | undefined;
   let scheduled: NodeJS.Timeout | undefined;
-  const tick = async (): Promise<ScanResult> => {
-    const result = await herald.scan();
+  const tick = async (options: PublishOptions = {}): Promise<ScanResult> => {
+    const result = await herald.scan(options);
     if (result.feedsChanged || state.lastRefresh === undefined) {
       rebuildFeeds();
       herald.writeStaticFeeds();
@@ -121,6 +130,15 @@ export async function startServer(
       : undefined,
     activityPub: federation?.activityPub,
     profileFiles: federation?.profileFiles,
+    pages: pages.handle,
+    notFound: pages.notFound,
+    admin: createAdmin({
+      config,
+      herald,
+      scan: tick,
+      log: log.child({ module: "admin" }),
+      notFound: pages.notFound,
+    }),
   });
   await new Promise<void>((ok, fail) => {
     server.once("error", fail);
@@ -153,7 +171,7 @@ export async function startServer(
     options.schedules === false
       ? []
       : [
-          { name: "scan", expression: config.schedule.scan, run: tick },
+          { name: "scan", expression: config.schedule.scan, run: () => tick() },
           {
             name: "feeds",
             expression: config.feeds.outDir ? config.schedule.feeds : false,

@@ -1,6 +1,7 @@
 // Operator commands that act: sync, publish, retract, followers. Same code paths as the server.
 import type { Herald, ScanResult } from "../app.ts";
 import type { Config } from "../config/load.ts";
+import type { PublishOptions } from "../federation/publisher.ts";
 import { openForCommand, openSnapshot } from "./context.ts";
 
 /** How long a command waits for its deliveries when no server is running to take them. */
@@ -95,29 +96,69 @@ export function formatSync(r: SyncReport): string {
 
 export type ActionResult = { ok: true; message: string } | { ok: false; message: string };
 
+/**
+ * Runs one scan and everything that follows it. The CLI passes Herald's own scan; `herald serve`
+ * passes its tick, which also refreshes the feeds and pages it serves.
+ */
+export type Scan = (options?: PublishOptions) => Promise<ScanResult>;
+
+/**
+ * Publishes one article if it is due; `now` skips the drip feed and quiet hours this once.
+ * Deliveries are queued; the caller's process (serve, or the CLI draining) sends them.
+ */
+export async function publishOn(herald: Herald, scan: Scan, id: string, now: boolean): Promise<ActionResult> {
+  const record = [...herald.library.records()].find((r) => r.id === id && r.path !== null);
+  if (!record) return { ok: false, message: `No article with id "${id}". \`herald status\` lists them.` };
+  if (herald.store.federation.retractedIds().has(id)) {
+    return { ok: false, message: `Article "${id}" was retracted; retracted articles stay retracted.` };
+  }
+  if (record.visibleFrom === null) return { ok: false, message: `Article "${id}" is a draft.` };
+  if (!record.federate) return { ok: false, message: `Article "${id}" has federate: false.` };
+  const result = await scan({ force: now ? new Set([id]) : new Set() });
+  const held = result.federation?.held.find((h) => h.articleId === id);
+  if (held)
+    return { ok: false, message: `Article "${id}" is held (${held.reason}); use --now to send it anyway.` };
+  if (!herald.store.federation.getObject(id)) {
+    return {
+      ok: false,
+      message: `Article "${id}" is not due yet (publish_at ${record.visibleFrom}); use --now after that time.`,
+    };
+  }
+  return { ok: true, message: `Article "${id}" is published.` };
+}
+
+/** Retracts one article: Delete everywhere, out of the feeds whatever its file says. */
+export async function retractOn(
+  herald: Herald,
+  scan: Scan,
+  id: string,
+): Promise<(ActionResult & { ok: false }) | { ok: true; deleted: boolean }> {
+  const known = [...herald.library.records()].some((r) => r.id === id);
+  if (!known) return { ok: false, message: `No article with id "${id}". \`herald status\` lists them.` };
+  herald.store.federation.retract(id, new Date().toISOString());
+  const result = await scan({ force: new Set([id]) });
+  const deleted = result.federation?.plan.some((a) => a.kind === "delete" && a.articleId === id) ?? false;
+  return { ok: true, deleted };
+}
+
+/** Removes a follower by actor URL or `@user@host`; they get no more posts. */
+export function removeFollowerFrom(herald: Herald, actor: string): ActionResult {
+  const fed = herald.store.federation;
+  const match =
+    fed.getFollower(actor) ??
+    fed.listFollowers({}).find((f) => f.handle === actor || `@${f.handle}` === actor);
+  if (!match) return { ok: false, message: `No follower "${actor}". \`herald followers\` lists them.` };
+  fed.removeFollower(match.actorId);
+  return { ok: true, message: `Removed follower ${match.handle ?? match.actorId}; they get no more posts.` };
+}
+
 /** `herald publish ID [--now]`: publish one article now if it is due; --now skips drip and quiet hours. */
 export async function publishArticle(config: Config, id: string, now: boolean): Promise<ActionResult> {
   const herald = await openForCommand(config);
   try {
     herald.library.refresh();
-    const record = [...herald.library.records()].find((r) => r.id === id && r.path !== null);
-    if (!record) return { ok: false, message: `No article with id "${id}". \`herald status\` lists them.` };
-    if (herald.store.federation.retractedIds().has(id)) {
-      return { ok: false, message: `Article "${id}" was retracted; retracted articles stay retracted.` };
-    }
-    if (record.visibleFrom === null) return { ok: false, message: `Article "${id}" is a draft.` };
-    if (!record.federate) return { ok: false, message: `Article "${id}" has federate: false.` };
-    const scan = await herald.scan({ force: now ? new Set([id]) : new Set() });
-    const held = scan.federation?.held.find((h) => h.articleId === id);
-    if (held)
-      return { ok: false, message: `Article "${id}" is held (${held.reason}); use --now to send it anyway.` };
-    const object = herald.store.federation.getObject(id);
-    if (!object) {
-      return {
-        ok: false,
-        message: `Article "${id}" is not due yet (publish_at ${record.visibleFrom}); use --now after that time.`,
-      };
-    }
+    const result = await publishOn(herald, (o) => herald.scan(o), id, now);
+    if (!result.ok) return result;
     const delivered = herald.federation ? await herald.federation.drain(DRAIN_MS) : 0;
     return {
       ok: true,
@@ -133,16 +174,20 @@ export async function retractArticle(config: Config, id: string): Promise<Action
   const herald = await openForCommand(config);
   try {
     herald.library.refresh();
-    const known = [...herald.library.records()].some((r) => r.id === id);
-    if (!known) return { ok: false, message: `No article with id "${id}". \`herald status\` lists them.` };
-    herald.store.federation.retract(id, new Date().toISOString());
-    const scan = await herald.scan({ force: new Set([id]) });
-    if (scan.feedsChanged) herald.writeStaticFeeds();
-    const deleted = scan.federation?.plan.some((a) => a.kind === "delete" && a.articleId === id) ?? false;
+    const result = await retractOn(
+      herald,
+      async (o) => {
+        const scan = await herald.scan(o);
+        if (scan.feedsChanged) herald.writeStaticFeeds();
+        return scan;
+      },
+      id,
+    );
+    if (!result.ok) return result;
     const delivered = herald.federation ? await herald.federation.drain(DRAIN_MS) : 0;
     return {
       ok: true,
-      message: `Article "${id}" is retracted: out of the feeds${deleted ? `, Delete sent (${delivered} deliveries made)` : ", it had not been federated"}.`,
+      message: `Article "${id}" is retracted: out of the feeds${result.deleted ? `, Delete sent (${delivered} deliveries made)` : ", it had not been federated"}.`,
     };
   } finally {
     await herald.close();
@@ -161,16 +206,7 @@ export async function listFollowers(config: Config) {
 export async function removeFollower(config: Config, actor: string): Promise<ActionResult> {
   const herald = await openForCommand(config);
   try {
-    const fed = herald.store.federation;
-    const match =
-      fed.getFollower(actor) ??
-      fed.listFollowers({}).find((f) => f.handle === actor || `@${f.handle}` === actor);
-    if (!match) return { ok: false, message: `No follower "${actor}". \`herald followers\` lists them.` };
-    fed.removeFollower(match.actorId);
-    return {
-      ok: true,
-      message: `Removed follower ${match.handle ?? match.actorId}; they get no more posts.`,
-    };
+    return removeFollowerFrom(herald, actor);
   } finally {
     await herald.close();
   }

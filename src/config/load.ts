@@ -29,6 +29,12 @@ export interface Config {
   /** Folder of the config file (or cwd): where relative avatar/header paths point. */
   readonly base: string;
   readonly log: Readonly<Parsed["log"]>;
+  /** The admin dashboard's secrets; the dashboard is off when neither is set. */
+  readonly admin: {
+    /** HERALD_ADMIN_TOKEN. */
+    readonly token: string | undefined;
+    readonly passwordHash: string | undefined;
+  };
 }
 
 /** Thrown with every problem at once; the CLI prints them and exits 2. */
@@ -44,6 +50,9 @@ export class ConfigError extends Error {
 }
 
 const LEVELS: readonly string[] = configSchema.shape.log.unwrap().shape.level.unwrap().options;
+
+/** A shorter admin token could be guessed, rate limit or not. */
+const MIN_TOKEN_LENGTH = 16;
 
 export const DEFAULT_CONFIG_FILE = "config/herald.yaml";
 
@@ -117,6 +126,13 @@ export function fromObject(
       `LOG_LEVEL: expected one of ${LEVELS.join(", ")}, got "${level}"; example: LOG_LEVEL=debug.`,
     ]);
   }
+  const token = env.HERALD_ADMIN_TOKEN;
+  if (token !== undefined && token.length < MIN_TOKEN_LENGTH) {
+    // Never echo the value: it is a secret, and the message may end up in a log.
+    throw new ConfigError(file, [
+      `HERALD_ADMIN_TOKEN: expected at least ${MIN_TOKEN_LENGTH} characters, got ${token.length}; example: HERALD_ADMIN_TOKEN="$(openssl rand -base64 32)".`,
+    ]);
+  }
   const config: Config = {
     file,
     site: { ...c.site, url: new URL(siteUrl).href },
@@ -131,6 +147,7 @@ export function fromObject(
     federation: c.federation,
     base,
     log: { level: level as Config["log"]["level"] },
+    admin: { token, passwordHash: c.admin.passwordHash },
   };
   return deepFreeze(config);
 }

@@ -37,6 +37,19 @@ const cron = z.union([
   z.string().refine((expression) => validCron(expression), { message: "Invalid cron expression" }),
 ]);
 
+/**
+ * `scrypt$N$r$p$salt$key` (salt and key base64url): N a power of two up to 2^20, so a typo
+ * cannot make every login take minutes or gigabytes.
+ */
+function validScryptHash(value: string): boolean {
+  const m = /^scrypt\$(\d{1,8})\$(\d{1,2})\$(\d{1,2})\$([A-Za-z0-9_-]{16,})\$([A-Za-z0-9_-]{43,})$/.exec(
+    value,
+  );
+  if (!m) return false;
+  const [n, r, p] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  return n >= 1024 && n <= 2 ** 20 && (n & (n - 1)) === 0 && r >= 1 && r <= 32 && p >= 1 && p <= 16;
+}
+
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "Expected HH:MM (24-hour)");
 
 export const configSchema = z.strictObject({
@@ -148,6 +161,18 @@ export const configSchema = z.strictObject({
       allowPrivateAddress: z.boolean().default(false),
     })
     .prefault({}),
+  admin: z
+    .strictObject({
+      /**
+       * The dashboard password as an scrypt hash (`herald hash-password` prints one):
+       * `scrypt$<N>$<r>$<p>$<salt base64url>$<key base64url>`. HERALD_ADMIN_TOKEN works instead.
+       */
+      passwordHash: z
+        .string()
+        .refine(validScryptHash, "Expected scrypt$N$r$p$salt$key, as `herald hash-password` prints it")
+        .optional(),
+    })
+    .prefault({}),
   log: z
     .strictObject({
       level: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
@@ -192,4 +217,5 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
   "federation.visibility": "unlisted",
   "federation.pushNewestOnFirstStart": "3",
   "federation.backfillOnFollow": "3",
+  "admin.passwordHash": "scrypt$16384$8$1$c2FsdHNhbHRzYWx0c2FsdA$… (run `herald hash-password`)",
 };

@@ -8,6 +8,7 @@ import { decodeArticle } from "./decode.ts";
 import { readFrontMatter } from "./fields.ts";
 import { splitFrontMatter } from "./frontmatter.ts";
 import { sha256Hex } from "./hash.ts";
+import { inferLanguage } from "./language.ts";
 import { parseMarkdown, renderArticleHtml } from "./markdown.ts";
 import type { ArticleError, Person, Result, SourceLink } from "./model.ts";
 import type { ParsedArticle } from "./parsed.ts";
@@ -136,7 +137,7 @@ export function parseArticle(
     );
   }
   const url = ctx.urls.article(slug);
-  const lang = fm.lang ?? ctx.language;
+  const lang = fm.lang ?? inferLanguage(`${title}\n${body}`, ctx.language);
 
   const blocks = classifyBlocks(tokens, patterns);
   const detected = detectAttribution(blocks, patterns, fm.authors, url);

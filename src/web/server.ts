@@ -71,13 +71,18 @@ async function route(deps: WebDeps, req: IncomingMessage, res: ServerResponse): 
   const ap = deps.activityPub;
   if (ap && isActivityPubPath(path)) {
     // Browsers asking for the actor get the home page; anything else Fedify cannot answer is 406.
-    return handleWithFedify(ap, req, res, () => {
-      if (path === ap.actorPath) {
+    let profilePage = false;
+    await handleWithFedify(ap, req, res, () => {
+      if (path !== ap.actorPath) plain(res, 406, "Not acceptable.\n");
+      else if (deps.pages) profilePage = true;
+      else {
         res.statusCode = 302;
         res.setHeader("Location", ap.urls.home);
         res.end();
-      } else plain(res, 406, "Not acceptable.\n");
+      }
     });
+    if (profilePage && !(await deps.pages!(req, res, "/"))) plain(res, 404, "Not found.\n");
+    return;
   }
   if (deps.admin && (path === "/admin" || path.startsWith("/admin/")) && (await deps.admin(req, res, path)))
     return;

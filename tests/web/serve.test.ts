@@ -98,6 +98,7 @@ describe("herald serve", () => {
       attributionDomains: ["localhost:1"],
     });
     const browser = await get("/users/news", { Accept: "text/html" });
-    expect(browser.status).toBe(302);
+    expect(browser.status).toBe(200);
+    expect(browser.headers.get("content-type")).toBe("text/html; charset=utf-8");
   });
 });

@@ -1,0 +1,292 @@
+// The admin dashboard under /admin: login, the status page, and the operator's actions, which
+// call the same functions as `herald publish`, `herald retract`, `herald followers remove` and
+// `herald sync --once` (src/commands/operate.ts) on the running server.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Herald } from "../../app.ts";
+import { publishOn, removeFollowerFrom, retractOn, type Scan } from "../../commands/operate.ts";
+import { liveStatus } from "../../commands/status.ts";
+import type { Config } from "../../config/load.ts";
+import type { Logger } from "../../log.ts";
+import type { Interaction } from "../../store/types.ts";
+import type { RouteHandler } from "../server.ts";
+import { renderRetract } from "./confirm.ts";
+import { renderDashboard } from "./dashboard.ts";
+import { clientAddress, cookie, fromSameOrigin, readCookie, readForm, seeOther, sendHtml } from "./http.ts";
+import { ADMIN_HEADERS, renderShell } from "./layout.ts";
+import { renderLogin } from "./login.ts";
+import { secretCheck } from "./secret.ts";
+import {
+  createFailureLimit,
+  createSessions,
+  type Flash,
+  randomToken,
+  type Session,
+  sameToken,
+} from "./sessions.ts";
+
+export interface AdminDeps {
+  config: Pick<Config, "site" | "admin" | "schedule">;
+  herald: Herald;
+  /** One scan as the server runs it (its feeds and pages follow). */
+  scan: Scan;
+  log: Logger;
+  /** The site's 404 page (the dashboard is invisible when disabled). */
+  notFound?: (req: IncomingMessage, res: ServerResponse) => void;
+  /** The clock of sessions and the login limit (tests). */
+  now?: () => number;
+}
+
+const SESSION_COOKIE = "herald_admin";
+/** The login form's double-submit token: there is no session to hold it yet. */
+const LOGIN_COOKIE = "herald_admin_login";
+const COOKIE_PATH = "/admin";
+
+export function createAdmin(deps: AdminDeps): RouteHandler {
+  const { config, herald, log } = deps;
+  const check = secretCheck(config.admin);
+  const notFound = (req: IncomingMessage, res: ServerResponse): true => {
+    if (deps.notFound) deps.notFound(req, res);
+    else {
+      res.statusCode = 404;
+      res.setHeader("Content-Type", "text/plain; charset=utf-8");
+      res.end("Not found.\n");
+    }
+    return true;
+  };
+  if (!check) {
+    log.info(
+      { enable: "HERALD_ADMIN_TOKEN (16+ characters) or admin.passwordHash (herald hash-password)" },
+      "admin dashboard disabled: no secret is set",
+    );
+    return (req, res) => notFound(req, res);
+  }
+  log.info(
+    {
+      path: "/admin",
+      secret: config.admin.token !== undefined ? "HERALD_ADMIN_TOKEN" : "admin.passwordHash",
+    },
+    "admin dashboard enabled",
+  );
+
+  const sessions = createSessions({ now: deps.now });
+  const failures = createFailureLimit({ now: deps.now });
+  const siteOrigin = new URL(config.site.url).origin;
+  const secure = new URL(config.site.url).protocol === "https:";
+  const siteTitle = config.site.title;
+  const cookieFor = (name: string, value: string, maxAgeSeconds: number) =>
+    cookie(name, value, { path: COOKIE_PATH, secure, maxAge: maxAgeSeconds });
+
+  const loginPage = (req: IncomingMessage, res: ServerResponse, status: number, error?: string): true => {
+    const nonce = randomToken();
+    sendHtml(req, res, status, renderLogin({ siteTitle, csrf: nonce, error }), {
+      ...ADMIN_HEADERS,
+      "Set-Cookie": cookieFor(LOGIN_COOKIE, nonce, 3600),
+    });
+    return true;
+  };
+
+  const forbidden = (req: IncomingMessage, res: ServerResponse): true => {
+    const main = `<section class="message"><h1>Forbidden</h1><p>This form has expired or was sent from another site. Nothing was changed.</p><p><a href="/admin">Back to the dashboard</a></p></section>`;
+    sendHtml(req, res, 403, renderShell({ title: "Forbidden", siteTitle, main }), ADMIN_HEADERS);
+    return true;
+  };
+
+  const login = async (req: IncomingMessage, res: ServerResponse): Promise<true> => {
+    if (!fromSameOrigin(req, siteOrigin)) return forbidden(req, res);
+    const ip = clientAddress(req);
+    const wait = failures.retryAfter(ip);
+    if (wait > 0) {
+      log.warn({ ip, retryAfter: wait }, "admin login refused: too many failures");
+      res.setHeader("Retry-After", String(wait));
+      return loginPage(req, res, 429, `Too many failed attempts. Try again in ${Math.ceil(wait / 60)} min.`);
+    }
+    const body = await readForm(req);
+    if (!body.ok) return loginPage(req, res, body.status, body.message);
+    if (!sameToken(body.form.get("csrf"), readCookie(req, LOGIN_COOKIE))) {
+      return loginPage(req, res, 403, "The login form expired. Please try again.");
+    }
+    if (!(await check(body.form.get("secret") ?? ""))) {
+      failures.fail(ip);
+      log.warn({ ip }, "admin login failed");
+      return loginPage(req, res, 401, "Wrong password or token.");
+    }
+    failures.reset(ip);
+    const session = sessions.create();
+    log.info({ ip }, "admin logged in");
+    res.setHeader("Set-Cookie", [
+      cookieFor(SESSION_COOKIE, session.id, Math.floor(sessions.maxAgeMs / 1000)),
+      cookieFor(LOGIN_COOKIE, "", 0),
+    ]);
+    seeOther(res, "/admin", ADMIN_HEADERS);
+    return true;
+  };
+
+  const dashboard = async (req: IncomingMessage, res: ServerResponse, session: Session): Promise<true> => {
+    const fed = herald.store.federation;
+    const interactions = new Map<string, Interaction[]>();
+    for (const i of fed.listInteractions()) {
+      const list = interactions.get(i.articleId) ?? [];
+      list.push(i);
+      interactions.set(i.articleId, list);
+    }
+    const flash = session.flash;
+    session.flash = undefined;
+    const html = renderDashboard({
+      siteTitle,
+      timezone: config.schedule.timezone,
+      csrf: session.csrf,
+      flash,
+      status: await liveStatus(herald),
+      followers: fed.listFollowers({}),
+      interactions,
+      pages: new Map(herald.library.visible(Number.MAX_SAFE_INTEGER).map((a) => [a.id, a.url])),
+      federated: herald.federation !== undefined,
+    });
+    sendHtml(req, res, 200, html, ADMIN_HEADERS);
+    return true;
+  };
+
+  const retractConfirm = (req: IncomingMessage, res: ServerResponse, session: Session): true => {
+    const id = new URLSearchParams((req.url ?? "").split("?")[1] ?? "").get("id") ?? "";
+    const known = [...herald.library.records()].some((r) => r.id === id);
+    if (!known || herald.store.federation.retractedIds().has(id)) {
+      session.flash = { ok: false, text: `No article "${id}" to retract.` };
+      seeOther(res, "/admin", ADMIN_HEADERS);
+      return true;
+    }
+    const object = herald.store.federation.getObject(id);
+    const html = renderRetract({
+      siteTitle,
+      csrf: session.csrf,
+      id,
+      title: herald.library.get(id)?.title ?? id,
+      federated: object !== undefined && object.deletedAt === null,
+    });
+    sendHtml(req, res, 200, html, ADMIN_HEADERS);
+    return true;
+  };
+
+  /** Runs an operator action; its outcome is shown once on the dashboard (post/redirect/get). */
+  const act = async (
+    res: ServerResponse,
+    session: Session,
+    action: string,
+    fields: Record<string, string>,
+    run: () => Promise<Flash> | Flash,
+  ): Promise<true> => {
+    try {
+      session.flash = await run();
+      log.info({ action, ...fields, ok: session.flash.ok }, "admin action");
+    } catch (error) {
+      log.error({ err: error, action, ...fields }, "admin action failed");
+      session.flash = { ok: false, text: `${action} failed: ${(error as Error).message}` };
+    }
+    seeOther(res, "/admin", ADMIN_HEADERS);
+    return true;
+  };
+
+  const post = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    session: Session,
+  ): Promise<boolean> => {
+    if (!ACTIONS.has(path)) return notFound(req, res);
+    if (!fromSameOrigin(req, siteOrigin)) return forbidden(req, res);
+    const body = await readForm(req);
+    if (!body.ok) {
+      res.statusCode = body.status;
+      res.setHeader("Content-Type", "text/plain; charset=utf-8");
+      res.end(`${body.message}\n`);
+      return true;
+    }
+    const form = body.form;
+    if (!sameToken(form.get("csrf"), session.csrf)) {
+      log.warn({ path, ip: clientAddress(req) }, "admin form refused: bad CSRF token");
+      return forbidden(req, res);
+    }
+    const id = form.get("id") ?? "";
+    switch (path) {
+      case "/admin/logout":
+        sessions.delete(session.id);
+        res.setHeader("Set-Cookie", cookieFor(SESSION_COOKIE, "", 0));
+        seeOther(res, "/admin/login", ADMIN_HEADERS);
+        return true;
+      case "/admin/scan":
+        return act(res, session, "scan", {}, async () => scanFlash(await deps.scan()));
+      case "/admin/publish":
+        return act(res, session, "publish", { article: id }, async () => {
+          const result = await publishOn(herald, deps.scan, id, true);
+          return { ok: result.ok, text: result.message };
+        });
+      case "/admin/retract":
+        return act(res, session, "retract", { article: id }, async () => {
+          const result = await retractOn(herald, deps.scan, id);
+          if (!result.ok) return { ok: false, text: result.message };
+          return {
+            ok: true,
+            text: `Article "${id}" is retracted: out of the feeds and pages${result.deleted ? ", and a Delete is on its way to followers" : "; it had not been federated"}.`,
+          };
+        });
+      default: {
+        const actor = form.get("actor") ?? "";
+        return act(res, session, "remove follower", { actor }, () => {
+          const result = removeFollowerFrom(herald, actor);
+          return { ok: result.ok, text: result.message };
+        });
+      }
+    }
+  };
+
+  return async (req, res, path) => {
+    const method = req.method ?? "GET";
+    const isGet = method === "GET" || method === "HEAD";
+    if (!isGet && method !== "POST") {
+      res.statusCode = 405;
+      res.setHeader("Allow", "GET, HEAD, POST");
+      res.end();
+      return true;
+    }
+    if (path === "/admin/login") {
+      if (!isGet) return login(req, res);
+      if (sessions.get(readCookie(req, SESSION_COOKIE))) {
+        seeOther(res, "/admin", ADMIN_HEADERS);
+        return true;
+      }
+      return loginPage(req, res, 200);
+    }
+    const session = sessions.get(readCookie(req, SESSION_COOKIE));
+    if (!session) {
+      if (!isGet) return forbidden(req, res);
+      if (path !== "/admin" && path !== "/admin/" && path !== "/admin/retract") return notFound(req, res);
+      seeOther(res, "/admin/login", ADMIN_HEADERS);
+      return true;
+    }
+    if (!isGet) return post(req, res, path, session);
+    if (path === "/admin") return dashboard(req, res, session);
+    if (path === "/admin/") {
+      seeOther(res, "/admin", ADMIN_HEADERS);
+      return true;
+    }
+    if (path === "/admin/retract") return retractConfirm(req, res, session);
+    return notFound(req, res);
+  };
+}
+
+const ACTIONS = new Set([
+  "/admin/logout",
+  "/admin/scan",
+  "/admin/publish",
+  "/admin/retract",
+  "/admin/followers/remove",
+]);
+
+function scanFlash(r: Awaited<ReturnType<Scan>>): Flash {
+  const f = r.federation;
+  const parts = [
+    `${r.content.added.length} new, ${r.content.changed.length} changed, ${r.content.removed.length} removed files`,
+    f ? `${f.created} created, ${f.updated} updated, ${f.deleted} deleted, ${f.held.length} held` : undefined,
+    r.content.rejected.length ? `${r.content.rejected.length} rejected` : undefined,
+  ].filter(Boolean);
+  return { ok: true, text: `Scan done: ${parts.join("; ")}.` };
+}

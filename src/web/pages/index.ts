@@ -1,0 +1,250 @@
+// Public pages: routing and the in-memory page cache. Every page is rendered once per version
+// of what it shows and then served from a Buffer with its ETag (see ../cached.ts), so a hit
+// costs a Map lookup: article pages are keyed by their article's content hash and dates, list
+// pages by the visible articles they list.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Library } from "../../content/library.ts";
+import type { Article } from "../../content/model.ts";
+import type { FederationStore } from "../../store/types.ts";
+import { serveObject, wantsActivityJson } from "../activitypub.ts";
+import { type CachedBody, cachedBody, sendCached } from "../cached.ts";
+import type { RouteHandler } from "../server.ts";
+import { renderArticle } from "./article.ts";
+import { renderBadInstance, renderGone, renderNotFound } from "./errors.ts";
+import { instanceHost, remoteFollowUrl } from "./follow.ts";
+import { renderHome } from "./home.ts";
+import { HTML_TYPE, PAGE_HEADERS } from "./layout.ts";
+import { paginate } from "./list.ts";
+import type { PageSite } from "./site.ts";
+import { renderTag, tagKey } from "./tag.ts";
+
+export { type PageSite, pageSite } from "./site.ts";
+
+export interface PagesDeps {
+  site: PageSite;
+  library: Pick<Library, "visible" | "records">;
+  /** Retractions and federated objects: 410 rather than 404, and JSON-LD for ActivityPub clients. */
+  store: FederationStore;
+  /** Rendered article pages kept in memory at most (oldest dropped first; rebuilt on demand). */
+  maxCachedArticles?: number;
+}
+
+export interface Pages {
+  /** GET/HEAD of `/`, `/follow`, `/articles/<slug>/`, `/tags/<tag>/`; false for any other path. */
+  handle: RouteHandler;
+  /** The 404 page. */
+  notFound(req: IncomingMessage, res: ServerResponse): void;
+  /** What is visible may have changed (a scan, a retraction): lists are looked at again on the next request. */
+  invalidate(): void;
+}
+
+interface Index {
+  articles: Article[];
+  bySlug: Map<string, Article>;
+  byTag: Map<string, { tag: string; articles: Article[] }>;
+}
+
+const ARTICLE_PATH = /^\/articles\/([^/]+)(\/?)$/;
+// Tags may contain "/" (the server decodes %2F): the last slash is the only separator.
+const TAG_PATH = /^\/tags\/(.+?)(\/?)$/;
+const PAGE_PARAM = /^[1-9][0-9]{0,5}$/;
+
+export function createPages(deps: PagesDeps): Pages {
+  const { site, library, store } = deps;
+  const maxArticles = deps.maxCachedArticles ?? 2_000;
+  const federated = site.bot.handle !== undefined;
+  const notFoundPage = cachedBody(renderNotFound(site), HTML_TYPE, new Date(0));
+  const gonePage = cachedBody(renderGone(site), HTML_TYPE, new Date(0));
+  const articlePages = new Map<string, { key: string; article: Article; page: CachedBody }>();
+  let listPages = new Map<string, CachedBody>();
+  let index: Index | undefined;
+  let listedSignature = "";
+
+  const currentIndex = (): Index => {
+    if (index) return index;
+    const articles = library.visible(Number.MAX_SAFE_INTEGER);
+    const bySlug = new Map<string, Article>();
+    const byTag = new Map<string, { tag: string; articles: Article[] }>();
+    for (const a of articles) {
+      bySlug.set(a.slug, a);
+      for (const tag of new Set(a.tags.map(tagKey))) {
+        const entry = byTag.get(tag) ?? { tag: a.tags.find((t) => tagKey(t) === tag)!, articles: [] };
+        entry.articles.push(a);
+        byTag.set(tag, entry);
+      }
+    }
+    const signature = articles.map(versionKey).join("\n");
+    if (signature !== listedSignature) listPages = new Map();
+    listedSignature = signature;
+    const ids = new Set(articles.map((a) => a.id));
+    for (const id of articlePages.keys()) if (!ids.has(id)) articlePages.delete(id);
+    index = { articles, bySlug, byTag };
+    return index;
+  };
+
+  const send = (req: IncomingMessage, res: ServerResponse, page: CachedBody, extra = PAGE_HEADERS): true => {
+    sendCached(req, res, page, extra);
+    return true;
+  };
+
+  const sendStatus = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    status: number,
+    page: CachedBody,
+    cacheControl = "public, max-age=60",
+  ): void => {
+    for (const [name, value] of Object.entries(PAGE_HEADERS)) res.setHeader(name, value);
+    res.setHeader("Content-Type", page.contentType);
+    res.setHeader("Cache-Control", cacheControl);
+    res.setHeader("Vary", "Accept-Encoding");
+    const gzip = page.gzip && /\bgzip\b/.test(String(req.headers["accept-encoding"] ?? ""));
+    if (gzip) res.setHeader("Content-Encoding", "gzip");
+    const body = gzip ? page.gzip! : page.body;
+    res.statusCode = status;
+    res.setHeader("Content-Length", body.length);
+    res.end(req.method === "HEAD" ? undefined : body);
+  };
+
+  const redirect = (res: ServerResponse, status: 301 | 302, location: string): true => {
+    res.statusCode = status;
+    res.setHeader("Location", location);
+    res.end();
+    return true;
+  };
+
+  /** The `page` query parameter (`explicit` when given); undefined when it is not a page number. */
+  const pageNumber = (req: IncomingMessage): { page: number; explicit: boolean } | undefined => {
+    const url = req.url ?? "";
+    const q = url.indexOf("?");
+    const value = q < 0 ? null : new URLSearchParams(url.slice(q + 1)).get("page");
+    if (value === null) return { page: 1, explicit: false };
+    return PAGE_PARAM.test(value) ? { page: Number(value), explicit: true } : undefined;
+  };
+
+  const listPage = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    cacheKey: string,
+    base: string,
+    all: readonly Article[],
+    render: (paged: NonNullable<ReturnType<typeof paginate<Article>>>) => string,
+  ): boolean => {
+    const asked = pageNumber(req);
+    if (asked === undefined) return false;
+    const { page } = asked;
+    // `?page=1` is the list's own URL.
+    if (page === 1 && asked.explicit) return redirect(res, 301, base);
+    const key = `${cacheKey}\u0000${page}`;
+    let cached = listPages.get(key);
+    if (!cached) {
+      const paged = paginate(all, page, site.perPage);
+      if (!paged) return false;
+      const newest = paged.items
+        .map((a) => a.updated)
+        .sort()
+        .at(-1);
+      cached = cachedBody(render(paged), HTML_TYPE, new Date(newest ?? 0));
+      listPages.set(key, cached);
+    }
+    return send(req, res, cached);
+  };
+
+  const articlePage = (req: IncomingMessage, res: ServerResponse, a: Article): true => {
+    if (federated && wantsActivityJson(req)) {
+      serveObject({ store }, req, res, a.id, a.url);
+      return true;
+    }
+    // Articles are immutable and the library hands out the same object until one changes: an
+    // identity check is the fast path, the version key decides when the index was rebuilt.
+    let entry = articlePages.get(a.id);
+    if (entry?.article !== a) {
+      const key = `${site.fingerprint}\u0000${versionKey(a)}`;
+      entry =
+        entry?.key === key
+          ? { ...entry, article: a }
+          : { key, article: a, page: cachedBody(renderArticle(site, a), HTML_TYPE, new Date(a.updated)) };
+      articlePages.delete(a.id);
+      articlePages.set(a.id, entry);
+      if (articlePages.size > maxArticles) articlePages.delete(articlePages.keys().next().value!);
+    }
+    // The same URL answers ActivityPub clients with JSON-LD: caches must keep them apart.
+    return send(req, res, entry.page, federated ? NEGOTIATED_HEADERS : PAGE_HEADERS);
+  };
+
+  /** A slug no visible article has: 410 if it was retracted or removed after being public, else 404. */
+  const missingArticle = (req: IncomingMessage, res: ServerResponse, slug: string): boolean => {
+    const candidates = [...library.records()].filter((r) => r.slug === slug);
+    if (candidates.length === 0) return false;
+    const retracted = store.retractedIds();
+    const gone = candidates.find(
+      (r) =>
+        retracted.has(r.id) ||
+        store.getObject(r.id)?.deletedAt ||
+        (r.path === null && r.visibleFrom !== null && r.removedAt !== null && r.visibleFrom <= r.removedAt),
+    );
+    if (!gone) return false;
+    if (federated && wantsActivityJson(req)) {
+      serveObject({ store }, req, res, gone.id, undefined);
+      return true;
+    }
+    sendStatus(req, res, 410, gonePage);
+    return true;
+  };
+
+  const handle: RouteHandler = (req, res, path) => {
+    if (path === "/") {
+      const { articles } = currentIndex();
+      return listPage(req, res, "home", site.urls.home, articles, (paged) => renderHome(site, paged));
+    }
+    const article = ARTICLE_PATH.exec(path);
+    if (article) {
+      const slug = article[1]!;
+      const a = currentIndex().bySlug.get(slug);
+      if (a) return article[2] ? articlePage(req, res, a) : redirect(res, 301, a.url);
+      return article[2] ? missingArticle(req, res, slug) : false;
+    }
+    const tag = TAG_PATH.exec(path);
+    if (tag) {
+      const entry = currentIndex().byTag.get(tagKey(tag[1]!));
+      if (!entry) return false;
+      const base = site.urls.tag(entry.tag);
+      if (!tag[2]) return redirect(res, 301, base);
+      return listPage(req, res, `tag\u0000${tagKey(entry.tag)}`, base, entry.articles, (paged) =>
+        renderTag(site, entry.tag, paged),
+      );
+    }
+    if (path === "/follow" && site.bot.actorUrl) {
+      const query = new URLSearchParams((req.url ?? "").split("?")[1] ?? "");
+      const host = instanceHost(query.get("instance") ?? "");
+      if (host) return redirect(res, 302, remoteFollowUrl(host, site.bot.actorUrl));
+      sendStatus(req, res, 400, badInstancePage(), "no-store");
+      return true;
+    }
+    return false;
+  };
+
+  let badInstance: CachedBody | undefined;
+  const badInstancePage = (): CachedBody => {
+    badInstance ??= cachedBody(renderBadInstance(site), HTML_TYPE, new Date(0));
+    return badInstance;
+  };
+
+  return {
+    handle,
+    notFound: (req, res) => sendStatus(req, res, 404, notFoundPage),
+    invalidate() {
+      index = undefined;
+    },
+  };
+}
+
+const NEGOTIATED_HEADERS: Readonly<Record<string, string>> = {
+  ...PAGE_HEADERS,
+  Vary: "Accept, Accept-Encoding",
+};
+
+/** What an article page shows changes exactly when one of these does (the content hash leaves dates out). */
+function versionKey(a: Article): string {
+  return `${a.id}\u0000${a.contentHash}\u0000${a.published}\u0000${a.updated}`;
+}

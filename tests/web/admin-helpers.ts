@@ -1,0 +1,185 @@
+// A real `herald serve` with the admin dashboard switched on, its log captured, and a tiny
+// HTTP client that keeps the dashboard's cookies (no fetch: it hides redirects and Set-Cookie).
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fromObject } from "../../src/config/load.ts";
+import { createLogger } from "../../src/log.ts";
+import { type RunningServer, startServer } from "../../src/serve.ts";
+import { freePort } from "../helpers/apbot.ts";
+
+export const TOKEN = "test-admin-token-0123456789abcdef";
+
+export interface AdminHerald {
+  server: RunningServer;
+  origin: string;
+  actorUrl: string;
+  content: string;
+  /** Every log line written so far. */
+  logs: string[];
+  write(rel: string, text: string): void;
+  stop(): Promise<void>;
+}
+
+export async function startAdminHerald(
+  options: {
+    env?: Record<string, string>;
+    config?: Record<string, unknown>;
+    /** Articles present before the first start, by path under content/. */
+    files?: Record<string, string>;
+    siteUrl?: string;
+  } = {},
+): Promise<AdminHerald> {
+  const root = mkdtempSync(join(tmpdir(), "herald-admin-"));
+  const content = join(root, "content");
+  mkdirSync(content, { recursive: true });
+  const write = (rel: string, text: string) => {
+    mkdirSync(join(content, rel, ".."), { recursive: true });
+    writeFileSync(join(content, rel), text);
+  };
+  for (const [rel, text] of Object.entries(options.files ?? {})) write(rel, text);
+  const port = await freePort();
+  const origin = `http://localhost:${port}`;
+  const logs: string[] = [];
+  const config = fromObject(
+    {
+      site: { url: options.siteUrl ?? `${origin}/`, timezone: "Asia/Shanghai", title: "Herald test" },
+      server: { port, host: "127.0.0.1" },
+      bot: { username: "news", name: "Herald News" },
+      ...options.config,
+      federation: { allowPrivateAddress: true },
+    },
+    { base: root, env: options.env ?? {} },
+  );
+  const log = createLogger("info", { write: (line: string) => void logs.push(line) });
+  const server = await startServer(config, log, { schedules: false, settleMs: 0 });
+  return {
+    server,
+    origin,
+    actorUrl: `${origin}/users/news`,
+    content,
+    logs,
+    write,
+    stop: () => server.close(),
+  };
+}
+
+export const article = (title: string, body = "Body text of the article.") =>
+  `---\ntitle: ${title}\n---\n\n${body}\n`;
+
+export interface Reply {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** One HTTP request on loopback; never follows redirects. */
+export function request(
+  origin: string,
+  method: string,
+  path: string,
+  { headers = {}, form }: { headers?: Record<string, string>; form?: Record<string, string> } = {},
+): Promise<Reply> {
+  const body = form ? new URLSearchParams(form).toString() : undefined;
+  const url = new URL(path, origin);
+  return new Promise((ok, fail) => {
+    const req = http.request(
+      {
+        host: "127.0.0.1",
+        port: url.port,
+        method,
+        path: url.pathname + url.search,
+        headers: {
+          Host: url.host,
+          ...(body !== undefined
+            ? {
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Content-Length": Buffer.byteLength(body),
+              }
+            : {}),
+          ...headers,
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () =>
+          ok({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString("utf8"),
+          }),
+        );
+      },
+    );
+    req.on("error", fail);
+    req.end(body);
+  });
+}
+
+/** `name=value` pairs of a response's Set-Cookie headers. */
+export function setCookies(reply: Reply): Map<string, { value: string; raw: string }> {
+  const out = new Map<string, { value: string; raw: string }>();
+  for (const raw of reply.headers["set-cookie"] ?? []) {
+    const [pair] = raw.split(";");
+    const eq = pair!.indexOf("=");
+    out.set(pair!.slice(0, eq), { value: pair!.slice(eq + 1), raw });
+  }
+  return out;
+}
+
+export function hiddenCsrf(html: string): string {
+  const m = /name="csrf" value="([^"]+)"/.exec(html);
+  if (!m) throw new Error("No CSRF field in the page.");
+  return m[1]!;
+}
+
+/** A browser-like session: the login nonce, then the session cookie and the CSRF token. */
+export class AdminClient {
+  readonly origin: string;
+  cookies = new Map<string, string>();
+  csrf = "";
+
+  constructor(origin: string) {
+    this.origin = origin;
+  }
+
+  get cookieHeader(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
+  }
+
+  async send(
+    method: string,
+    path: string,
+    form?: Record<string, string>,
+    headers: Record<string, string> = {},
+  ) {
+    const reply = await request(this.origin, method, path, {
+      form,
+      headers: {
+        ...(this.cookies.size ? { Cookie: this.cookieHeader } : {}),
+        ...(method === "POST" ? { Origin: this.origin, "Sec-Fetch-Site": "same-origin" } : {}),
+        ...headers,
+      },
+    });
+    for (const [name, { value }] of setCookies(reply)) {
+      if (value === "") this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+    return reply;
+  }
+
+  /** Opens the login form and submits `secret`; returns the login response. */
+  async login(secret: string): Promise<Reply> {
+    const page = await this.send("GET", "/admin/login");
+    const reply = await this.send("POST", "/admin/login", { csrf: hiddenCsrf(page.body), secret });
+    if (reply.status === 303) this.csrf = hiddenCsrf((await this.send("GET", "/admin")).body);
+    return reply;
+  }
+
+  /** Posts an action form with the session's CSRF token. */
+  action(path: string, fields: Record<string, string> = {}, headers: Record<string, string> = {}) {
+    return this.send("POST", path, { csrf: this.csrf, ...fields }, headers);
+  }
+}
