@@ -1,0 +1,158 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { DatabaseSync } from "node:sqlite";
+import { afterEach, describe, expect, it } from "vitest";
+import { PostgresKvStore } from "../../src/store/postgres-kv.ts";
+import { PostgresLeases } from "../../src/store/postgres-lease.ts";
+import { PostgresQueue } from "../../src/store/postgres-queue.ts";
+import { QUEUE_SCHEMA, SqliteQueue } from "../../src/store/sqlite-queue.ts";
+import { queueContract } from "./contract.ts";
+import { createTestSchema, type TestSchema } from "./contract-postgres.ts";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+queueContract({
+  name: "SqliteQueue",
+  renewsLeases: false,
+  async open() {
+    const file = join(mkdtempSync(join(tmpdir(), "herald-queue-")), "q.sqlite");
+    const dbs: DatabaseSync[] = [];
+    return {
+      async instance(options = {}) {
+        const db = new DatabaseSync(file);
+        db.exec("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;");
+        db.exec(QUEUE_SCHEMA);
+        db.exec("CREATE TABLE IF NOT EXISTS marks (id TEXT PRIMARY KEY)");
+        dbs.push(db);
+        const queue = new SqliteQueue(db, options);
+        return {
+          queue,
+          atomicallyMark: (send, mark) =>
+            queue.atomically(send, () => db.prepare("INSERT INTO marks (id) VALUES (?)").run(mark)),
+          marks: async () =>
+            (db.prepare("SELECT id FROM marks ORDER BY id").all() as { id: string }[]).map((r) => r.id),
+          // A killed process holds nothing in SQLite but its lease row, which is what is under test.
+          crash: async () => {},
+        };
+      },
+      async close() {
+        for (const db of dbs) db.close();
+      },
+    };
+  },
+});
+
+queueContract({
+  name: "PostgresQueue",
+  renewsLeases: true,
+  async open() {
+    const schema = await createTestSchema();
+    const setup = schema.client({ max: 1 });
+    await new PostgresQueue(setup).initialize();
+    await setup`CREATE TABLE marks (id text PRIMARY KEY)`;
+    return {
+      async instance(options = {}) {
+        const sql = schema.client();
+        const queue = new PostgresQueue(sql, options);
+        await queue.initialize();
+        return {
+          queue,
+          atomicallyMark: (send, mark) =>
+            queue.atomically(send, async (_value, tx) => {
+              await tx`INSERT INTO marks (id) VALUES (${mark})`;
+            }),
+          marks: async () => (await sql<{ id: string }[]>`SELECT id FROM marks ORDER BY id`).map((r) => r.id),
+          // Its connections close as a killed process's do: lease renewals stop, nothing is released.
+          crash: () => sql.end({ timeout: 0 }),
+        };
+      },
+      close: () => schema.drop(),
+    };
+  },
+});
+
+describe("PostgresQueue beyond the contract", () => {
+  let schema: TestSchema | undefined;
+  afterEach(async () => {
+    await schema?.drop();
+    schema = undefined;
+  });
+
+  it("takes over from a real second process killed with SIGKILL mid-delivery", async () => {
+    schema = await createTestSchema();
+    const sql = schema.client();
+    const queue = new PostgresQueue(sql, { leaseMs: 1_000, pollMs: 20 });
+    await queue.enqueue({ n: 42 });
+    const child = spawn(
+      process.execPath,
+      [join(import.meta.dirname, "contract-worker.ts"), schema.url, schema.name, "1000"],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    try {
+      const lines = createInterface({ input: child.stdout! });
+      const claimed = await new Promise<string>((resolve, reject) => {
+        lines.once("line", resolve);
+        child.once("exit", (code) => reject(new Error(`worker exited with ${code} before claiming`)));
+        setTimeout(() => reject(new Error("worker claimed nothing in 15 s")), 15_000);
+      });
+      expect(claimed).toBe('claimed {"n":42}');
+    } finally {
+      child.kill("SIGKILL");
+      await exited;
+    }
+    const [leased] = await sql<{ owner: string }[]>`SELECT lease_owner AS owner FROM herald_queue`;
+    expect(leased?.owner).toMatch(new RegExp(`/${child.pid}/`));
+
+    const seen: unknown[] = [];
+    const abort = new AbortController();
+    const done = queue.listen((m) => void seen.push(m), { signal: abort.signal });
+    const deadline = Date.now() + 5_000;
+    while (seen.length === 0 && Date.now() < deadline) await sleep(10);
+    await sleep(100);
+    abort.abort();
+    await done;
+    expect(seen).toEqual([{ n: 42 }]);
+    expect((await queue.getDepth()).queued).toBe(0);
+  });
+
+  it("wakes a worker in another process by NOTIFY, long before its next poll", async () => {
+    schema = await createTestSchema();
+    const worker = new PostgresQueue(schema.client(), { pollMs: 30_000 });
+    const web = new PostgresQueue(schema.client());
+    await web.initialize();
+    const seen: { at: number }[] = [];
+    const abort = new AbortController();
+    const done = worker.listen(() => void seen.push({ at: Date.now() }), { signal: abort.signal });
+    await sleep(300); // Let the first (empty) claim pass and the worker wait on LISTEN.
+    const sent = Date.now();
+    await web.enqueue({ n: 1 });
+    while (seen.length === 0 && Date.now() - sent < 5_000) await sleep(5);
+    abort.abort();
+    await done;
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.at - sent).toBeLessThan(1_000);
+  });
+
+  it("creates its tables safely when several processes start at once", async () => {
+    schema = await createTestSchema();
+    const s = schema;
+    await Promise.all(
+      Array.from({ length: 6 }, async () => {
+        const sql = s.client({ max: 2 });
+        await Promise.all([
+          new PostgresQueue(sql).initialize(),
+          new PostgresKvStore(sql).initialize(),
+          new PostgresLeases(sql).initialize(),
+        ]);
+      }),
+    );
+    const sql = s.client({ max: 1 });
+    const tables = await sql<{ name: string }[]>`
+      SELECT table_name AS name FROM information_schema.tables WHERE table_schema = ${s.name} ORDER BY 1`;
+    expect(tables.map((t) => t.name)).toEqual(["herald_kv", "herald_leases", "herald_queue"]);
+  });
+});
