@@ -2,10 +2,11 @@
 // (activitypub.bot) following Herald and receiving the Delete of a retraction.
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { until } from "../federation/setup.ts";
 import { type ApbotPeer, ensureApbotInstalled, startApbot } from "../helpers/apbot.ts";
+import { launchChromium } from "../helpers/chromium.ts";
 import { type AdminHerald, article, startAdminHerald, TOKEN } from "./admin-helpers.ts";
 
 const SCREENSHOTS = resolve(import.meta.dirname, "../../.screenshots");
@@ -29,19 +30,7 @@ beforeAll(async () => {
     },
   });
   peer = await startApbot();
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
 }, 300_000);
 
 afterAll(async () => {
