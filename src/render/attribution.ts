@@ -81,13 +81,24 @@ function peopleLine(
  * Each credit as one escaped HTML line (reprinted from, original, translators, and editors unless
  * `short`), in the article's language. Feeds and pages show them as a block; posts join them.
  */
-export function attributionLines(article: Article, { short = false }: { short?: boolean } = {}): string[] {
+export function attributionLines(
+  article: Article,
+  { short = false, besideBody = false }: { short?: boolean; besideBody?: boolean } = {},
+): string[] {
   const { source, via, translators, editors } = article.attribution;
   const labels = labelsFor(article.lang);
   const base = article.url;
+  // Shown under the body, a link the body already gives (its "转载自…" line, its source section)
+  // would only repeat it.
+  const inBody = (link: SourceLink | undefined): boolean => {
+    const href = httpUrl(link?.url, base);
+    return (
+      besideBody && href !== undefined && article.contentHtml.includes(`href="${escapeHtmlAttribute(href)}"`)
+    );
+  };
   return [
-    via === undefined ? undefined : viaLine(via, base, labels),
-    source === undefined ? undefined : sourceLine(source, base, labels),
+    via === undefined || inBody(via) ? undefined : viaLine(via, base, labels),
+    source === undefined || inBody(source) ? undefined : sourceLine(source, base, labels),
     peopleLine(labels.translators, translators, base, labels),
     short ? undefined : peopleLine(labels.editors, editors, base, labels),
   ].filter((line) => line !== undefined);
@@ -95,7 +106,7 @@ export function attributionLines(article: Article, { short = false }: { short?: 
 
 /** The attribution block as escaped HTML, or `""` when there is nothing to credit. */
 export function renderAttributionHtml(article: Article): string {
-  const lines = attributionLines(article);
+  const lines = attributionLines(article, { besideBody: true });
   if (lines.length === 0) return "";
   return `<div class="attribution">${lines.map((line) => `<p>${line}</p>`).join("")}</div>`;
 }

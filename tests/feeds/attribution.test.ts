@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { renderAttributionHtml } from "../../src/feeds/index.ts";
+import { attributionLines } from "../../src/render/attribution.ts";
 import { chineseReprint, makeArticle, makeSite, renderAllFeeds } from "./fixtures.ts";
 
 describe("renderAttributionHtml", () => {
@@ -12,6 +13,24 @@ describe("renderAttributionHtml", () => {
         "<p>编辑：韩梅梅</p>" +
         "</div>",
     );
+  });
+
+  it("does not repeat a link the body already gives, but posts (no body) keep it", () => {
+    const article = makeArticle({
+      id: "in-body",
+      lang: "en",
+      contentHtml: '<p>Reprinted from <a href="https://paper.example/story">The Paper</a></p><p>Text.</p>',
+      attribution: {
+        via: { url: "https://paper.example/story", name: "The Paper" },
+        source: { url: "https://wire.example/original", name: "The Wire" },
+        translators: [],
+        editors: [],
+      },
+    });
+    expect(renderAttributionHtml(article)).toBe(
+      '<div class="attribution"><p>Original: <a href="https://wire.example/original">The Wire</a></p></div>',
+    );
+    expect(attributionLines(article, { short: true })).toHaveLength(2);
   });
 
   it("uses English labels for other languages and links the name when there is no title", () => {
