@@ -71,6 +71,8 @@ export class SqliteQueue implements MessageQueue {
   readonly #pollMs: number;
   readonly #now: () => number;
   readonly #batch = new AsyncLocalStorage<Pending[]>();
+  /** Delivered messages, deleted with the next claim. */
+  readonly #finished: number[] = [];
   /** Prepared once: preparing costs more than running these small statements. */
   readonly #statements = new Map<string, StatementSync>();
 
@@ -206,6 +208,7 @@ export class SqliteQueue implements MessageQueue {
       wake.off("enqueue", poke);
       // Let running handlers finish; unclaimed and unfinished messages stay queued for the next start.
       await Promise.allSettled(inflight);
+      this.#transaction(() => this.#deleteFinished());
     }
   }
 
@@ -215,7 +218,15 @@ export class SqliteQueue implements MessageQueue {
     } catch {
       // Fedify's handler retries by re-enqueueing; an error here is final for this copy.
     }
-    this.#statement("DELETE FROM queue WHERE id = ?").run(row.id);
+    // Deleted with the next claim, in the same transaction: one commit per round, not per delivery.
+    // The claim runs in the same event-loop turn's aftermath (setImmediate), so a crash can repeat
+    // a finished delivery only within that instant, as it could between a 2xx and a lone DELETE.
+    this.#finished.push(row.id);
+  }
+
+  #deleteFinished(): void {
+    const remove = this.#statement("DELETE FROM queue WHERE id = ?");
+    for (const id of this.#finished.splice(0)) remove.run(id);
   }
 
   /**
@@ -224,10 +235,10 @@ export class SqliteQueue implements MessageQueue {
    */
   #claim(limit: number): Claimed[] {
     const now = this.#now();
-    return this.#transaction(
-      () =>
-        this.#statement(
-          `UPDATE queue SET lease_until = ?, lease_owner = ?, attempts = attempts + 1
+    return this.#transaction(() => {
+      this.#deleteFinished();
+      return this.#statement(
+        `UPDATE queue SET lease_until = ?, lease_owner = ?, attempts = attempts + 1
               WHERE id IN (
                 SELECT q.id FROM queue q
                  WHERE q.scheduled_ms <= ?
@@ -237,8 +248,8 @@ export class SqliteQueue implements MessageQueue {
                  ORDER BY q.scheduled_ms, q.id
                  LIMIT ?)
               RETURNING id, message`,
-        ).all(now + this.#leaseMs, process.pid, now, now, limit) as unknown as Claimed[],
-    );
+      ).all(now + this.#leaseMs, process.pid, now, now, limit) as unknown as Claimed[];
+    });
   }
 
   #statement(sql: string): StatementSync {
