@@ -9,7 +9,7 @@ import type { ArticleStore } from "./store/types.ts";
 import { siteUrls } from "./urls.ts";
 
 // Bumped when derivation rules change, so cached articles are re-derived once.
-const DERIVATION_VERSION = 2;
+const DERIVATION_VERSION = 3;
 
 export function parseContext(config: Config): ParseContext {
   return {

@@ -61,9 +61,44 @@ const DEFAULT_FOR: Record<Script, string> = {
   arabic: "ar",
 };
 
+// Common characters written differently in Traditional and Simplified Chinese (pairs in order).
+const TRADITIONAL =
+  "們這來後裡說為會時國個與對過還開從關體門問電車長東風頭買賣動氣現經發見話聽覺學習書讀寫寫點線區處";
+const SIMPLIFIED =
+  "们这来后里说为会时国个与对过还开从关体门问电车长东风头买卖动气现经发见话听觉学习书读写写点线区处";
+const ONLY_TRADITIONAL = new Set([...TRADITIONAL].filter((c, i) => c !== [...SIMPLIFIED][i]));
+const ONLY_SIMPLIFIED = new Set([...SIMPLIFIED].filter((c, i) => c !== [...TRADITIONAL][i]));
+
+function isTraditionalTag(tag: string): boolean {
+  return /-(hant|tw|hk|mo)\b/i.test(tag);
+}
+
+/** Which Chinese script a text is written in, when it clearly is one of them. */
+export function chineseVariant(text: string): "hant" | "hans" | undefined {
+  let traditional = 0;
+  let simplified = 0;
+  for (const c of text.length > 4000 ? text.slice(0, 4000) : text) {
+    if (ONLY_TRADITIONAL.has(c)) traditional++;
+    else if (ONLY_SIMPLIFIED.has(c)) simplified++;
+  }
+  if (traditional >= 3 && traditional > simplified * 3) return "hant";
+  if (simplified >= 3 && simplified > traditional * 3) return "hans";
+  return undefined;
+}
+
 /** The article language: the site's when the text is in the site language's script, else the script's default. */
 export function inferLanguage(text: string, siteLanguage: string): string {
   const script = dominantScript(text);
-  if (script === undefined || script === scriptOf(siteLanguage)) return siteLanguage;
+  if (script === undefined) return siteLanguage;
+  if (script === "han") {
+    // A Traditional Chinese article on a Simplified site (or the reverse) says so.
+    const site =
+      scriptOf(siteLanguage) === "han" ? (isTraditionalTag(siteLanguage) ? "hant" : "hans") : undefined;
+    const variant = chineseVariant(text);
+    if (variant && site && variant !== site) return variant === "hant" ? "zh-Hant" : "zh-Hans";
+    if (site) return siteLanguage;
+    return variant === "hant" ? "zh-Hant" : "zh";
+  }
+  if (script === scriptOf(siteLanguage)) return siteLanguage;
   return DEFAULT_FOR[script];
 }

@@ -30,8 +30,12 @@ const EN: Labels = {
   nameInParens: (name) => ` (${name})`,
 };
 
+const ZH_HANT: Labels = { ...ZH, via: "轉載自：", translators: "翻譯：", editors: "編輯：" };
+
 function labelsFor(lang: string): Labels {
-  return lang.toLowerCase().startsWith("zh") ? ZH : EN;
+  const tag = lang.toLowerCase();
+  if (!tag.startsWith("zh")) return EN;
+  return /-(hant|tw|hk|mo)\b/.test(tag) ? ZH_HANT : ZH;
 }
 
 function link(href: string | undefined, textHtml: string): string {

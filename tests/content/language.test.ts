@@ -4,7 +4,9 @@ import { dominantScript, inferLanguage } from "../../src/content/language.ts";
 describe("article language without front-matter lang", () => {
   it("keeps the site language when the text is in its script", () => {
     expect(inferLanguage("深圳图书馆推出夜间阅读服务，市民可以在晚上十点前借书。", "zh-CN")).toBe("zh-CN");
-    expect(inferLanguage("颱風過境後，漁港的第一個早晨。", "zh-TW")).toBe("zh-TW");
+    expect(inferLanguage("颱風過境後，漁港的第一個早晨。碼頭上的人們說這是今年最大的風。", "zh-TW")).toBe(
+      "zh-TW",
+    );
     expect(inferLanguage("Tidal energy comes of age in a small harbour town.", "en-GB")).toBe("en-GB");
   });
 
@@ -17,6 +19,16 @@ describe("article language without front-matter lang", () => {
       "ja",
     );
     expect(inferLanguage("서울의 도서관은 밤에도 문을 엽니다.", "en")).toBe("ko");
+  });
+
+  it("tells Traditional from Simplified Chinese when the site uses the other", () => {
+    const traditional = "颱風過境後，漁港的第一個早晨。碼頭上的人們說這是今年最大的風，大家從凌晨開始數船。";
+    const simplified = "深圳图书馆推出夜间阅读服务，市民们说这是一个好主意，从晚上开始借书的人越来越多。";
+    expect(inferLanguage(traditional, "zh-CN")).toBe("zh-Hant");
+    expect(inferLanguage(simplified, "zh-TW")).toBe("zh-Hans");
+    expect(inferLanguage(simplified, "zh-CN")).toBe("zh-CN");
+    expect(inferLanguage(traditional, "en")).toBe("zh-Hant");
+    expect(inferLanguage("中文", "zh-TW")).toBe("zh-TW");
   });
 
   it("treats a few loan words or names as noise", () => {
