@@ -2,12 +2,12 @@
 // queue, the publisher, and the profile announcement.
 import { createHash } from "node:crypto";
 import { extname, resolve } from "node:path";
-import { SqliteKvStore } from "@fedify/sqlite";
 import { Create, Update } from "@fedify/vocab";
 import type { Config } from "../config/load.ts";
 import type { Library } from "../content/library.ts";
 import { type Logger, routeFedifyLogs } from "../log.ts";
 import type { SqliteStore } from "../store/sqlite.ts";
+import { SqliteKv } from "../store/sqlite-kv.ts";
 import { SqliteQueue } from "../store/sqlite-queue.ts";
 import type { Follower } from "../store/types.ts";
 import { siteUrls } from "../urls.ts";
@@ -82,7 +82,7 @@ export async function startFederation(
   const released = queue.releaseLeases();
   if (released > 0)
     log.child({ module: "federation" }).info({ released }, "deliveries of a stopped run resumed");
-  const kv = new SqliteKvStore(store.database);
+  const kv = new SqliteKv(store.database);
   const objects: ObjectContext = {
     urls,
     actorId: new URL(`users/${config.bot.username}`, urls.home),

@@ -6,6 +6,7 @@ import { SqliteKvStore } from "@fedify/sqlite";
 import { Temporal } from "@js-temporal/polyfill";
 import { describe, expect, it } from "vitest";
 import { PostgresKvStore } from "../../src/store/postgres-kv.ts";
+import { SqliteKv } from "../../src/store/sqlite-kv.ts";
 import { kvContract } from "./contract.ts";
 import { createTestSchema } from "./contract-postgres.ts";
 
@@ -30,6 +31,27 @@ kvContract({
       db.exec("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;");
       dbs.push(db);
       return new SqliteKvStore(db);
+    };
+    return {
+      kv: connect(),
+      other: async () => connect(),
+      close: async () => {
+        for (const db of dbs) db.close();
+      },
+    };
+  },
+});
+
+kvContract({
+  name: "SqliteKv (Herald's own, on node:sqlite)",
+  async open() {
+    const file = join(mkdtempSync(join(tmpdir(), "herald-kv-")), "kv.sqlite");
+    const dbs: DatabaseSync[] = [];
+    const connect = () => {
+      const db = new DatabaseSync(file);
+      db.exec("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;");
+      dbs.push(db);
+      return new SqliteKv(db);
     };
     return {
       kv: connect(),
