@@ -8,6 +8,7 @@ import type { Library } from "./content/library.ts";
 import type { PublishOptions } from "./federation/publisher.ts";
 import type { FederationRuntime } from "./federation/runtime.ts";
 import { FEED_CONTENT_TYPES } from "./feeds/index.ts";
+import { pingHub } from "./feeds/websub.ts";
 import type { Logger } from "./log.ts";
 import { type Scheduler, startScheduler } from "./scheduler.ts";
 import type { SqliteStore } from "./store/sqlite.ts";
@@ -77,6 +78,24 @@ export async function startServer(
         FEED_PATHS[feed.kind],
         cachedBody(feed.body, FEED_CONTENT_TYPES[feed.kind], new Date(newest || 0)),
       );
+    }
+    // WebSub: ping the hub for every feed whose bytes changed since the last ping (kept in the store,
+    // so a restart with new content pings too, and one without does not).
+    if (config.feeds.hub) {
+      const urls = siteUrls(config.site.url);
+      const changed = (Object.keys(FEED_PATHS) as (keyof typeof FEED_PATHS)[]).filter((kind) => {
+        const etag = feeds.get(FEED_PATHS[kind])!.etag;
+        const key = `websub.${kind}`;
+        if (store.federation.getMeta(key) === etag) return false;
+        store.federation.setMeta(key, etag);
+        return true;
+      });
+      if (changed.length > 0)
+        void pingHub(
+          config.feeds.hub,
+          changed.map((kind) => urls[kind]),
+          log.child({ module: "websub" }),
+        );
     }
     state.feeds = feeds;
     pages.invalidate();
