@@ -81,9 +81,16 @@ export class Library {
 
   /** The present article with this slug (for pages and assets). */
   bySlug(slug: string): Article | undefined {
-    for (const r of this.#records.values()) if (r.path !== null && r.slug === slug) return this.get(r.id);
-    return undefined;
+    if (!this.#slugs) {
+      this.#slugs = new Map();
+      for (const r of this.#records.values()) if (r.path !== null) this.#slugs.set(r.slug, r.id);
+    }
+    const id = this.#slugs.get(slug);
+    return id === undefined ? undefined : this.get(id);
   }
+
+  /** Slug → id of present articles, rebuilt lazily after a refresh. */
+  #slugs: Map<string, string> | undefined;
 
   /**
    * Articles kept out of feeds whatever their files say (retracted by the operator, or waiting for
@@ -135,6 +142,7 @@ export class Library {
   }
 
   refresh(): RefreshResult {
+    this.#slugs = undefined;
     const now = this.#now();
     const nowIso = now.toISOString();
     const { parse, fingerprint, store } = this.#deps;
