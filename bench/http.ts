@@ -5,12 +5,12 @@
 // wrk and nginx come from Debian's packages, installed here when missing (as root).
 import { execFileSync, spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fromObject } from "../src/config/load.ts";
 import { createLogger } from "../src/log.ts";
 import { startServer } from "../src/serve.ts";
+import { freePort } from "../tests/helpers/apbot.ts";
 import { generateCorpus } from "./generate.ts";
 
 const ROUNDS = Number(process.argv[2] ?? 2);
@@ -33,17 +33,6 @@ function ensureInstalled(binary: string, pkg: string): void {
     execFileSync("apt-get", ["update", "-qq"], { stdio: "ignore" });
     install();
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const probe = createServer();
-    probe.once("error", fail);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => ok(port));
-    });
-  });
 }
 
 /** wrk's requests/second. Spawned, not exec'd synchronously: this process serves Herald meanwhile. */

@@ -1,7 +1,7 @@
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { isDeepStrictEqual } from "node:util";
 import type { KvKey, KvStore, KvStoreListEntry, KvStoreSetOptions } from "@fedify/fedify";
-import { immediateTransaction } from "./sqlite-tx.ts";
+import { immediateTransaction, statementCache } from "./sqlite-tx.ts";
 
 // Why not @fedify/sqlite's SqliteKvStore: it prepares every statement on every call (a fan-out
 // pays that for each delivery's key and circuit-breaker lookups), and it lists by a LIKE pattern
@@ -23,23 +23,15 @@ export const KV_SCHEMA = `
 
 export class SqliteKv implements KvStore {
   readonly #db: DatabaseSync;
-  readonly #statements = new Map<string, StatementSync>();
+  readonly #statement: (sql: string) => StatementSync;
   readonly #now: () => number;
   #lastSweep = 0;
 
   constructor(db: DatabaseSync, options: { now?: () => number } = {}) {
     this.#db = db;
+    this.#statement = statementCache(db);
     this.#now = options.now ?? Date.now;
     db.exec(KV_SCHEMA);
-  }
-
-  #statement(sql: string): StatementSync {
-    let statement = this.#statements.get(sql);
-    if (!statement) {
-      statement = this.#db.prepare(sql);
-      this.#statements.set(sql, statement);
-    }
-    return statement;
   }
 
   #read(key: string): { value: unknown } | undefined {

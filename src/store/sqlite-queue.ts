@@ -7,7 +7,7 @@ import type {
   MessageQueueEnqueueOptions,
   MessageQueueListenOptions,
 } from "@fedify/fedify";
-import { immediateTransaction } from "./sqlite-tx.ts";
+import { immediateTransaction, statementCache } from "./sqlite-tx.ts";
 
 // Why not @fedify/sqlite's SqliteMessageQueue: it deletes a message *before* handling it, so a crash
 // mid-delivery loses that delivery; a crash while it holds an ordering-key lock blocks that key forever;
@@ -66,6 +66,7 @@ wake.setMaxListeners(0);
 export class SqliteQueue implements MessageQueue {
   readonly nativeRetrial = false;
   readonly #db: DatabaseSync;
+  readonly #statement: (sql: string) => StatementSync;
   readonly #concurrency: number;
   readonly #leaseMs: number;
   readonly #pollMs: number;
@@ -74,10 +75,10 @@ export class SqliteQueue implements MessageQueue {
   /** Delivered messages, deleted with the next claim. */
   readonly #finished: number[] = [];
   /** Prepared once: preparing costs more than running these small statements. */
-  readonly #statements = new Map<string, StatementSync>();
 
   constructor(db: DatabaseSync, options: SqliteQueueOptions = {}) {
     this.#db = db;
+    this.#statement = statementCache(db);
     this.#concurrency = options.concurrency ?? 32;
     this.#leaseMs = options.leaseMs ?? 5 * 60_000;
     this.#pollMs = options.pollMs ?? 1_000;
@@ -250,15 +251,6 @@ export class SqliteQueue implements MessageQueue {
               RETURNING id, message`,
       ).all(now + this.#leaseMs, process.pid, now, now, limit) as unknown as Claimed[];
     });
-  }
-
-  #statement(sql: string): StatementSync {
-    let statement = this.#statements.get(sql);
-    if (!statement) {
-      statement = this.#db.prepare(sql);
-      this.#statements.set(sql, statement);
-    }
-    return statement;
   }
 
   #transaction<T>(fn: () => T): T {

@@ -1,4 +1,17 @@
-import type { DatabaseSync } from "node:sqlite";
+import type { DatabaseSync, StatementSync } from "node:sqlite";
+
+/** Statements prepared once per connection and reused: preparing costs more than running. */
+export function statementCache(db: DatabaseSync): (sql: string) => StatementSync {
+  const statements = new Map<string, StatementSync>();
+  return (sql) => {
+    let statement = statements.get(sql);
+    if (!statement) {
+      statement = db.prepare(sql);
+      statements.set(sql, statement);
+    }
+    return statement;
+  };
+}
 
 /**
  * Runs `fn` in one `BEGIN IMMEDIATE` transaction (the write lock taken up front, so two processes

@@ -2,7 +2,6 @@
 // the home page, follows a link to an article, and sees what Mastodon's crawler sees. Screenshots
 // of home and article at phone and desktop widths land in .screenshots/ on every run: look at them.
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
@@ -10,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fromObject } from "../../src/config/load.ts";
 import { createLogger } from "../../src/log.ts";
 import { type RunningServer, startServer } from "../../src/serve.ts";
-
+import { freePort } from "../helpers/apbot.ts";
 import { launchChromium } from "../helpers/chromium.ts";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -333,15 +332,4 @@ function files(folder: string): string[] {
   return readdirSync(folder, { withFileTypes: true }).flatMap((e) =>
     e.isDirectory() ? files(join(folder, e.name)) : [join(folder, e.name)],
   );
-}
-
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const probe = createServer();
-    probe.once("error", fail);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => ok(port));
-    });
-  });
 }
