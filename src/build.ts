@@ -7,6 +7,7 @@ import type { ParseContext } from "./content/parse.ts";
 import { type FeedSite, renderAtom, renderJsonFeed, renderRss } from "./feeds/index.ts";
 import type { ArticleStore } from "./store/types.ts";
 import { siteUrls } from "./urls.ts";
+import { VERSION } from "./version.ts";
 
 // Bumped when derivation rules change, so cached articles are re-derived once.
 const DERIVATION_VERSION = 3;
@@ -57,7 +58,7 @@ export function feedSite(config: Config): FeedSite {
     urls: siteUrls(config.site.url),
     author: { name: config.bot.name, url: siteUrls(config.site.url).home },
     hub: config.feeds.hub,
-    generator: { name: "Herald", version: "0.1.0" },
+    generator: { name: "Herald", version: VERSION },
   };
 }
 

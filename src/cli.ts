@@ -7,6 +7,7 @@ import { type Config, ConfigError, loadConfig } from "./config/load.ts";
 import type { ArticleError } from "./content/model.ts";
 import { createLogger } from "./log.ts";
 import { SqliteStore } from "./store/sqlite.ts";
+import { VERSION } from "./version.ts";
 
 export const EXIT = { ok: 0, rejected: 1, config: 2, usage: 64 } as const;
 
@@ -115,7 +116,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return command ? EXIT.ok : EXIT.usage;
   }
   if (command === "--version" || command === "-v") {
-    console.log("herald 0.1.0");
+    console.log(`herald ${VERSION}`);
     return EXIT.ok;
   }
   if (!(command in HELP) || command === "main") {

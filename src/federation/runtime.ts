@@ -11,13 +11,12 @@ import { SqliteKv } from "../store/sqlite-kv.ts";
 import { SqliteQueue } from "../store/sqlite-queue.ts";
 import type { Follower } from "../store/types.ts";
 import { siteUrls } from "../urls.ts";
+import { VERSION } from "../version.ts";
 import type { ActivityPubDeps } from "../web/activitypub.ts";
 import { actorObject, type BotProfile, createHeraldFederation } from "./federation.ts";
 import { loadOrCreateKeys } from "./keys.ts";
 import type { ObjectContext } from "./objects.ts";
 import { Publisher } from "./publisher.ts";
-
-export const VERSION = "0.1.0";
 
 export interface FederationRuntime {
   activityPub: ActivityPubDeps;
