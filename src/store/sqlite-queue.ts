@@ -209,7 +209,9 @@ export class SqliteQueue implements MessageQueue {
       wake.off("enqueue", poke);
       // Let running handlers finish; unclaimed and unfinished messages stay queued for the next start.
       await Promise.allSettled(inflight);
-      this.#transaction(() => this.#deleteFinished());
+      // The owner may have closed the database meanwhile; then the finished rows stay leased and are
+      // delivered again after the lease, as after a crash (receivers drop the repeat by its id).
+      if (this.#finished.length > 0 && this.#db.isOpen) this.#transaction(() => this.#deleteFinished());
     }
   }
 
