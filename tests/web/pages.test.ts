@@ -186,7 +186,9 @@ describe("public pages", () => {
     expect(html).toMatch(/<figure class="cover"><img src="[^"]+cover.jpg" alt="A lone turbine mast[^"]*"/);
     // The body already links the original and the reprint source: the block does not repeat them.
     expect(html).not.toContain('<div class="attribution">');
-    expect(html.match(/href="https:\/\/coast\.example\.net\/2026\/10\/harbour-turbine"/g)?.length).toBeGreaterThanOrEqual(1);
+    expect(
+      html.match(/href="https:\/\/coast\.example\.net\/2026\/10\/harbour-turbine"/g)?.length,
+    ).toBeGreaterThanOrEqual(1);
     expect(html).toContain('<a href="http://localhost:1/tags/energy/" rel="tag">energy</a>');
     expect(html).toContain('alt="Two rotors on a shared frame, with the water line above them"');
 
@@ -333,7 +335,7 @@ describe("public pages", () => {
     expect((await get(ARTICLE)).status).toBe(200);
     expect((await get("/articles/river-ferry-last-crossing/")).status).toBe(200);
 
-    server.store.federation.retract("tidal-energy", new Date().toISOString());
+    await server.store.federation.retract("tidal-energy", new Date().toISOString());
     await server.tick();
     const retracted = await get(ARTICLE);
     expect(retracted.status).toBe(410);
@@ -368,7 +370,7 @@ describe("public pages", () => {
       (await get("/users/news", { Accept: "application/activity+json" })).headers.get("content-type"),
     ).toMatch(/application\/activity\+json/);
 
-    server.store.federation.retract("tidal-energy", new Date().toISOString());
+    await server.store.federation.retract("tidal-energy", new Date().toISOString());
     await server.tick();
     const tombstone = await get(ARTICLE, ap);
     expect(tombstone.status).toBe(410);
