@@ -84,20 +84,20 @@ export class Publisher<Tx = unknown> {
   async plan(records: Iterable<ArticleRecord>): Promise<FederationAction[]> {
     const now = this.#now().toISOString();
     const { store } = this.#d;
+    // Taken before the first await: the library may change while the store answers.
+    const articles = [...records].filter((r) => r.path !== null);
     const [retracted, objects, firstRunDone] = await Promise.all([
       store.retractedIds(),
       store.listObjects(),
       store.getMeta(FIRST_RUN_KEY),
     ]);
     return planFederation({
-      articles: [...records]
-        .filter((r) => r.path !== null)
-        .map((r) => ({
-          id: r.id,
-          contentHash: r.contentHash,
-          published: r.published,
-          eligible: r.federate && r.visibleFrom !== null && r.visibleFrom <= now && !retracted.has(r.id),
-        })),
+      articles: articles.map((r) => ({
+        id: r.id,
+        contentHash: r.contentHash,
+        published: r.published,
+        eligible: r.federate && r.visibleFrom !== null && r.visibleFrom <= now && !retracted.has(r.id),
+      })),
       objects: objects.map((o) => ({
         articleId: o.articleId,
         contentHash: o.contentHash,
