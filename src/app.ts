@@ -64,10 +64,10 @@ export async function openHerald(config: Config, log: Logger, options: HeraldOpt
   const fedStore = store.federation;
 
   /** Retracted articles, and with publishing.holdFeeds those not yet posted, stay out of feeds. */
-  const updateHidden = (): boolean => {
-    const hidden = fedStore.retractedIds();
+  const updateHidden = async (): Promise<boolean> => {
+    const hidden = await fedStore.retractedIds();
     if (config.publishing.holdFeeds && federation) {
-      const posted = new Set(fedStore.listObjects().map((o) => o.articleId));
+      const posted = new Set((await fedStore.listObjects()).map((o) => o.articleId));
       for (const r of library.records()) if (r.federate && !posted.has(r.id)) hidden.add(r.id);
     }
     return library.hide(hidden);
@@ -80,13 +80,13 @@ export async function openHerald(config: Config, log: Logger, options: HeraldOpt
     for (const error of content.rejected)
       contentLog.warn({ path: error.path, reason: error.type }, error.message);
     if (!publishOptions.dryRun) {
-      fedStore.setMeta("status.lastScan", at);
-      fedStore.setMeta("status.rejected", JSON.stringify(content.rejected));
+      await fedStore.setMeta("status.lastScan", at);
+      await fedStore.setMeta("status.rejected", JSON.stringify(content.rejected));
     }
     const published = federation
       ? await federation.publisher.publish(library.records(), publishOptions)
       : undefined;
-    const hiddenChanged = updateHidden();
+    const hiddenChanged = await updateHidden();
     log.info(
       {
         module: "scan",
@@ -118,7 +118,7 @@ export async function openHerald(config: Config, log: Logger, options: HeraldOpt
     return running;
   };
 
-  updateHidden();
+  await updateHidden();
 
   return {
     config,

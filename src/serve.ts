@@ -64,7 +64,7 @@ export async function startServer(
     library,
     store: store.federation,
   });
-  const rebuildFeeds = (): void => {
+  const rebuildFeeds = async (): Promise<void> => {
     const feeds = new Map<string, CachedBody>();
     const visible = library.visible(config.feeds.limit);
     // ISO instants compare as strings; the feed's Last-Modified is its newest item's update.
@@ -79,17 +79,21 @@ export async function startServer(
         cachedBody(feed.body, FEED_CONTENT_TYPES[feed.kind], new Date(newest || 0)),
       );
     }
+    // Served from here on; the store's answers below only decide whom to ping.
+    state.feeds = feeds;
+    pages.invalidate();
     // WebSub: ping the hub for every feed whose bytes changed since the last ping (kept in the store,
     // so a restart with new content pings too, and one without does not).
     if (config.feeds.hub) {
       const urls = siteUrls(config.site.url);
-      const changed = (Object.keys(FEED_PATHS) as (keyof typeof FEED_PATHS)[]).filter((kind) => {
+      const changed: (keyof typeof FEED_PATHS)[] = [];
+      for (const kind of Object.keys(FEED_PATHS) as (keyof typeof FEED_PATHS)[]) {
         const etag = feeds.get(FEED_PATHS[kind])!.etag;
         const key = `websub.${kind}`;
-        if (store.federation.getMeta(key) === etag) return false;
-        store.federation.setMeta(key, etag);
-        return true;
-      });
+        if ((await store.federation.getMeta(key)) === etag) continue;
+        await store.federation.setMeta(key, etag);
+        changed.push(kind);
+      }
       if (changed.length > 0)
         void pingHub(
           config.feeds.hub,
@@ -97,8 +101,6 @@ export async function startServer(
           log.child({ module: "websub" }),
         );
     }
-    state.feeds = feeds;
-    pages.invalidate();
   };
 
   let retry: NodeJS.Timeout | undefined;
@@ -106,7 +108,7 @@ export async function startServer(
   const tick = async (options: PublishOptions = {}): Promise<ScanResult> => {
     const result = await herald.scan(options);
     if (result.feedsChanged || state.lastRefresh === undefined) {
-      rebuildFeeds();
+      await rebuildFeeds();
       herald.writeStaticFeeds();
     }
     state.lastRefresh = new Date();
@@ -121,14 +123,16 @@ export async function startServer(
     return result;
   };
   const safeTick = (): void => {
-    tick().catch((error: unknown) => {
+    tick().catch(async (error: unknown) => {
       log.error({ err: error }, "scan failed");
-      store.federation.addEvent({
-        at: new Date().toISOString(),
-        level: "error",
-        kind: "scan",
-        message: (error as Error).message,
-      });
+      await store.federation
+        .addEvent({
+          at: new Date().toISOString(),
+          level: "error",
+          kind: "scan",
+          message: (error as Error).message,
+        })
+        .catch((err: unknown) => log.error({ err }, "recording the failure failed"));
     });
   };
 
@@ -200,7 +204,7 @@ export async function startServer(
         ],
     { timezone: config.schedule.timezone, log },
   );
-  store.federation.setMeta("status.nextRuns", JSON.stringify(scheduler.nextRuns()));
+  await store.federation.setMeta("status.nextRuns", JSON.stringify(scheduler.nextRuns()));
 
   const urls = siteUrls(config.site.url);
   log.info(

@@ -34,9 +34,8 @@ async function setup(config: Record<string, unknown> = {}) {
   open.push(herald);
   const write = (name: string, front: string, body = "A sentence of news. Another one follows.") =>
     writeFileSync(join(root, "content", name), `---\n${front}\n---\n\n${body}\n`);
-  const creates = () =>
-    herald.store.federation
-      .listCreates({ offset: 0, limit: 1000 })
+  const creates = async () =>
+    (await herald.store.federation.listCreates({ offset: 0, limit: 1000 }))
       .filter((a) => a.state !== "silent")
       .map((a) => a.articleId)
       .sort();
@@ -55,7 +54,7 @@ describe("scan job", () => {
     t.clock.set("2026-03-02T06:00:01Z");
     const after = await t.herald.scan();
     expect(after.federation?.created).toBe(1);
-    expect(t.creates()).toEqual(["later"]);
+    expect(await t.creates()).toEqual(["later"]);
     expect(t.herald.library.visible(10).map((a) => a.id)).toContain("later");
   });
 
@@ -80,7 +79,7 @@ describe("scan job", () => {
     t.clock.advance(61 * 60_000);
     expect((await t.herald.scan()).federation?.created).toBe(1);
     expect((await t.herald.scan()).federation?.created).toBe(0);
-    expect(t.creates()).toEqual(["bulk-1", "bulk-2", "bulk-3", "bulk-4", "bulk-5"]);
+    expect(await t.creates()).toEqual(["bulk-1", "bulk-2", "bulk-3", "bulk-4", "bulk-5"]);
   });
 
   it("pushes nothing during quiet hours, then everything that waited", async () => {
@@ -119,10 +118,10 @@ describe("scan job", () => {
     t.write("b.md", "title: B\ndate: 2026-03-01T02:00:00Z");
     const dry = await t.herald.scan({ dryRun: true });
     expect(dry.federation?.plan.map((a) => a.articleId)).toEqual(["a", "b"]);
-    expect(t.creates()).toEqual([]);
+    expect(await t.creates()).toEqual([]);
     const forced = await t.herald.scan({ force: new Set(["b"]) });
     expect(forced.federation?.created).toBe(2);
-    expect(t.creates()).toEqual(["a", "b"]);
+    expect(await t.creates()).toEqual(["a", "b"]);
   });
 
   it("retraction deletes everywhere and keeps the file out of feeds", async () => {
@@ -131,12 +130,12 @@ describe("scan job", () => {
     await t.herald.scan();
     t.write("oops.md", "title: Oops");
     await t.herald.scan();
-    t.herald.store.federation.retract("oops", t.clock.now().toISOString());
+    await t.herald.store.federation.retract("oops", t.clock.now().toISOString());
     const r = await t.herald.scan();
     expect(r.federation?.deleted).toBe(1);
     expect(r.feedsChanged).toBe(true);
     expect(t.herald.library.visible(10).map((a) => a.id)).toEqual(["seed"]);
-    expect(t.herald.store.federation.getObject("oops")?.deletedAt).not.toBeNull();
+    expect((await t.herald.store.federation.getObject("oops"))?.deletedAt).not.toBeNull();
     expect((await t.herald.scan()).federation?.deleted).toBe(0);
   });
 });

@@ -20,12 +20,17 @@ export interface SyncReport {
   delivered: number;
 }
 
-function inboxCount(herald: Herald): number {
-  const followers = herald.store.federation.listFollowers({ state: "accepted" });
+async function inboxCount(herald: Herald): Promise<number> {
+  const followers = await herald.store.federation.listFollowers({ state: "accepted" });
   return new Set(followers.map((f) => f.sharedInbox ?? f.inbox)).size;
 }
 
-function report(herald: Herald, scan: ScanResult, dryRun: boolean, delivered: number): SyncReport {
+async function report(
+  herald: Herald,
+  scan: ScanResult,
+  dryRun: boolean,
+  delivered: number,
+): Promise<SyncReport> {
   const plan = scan.federation?.plan ?? [];
   const held = scan.federation?.held ?? [];
   const heldIds = new Set(held.map((h) => h.articleId));
@@ -46,7 +51,7 @@ function report(herald: Herald, scan: ScanResult, dryRun: boolean, delivered: nu
     silent: ids("create", true),
     held,
     rejected: scan.content.rejected.map((e) => ({ path: e.path, message: e.message })),
-    inboxes: inboxCount(herald),
+    inboxes: await inboxCount(herald),
     delivered,
   };
 }
@@ -56,7 +61,7 @@ export async function syncOnce(config: Config, { dryRun = false, deliver = true 
   if (dryRun) {
     const herald = await openSnapshot(config);
     try {
-      return report(herald, await herald.scan({ dryRun: true }), true, 0);
+      return await report(herald, await herald.scan({ dryRun: true }), true, 0);
     } finally {
       await herald.dispose();
     }
@@ -66,7 +71,7 @@ export async function syncOnce(config: Config, { dryRun = false, deliver = true 
     const scan = await herald.scan();
     if (scan.feedsChanged) herald.writeStaticFeeds();
     const delivered = deliver && herald.federation ? await herald.federation.drain(DRAIN_MS) : 0;
-    return report(herald, scan, false, delivered);
+    return await report(herald, scan, false, delivered);
   } finally {
     await herald.close();
   }
@@ -109,7 +114,7 @@ export type Scan = (options?: PublishOptions) => Promise<ScanResult>;
 export async function publishOn(herald: Herald, scan: Scan, id: string, now: boolean): Promise<ActionResult> {
   const record = [...herald.library.records()].find((r) => r.id === id && r.path !== null);
   if (!record) return { ok: false, message: `No article with id "${id}". \`herald status\` lists them.` };
-  if (herald.store.federation.retractedIds().has(id)) {
+  if ((await herald.store.federation.retractedIds()).has(id)) {
     return { ok: false, message: `Article "${id}" was retracted; retracted articles stay retracted.` };
   }
   if (record.visibleFrom === null) return { ok: false, message: `Article "${id}" is a draft.` };
@@ -118,7 +123,7 @@ export async function publishOn(herald: Herald, scan: Scan, id: string, now: boo
   const held = result.federation?.held.find((h) => h.articleId === id);
   if (held)
     return { ok: false, message: `Article "${id}" is held (${held.reason}); use --now to send it anyway.` };
-  if (!herald.store.federation.getObject(id)) {
+  if (!(await herald.store.federation.getObject(id))) {
     return {
       ok: false,
       message: `Article "${id}" is not due yet (publish_at ${record.visibleFrom}); use --now after that time.`,
@@ -135,20 +140,20 @@ export async function retractOn(
 ): Promise<(ActionResult & { ok: false }) | { ok: true; deleted: boolean }> {
   const known = [...herald.library.records()].some((r) => r.id === id);
   if (!known) return { ok: false, message: `No article with id "${id}". \`herald status\` lists them.` };
-  herald.store.federation.retract(id, new Date().toISOString());
+  await herald.store.federation.retract(id, new Date().toISOString());
   const result = await scan({ force: new Set([id]) });
   const deleted = result.federation?.plan.some((a) => a.kind === "delete" && a.articleId === id) ?? false;
   return { ok: true, deleted };
 }
 
 /** Removes a follower by actor URL or `@user@host`; they get no more posts. */
-export function removeFollowerFrom(herald: Herald, actor: string): ActionResult {
+export async function removeFollowerFrom(herald: Herald, actor: string): Promise<ActionResult> {
   const fed = herald.store.federation;
   const match =
-    fed.getFollower(actor) ??
-    fed.listFollowers({}).find((f) => f.handle === actor || `@${f.handle}` === actor);
+    (await fed.getFollower(actor)) ??
+    (await fed.listFollowers({})).find((f) => f.handle === actor || `@${f.handle}` === actor);
   if (!match) return { ok: false, message: `No follower "${actor}". \`herald followers\` lists them.` };
-  fed.removeFollower(match.actorId);
+  await fed.removeFollower(match.actorId);
   return { ok: true, message: `Removed follower ${match.handle ?? match.actorId}; they get no more posts.` };
 }
 
@@ -197,7 +202,7 @@ export async function retractArticle(config: Config, id: string): Promise<Action
 export async function listFollowers(config: Config) {
   const herald = await openForCommand(config);
   try {
-    return herald.store.federation.listFollowers({});
+    return await herald.store.federation.listFollowers({});
   } finally {
     await herald.close();
   }
@@ -206,7 +211,7 @@ export async function listFollowers(config: Config) {
 export async function removeFollower(config: Config, actor: string): Promise<ActionResult> {
   const herald = await openForCommand(config);
   try {
-    return removeFollowerFrom(herald, actor);
+    return await removeFollowerFrom(herald, actor);
   } finally {
     await herald.close();
   }

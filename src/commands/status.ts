@@ -86,10 +86,10 @@ async function statusOf(
   const pendingCreates = new Set(
     (plan?.plan ?? []).filter((a) => a.kind === "create" && !held.has(a.articleId)).map((a) => a.articleId),
   );
-  const objects = new Map(fed.listObjects().map((o) => [o.articleId, o]));
-  const retracted = fed.retractedIds();
+  const objects = new Map((await fed.listObjects()).map((o) => [o.articleId, o]));
+  const retracted = await fed.retractedIds();
   const interactions = new Map<string, Record<string, number>>();
-  for (const i of fed.listInteractions()) {
+  for (const i of await fed.listInteractions()) {
     const counts = interactions.get(i.articleId) ?? {};
     counts[i.kind] = (counts[i.kind] ?? 0) + 1;
     interactions.set(i.articleId, counts);
@@ -139,9 +139,12 @@ async function statusOf(
     articles,
     counts,
     rejected,
-    followers: { accepted: fed.countFollowers("accepted"), pending: fed.countFollowers("pending") },
+    followers: {
+      accepted: await fed.countFollowers("accepted"),
+      pending: await fed.countFollowers("pending"),
+    },
     queue: herald.federation ? await herald.federation.queueDepth() : { queued: 0 },
-    lastScan: fed.getMeta("status.lastScan") ?? null,
+    lastScan: (await fed.getMeta("status.lastScan")) ?? null,
     nextRuns: nextRunsOf(
       [
         { name: "scan", expression: config.schedule.scan },
@@ -150,7 +153,7 @@ async function statusOf(
       ],
       config.schedule.timezone,
     ),
-    recentErrors: fed.recentEvents(10, "warn"),
+    recentErrors: await fed.recentEvents(10, "warn"),
   };
 }
 

@@ -97,13 +97,13 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
     );
 
   federation
-    .setFollowersDispatcher("/users/{identifier}/followers", (_ctx, identifier, cursor) => {
+    .setFollowersDispatcher("/users/{identifier}/followers", async (_ctx, identifier, cursor) => {
       if (!isBot(identifier)) return null;
       // cursor null = every follower at once: what sendActivity("followers") asks for.
       const offset = cursor === null ? 0 : Number(cursor);
       const limit = cursor === null ? -1 : PAGE_SIZE;
-      const followers = store.listFollowers({ state: "accepted", offset, limit });
-      const total = cursor === null ? followers.length : store.countFollowers("accepted");
+      const followers = await store.listFollowers({ state: "accepted", offset, limit });
+      const total = cursor === null ? followers.length : await store.countFollowers("accepted");
       return {
         items: followers.map(toRecipient),
         nextCursor: cursor !== null && offset + PAGE_SIZE < total ? String(offset + PAGE_SIZE) : null,
@@ -116,35 +116,36 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
     .setOutboxDispatcher("/users/{identifier}/outbox", async (_ctx, identifier, cursor) => {
       if (!isBot(identifier) || cursor === null) return null;
       const offset = Number(cursor) || 0;
-      const records = store.listCreates({ offset, limit: PAGE_SIZE });
+      const records = await store.listCreates({ offset, limit: PAGE_SIZE });
       const items = await Promise.all(records.map((r) => Create.fromJsonLd(r.activity)));
       return {
         items,
-        nextCursor: offset + PAGE_SIZE < store.countCreates() ? String(offset + PAGE_SIZE) : null,
+        nextCursor: offset + PAGE_SIZE < (await store.countCreates()) ? String(offset + PAGE_SIZE) : null,
       };
     })
     .setCounter((_ctx, identifier) => (isBot(identifier) ? store.countCreates() : null))
     .setFirstCursor((_ctx, identifier) => (isBot(identifier) ? "0" : null));
 
-  const pinnedObjects = () => store.listObjects().filter((o) => o.pinned && o.deletedAt === null);
+  const pinnedObjects = async () =>
+    (await store.listObjects()).filter((o) => o.pinned && o.deletedAt === null);
   federation
     .setFeaturedDispatcher("/users/{identifier}/featured", async (_ctx, identifier) => {
       if (!isBot(identifier)) return null;
-      const pinned = pinnedObjects();
+      const pinned = await pinnedObjects();
       pinned.sort((a, b) => (a.published < b.published ? 1 : -1));
       return { items: await Promise.all(pinned.map((o) => postFromJson(o.object))) };
     })
     // Without a counter Fedify omits totalItems; every collection of the actor must give it.
-    .setCounter((_ctx, identifier) => (isBot(identifier) ? pinnedObjects().length : null));
+    .setCounter(async (_ctx, identifier) => (isBot(identifier) ? (await pinnedObjects()).length : null));
 
-  federation.setNodeInfoDispatcher("/nodeinfo/2.1", () => ({
+  federation.setNodeInfoDispatcher("/nodeinfo/2.1", async () => ({
     software: { name: "herald", version: deps.version, homepage: new URL(urls.home) },
     protocols: ["activitypub"],
     services: { inbound: [], outbound: ["atom1.0", "rss2.0"] },
     openRegistrations: false,
     usage: {
       users: { total: 1, activeHalfyear: 1, activeMonth: 1 },
-      localPosts: store.countCreates(),
+      localPosts: await store.countCreates(),
       localComments: 0,
     },
     metadata: {},
@@ -171,9 +172,9 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
         handle: actor.preferredUsername ? `@${actor.preferredUsername}@${actor.id.host}` : null,
         followId: follow.id.href,
         state: profile.manualApproval ? "pending" : "accepted",
-        createdAt: store.getFollower(actor.id.href)?.createdAt ?? new Date().toISOString(),
+        createdAt: (await store.getFollower(actor.id.href))?.createdAt ?? new Date().toISOString(),
       };
-      store.upsertFollower(follower);
+      await store.upsertFollower(follower);
       inboxLog.info({ actor: follower.actorId, state: follower.state }, "follow received");
       if (follower.state === "accepted") {
         await sendAccept(ctx, follow, actor);
@@ -183,9 +184,9 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
     .on(Undo, async (_ctx, undo) => {
       // Some servers undo by the Follow's id alone, and that id is rarely fetchable: the stored id of
       // the signer's own follow is enough.
-      const follower = undo.actorId ? store.getFollower(undo.actorId.href) : undefined;
+      const follower = undo.actorId ? await store.getFollower(undo.actorId.href) : undefined;
       if (follower && undo.objectId && follower.followId === undo.objectId.href) {
-        if (store.removeFollower(follower.actorId))
+        if (await store.removeFollower(follower.actorId))
           inboxLog.info({ actor: follower.actorId }, "follower left");
         return;
       }
@@ -197,22 +198,26 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
         undo.actorId &&
         (object.actorId === null || object.actorId.href === undo.actorId.href)
       ) {
-        if (store.removeFollower(undo.actorId.href))
+        if (await store.removeFollower(undo.actorId.href))
           inboxLog.info({ actor: undo.actorId.href }, "follower left");
       } else if ((object instanceof Like || object instanceof Announce) && object.id) {
         // Interactions are a record of what happened; an undo is rare and needs no bookkeeping.
         inboxLog.debug({ activity: object.id.href }, "undo of interaction");
       }
     })
-    .on(Delete, (_ctx, del) => {
+    .on(Delete, async (_ctx, del) => {
       // A deleted account stops following.
-      if (del.actorId && del.objectId?.href === del.actorId.href && store.removeFollower(del.actorId.href)) {
+      if (
+        del.actorId &&
+        del.objectId?.href === del.actorId.href &&
+        (await store.removeFollower(del.actorId.href))
+      ) {
         inboxLog.info({ actor: del.actorId.href }, "follower account deleted");
       }
     })
-    .on(Block, (ctx, block) => {
+    .on(Block, async (ctx, block) => {
       const target = block.objectId ? ctx.parseUri(block.objectId) : null;
-      if (block.actorId && target?.type === "actor" && store.removeFollower(block.actorId.href)) {
+      if (block.actorId && target?.type === "actor" && (await store.removeFollower(block.actorId.href))) {
         inboxLog.info({ actor: block.actorId.href }, "blocked by follower");
       }
     })
@@ -230,7 +235,7 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
         if ("href" in tag && (tag as { href: URL | null }).href?.href === actorUri) mentioned = true;
       }
       if (!replyTo && !mentioned) return;
-      recordInteraction(
+      await recordInteraction(
         replyTo ? "reply" : "mention",
         object.id ?? create.id,
         create.actorId,
@@ -246,29 +251,30 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
     )
     // A deleted account's Delete cannot be verified: its key answers 410 Gone. That answer, from the
     // actor's own server, is proof enough that the account is gone, so its follow goes too.
-    .onUnverifiedActivity((_ctx, activity, reason) => {
+    .onUnverifiedActivity(async (_ctx, activity, reason) => {
       const gone =
         reason.type === "keyFetchError" && "status" in reason.result && reason.result.status === 410;
       const actor = activity.actorId;
       if (!gone || !(activity instanceof Delete) || !actor || activity.objectId?.href !== actor.href) return;
       if (reason.keyId.origin !== actor.origin) return;
-      if (store.removeFollower(actor.href)) inboxLog.info({ actor: actor.href }, "follower account gone");
+      if (await store.removeFollower(actor.href))
+        inboxLog.info({ actor: actor.href }, "follower account gone");
       return new Response(null, { status: 202 });
     })
     .onError((_ctx, error) => inboxLog.error({ err: error }, "inbox listener failed"));
 
-  function recordInteraction(
+  async function recordInteraction(
     kind: "like" | "announce" | "reply" | "mention",
     id: URL | null,
     actorId: URL | null,
     objectId: URL | null,
     content: string | null,
     url: string | null = null,
-  ): void {
+  ): Promise<void> {
     if (!id || !actorId) return;
     const articleId = objectIdToArticleId(urls, objectId) ?? "";
     if (kind !== "mention" && !articleId) return;
-    const fresh = store.recordInteraction({
+    const fresh = await store.recordInteraction({
       id: id.href,
       articleId,
       kind,

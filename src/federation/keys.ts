@@ -27,9 +27,9 @@ export async function loadOrCreateKeys(
   store: FederationStore,
   now: () => Date = () => new Date(),
 ): Promise<ActorKeyPairs> {
-  const stored = new Map(store.getKeys().map((k) => [k.kind, k]));
+  const stored = new Map((await store.getKeys()).map((k) => [k.kind, k]));
   if (!stored.has("rsa")) {
-    const followers = store.countFollowers();
+    const followers = await store.countFollowers();
     if (followers > 0) throw new KeysMissingError(followers);
   }
   const fresh: StoredKey[] = [];
@@ -44,9 +44,9 @@ export async function loadOrCreateKeys(
     });
   }
   if (fresh.length > 0) {
-    // INSERT OR IGNORE: if another process won the race, its keys stay and we read them back.
-    store.addKeys(fresh);
-    for (const k of store.getKeys()) stored.set(k.kind, k);
+    // Never overwrites: if another process won the race, its keys stay and we read them back.
+    await store.addKeys(fresh);
+    for (const k of await store.getKeys()) stored.set(k.kind, k);
   }
   const load = async (k: StoredKey): Promise<CryptoKeyPair> => ({
     privateKey: await importJwk(k.privateJwk, "private"),

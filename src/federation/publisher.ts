@@ -1,6 +1,9 @@
 // The only module that sends articles to the fediverse. Each decision is written to the ledger
 // with its deterministic activity id first; the queue then receives it in one transaction with
-// the ledger's "queued" mark (SqliteQueue.atomically), so a crash never loses or repeats one.
+// the ledger's "queued" mark, so a crash never loses or repeats one. The queue opens that
+// transaction and hands its handle (`Tx`) to `record`; the store writes the mark through it
+// (`FederationStore.markQueuedIn`). One code path for SQLite (the shared connection) and
+// PostgreSQL (the queue's `TransactionSql`); `Tx` ties a store to a queue of the same backend.
 import type { Federation } from "@fedify/fedify";
 import { Activity } from "@fedify/vocab";
 import type { Article } from "../content/model.ts";
@@ -19,14 +22,15 @@ import {
   updateActivity,
 } from "./objects.ts";
 
-export interface AtomicQueue {
-  atomically<T>(send: () => Promise<T>, record: (value: T) => void): Promise<T>;
+/** A queue that writes what `send` enqueued and `record`'s writes through `Tx` in one transaction. */
+export interface AtomicQueue<Tx> {
+  atomically<T>(send: () => Promise<T>, record: (value: T, tx: Tx) => unknown): Promise<T>;
 }
 
-export interface PublisherDeps {
+export interface PublisherDeps<Tx> {
   federation: Federation<void>;
-  store: FederationStore;
-  queue: AtomicQueue;
+  store: FederationStore<Tx>;
+  queue: AtomicQueue<Tx>;
   objects: ObjectContext;
   username: string;
   /** Loads the resolved article for an id. */
@@ -56,12 +60,12 @@ export interface PublishOptions {
 
 const FIRST_RUN_KEY = "federation.firstRunDone";
 
-export class Publisher {
-  readonly #d: PublisherDeps;
+export class Publisher<Tx = unknown> {
+  readonly #d: PublisherDeps<Tx>;
   readonly #now: () => Date;
   #busy: Promise<unknown> = Promise.resolve();
 
-  constructor(deps: PublisherDeps) {
+  constructor(deps: PublisherDeps<Tx>) {
     this.#d = deps;
     this.#now = deps.now ?? (() => new Date());
   }
@@ -77,30 +81,36 @@ export class Publisher {
   }
 
   /** What the next publish would do, without doing it. */
-  plan(records: Iterable<ArticleRecord>): FederationAction[] {
+  async plan(records: Iterable<ArticleRecord>): Promise<FederationAction[]> {
     const now = this.#now().toISOString();
     const { store } = this.#d;
-    const retracted = store.retractedIds();
+    // Taken before the first await: the library may change while the store answers.
+    const articles = [...records].filter((r) => r.path !== null);
+    const [retracted, objects, firstRunDone] = await Promise.all([
+      store.retractedIds(),
+      store.listObjects(),
+      store.getMeta(FIRST_RUN_KEY),
+    ]);
     return planFederation({
-      articles: [...records]
-        .filter((r) => r.path !== null)
-        .map((r) => ({
-          id: r.id,
-          contentHash: r.contentHash,
-          published: r.published,
-          eligible: r.federate && r.visibleFrom !== null && r.visibleFrom <= now && !retracted.has(r.id),
-        })),
-      objects: store
-        .listObjects()
-        .map((o) => ({ articleId: o.articleId, contentHash: o.contentHash, deleted: o.deletedAt !== null })),
-      firstRun: store.getMeta(FIRST_RUN_KEY) === undefined,
+      articles: articles.map((r) => ({
+        id: r.id,
+        contentHash: r.contentHash,
+        published: r.published,
+        eligible: r.federate && r.visibleFrom !== null && r.visibleFrom <= now && !retracted.has(r.id),
+      })),
+      objects: objects.map((o) => ({
+        articleId: o.articleId,
+        contentHash: o.contentHash,
+        deleted: o.deletedAt !== null,
+      })),
+      firstRun: firstRunDone === undefined,
       pushNewestOnFirstRun: this.#d.pushNewestOnFirstRun,
     });
   }
 
   /** Sends ledger entries that were recorded but never reached the queue (a crash in between). */
   async recover(): Promise<number> {
-    const pending = this.#d.store.pendingActivities();
+    const pending = await this.#d.store.pendingActivities();
     for (const record of pending) await this.#enqueue(record);
     if (pending.length > 0) this.#d.log.info({ count: pending.length }, "pending activities re-enqueued");
     return pending.length;
@@ -108,7 +118,7 @@ export class Publisher {
 
   async #publish(records: Iterable<ArticleRecord>, { dryRun = false, force = new Set() }: PublishOptions) {
     const { store, log, controls } = this.#d;
-    const plan = this.plan(records);
+    const plan = await this.plan(records);
     const now = this.#now();
     const { send, held } = controls
       ? applyControls(
@@ -116,7 +126,7 @@ export class Publisher {
           now,
           controls,
           {
-            recentCreates: store.activityTimesSince(
+            recentCreates: await store.activityTimesSince(
               "create",
               new Date(now.getTime() - 3_600_000).toISOString(),
             ),
@@ -152,7 +162,7 @@ export class Publisher {
       } catch (error) {
         // One article's failure never blocks the others; the next tick plans it again.
         log.error({ err: error, article: action.articleId, kind: action.kind }, "federating article failed");
-        store.addEvent({
+        await store.addEvent({
           at: now.toISOString(),
           level: "error",
           kind: "federation",
@@ -160,7 +170,8 @@ export class Publisher {
         });
       }
     }
-    if (store.getMeta(FIRST_RUN_KEY) === undefined) store.setMeta(FIRST_RUN_KEY, now.toISOString());
+    if ((await store.getMeta(FIRST_RUN_KEY)) === undefined)
+      await store.setMeta(FIRST_RUN_KEY, now.toISOString());
     return { ...summary, plan };
   }
 
@@ -169,7 +180,7 @@ export class Publisher {
     const { store, objects: ctx } = this.#d;
     const now = this.#now();
     const nowIso = now.toISOString();
-    const previous = store.getObject(action.articleId);
+    const previous = await store.getObject(action.articleId);
     if (action.kind === "delete") {
       if (!previous) return undefined;
       const id = objectId(ctx, { id: action.articleId });
@@ -194,7 +205,8 @@ export class Publisher {
     const object = await this.#objectRow(article, post, previous!.published, nowIso);
     for (let n = 1; ; n++) {
       const activity = updateActivity(post, ctx, article.contentHash, n);
-      if (!store.activityExists(activity.id!.href)) return this.#write(object, activity, "update", "pending");
+      if (!(await store.activityExists(activity.id!.href)))
+        return this.#write(object, activity, "update", "pending");
     }
   }
 
@@ -229,7 +241,7 @@ export class Publisher {
       createdAt: this.#now().toISOString(),
       activity: await toStoredJson(activity),
     };
-    return this.#d.store.recordActivity(object, record) ? record : undefined;
+    return (await this.#d.store.recordActivity(object, record)) ? record : undefined;
   }
 
   async #enqueue(record: ActivityRecord): Promise<void> {
@@ -245,7 +257,7 @@ export class Publisher {
           // Per-recipient messages written in one batch; a fan-out message re-run after a crash would repeat.
           fanout: "skip",
         }),
-      () => store.markQueued(record.id),
+      (_value, tx) => store.markQueuedIn(tx, record.id),
     );
   }
 }

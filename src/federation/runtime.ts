@@ -51,8 +51,8 @@ export async function startFederation(
   const urls = siteUrls(config.site.url);
   const fedStore = store.federation;
   const keys = await loadOrCreateKeys(fedStore);
-  const published = fedStore.getMeta("actor.published") ?? new Date().toISOString();
-  fedStore.setMeta("actor.published", published);
+  const published = (await fedStore.getMeta("actor.published")) ?? new Date().toISOString();
+  await fedStore.setMeta("actor.published", published);
 
   const profileFiles = new Map<string, string>();
   const image = (value: string | undefined, name: string) => {
@@ -127,7 +127,7 @@ export async function startFederation(
   const backfillCount = config.federation.backfillOnFollow;
   if (backfillCount > 0) {
     backfill = async (follower) => {
-      const creates = fedStore.listCreates({ offset: 0, limit: backfillCount }).reverse();
+      const creates = (await fedStore.listCreates({ offset: 0, limit: backfillCount })).reverse();
       const ctx = federation.createContext(new URL(urls.home));
       for (const record of creates) {
         await ctx.sendActivity(
@@ -162,9 +162,9 @@ export async function startFederation(
 
   const profileHash = createHash("sha256").update(JSON.stringify(profile)).digest("hex").slice(0, 16);
   const announceProfile = async (): Promise<boolean> => {
-    const known = fedStore.getMeta("actor.profileHash");
+    const known = await fedStore.getMeta("actor.profileHash");
     if (known === profileHash) return false;
-    if (known !== undefined && fedStore.countFollowers("accepted") > 0) {
+    if (known !== undefined && (await fedStore.countFollowers("accepted")) > 0) {
       const ctx = federation.createContext(new URL(urls.home));
       const actor = await actorObject(ctx, profile, urls);
       if (actor.id) {
@@ -177,7 +177,7 @@ export async function startFederation(
         fedLog.info({ hash: profileHash }, "profile update sent");
       }
     }
-    fedStore.setMeta("actor.profileHash", profileHash);
+    await fedStore.setMeta("actor.profileHash", profileHash);
     return true;
   };
   if (options.deliver) await announceProfile();

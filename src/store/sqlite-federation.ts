@@ -11,7 +11,7 @@ import type {
 
 type Row = Record<string, string | number | null>;
 
-export class SqliteFederationStore implements FederationStore {
+export class SqliteFederationStore implements FederationStore<DatabaseSync> {
   readonly #db: DatabaseSync;
 
   constructor(db: DatabaseSync) {
@@ -22,13 +22,13 @@ export class SqliteFederationStore implements FederationStore {
     return immediateTransaction(this.#db, fn);
   }
 
-  getMeta(key: string): string | undefined {
+  async getMeta(key: string): Promise<string | undefined> {
     return (
       this.#db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined
     )?.value;
   }
 
-  setMeta(key: string, value: string): void {
+  async setMeta(key: string, value: string): Promise<void> {
     this.#db
       .prepare(
         "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -36,7 +36,7 @@ export class SqliteFederationStore implements FederationStore {
       .run(key, value);
   }
 
-  getKeys(): StoredKey[] {
+  async getKeys(): Promise<StoredKey[]> {
     const rows = this.#db.prepare("SELECT * FROM keys ORDER BY kind DESC").all() as Row[];
     return rows.map((r) => ({
       kind: r.kind as StoredKey["kind"],
@@ -46,7 +46,7 @@ export class SqliteFederationStore implements FederationStore {
     }));
   }
 
-  addKeys(keys: readonly StoredKey[]): void {
+  async addKeys(keys: readonly StoredKey[]): Promise<void> {
     const insert = this.#db.prepare(
       "INSERT OR IGNORE INTO keys (kind, private_jwk, public_jwk, created_at) VALUES (?, ?, ?, ?)",
     );
@@ -56,7 +56,7 @@ export class SqliteFederationStore implements FederationStore {
     });
   }
 
-  upsertFollower(f: Follower): void {
+  async upsertFollower(f: Follower): Promise<void> {
     this.#db
       .prepare(
         `INSERT INTO followers (actor_id, inbox, shared_inbox, handle, follow_id, state, created_at)
@@ -67,18 +67,18 @@ export class SqliteFederationStore implements FederationStore {
       .run(f.actorId, f.inbox, f.sharedInbox, f.handle, f.followId, f.state, f.createdAt);
   }
 
-  removeFollower(actorId: string): boolean {
+  async removeFollower(actorId: string): Promise<boolean> {
     return Number(this.#db.prepare("DELETE FROM followers WHERE actor_id = ?").run(actorId).changes) > 0;
   }
 
-  getFollower(actorId: string): Follower | undefined {
+  async getFollower(actorId: string): Promise<Follower | undefined> {
     const row = this.#db.prepare("SELECT * FROM followers WHERE actor_id = ?").get(actorId) as
       | Row
       | undefined;
     return row ? toFollower(row) : undefined;
   }
 
-  listFollowers({
+  async listFollowers({
     state,
     offset = 0,
     limit = -1,
@@ -99,7 +99,7 @@ export class SqliteFederationStore implements FederationStore {
     return rows.map(toFollower);
   }
 
-  countFollowers(state?: Follower["state"]): number {
+  async countFollowers(state?: Follower["state"]): Promise<number> {
     const row = (
       state
         ? this.#db.prepare("SELECT COUNT(*) AS n FROM followers WHERE state = ?").get(state)
@@ -108,20 +108,20 @@ export class SqliteFederationStore implements FederationStore {
     return row.n;
   }
 
-  getObject(articleId: string): FederatedObject | undefined {
+  async getObject(articleId: string): Promise<FederatedObject | undefined> {
     const row = this.#db.prepare("SELECT * FROM objects WHERE article_id = ?").get(articleId) as
       | Row
       | undefined;
     return row ? toObject(row) : undefined;
   }
 
-  listObjects(): FederatedObject[] {
+  async listObjects(): Promise<FederatedObject[]> {
     return (this.#db.prepare("SELECT * FROM objects").all() as Row[]).map(toObject);
   }
 
-  recordActivity(o: FederatedObject, a: ActivityRecord): boolean {
+  async recordActivity(o: FederatedObject, a: ActivityRecord): Promise<boolean> {
     return this.#tx(() => {
-      if (this.activityExists(a.id)) return false;
+      if (this.#db.prepare("SELECT 1 FROM activities WHERE id = ?").get(a.id) !== undefined) return false;
       this.#db
         .prepare(
           `INSERT INTO objects (article_id, published, updated, content_hash, deleted_at, pinned, object)
@@ -148,13 +148,14 @@ export class SqliteFederationStore implements FederationStore {
     });
   }
 
-  markQueued(activityId: string): void {
-    this.#db
-      .prepare("UPDATE activities SET state = 'queued' WHERE id = ? AND state = 'pending'")
-      .run(activityId);
+  /** `db` is the queue's connection, inside its transaction: it must be this store's connection. */
+  markQueuedIn(db: DatabaseSync, activityId: string): void {
+    if (db !== this.#db)
+      throw new Error("The queue and the federation store must share one SQLite connection.");
+    db.prepare("UPDATE activities SET state = 'queued' WHERE id = ? AND state = 'pending'").run(activityId);
   }
 
-  pendingActivities(): ActivityRecord[] {
+  async pendingActivities(): Promise<ActivityRecord[]> {
     return (
       this.#db
         .prepare("SELECT * FROM activities WHERE state = 'pending' ORDER BY created_at, rowid")
@@ -162,7 +163,7 @@ export class SqliteFederationStore implements FederationStore {
     ).map(toActivity);
   }
 
-  listCreates({ offset, limit }: { offset: number; limit: number }): ActivityRecord[] {
+  async listCreates({ offset, limit }: { offset: number; limit: number }): Promise<ActivityRecord[]> {
     return (
       this.#db
         .prepare(
@@ -174,7 +175,7 @@ export class SqliteFederationStore implements FederationStore {
     ).map(toActivity);
   }
 
-  countCreates(): number {
+  async countCreates(): Promise<number> {
     return (
       this.#db
         .prepare(
@@ -185,11 +186,11 @@ export class SqliteFederationStore implements FederationStore {
     ).n;
   }
 
-  activityExists(id: string): boolean {
+  async activityExists(id: string): Promise<boolean> {
     return this.#db.prepare("SELECT 1 FROM activities WHERE id = ?").get(id) !== undefined;
   }
 
-  activityTimesSince(kind: ActivityRecord["kind"], sinceIso: string): string[] {
+  async activityTimesSince(kind: ActivityRecord["kind"], sinceIso: string): Promise<string[]> {
     return (
       this.#db
         .prepare("SELECT created_at FROM activities WHERE kind = ? AND state <> 'silent' AND created_at >= ?")
@@ -197,13 +198,13 @@ export class SqliteFederationStore implements FederationStore {
     ).map((r) => r.created_at);
   }
 
-  retract(articleId: string, at: string): void {
+  async retract(articleId: string, at: string): Promise<void> {
     this.#db
       .prepare("INSERT OR IGNORE INTO retractions (article_id, retracted_at) VALUES (?, ?)")
       .run(articleId, at);
   }
 
-  retractedIds(): Set<string> {
+  async retractedIds(): Promise<Set<string>> {
     return new Set(
       (this.#db.prepare("SELECT article_id FROM retractions").all() as { article_id: string }[]).map(
         (r) => r.article_id,
@@ -211,7 +212,12 @@ export class SqliteFederationStore implements FederationStore {
     );
   }
 
-  addEvent(e: { at: string; level: "info" | "warn" | "error"; kind: string; message: string }): void {
+  async addEvent(e: {
+    at: string;
+    level: "info" | "warn" | "error";
+    kind: string;
+    message: string;
+  }): Promise<void> {
     this.#db
       .prepare("INSERT INTO events (at, level, kind, message) VALUES (?, ?, ?, ?)")
       .run(e.at, e.level, e.kind, e.message);
@@ -219,7 +225,7 @@ export class SqliteFederationStore implements FederationStore {
     this.#db.prepare("DELETE FROM events WHERE id <= (SELECT MAX(id) FROM events) - 500").run();
   }
 
-  recentEvents(limit: number, level?: "warn" | "error") {
+  async recentEvents(limit: number, level?: "warn" | "error") {
     const rows = level
       ? this.#db
           .prepare(
@@ -230,7 +236,7 @@ export class SqliteFederationStore implements FederationStore {
     return rows as { at: string; level: string; kind: string; message: string }[];
   }
 
-  recordInteraction(i: Interaction): boolean {
+  async recordInteraction(i: Interaction): Promise<boolean> {
     const result = this.#db
       .prepare(
         `INSERT OR IGNORE INTO interactions (id, article_id, kind, actor_id, url, content, created_at)
@@ -240,13 +246,13 @@ export class SqliteFederationStore implements FederationStore {
     return Number(result.changes) > 0;
   }
 
-  listInteractions(articleId?: string): Interaction[] {
+  async listInteractions(articleId?: string): Promise<Interaction[]> {
     const rows = (
       articleId
         ? this.#db
-            .prepare("SELECT * FROM interactions WHERE article_id = ? ORDER BY created_at")
+            .prepare("SELECT * FROM interactions WHERE article_id = ? ORDER BY created_at, rowid")
             .all(articleId)
-        : this.#db.prepare("SELECT * FROM interactions ORDER BY created_at").all()
+        : this.#db.prepare("SELECT * FROM interactions ORDER BY created_at, rowid").all()
     ) as Row[];
     return rows.map((r) => ({
       id: r.id as string,

@@ -108,12 +108,21 @@ export class SqliteQueue implements MessageQueue {
 
   /**
    * Runs `send` (which enqueues through Fedify), then writes everything it enqueued and `record`
-   * in one transaction. Nothing reaches the queue if `send` throws.
+   * in one transaction. Nothing reaches the queue if `send` throws. `record` gets the connection,
+   * inside the transaction, and must write synchronously: nothing else may run between BEGIN and
+   * COMMIT, so a returned promise (work still to do after COMMIT) rolls the batch back.
    */
-  async atomically<T>(send: () => Promise<T>, record: (value: T) => void): Promise<T> {
+  async atomically<T>(send: () => Promise<T>, record: (value: T, db: DatabaseSync) => unknown): Promise<T> {
     const pending: Pending[] = [];
     const value = await this.#batch.run(pending, send);
-    this.#write(pending, () => record(value));
+    this.#write(pending, () => {
+      const result = record(value, this.#db);
+      if (result instanceof Promise) {
+        // Settle it here: its rejection, if any, is superseded by this error.
+        result.catch(() => undefined);
+        throw new TypeError("SqliteQueue.atomically: record must write synchronously, not return a promise.");
+      }
+    });
     return value;
   }
 

@@ -98,44 +98,60 @@ export interface Interaction {
   createdAt: string;
 }
 
-export interface FederationStore {
-  getMeta(key: string): string | undefined;
-  setMeta(key: string, value: string): void;
-  getKeys(): StoredKey[];
+/**
+ * What Herald federated, who follows it, and its keys. Every method is async: the PostgreSQL
+ * implementation talks to a server. `Tx` is the transaction handle the delivery queue of the same
+ * backend opens for an enqueue batch (`DatabaseSync` for SQLite, `TransactionSql` for PostgreSQL),
+ * through which `markQueuedIn` writes, so the ledger mark commits with the batch or not at all.
+ */
+export interface FederationStore<Tx = unknown> {
+  getMeta(key: string): Promise<string | undefined>;
+  setMeta(key: string, value: string): Promise<void>;
+  getKeys(): Promise<StoredKey[]>;
   /** Inserts keys that do not exist yet; never overwrites a stored key. */
-  addKeys(keys: readonly StoredKey[]): void;
+  addKeys(keys: readonly StoredKey[]): Promise<void>;
 
-  upsertFollower(follower: Follower): void;
-  removeFollower(actorId: string): boolean;
-  getFollower(actorId: string): Follower | undefined;
-  listFollowers(options: { state?: Follower["state"]; offset?: number; limit?: number }): Follower[];
-  countFollowers(state?: Follower["state"]): number;
+  upsertFollower(follower: Follower): Promise<void>;
+  removeFollower(actorId: string): Promise<boolean>;
+  getFollower(actorId: string): Promise<Follower | undefined>;
+  listFollowers(options: { state?: Follower["state"]; offset?: number; limit?: number }): Promise<Follower[]>;
+  countFollowers(state?: Follower["state"]): Promise<number>;
 
-  getObject(articleId: string): FederatedObject | undefined;
-  listObjects(): FederatedObject[];
+  getObject(articleId: string): Promise<FederatedObject | undefined>;
+  listObjects(): Promise<FederatedObject[]>;
   /** Upserts the object and inserts the activity, in one transaction. False if the activity id exists. */
-  recordActivity(object: FederatedObject, activity: ActivityRecord): boolean;
-  markQueued(activityId: string): void;
-  pendingActivities(): ActivityRecord[];
+  recordActivity(object: FederatedObject, activity: ActivityRecord): Promise<boolean>;
+  /**
+   * pending → queued, written through `tx`, the transaction in which the queue writes the activity's
+   * messages (`AtomicQueue.atomically`). SQLite's queue runs it synchronously inside BEGIN…COMMIT,
+   * so its implementation must not await anything before its write.
+   */
+  markQueuedIn(tx: Tx, activityId: string): Promise<void> | void;
+  pendingActivities(): Promise<ActivityRecord[]>;
   /** Create activities of live objects, newest first (the outbox). */
-  listCreates(options: { offset: number; limit: number }): ActivityRecord[];
-  countCreates(): number;
-  activityExists(id: string): boolean;
+  listCreates(options: { offset: number; limit: number }): Promise<ActivityRecord[]>;
+  countCreates(): Promise<number>;
+  activityExists(id: string): Promise<boolean>;
 
   /** Creation times of pushed (not silent) activities of a kind since an instant: the drip feed's memory. */
-  activityTimesSince(kind: ActivityKind, sinceIso: string): string[];
+  activityTimesSince(kind: ActivityKind, sinceIso: string): Promise<string[]>;
 
   /** An operator's retraction: the article leaves feeds and the fediverse, whatever its file says. */
-  retract(articleId: string, at: string): void;
-  retractedIds(): Set<string>;
+  retract(articleId: string, at: string): Promise<void>;
+  retractedIds(): Promise<Set<string>>;
 
   /** A short operator-visible log (last scan, rejections, failures) shared by serve and the CLI. */
-  addEvent(event: { at: string; level: "info" | "warn" | "error"; kind: string; message: string }): void;
+  addEvent(event: {
+    at: string;
+    level: "info" | "warn" | "error";
+    kind: string;
+    message: string;
+  }): Promise<void>;
   recentEvents(
     limit: number,
     level?: "warn" | "error",
-  ): { at: string; level: string; kind: string; message: string }[];
+  ): Promise<{ at: string; level: string; kind: string; message: string }[]>;
 
-  recordInteraction(interaction: Interaction): boolean;
-  listInteractions(articleId?: string): Interaction[];
+  recordInteraction(interaction: Interaction): Promise<boolean>;
+  listInteractions(articleId?: string): Promise<Interaction[]>;
 }

@@ -34,14 +34,14 @@ export function isActivityPubPath(path: string): boolean {
 }
 
 /** Serves an article object by its id URL: JSON-LD for ActivityPub clients, a redirect to the page otherwise. */
-export function serveObject(
+export async function serveObject(
   deps: Pick<ActivityPubDeps, "store">,
   req: IncomingMessage,
   res: ServerResponse,
   articleId: string,
   pageUrl: string | undefined,
-): void {
-  const object = deps.store.getObject(articleId);
+): Promise<void> {
+  const object = await deps.store.getObject(articleId);
   if (!wantsActivityJson(req)) {
     if (pageUrl && !object?.deletedAt) {
       res.statusCode = 302;

@@ -30,9 +30,9 @@ describe("federation with activitypub.bot", () => {
   it("is followed, accepts, and delivers exactly one Create, then Update, then Delete", async () => {
     await peer.follow(herald.actorUrl);
     await until(async () => (await peer.following()).following.includes(herald.actorUrl), 20_000);
-    expect(herald.server.store.federation.listFollowers({ state: "accepted" }).map((f) => f.actorId)).toEqual(
-      [peer.watcherUrl],
-    );
+    expect(
+      (await herald.server.store.federation.listFollowers({ state: "accepted" })).map((f) => f.actorId),
+    ).toEqual([peer.watcherUrl]);
 
     herald.write(
       "harbor.md",
@@ -94,7 +94,7 @@ describe("federation with activitypub.bot", () => {
 
   it("removes the follower on Undo(Follow)", async () => {
     await peer.unfollow(herald.actorUrl);
-    await until(() => herald.server.store.federation.countFollowers() === 0, 20_000);
-    expect(herald.server.store.federation.countFollowers()).toBe(0);
+    await until(async () => (await herald.server.store.federation.countFollowers()) === 0, 20_000);
+    expect(await herald.server.store.federation.countFollowers()).toBe(0);
   }, 60_000);
 });

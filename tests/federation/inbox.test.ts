@@ -73,7 +73,7 @@ describe("Herald and a verifying inbox (draft-cavage and RFC 9421)", () => {
     expect(accept.keyOwner).toBe(herald.actorUrl);
     expect(accept.path).toBe("/users/alice/inbox");
     expect(inbox.gets.some((g) => g.path === "/users/alice")).toBe(true);
-    expect(fed().listFollowers({ state: "accepted" })).toEqual([
+    expect(await fed().listFollowers({ state: "accepted" })).toEqual([
       expect.objectContaining({
         actorId: alice.id,
         inbox: alice.inbox,
@@ -88,8 +88,8 @@ describe("Herald and a verifying inbox (draft-cavage and RFC 9421)", () => {
     const bob = inbox.actor("bob");
     const { accept } = await follow(inbox, herald, "bob", `${herald.actorUrl}/inbox`);
     expect(accept.activity.actor).toBe(herald.actorUrl);
-    expect(fed().getFollower(bob.id)?.state).toBe("accepted");
-    expect(fed().countFollowers("accepted")).toBe(2);
+    expect((await fed().getFollower(bob.id))?.state).toBe("accepted");
+    expect(await fed().countFollowers("accepted")).toBe(2);
   });
 
   it("delivers exactly one verified Create per new article to the shared inbox", async () => {
@@ -237,7 +237,7 @@ describe("Herald and a verifying inbox (draft-cavage and RFC 9421)", () => {
         }
         expect(status).toBe(401);
         await sleep(300);
-        expect(fed().getFollower(mallory.id)).toBeUndefined();
+        expect(await fed().getFollower(mallory.id)).toBeUndefined();
         expect(
           inbox.accepted.filter((d) => d.activity.type === "Accept" && d.path.includes("mallory")),
         ).toEqual([]);
@@ -256,7 +256,7 @@ describe("Herald and a verifying inbox (draft-cavage and RFC 9421)", () => {
       );
       expect(res.status).toBe(401);
       await sleep(300);
-      expect(fed().listInteractions()).toEqual([]);
+      expect(await fed().listInteractions()).toEqual([]);
     });
   });
 
@@ -270,13 +270,13 @@ describe("Herald and a verifying inbox (draft-cavage and RFC 9421)", () => {
       as: "mallory",
     });
     expect(res.status).toBe(413);
-    expect(fed().getFollower(inbox.actorUrl("mallory"))).toBeUndefined();
+    expect(await fed().getFollower(inbox.actorUrl("mallory"))).toBeUndefined();
   });
 
   it("ignores an Undo(Follow) of alice's follow signed by someone else", async () => {
     const alice = inbox.actor("alice");
     const aliceFollow = {
-      id: fed().getFollower(alice.id)!.followId,
+      id: (await fed().getFollower(alice.id))!.followId,
       type: "Follow",
       actor: alice.id,
       object: herald.actorUrl,
@@ -307,8 +307,8 @@ describe("Herald and a verifying inbox (draft-cavage and RFC 9421)", () => {
     );
     expect(bare.status).toBe(202);
     await sleep(1_500);
-    expect(fed().getFollower(alice.id)?.state).toBe("accepted");
-    expect(fed().countFollowers()).toBe(2);
+    expect((await fed().getFollower(alice.id))?.state).toBe("accepted");
+    expect(await fed().countFollowers()).toBe(2);
   });
 
   it("records a Like, an Announce, a reply and a mention once each, and answers none of them", async () => {
@@ -358,9 +358,9 @@ describe("Herald and a verifying inbox (draft-cavage and RFC 9421)", () => {
           .status,
       ).toBe(202);
     }
-    await until(() => fed().listInteractions().length >= 4);
+    await until(async () => (await fed().listInteractions()).length >= 4);
     await sleep(1_500);
-    const onArticle = fed().listInteractions("harbor");
+    const onArticle = await fed().listInteractions("harbor");
     expect(onArticle.map((i) => i.kind).sort()).toEqual(["announce", "like", "reply"]);
     expect(onArticle.every((i) => i.actorId === carol.id)).toBe(true);
     expect(onArticle.find((i) => i.kind === "reply")).toMatchObject({
@@ -368,7 +368,7 @@ describe("Herald and a verifying inbox (draft-cavage and RFC 9421)", () => {
       content: "<p>好文章</p>",
       url: `${carol.id}/notes/reply`,
     });
-    const all = fed().listInteractions();
+    const all = await fed().listInteractions();
     expect(all).toHaveLength(4);
     expect(all.find((i) => i.kind === "mention")).toMatchObject({
       id: `${carol.id}/notes/mention`,
@@ -378,7 +378,7 @@ describe("Herald and a verifying inbox (draft-cavage and RFC 9421)", () => {
   });
 
   it("removes a follower on Undo(Follow), on Delete of their account, and on Block", async () => {
-    const aliceFollow = fed().getFollower(inbox.actorUrl("alice"))!.followId!;
+    const aliceFollow = (await fed().getFollower(inbox.actorUrl("alice")))!.followId!;
     const alice = inbox.actor("alice");
     await inbox.signedPost(
       `${herald.origin}/inbox`,
@@ -389,7 +389,7 @@ describe("Herald and a verifying inbox (draft-cavage and RFC 9421)", () => {
       },
       { scheme: "cavage", as: "alice" },
     );
-    await until(() => fed().getFollower(alice.id) === undefined);
+    await until(async () => (await fed().getFollower(alice.id)) === undefined);
 
     const bob = inbox.actor("bob");
     await inbox.signedPost(
@@ -397,7 +397,7 @@ describe("Herald and a verifying inbox (draft-cavage and RFC 9421)", () => {
       { id: `${bob.id}#delete`, type: "Delete", object: bob.id, to: [PUBLIC] },
       { scheme: "rfc9421", as: "bob" },
     );
-    await until(() => fed().getFollower(bob.id) === undefined);
+    await until(async () => (await fed().getFollower(bob.id)) === undefined);
 
     // Some servers undo by the Follow's id alone; it cannot be fetched (404 here), the stored id matches.
     const { follow: frankFollow } = await follow(inbox, herald, "frank");
@@ -407,18 +407,18 @@ describe("Herald and a verifying inbox (draft-cavage and RFC 9421)", () => {
       { id: activityId(frank.id, "undo"), type: "Undo", object: frankFollow.id },
       { scheme: "cavage", as: "frank" },
     );
-    await until(() => fed().getFollower(frank.id) === undefined);
+    await until(async () => (await fed().getFollower(frank.id)) === undefined);
 
     await follow(inbox, herald, "dave");
     const dave = inbox.actor("dave");
-    expect(fed().getFollower(dave.id)?.state).toBe("accepted");
+    expect((await fed().getFollower(dave.id))?.state).toBe("accepted");
     await inbox.signedPost(
       `${herald.origin}/inbox`,
       { id: activityId(dave.id, "block"), type: "Block", object: herald.actorUrl },
       { scheme: "cavage", as: "dave" },
     );
-    await until(() => fed().getFollower(dave.id) === undefined);
-    expect(fed().countFollowers()).toBe(0);
+    await until(async () => (await fed().getFollower(dave.id)) === undefined);
+    expect(await fed().countFollowers()).toBe(0);
   });
 
   it("serves outbox, followers and featured collections with totalItems", async () => {
@@ -524,10 +524,10 @@ describe("manual approval", () => {
       scheme: "cavage",
     });
     expect(res.status).toBe(202);
-    const follower = await until(() => herald.server.store.federation.getFollower(alice.id));
+    const follower = await until(async () => await herald.server.store.federation.getFollower(alice.id));
     expect(follower.state).toBe("pending");
     await sleep(1_500);
     expect(inbox.accepted).toEqual([]);
-    expect(herald.server.store.federation.countFollowers("accepted")).toBe(0);
+    expect(await herald.server.store.federation.countFollowers("accepted")).toBe(0);
   });
 });

@@ -42,7 +42,7 @@ describe("loadOrCreateKeys", () => {
     const edSig = await crypto.subtle.sign("Ed25519", keys.ed25519.privateKey, data);
     expect(await crypto.subtle.verify("Ed25519", keys.ed25519.publicKey, edSig, data)).toBe(true);
 
-    const stored = openStore().federation.getKeys();
+    const stored = await openStore().federation.getKeys();
     expect(stored.map((k) => k.kind).sort()).toEqual(["ed25519", "rsa"]);
     expect(stored.every((k) => k.createdAt === "2024-01-01T00:00:00.000Z")).toBe(true);
   });
@@ -57,12 +57,12 @@ describe("loadOrCreateKeys", () => {
       expect(await exportJwk(keys.rsa.privateKey)).toEqual(await exportJwk(first.rsa.privateKey));
       expect(await exportJwk(keys.ed25519.publicKey)).toEqual(await exportJwk(first.ed25519.publicKey));
     }
-    expect(store.federation.getKeys()).toHaveLength(2);
+    expect(await store.federation.getKeys()).toHaveLength(2);
   });
 
   it("refuses to generate keys while the store has followers", async () => {
     const store = openStore();
-    store.federation.upsertFollower({
+    await store.federation.upsertFollower({
       actorId: "https://mastodon.example/users/alice",
       inbox: "https://mastodon.example/users/alice/inbox",
       sharedInbox: "https://mastodon.example/inbox",
@@ -74,13 +74,13 @@ describe("loadOrCreateKeys", () => {
     const error = await loadOrCreateKeys(store.federation).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(KeysMissingError);
     expect((error as Error).message).toMatch(/1 follower/);
-    expect(store.federation.getKeys()).toEqual([]);
+    expect(await store.federation.getKeys()).toEqual([]);
   });
 
   it("with keys already stored, followers are no obstacle", async () => {
     const store = openStore();
     const first = await loadOrCreateKeys(store.federation);
-    store.federation.upsertFollower({
+    await store.federation.upsertFollower({
       actorId: "https://mastodon.example/users/bob",
       inbox: "https://mastodon.example/users/bob/inbox",
       sharedInbox: null,

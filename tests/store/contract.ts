@@ -479,13 +479,17 @@ export function queueContract(target: QueueTarget): void {
       });
       gates.push(release);
       const abort1 = new AbortController();
-      void first.queue.listen(
-        () => {
-          claimed = true;
-          return gate; // The "process" dies mid-delivery: this never finishes before the crash.
-        },
-        { signal: abort1.signal },
-      );
+      // A dead process's loop: when the gate opens at teardown its store may be closed already, and
+      // what it then fails at is nobody's concern (unawaited, it would be an unhandled rejection).
+      first.queue
+        .listen(
+          () => {
+            claimed = true;
+            return gate; // The "process" dies mid-delivery: this never finishes before the crash.
+          },
+          { signal: abort1.signal },
+        )
+        .catch(() => undefined);
       while (!claimed) await sleep(5);
       const claimedAt = Date.now();
       await first.crash();

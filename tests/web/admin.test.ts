@@ -120,7 +120,7 @@ describe("admin dashboard: access", () => {
     const h = await start();
     const client = new AdminClient(h.origin);
     await client.login(TOKEN);
-    const before = h.server.store.federation.getMeta("status.lastScan");
+    const before = await h.server.store.federation.getMeta("status.lastScan");
     expect((await client.send("POST", "/admin/scan", {})).status).toBe(403);
     expect((await client.send("POST", "/admin/scan", { csrf: "x".repeat(43) })).status).toBe(403);
     expect((await client.action("/admin/scan", {}, { Origin: "https://evil.example" })).status).toBe(403);
@@ -130,7 +130,7 @@ describe("admin dashboard: access", () => {
     const other = new AdminClient(h.origin);
     await other.login(TOKEN);
     expect((await client.send("POST", "/admin/scan", { csrf: other.csrf })).status).toBe(403);
-    expect(h.server.store.federation.getMeta("status.lastScan")).toBe(before);
+    expect(await h.server.store.federation.getMeta("status.lastScan")).toBe(before);
     // No session at all.
     expect((await request(h.origin, "POST", "/admin/scan", { form: { csrf: client.csrf } })).status).toBe(
       403,
@@ -145,7 +145,7 @@ describe("admin dashboard: access", () => {
 
     const ok = await client.action("/admin/scan");
     expect(ok.status).toBe(303);
-    expect(h.server.store.federation.getMeta("status.lastScan")).not.toBe(before);
+    expect(await h.server.store.federation.getMeta("status.lastScan")).not.toBe(before);
     expect((await client.send("GET", "/admin")).body).toContain("Scan done:");
   });
 });
@@ -199,7 +199,7 @@ describe("admin dashboard: actions", () => {
   it("removes a follower and triggers a scan", async () => {
     const h = await start();
     const fed = h.server.store.federation;
-    fed.upsertFollower({
+    await fed.upsertFollower({
       actorId: "https://social.example/users/alice",
       inbox: "https://social.example/users/alice/inbox",
       sharedInbox: null,
@@ -212,7 +212,7 @@ describe("admin dashboard: actions", () => {
     await client.login(TOKEN);
     expect((await client.send("GET", "/admin")).body).toContain("@alice@social.example");
     await client.action("/admin/followers/remove", { actor: "https://social.example/users/alice" });
-    expect(fed.countFollowers()).toBe(0);
+    expect(await fed.countFollowers()).toBe(0);
     expect((await client.send("GET", "/admin")).body).toContain("Removed follower alice@social.example");
 
     h.write("new.md", article("Fresh news"));
@@ -226,7 +226,7 @@ describe("admin dashboard: actions", () => {
   it("shows deliveries that failed and wait for a retry, from Fedify's real queue messages", async () => {
     const h = await start();
     const closed = await freePort();
-    h.server.store.federation.upsertFollower({
+    await h.server.store.federation.upsertFollower({
       actorId: `http://127.0.0.1:${closed}/users/gone`,
       inbox: `http://127.0.0.1:${closed}/users/gone/inbox`,
       sharedInbox: null,
@@ -254,25 +254,25 @@ describe("admin dashboard: actions", () => {
     const fed = h.server.store.federation;
     const at = new Date().toISOString();
     const base = { articleId: "harbor", url: null, content: null, createdAt: at };
-    fed.recordInteraction({
+    await fed.recordInteraction({
       ...base,
       id: "https://a.example/l/1",
       kind: "like",
       actorId: "https://a.example/u/1",
     });
-    fed.recordInteraction({
+    await fed.recordInteraction({
       ...base,
       id: "https://a.example/l/2",
       kind: "like",
       actorId: "https://a.example/u/2",
     });
-    fed.recordInteraction({
+    await fed.recordInteraction({
       ...base,
       id: "https://a.example/b/1",
       kind: "announce",
       actorId: "https://a.example/u/1",
     });
-    fed.recordInteraction({
+    await fed.recordInteraction({
       ...base,
       id: "https://a.example/r/1",
       kind: "reply",

@@ -35,18 +35,21 @@ describe("content watcher", () => {
     // A scheduled scan that lands mid-write must leave the file alone.
     const midWrite = await server.tick();
     expect(midWrite.content.deferred).toBe(1);
-    expect(server.store.federation.getObject("chunked")).toBeUndefined();
+    expect(await server.store.federation.getObject("chunked")).toBeUndefined();
     await new Promise((r) => setTimeout(r, 150));
     appendFileSync(file, "The last sentence arrives at the end.\n");
     const fed = server.store.federation;
-    const activities = () =>
-      fed.listCreates({ offset: 0, limit: 100 }).filter((a) => a.articleId === "chunked");
-    const [create] = await until(() => activities().length > 0 && activities(), 10_000);
+    const activities = async () =>
+      (await fed.listCreates({ offset: 0, limit: 100 })).filter((a) => a.articleId === "chunked");
+    const [create] = await until(async () => {
+      const found = await activities();
+      return found.length > 0 && found;
+    }, 10_000);
     expect(JSON.stringify(create!.activity)).toContain("The last sentence arrives at the end.");
     // Give a wrongly early version time to show up as an Update; there must be none.
     await new Promise((r) => setTimeout(r, 800));
-    const all = fed.pendingActivities().concat(fed.listCreates({ offset: 0, limit: 100 }));
+    const all = (await fed.pendingActivities()).concat(await fed.listCreates({ offset: 0, limit: 100 }));
     expect(all.filter((a) => a.articleId === "chunked").map((a) => a.kind)).toEqual(["create"]);
-    expect(fed.getObject("chunked")?.updated).toBeNull();
+    expect((await fed.getObject("chunked"))?.updated).toBeNull();
   });
 });

@@ -124,7 +124,7 @@ export function createAdmin(deps: AdminDeps): RouteHandler {
   const dashboard = async (req: IncomingMessage, res: ServerResponse, session: Session): Promise<true> => {
     const fed = herald.store.federation;
     const interactions = new Map<string, Interaction[]>();
-    for (const i of fed.listInteractions()) {
+    for (const i of await fed.listInteractions()) {
       const list = interactions.get(i.articleId) ?? [];
       list.push(i);
       interactions.set(i.articleId, list);
@@ -137,7 +137,7 @@ export function createAdmin(deps: AdminDeps): RouteHandler {
       csrf: session.csrf,
       flash,
       status: await liveStatus(herald),
-      followers: fed.listFollowers({}),
+      followers: await fed.listFollowers({}),
       interactions,
       pages: new Map(herald.library.visible(Number.MAX_SAFE_INTEGER).map((a) => [a.id, a.url])),
       federated: herald.federation !== undefined,
@@ -146,15 +146,19 @@ export function createAdmin(deps: AdminDeps): RouteHandler {
     return true;
   };
 
-  const retractConfirm = (req: IncomingMessage, res: ServerResponse, session: Session): true => {
+  const retractConfirm = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    session: Session,
+  ): Promise<true> => {
     const id = new URLSearchParams((req.url ?? "").split("?")[1] ?? "").get("id") ?? "";
     const known = [...herald.library.records()].some((r) => r.id === id);
-    if (!known || herald.store.federation.retractedIds().has(id)) {
+    if (!known || (await herald.store.federation.retractedIds()).has(id)) {
       session.flash = { ok: false, text: `No article "${id}" to retract.` };
       seeOther(res, "/admin", ADMIN_HEADERS);
       return true;
     }
-    const object = herald.store.federation.getObject(id);
+    const object = await herald.store.federation.getObject(id);
     const html = renderRetract({
       siteTitle,
       csrf: session.csrf,
@@ -230,8 +234,8 @@ export function createAdmin(deps: AdminDeps): RouteHandler {
         });
       default: {
         const actor = form.get("actor") ?? "";
-        return act(res, session, "remove follower", { actor }, () => {
-          const result = removeFollowerFrom(herald, actor);
+        return act(res, session, "remove follower", { actor }, async () => {
+          const result = await removeFollowerFrom(herald, actor);
           return { ok: result.ok, text: result.message };
         });
       }

@@ -150,9 +150,9 @@ export function createPages(deps: PagesDeps): Pages {
     return send(req, res, cached);
   };
 
-  const articlePage = (req: IncomingMessage, res: ServerResponse, a: Article): true => {
+  const articlePage = async (req: IncomingMessage, res: ServerResponse, a: Article): Promise<true> => {
     if (federated && wantsActivityJson(req)) {
-      serveObject({ store }, req, res, a.id, a.url);
+      await serveObject({ store }, req, res, a.id, a.url);
       return true;
     }
     // Articles are immutable and the library hands out the same object until one changes: an
@@ -173,19 +173,28 @@ export function createPages(deps: PagesDeps): Pages {
   };
 
   /** A slug no visible article has: 410 if it was retracted or removed after being public, else 404. */
-  const missingArticle = (req: IncomingMessage, res: ServerResponse, slug: string): boolean => {
+  const missingArticle = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    slug: string,
+  ): Promise<boolean> => {
     const candidates = [...library.records()].filter((r) => r.slug === slug);
     if (candidates.length === 0) return false;
-    const retracted = store.retractedIds();
-    const gone = candidates.find(
-      (r) =>
+    const retracted = await store.retractedIds();
+    let gone: (typeof candidates)[number] | undefined;
+    for (const r of candidates) {
+      if (
         retracted.has(r.id) ||
-        store.getObject(r.id)?.deletedAt ||
-        (r.path === null && r.visibleFrom !== null && r.removedAt !== null && r.visibleFrom <= r.removedAt),
-    );
+        (await store.getObject(r.id))?.deletedAt ||
+        (r.path === null && r.visibleFrom !== null && r.removedAt !== null && r.visibleFrom <= r.removedAt)
+      ) {
+        gone = r;
+        break;
+      }
+    }
     if (!gone) return false;
     if (federated && wantsActivityJson(req)) {
-      serveObject({ store }, req, res, gone.id, undefined);
+      await serveObject({ store }, req, res, gone.id, undefined);
       return true;
     }
     sendStatus(req, res, 410, gonePage);

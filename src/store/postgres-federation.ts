@@ -1,0 +1,394 @@
+import type { Sql, TransactionSql } from "postgres";
+import { applySchema, checkIdentifier, once } from "./postgres-schema.ts";
+import type {
+  ActivityRecord,
+  FederatedObject,
+  FederationStore,
+  Follower,
+  Interaction,
+  StoredKey,
+} from "./types.ts";
+
+// The PostgreSQL twin of SqliteFederationStore, for several Herald processes sharing one database.
+// Same semantics, checked by one contract suite (tests/store/federation.contract.test.ts).
+//
+// Choices that keep the two stores interchangeable (and `herald migrate-store` a plain copy):
+// - Instants stay ISO text, as the application writes them: they round-trip byte for byte, and ISO
+//   instants of one format order correctly as text. Ordered text columns use COLLATE "C" (byte
+//   order, as SQLite's BINARY), so ties and paging do not depend on the server's locale.
+// - JSON documents (keys, objects, activities) are text, not jsonb: jsonb reorders object keys, and
+//   an object is served exactly as it was federated.
+// - SQLite's implicit rowid ordered pending activities and interactions of one instant by insertion;
+//   here an identity column `seq` does.
+// - The activity is inserted first, ON CONFLICT DO NOTHING: two processes recording the same
+//   deterministic id at once cannot both win, where a check-then-insert could.
+
+/** The queue's transaction, in which `markQueuedIn` writes (PostgresQueue.atomically hands it over). */
+export type PostgresLedgerTx = TransactionSql;
+
+export interface PostgresFederationStoreOptions {
+  /** Prepended to every table name; `herald_` by default. The connection's search_path picks the schema. */
+  prefix?: string;
+}
+
+const EVENTS_KEPT = 500;
+
+type Row = Record<string, string | number | boolean | null>;
+
+export class PostgresFederationStore implements FederationStore<PostgresLedgerTx> {
+  readonly #sql: Sql;
+  readonly #t: {
+    meta: string;
+    keys: string;
+    followers: string;
+    objects: string;
+    activities: string;
+    interactions: string;
+    retractions: string;
+    events: string;
+  };
+  /** Creates the tables once per instance, serialised against other processes (applySchema). */
+  readonly initialize: () => Promise<void>;
+
+  constructor(sql: Sql, options: PostgresFederationStoreOptions = {}) {
+    this.#sql = sql;
+    const prefix = options.prefix ?? "herald_";
+    const name = (table: string) => checkIdentifier(`${prefix}${table}`);
+    const t = {
+      meta: name("meta"),
+      keys: name("keys"),
+      followers: name("followers"),
+      objects: name("objects"),
+      activities: name("activities"),
+      interactions: name("interactions"),
+      retractions: name("retractions"),
+      events: name("events"),
+    };
+    this.#t = t;
+    this.initialize = once(() =>
+      applySchema(sql, [
+        `CREATE TABLE IF NOT EXISTS ${t.meta} (key text COLLATE "C" PRIMARY KEY, value text NOT NULL)`,
+        `CREATE TABLE IF NOT EXISTS ${t.keys} (
+           kind        text COLLATE "C" PRIMARY KEY,
+           private_jwk text NOT NULL,
+           public_jwk  text NOT NULL,
+           created_at  text NOT NULL
+         )`,
+        `CREATE TABLE IF NOT EXISTS ${t.followers} (
+           actor_id     text COLLATE "C" PRIMARY KEY,
+           inbox        text NOT NULL,
+           shared_inbox text,
+           handle       text,
+           follow_id    text,
+           state        text NOT NULL CHECK (state IN ('accepted', 'pending')),
+           created_at   text COLLATE "C" NOT NULL
+         )`,
+        `CREATE INDEX IF NOT EXISTS ${t.followers}_state ON ${t.followers} (state, created_at, actor_id)`,
+        `CREATE INDEX IF NOT EXISTS ${t.followers}_order ON ${t.followers} (created_at, actor_id)`,
+        `CREATE TABLE IF NOT EXISTS ${t.objects} (
+           article_id   text COLLATE "C" PRIMARY KEY,
+           published    text NOT NULL,
+           updated      text,
+           content_hash text NOT NULL,
+           deleted_at   text,
+           pinned       boolean NOT NULL DEFAULT false,
+           object       text NOT NULL
+         )`,
+        `CREATE TABLE IF NOT EXISTS ${t.activities} (
+           id          text COLLATE "C" PRIMARY KEY,
+           seq         bigint GENERATED ALWAYS AS IDENTITY,
+           article_id  text COLLATE "C" NOT NULL,
+           kind        text NOT NULL CHECK (kind IN ('create', 'update', 'delete')),
+           state       text NOT NULL CHECK (state IN ('pending', 'queued', 'silent')),
+           created_at  text COLLATE "C" NOT NULL,
+           activity    text NOT NULL
+         )`,
+        `CREATE INDEX IF NOT EXISTS ${t.activities}_state ON ${t.activities} (state, created_at, seq)`,
+        `CREATE INDEX IF NOT EXISTS ${t.activities}_article ON ${t.activities} (article_id, created_at)`,
+        `CREATE INDEX IF NOT EXISTS ${t.activities}_kind ON ${t.activities} (kind, created_at)`,
+        `CREATE TABLE IF NOT EXISTS ${t.interactions} (
+           id          text COLLATE "C" PRIMARY KEY,
+           seq         bigint GENERATED ALWAYS AS IDENTITY,
+           article_id  text COLLATE "C" NOT NULL,
+           kind        text NOT NULL CHECK (kind IN ('like', 'announce', 'reply', 'mention')),
+           actor_id    text NOT NULL,
+           url         text,
+           content     text,
+           created_at  text COLLATE "C" NOT NULL
+         )`,
+        `CREATE INDEX IF NOT EXISTS ${t.interactions}_article ON ${t.interactions} (article_id, kind)`,
+        `CREATE TABLE IF NOT EXISTS ${t.retractions} (
+           article_id   text COLLATE "C" PRIMARY KEY,
+           retracted_at text NOT NULL
+         )`,
+        `CREATE TABLE IF NOT EXISTS ${t.events} (
+           id      bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+           at      text NOT NULL,
+           level   text NOT NULL,
+           kind    text NOT NULL,
+           message text NOT NULL
+         )`,
+      ]),
+    );
+  }
+
+  /** The client after the schema exists. */
+  async #ready(): Promise<Sql> {
+    await this.initialize();
+    return this.#sql;
+  }
+
+  async getMeta(key: string): Promise<string | undefined> {
+    const sql = await this.#ready();
+    const [row] = await sql<{ value: string }[]>`SELECT value FROM ${sql(this.#t.meta)} WHERE key = ${key}`;
+    return row?.value;
+  }
+
+  async setMeta(key: string, value: string): Promise<void> {
+    const sql = await this.#ready();
+    await sql`
+      INSERT INTO ${sql(this.#t.meta)} (key, value) VALUES (${key}, ${value})
+      ON CONFLICT (key) DO UPDATE SET value = excluded.value`;
+  }
+
+  async getKeys(): Promise<StoredKey[]> {
+    const sql = await this.#ready();
+    const rows = await sql<Row[]>`SELECT * FROM ${sql(this.#t.keys)} ORDER BY kind DESC`;
+    return rows.map((r) => ({
+      kind: r.kind as StoredKey["kind"],
+      privateJwk: JSON.parse(r.private_jwk as string) as JsonWebKey,
+      publicJwk: JSON.parse(r.public_jwk as string) as JsonWebKey,
+      createdAt: r.created_at as string,
+    }));
+  }
+
+  async addKeys(keys: readonly StoredKey[]): Promise<void> {
+    const sql = await this.#ready();
+    await sql.begin(async (tx) => {
+      for (const k of keys)
+        await tx`
+          INSERT INTO ${tx(this.#t.keys)} (kind, private_jwk, public_jwk, created_at)
+          VALUES (${k.kind}, ${JSON.stringify(k.privateJwk)}, ${JSON.stringify(k.publicJwk)}, ${k.createdAt})
+          ON CONFLICT (kind) DO NOTHING`;
+    });
+  }
+
+  async upsertFollower(f: Follower): Promise<void> {
+    const sql = await this.#ready();
+    await sql`
+      INSERT INTO ${sql(this.#t.followers)} (actor_id, inbox, shared_inbox, handle, follow_id, state, created_at)
+      VALUES (${f.actorId}, ${f.inbox}, ${f.sharedInbox}, ${f.handle}, ${f.followId}, ${f.state}, ${f.createdAt})
+      ON CONFLICT (actor_id) DO UPDATE SET inbox = excluded.inbox, shared_inbox = excluded.shared_inbox,
+        handle = excluded.handle, follow_id = excluded.follow_id, state = excluded.state`;
+  }
+
+  async removeFollower(actorId: string): Promise<boolean> {
+    const sql = await this.#ready();
+    const result = await sql`DELETE FROM ${sql(this.#t.followers)} WHERE actor_id = ${actorId}`;
+    return result.count > 0;
+  }
+
+  async getFollower(actorId: string): Promise<Follower | undefined> {
+    const sql = await this.#ready();
+    const [row] = await sql<Row[]>`SELECT * FROM ${sql(this.#t.followers)} WHERE actor_id = ${actorId}`;
+    return row ? toFollower(row) : undefined;
+  }
+
+  async listFollowers({
+    state,
+    offset = 0,
+    limit = -1,
+  }: {
+    state?: Follower["state"];
+    offset?: number;
+    limit?: number;
+  }): Promise<Follower[]> {
+    const sql = await this.#ready();
+    // A negative limit means all, as in SQLite; LIMIT NULL is PostgreSQL's LIMIT ALL.
+    const rows = await sql<Row[]>`
+      SELECT * FROM ${sql(this.#t.followers)}
+       ${state ? sql`WHERE state = ${state}` : sql``}
+       ORDER BY created_at, actor_id LIMIT ${limit < 0 ? null : limit} OFFSET ${offset}`;
+    return rows.map(toFollower);
+  }
+
+  async countFollowers(state?: Follower["state"]): Promise<number> {
+    const sql = await this.#ready();
+    const [row] = await sql<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM ${sql(this.#t.followers)} ${state ? sql`WHERE state = ${state}` : sql``}`;
+    return row!.n;
+  }
+
+  async getObject(articleId: string): Promise<FederatedObject | undefined> {
+    const sql = await this.#ready();
+    const [row] = await sql<Row[]>`SELECT * FROM ${sql(this.#t.objects)} WHERE article_id = ${articleId}`;
+    return row ? toObject(row) : undefined;
+  }
+
+  async listObjects(): Promise<FederatedObject[]> {
+    const sql = await this.#ready();
+    return (await sql<Row[]>`SELECT * FROM ${sql(this.#t.objects)}`).map(toObject);
+  }
+
+  async recordActivity(o: FederatedObject, a: ActivityRecord): Promise<boolean> {
+    const sql = await this.#ready();
+    return sql.begin(async (tx) => {
+      const inserted = await tx`
+        INSERT INTO ${tx(this.#t.activities)} (id, article_id, kind, state, created_at, activity)
+        VALUES (${a.id}, ${a.articleId}, ${a.kind}, ${a.state}, ${a.createdAt}, ${JSON.stringify(a.activity)})
+        ON CONFLICT (id) DO NOTHING RETURNING 1`;
+      if (inserted.length === 0) return false;
+      await tx`
+        INSERT INTO ${tx(this.#t.objects)} (article_id, published, updated, content_hash, deleted_at, pinned, object)
+        VALUES (${o.articleId}, ${o.published}, ${o.updated}, ${o.contentHash}, ${o.deletedAt}, ${o.pinned},
+                ${JSON.stringify(o.object)})
+        ON CONFLICT (article_id) DO UPDATE SET published = excluded.published, updated = excluded.updated,
+          content_hash = excluded.content_hash, deleted_at = excluded.deleted_at, pinned = excluded.pinned,
+          object = excluded.object`;
+      return true;
+    });
+  }
+
+  /** Writes through the queue's transaction: the mark commits with the enqueued batch, or neither does. */
+  async markQueuedIn(tx: PostgresLedgerTx, activityId: string): Promise<void> {
+    // The queue's transaction may be the first use of this store in the process.
+    await this.initialize();
+    await tx`
+      UPDATE ${tx(this.#t.activities)} SET state = 'queued' WHERE id = ${activityId} AND state = 'pending'`;
+  }
+
+  async pendingActivities(): Promise<ActivityRecord[]> {
+    const sql = await this.#ready();
+    return (
+      await sql<Row[]>`
+        SELECT * FROM ${sql(this.#t.activities)} WHERE state = 'pending' ORDER BY created_at, seq`
+    ).map(toActivity);
+  }
+
+  async listCreates({ offset, limit }: { offset: number; limit: number }): Promise<ActivityRecord[]> {
+    const sql = await this.#ready();
+    return (
+      await sql<Row[]>`
+        SELECT a.* FROM ${sql(this.#t.activities)} a JOIN ${sql(this.#t.objects)} o ON o.article_id = a.article_id
+         WHERE a.kind = 'create' AND o.deleted_at IS NULL
+         ORDER BY a.created_at DESC, a.id DESC LIMIT ${limit} OFFSET ${offset}`
+    ).map(toActivity);
+  }
+
+  async countCreates(): Promise<number> {
+    const sql = await this.#ready();
+    const [row] = await sql<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM ${sql(this.#t.activities)} a
+        JOIN ${sql(this.#t.objects)} o ON o.article_id = a.article_id
+       WHERE a.kind = 'create' AND o.deleted_at IS NULL`;
+    return row!.n;
+  }
+
+  async activityExists(id: string): Promise<boolean> {
+    const sql = await this.#ready();
+    return (await sql`SELECT 1 FROM ${sql(this.#t.activities)} WHERE id = ${id}`).length > 0;
+  }
+
+  async activityTimesSince(kind: ActivityRecord["kind"], sinceIso: string): Promise<string[]> {
+    const sql = await this.#ready();
+    const rows = await sql<{ created_at: string }[]>`
+      SELECT created_at FROM ${sql(this.#t.activities)}
+       WHERE kind = ${kind} AND state <> 'silent' AND created_at >= ${sinceIso}`;
+    return rows.map((r) => r.created_at);
+  }
+
+  async retract(articleId: string, at: string): Promise<void> {
+    const sql = await this.#ready();
+    await sql`
+      INSERT INTO ${sql(this.#t.retractions)} (article_id, retracted_at) VALUES (${articleId}, ${at})
+      ON CONFLICT (article_id) DO NOTHING`;
+  }
+
+  async retractedIds(): Promise<Set<string>> {
+    const sql = await this.#ready();
+    const rows = await sql<{ article_id: string }[]>`SELECT article_id FROM ${sql(this.#t.retractions)}`;
+    return new Set(rows.map((r) => r.article_id));
+  }
+
+  async addEvent(e: { at: string; level: "info" | "warn" | "error"; kind: string; message: string }) {
+    const sql = await this.#ready();
+    const events = sql(this.#t.events);
+    await sql`INSERT INTO ${events} (at, level, kind, message) VALUES (${e.at}, ${e.level}, ${e.kind}, ${e.message})`;
+    // A bounded log: keep the last EVENTS_KEPT events (ids from concurrent writers may have gaps:
+    // then slightly fewer are kept, never more).
+    await sql`DELETE FROM ${events} WHERE id <= (SELECT max(id) FROM ${events}) - ${EVENTS_KEPT}`;
+  }
+
+  async recentEvents(
+    limit: number,
+    level?: "warn" | "error",
+  ): Promise<{ at: string; level: string; kind: string; message: string }[]> {
+    const sql = await this.#ready();
+    const rows = await sql<{ at: string; level: string; kind: string; message: string }[]>`
+      SELECT at, level, kind, message FROM ${sql(this.#t.events)}
+       ${level ? sql`WHERE level IN ('error', ${level})` : sql``}
+       ORDER BY id DESC LIMIT ${limit}`;
+    return rows.map((r) => ({ at: r.at, level: r.level, kind: r.kind, message: r.message }));
+  }
+
+  async recordInteraction(i: Interaction): Promise<boolean> {
+    const sql = await this.#ready();
+    const inserted = await sql`
+      INSERT INTO ${sql(this.#t.interactions)} (id, article_id, kind, actor_id, url, content, created_at)
+      VALUES (${i.id}, ${i.articleId}, ${i.kind}, ${i.actorId}, ${i.url}, ${i.content}, ${i.createdAt})
+      ON CONFLICT (id) DO NOTHING RETURNING 1`;
+    return inserted.length > 0;
+  }
+
+  async listInteractions(articleId?: string): Promise<Interaction[]> {
+    const sql = await this.#ready();
+    const rows = await sql<Row[]>`
+      SELECT * FROM ${sql(this.#t.interactions)}
+       ${articleId ? sql`WHERE article_id = ${articleId}` : sql``}
+       ORDER BY created_at, seq`;
+    return rows.map((r) => ({
+      id: r.id as string,
+      articleId: r.article_id as string,
+      kind: r.kind as Interaction["kind"],
+      actorId: r.actor_id as string,
+      url: r.url as string | null,
+      content: r.content as string | null,
+      createdAt: r.created_at as string,
+    }));
+  }
+}
+
+function toFollower(r: Row): Follower {
+  return {
+    actorId: r.actor_id as string,
+    inbox: r.inbox as string,
+    sharedInbox: r.shared_inbox as string | null,
+    handle: r.handle as string | null,
+    followId: r.follow_id as string | null,
+    state: r.state as Follower["state"],
+    createdAt: r.created_at as string,
+  };
+}
+
+function toObject(r: Row): FederatedObject {
+  return {
+    articleId: r.article_id as string,
+    published: r.published as string,
+    updated: r.updated as string | null,
+    contentHash: r.content_hash as string,
+    deletedAt: r.deleted_at as string | null,
+    pinned: r.pinned === true,
+    object: JSON.parse(r.object as string) as Record<string, unknown>,
+  };
+}
+
+function toActivity(r: Row): ActivityRecord {
+  return {
+    id: r.id as string,
+    articleId: r.article_id as string,
+    kind: r.kind as ActivityRecord["kind"],
+    state: r.state as ActivityRecord["state"],
+    createdAt: r.created_at as string,
+    activity: JSON.parse(r.activity as string) as Record<string, unknown>,
+  };
+}

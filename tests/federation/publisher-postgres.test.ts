@@ -1,0 +1,135 @@
+// The publisher on PostgreSQL: the ledger's "queued" mark goes through the queue's transaction
+// (FederationStore.markQueuedIn with PostgresQueue.atomically), the same code path as on SQLite.
+// Nothing is delivered: the queue only has to hold the messages, committed with the mark.
+import { afterEach, describe, expect, it } from "vitest";
+import type { Article } from "../../src/content/model.ts";
+import { type BotProfile, createHeraldFederation } from "../../src/federation/federation.ts";
+import { loadOrCreateKeys } from "../../src/federation/keys.ts";
+import type { ObjectContext } from "../../src/federation/objects.ts";
+import { Publisher } from "../../src/federation/publisher.ts";
+import { createLogger } from "../../src/log.ts";
+import { PostgresFederationStore } from "../../src/store/postgres-federation.ts";
+import { PostgresKvStore } from "../../src/store/postgres-kv.ts";
+import { PostgresQueue } from "../../src/store/postgres-queue.ts";
+import type { ArticleRecord } from "../../src/store/types.ts";
+import { siteUrls } from "../../src/urls.ts";
+import { createTestSchema, type TestSchema } from "../store/contract-postgres.ts";
+
+const urls = siteUrls("https://news.example.org/");
+const objects: ObjectContext = {
+  urls,
+  actorId: new URL("https://news.example.org/users/news"),
+  followersId: new URL("https://news.example.org/users/news/followers"),
+  objectType: "note",
+  visibility: "public",
+};
+const profile: BotProfile = {
+  username: "news",
+  name: "Herald News",
+  summary: "",
+  fields: [],
+  discoverable: true,
+  indexable: true,
+  manualApproval: false,
+  published: "2024-01-01T00:00:00.000Z",
+};
+
+const article = (): Article => ({
+  id: "harbor",
+  slug: "harbor",
+  path: "harbor.md",
+  url: "https://news.example.org/articles/harbor/",
+  title: "Harbor",
+  summary: "The harbor reopened.",
+  contentHtml: "<p>The harbor reopened.</p>",
+  lang: "en",
+  tags: [],
+  authors: [],
+  attribution: { translators: [], editors: [] },
+  published: "2024-05-01T00:00:00.000Z",
+  updated: "2024-05-01T00:00:00.000Z",
+  draft: false,
+  federate: true,
+  sensitive: false,
+  pinned: false,
+  contentHash: "hash-1",
+  extra: {},
+  warnings: [],
+});
+
+const record = (): ArticleRecord => ({
+  id: "harbor",
+  path: "harbor.md",
+  slug: "harbor",
+  bodyHash: "body",
+  firstSeen: "2024-05-01T00:00:00.000Z",
+  contentHash: "hash-1",
+  changedAt: null,
+  removedAt: null,
+  file: null,
+  published: "2024-05-01T00:00:00.000Z",
+  visibleFrom: "2024-05-01T00:00:00.000Z",
+  federate: true,
+});
+
+let schema: TestSchema | undefined;
+afterEach(async () => {
+  await schema?.drop();
+  schema = undefined;
+});
+
+describe("Publisher on PostgreSQL", () => {
+  it("commits each activity's deliveries and its queued mark together, once", async () => {
+    schema = await createTestSchema();
+    const sql = schema.client();
+    const store = new PostgresFederationStore(sql);
+    const queue = new PostgresQueue(sql);
+    // Keys before followers: with followers and no keys Herald refuses to make new ones.
+    const keys = await loadOrCreateKeys(store);
+    for (const name of ["alice", "bob"])
+      await store.upsertFollower({
+        actorId: `https://remote.example/users/${name}`,
+        inbox: `https://remote.example/users/${name}/inbox`,
+        sharedInbox: null,
+        handle: `@${name}@remote.example`,
+        followId: null,
+        state: "accepted",
+        createdAt: "2024-01-01T00:00:00.000Z",
+      });
+    const federation = createHeraldFederation({
+      origin: "https://news.example.org",
+      urls,
+      profile,
+      keys,
+      store,
+      kv: new PostgresKvStore(sql),
+      queue,
+      log: createLogger("silent"),
+      allowPrivateAddress: false,
+      version: "0.0.0-test",
+    });
+    const publisher = new Publisher({
+      federation,
+      store,
+      queue,
+      objects,
+      username: "news",
+      article: () => article(),
+      pushNewestOnFirstRun: 1,
+      log: createLogger("silent"),
+    });
+
+    const first = await publisher.publish([record()]);
+    expect(first.created).toBe(1);
+    expect(await store.pendingActivities()).toEqual([]);
+    const [create] = await store.listCreates({ offset: 0, limit: 10 });
+    expect(create).toMatchObject({ id: `${urls.object("harbor")}#create`, state: "queued" });
+    // One message per follower's inbox, written in the transaction that set "queued".
+    expect((await queue.getDepth()).queued).toBe(2);
+
+    const again = await publisher.publish([record()]);
+    expect(again.created).toBe(0);
+    expect(await publisher.recover()).toBe(0);
+    expect((await queue.getDepth()).queued).toBe(2);
+  });
+});

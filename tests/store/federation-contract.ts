@@ -1,0 +1,351 @@
+// The federation store contract: what Herald relies on from its ledger, followers and keys, written
+// once and run against SQLite and PostgreSQL. Each target opens a fresh, empty store together with
+// the delivery queue of the same backend, because "pending → queued" is only ever written inside
+// the queue's enqueue transaction.
+import type { MessageQueue } from "@fedify/fedify";
+import { afterEach, describe, expect, it } from "vitest";
+import type { AtomicQueue } from "../../src/federation/publisher.ts";
+import type {
+  ActivityRecord,
+  FederatedObject,
+  FederationStore,
+  Follower,
+  Interaction,
+  StoredKey,
+} from "../../src/store/types.ts";
+
+export interface FederationWorld<Tx> {
+  store: FederationStore<Tx>;
+  /** The queue whose transactions the store writes its "queued" mark through. */
+  queue: AtomicQueue<Tx> & Pick<MessageQueue, "enqueue" | "getDepth">;
+  /** Another handle on the same data, as another process has. */
+  other(): Promise<FederationStore<Tx>>;
+  close(): Promise<void>;
+}
+
+export interface FederationTarget<Tx> {
+  name: string;
+  open(): Promise<FederationWorld<Tx>>;
+}
+
+const key = (kind: StoredKey["kind"], n: string): StoredKey => ({
+  kind,
+  privateJwk: { kty: kind === "rsa" ? "RSA" : "OKP", d: `private-${n}` },
+  publicJwk: { kty: kind === "rsa" ? "RSA" : "OKP", x: `public-${n}` },
+  createdAt: `2026-01-0${n}T00:00:00.000Z`,
+});
+
+const follower = (name: string, overrides: Partial<Follower> = {}): Follower => ({
+  actorId: `https://remote.example/users/${name}`,
+  inbox: `https://remote.example/users/${name}/inbox`,
+  sharedInbox: "https://remote.example/inbox",
+  handle: `@${name}@remote.example`,
+  followId: `https://remote.example/follows/${name}`,
+  state: "accepted",
+  createdAt: "2026-01-01T00:00:00.000Z",
+  ...overrides,
+});
+
+const object = (articleId: string, overrides: Partial<FederatedObject> = {}): FederatedObject => ({
+  articleId,
+  published: "2026-01-01T00:00:00.000Z",
+  updated: null,
+  contentHash: `hash-${articleId}`,
+  deletedAt: null,
+  pinned: false,
+  // Key order is part of what is stored: the object is served exactly as federated.
+  object: { type: "Article", id: `https://herald.example/objects/${articleId}`, content: "<p>é ✓ 中</p>" },
+  ...overrides,
+});
+
+const activity = (
+  articleId: string,
+  kind: ActivityRecord["kind"],
+  createdAt: string,
+  overrides: Partial<ActivityRecord> = {},
+): ActivityRecord => ({
+  id: `https://herald.example/objects/${articleId}#${kind}${kind === "update" ? `-${createdAt}` : ""}`,
+  articleId,
+  kind,
+  state: "pending",
+  createdAt,
+  activity: { type: kind === "create" ? "Create" : kind === "update" ? "Update" : "Delete", n: createdAt },
+  ...overrides,
+});
+
+const interaction = (id: string, overrides: Partial<Interaction> = {}): Interaction => ({
+  id: `https://remote.example/activities/${id}`,
+  articleId: "harbor",
+  kind: "like",
+  actorId: "https://remote.example/users/carol",
+  url: null,
+  content: null,
+  createdAt: "2026-01-01T00:00:00.000Z",
+  ...overrides,
+});
+
+export function federationStoreContract<Tx>(target: FederationTarget<Tx>): void {
+  describe(`FederationStore contract: ${target.name}`, () => {
+    let world: FederationWorld<Tx> | undefined;
+    const open = async () => {
+      world = await target.open();
+      return world;
+    };
+    afterEach(async () => {
+      await world?.close();
+      world = undefined;
+    });
+
+    it("keeps meta values, overwriting by key", async () => {
+      const { store } = await open();
+      expect(await store.getMeta("a")).toBeUndefined();
+      await store.setMeta("a", "1");
+      await store.setMeta("a", "2");
+      expect(await store.getMeta("a")).toBe("2");
+    });
+
+    it("never overwrites a stored key, also when another process adds keys", async () => {
+      const { store, other } = await open();
+      expect(await store.getKeys()).toEqual([]);
+      await store.addKeys([key("rsa", "1")]);
+      const second = await other();
+      await second.addKeys([key("rsa", "2"), key("ed25519", "2")]);
+      expect(await store.getKeys()).toEqual([key("rsa", "1"), key("ed25519", "2")]);
+      expect(await second.getKeys()).toEqual([key("rsa", "1"), key("ed25519", "2")]);
+    });
+
+    it("upserts followers, keeping their first createdAt out of the update, and removes them", async () => {
+      const { store } = await open();
+      await store.upsertFollower(follower("alice", { state: "pending" }));
+      await store.upsertFollower(
+        follower("alice", { inbox: "https://remote.example/new", createdAt: "2027-01-01T00:00:00.000Z" }),
+      );
+      expect(await store.getFollower(follower("alice").actorId)).toEqual(
+        follower("alice", { inbox: "https://remote.example/new" }),
+      );
+      expect(await store.removeFollower(follower("alice").actorId)).toBe(true);
+      expect(await store.removeFollower(follower("alice").actorId)).toBe(false);
+      expect(await store.getFollower(follower("alice").actorId)).toBeUndefined();
+    });
+
+    it("lists and counts followers by state, oldest first, page by page", async () => {
+      const { store } = await open();
+      const names = ["dave", "bob", "carol", "alice", "erin"];
+      for (const [i, name] of names.entries())
+        await store.upsertFollower(
+          follower(name, {
+            state: name === "erin" ? "pending" : "accepted",
+            // Two share an instant: the actor id breaks the tie, in byte order.
+            createdAt: `2026-01-0${name === "bob" ? 1 : i + 1}T00:00:00.000Z`,
+          }),
+        );
+      const ids = (list: Follower[]) => list.map((f) => f.handle);
+      expect(ids(await store.listFollowers({ state: "accepted" }))).toEqual([
+        "@bob@remote.example",
+        "@dave@remote.example",
+        "@carol@remote.example",
+        "@alice@remote.example",
+      ]);
+      expect(ids(await store.listFollowers({ state: "accepted", offset: 1, limit: 2 }))).toEqual([
+        "@dave@remote.example",
+        "@carol@remote.example",
+      ]);
+      expect(ids(await store.listFollowers({ offset: 4 }))).toEqual(["@erin@remote.example"]);
+      expect(await store.listFollowers({ offset: 5, limit: 10 })).toEqual([]);
+      expect(await store.countFollowers()).toBe(5);
+      expect(await store.countFollowers("accepted")).toBe(4);
+      expect(await store.countFollowers("pending")).toBe(1);
+    });
+
+    it("records an activity with its object once: the same id again changes nothing", async () => {
+      const { store } = await open();
+      const create = activity("harbor", "create", "2026-01-01T00:00:00.000Z");
+      expect(await store.recordActivity(object("harbor"), create)).toBe(true);
+      expect(await store.activityExists(create.id)).toBe(true);
+      expect(await store.recordActivity(object("harbor", { contentHash: "changed" }), create)).toBe(false);
+      expect(await store.getObject("harbor")).toEqual(object("harbor"));
+      expect(JSON.stringify((await store.getObject("harbor"))!.object)).toBe(
+        JSON.stringify(object("harbor").object),
+      );
+      expect(await store.pendingActivities()).toEqual([create]);
+      expect(await store.activityExists("https://herald.example/objects/none#create")).toBe(false);
+    });
+
+    it("lets one of two processes recording the same activity at once win", async () => {
+      const { store, other } = await open();
+      const second = await other();
+      const create = activity("harbor", "create", "2026-01-01T00:00:00.000Z");
+      const results = await Promise.all([
+        store.recordActivity(object("harbor"), create),
+        second.recordActivity(object("harbor", { contentHash: "other" }), create),
+      ]);
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(await store.pendingActivities()).toHaveLength(1);
+    });
+
+    it("upserts the object with each new activity", async () => {
+      const { store } = await open();
+      await store.recordActivity(object("harbor"), activity("harbor", "create", "2026-01-01T00:00:00.000Z"));
+      const updated = object("harbor", {
+        updated: "2026-01-02T00:00:00.000Z",
+        contentHash: "v2",
+        pinned: true,
+      });
+      await store.recordActivity(updated, activity("harbor", "update", "2026-01-02T00:00:00.000Z"));
+      expect(await store.getObject("harbor")).toEqual(updated);
+      expect(await store.listObjects()).toEqual([updated]);
+    });
+
+    it("marks pending → queued in the queue's transaction, and not when that transaction fails", async () => {
+      const { store, queue } = await open();
+      const a = activity("a", "create", "2026-01-01T00:00:00.000Z");
+      const b = activity("b", "create", "2026-01-01T00:00:01.000Z");
+      const silent = activity("c", "create", "2026-01-01T00:00:02.000Z", { state: "silent" });
+      await store.recordActivity(object("a"), a);
+      await store.recordActivity(object("b"), b);
+      await store.recordActivity(object("c"), silent);
+      expect((await store.pendingActivities()).map((r) => r.id)).toEqual([a.id, b.id]);
+
+      await queue.atomically(
+        () => queue.enqueue({ activity: a.id }),
+        (_value, tx) => store.markQueuedIn(tx, a.id),
+      );
+      expect((await store.pendingActivities()).map((r) => r.id)).toEqual([b.id]);
+      expect((await queue.getDepth!()).queued).toBe(1);
+
+      // The mark is written, then the transaction fails: neither the mark nor the message remains.
+      // (SQLite's queue needs its `record` synchronous, PostgreSQL's awaits the write.)
+      const crash = new Error("crash before commit");
+      await expect(
+        queue.atomically(
+          () => queue.enqueue({ activity: b.id }),
+          (_value, tx) => {
+            const written = store.markQueuedIn(tx, b.id);
+            if (written instanceof Promise)
+              return written.then(() => {
+                throw crash;
+              });
+            throw crash;
+          },
+        ),
+      ).rejects.toThrow(crash);
+      expect((await store.pendingActivities()).map((r) => r.id)).toEqual([b.id]);
+      expect((await queue.getDepth!()).queued).toBe(1);
+
+      // Only pending becomes queued: a silent activity stays in the outbox only.
+      await queue.atomically(
+        () => Promise.resolve(),
+        (_value, tx) => store.markQueuedIn(tx, silent.id),
+      );
+      expect((await store.listCreates({ offset: 0, limit: 10 })).map((r) => [r.id, r.state])).toEqual([
+        [silent.id, "silent"],
+        [b.id, "pending"],
+        [a.id, "queued"],
+      ]);
+    });
+
+    it("orders pending activities of one instant by when they were recorded", async () => {
+      const { store } = await open();
+      const at = "2026-01-01T00:00:00.000Z";
+      for (const id of ["zulu", "alpha", "mike"])
+        await store.recordActivity(object(id), activity(id, "create", at));
+      expect((await store.pendingActivities()).map((r) => r.articleId)).toEqual(["zulu", "alpha", "mike"]);
+    });
+
+    it("lists the Creates of live objects newest first, page by page, and counts them", async () => {
+      const { store } = await open();
+      for (const [i, id] of ["one", "two", "three", "four"].entries())
+        await store.recordActivity(object(id), activity(id, "create", `2026-01-0${i + 1}T00:00:00.000Z`));
+      await store.recordActivity(
+        object("two", { updated: "2026-01-05T00:00:00.000Z" }),
+        activity("two", "update", "2026-01-05T00:00:00.000Z"),
+      );
+      await store.recordActivity(
+        object("three", { deletedAt: "2026-01-06T00:00:00.000Z" }),
+        activity("three", "delete", "2026-01-06T00:00:00.000Z"),
+      );
+      const ids = (list: ActivityRecord[]) => list.map((r) => `${r.articleId}#${r.kind}`);
+      expect(ids(await store.listCreates({ offset: 0, limit: 10 }))).toEqual([
+        "four#create",
+        "two#create",
+        "one#create",
+      ]);
+      expect(ids(await store.listCreates({ offset: 1, limit: 1 }))).toEqual(["two#create"]);
+      expect(await store.countCreates()).toBe(3);
+    });
+
+    it("gives the times of pushed activities of a kind since an instant, silent ones left out", async () => {
+      const { store } = await open();
+      await store.recordActivity(object("old"), activity("old", "create", "2026-01-01T00:00:00.000Z"));
+      await store.recordActivity(object("new"), activity("new", "create", "2026-01-01T02:00:00.000Z"));
+      await store.recordActivity(
+        object("quiet"),
+        activity("quiet", "create", "2026-01-01T03:00:00.000Z", { state: "silent" }),
+      );
+      await store.recordActivity(object("new"), activity("new", "update", "2026-01-01T04:00:00.000Z"));
+      expect(await store.activityTimesSince("create", "2026-01-01T01:00:00.000Z")).toEqual([
+        "2026-01-01T02:00:00.000Z",
+      ]);
+      expect(await store.activityTimesSince("create", "2026-01-01T02:00:00.000Z")).toEqual([
+        "2026-01-01T02:00:00.000Z",
+      ]);
+      expect(await store.activityTimesSince("update", "2026-01-01T00:00:00.000Z")).toEqual([
+        "2026-01-01T04:00:00.000Z",
+      ]);
+    });
+
+    it("keeps retractions, the first one's time winning", async () => {
+      const { store } = await open();
+      expect(await store.retractedIds()).toEqual(new Set());
+      await store.retract("oops", "2026-01-01T00:00:00.000Z");
+      await store.retract("oops", "2026-01-02T00:00:00.000Z");
+      await store.retract("other", "2026-01-02T00:00:00.000Z");
+      expect(await store.retractedIds()).toEqual(new Set(["oops", "other"]));
+    });
+
+    it("keeps the last 500 events, newest first, filtered by level", async () => {
+      const { store } = await open();
+      for (let n = 0; n < 505; n++)
+        await store.addEvent({
+          at: `2026-01-01T00:00:00.${String(n).padStart(3, "0")}Z`,
+          level: n % 3 === 0 ? "error" : n % 3 === 1 ? "warn" : "info",
+          kind: "scan",
+          message: `event ${n}`,
+        });
+      const all = await store.recentEvents(1_000);
+      expect(all).toHaveLength(500);
+      expect(all[0]).toEqual({
+        at: "2026-01-01T00:00:00.504Z",
+        level: "error",
+        kind: "scan",
+        message: "event 504",
+      });
+      expect(all.at(-1)?.message).toBe("event 5");
+      expect((await store.recentEvents(2)).map((e) => e.message)).toEqual(["event 504", "event 503"]);
+      const problems = await store.recentEvents(3, "warn");
+      expect(problems.map((e) => e.message)).toEqual(["event 504", "event 502", "event 501"]);
+      expect((await store.recentEvents(3, "error")).every((e) => e.level === "error")).toBe(true);
+    });
+
+    it("records an interaction once, whoever redelivers it, and lists them oldest first", async () => {
+      const { store, other } = await open();
+      expect(
+        await store.recordInteraction(interaction("like-1", { createdAt: "2026-01-02T00:00:00.000Z" })),
+      ).toBe(true);
+      expect(await (await other()).recordInteraction(interaction("like-1"))).toBe(false);
+      await store.recordInteraction(
+        interaction("reply-1", { kind: "reply", content: "<p>好</p>", url: "https://remote.example/r" }),
+      );
+      await store.recordInteraction(interaction("mention-1", { kind: "mention", articleId: "" }));
+      expect((await store.listInteractions()).map((i) => i.id.split("/").at(-1))).toEqual([
+        "reply-1",
+        "mention-1",
+        "like-1",
+      ]);
+      expect(await store.listInteractions("harbor")).toEqual([
+        interaction("reply-1", { kind: "reply", content: "<p>好</p>", url: "https://remote.example/r" }),
+        interaction("like-1", { createdAt: "2026-01-02T00:00:00.000Z" }),
+      ]);
+    });
+  });
+}
