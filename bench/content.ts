@@ -32,9 +32,9 @@ function config() {
   );
 }
 
-function time<T>(fn: () => T): { ms: number; value: T } {
+async function time<T>(fn: () => T | Promise<T>): Promise<{ ms: number; value: T }> {
   const t = performance.now();
-  const value = fn();
+  const value = await fn();
   return { ms: performance.now() - t, value };
 }
 
@@ -42,14 +42,14 @@ const result: Record<string, unknown> = { mode };
 switch (mode) {
   case "stat": {
     // Baseline: a bare readdir + stat of every file.
-    const { ms, value } = time(() => walk(corpus).map((f) => statSync(f).size));
+    const { ms, value } = await time(() => walk(corpus).map((f) => statSync(f).size));
     Object.assign(result, { ms, files: value.length });
     break;
   }
   case "render": {
     // Baseline: a bare read + front matter + Markdown render of every file.
     const md = new MarkdownIt({ html: true, linkify: true });
-    const { ms, value } = time(() => {
+    const { ms, value } = await time(() => {
       let n = 0;
       for (const f of walk(corpus)) {
         const parsed = matter(readFileSync(f, "utf8"), {});
@@ -66,13 +66,13 @@ switch (mode) {
   case "one-changed": {
     const c = config();
     const store = new SqliteStore(join(work, "herald.sqlite"));
-    const build = (lib: ReturnType<typeof openLibrary>) => {
-      const r = lib.refresh();
-      if (r.dirty) renderFeeds(c, lib);
+    const build = async (lib: Awaited<ReturnType<typeof openLibrary>>) => {
+      const r = await lib.refresh();
+      if (r.dirty) await renderFeeds(c, lib);
       return r;
     };
     if (mode === "cold" || mode === "warm-process") {
-      const { ms, value } = time(() => build(openLibrary(c, store)));
+      const { ms, value } = await time(async () => build(await openLibrary(c, store)));
       Object.assign(result, {
         ms,
         articles: value.added.length + value.changed.length,
@@ -80,8 +80,8 @@ switch (mode) {
         unchanged: value.unchanged,
       });
     } else {
-      const lib = openLibrary(c, store);
-      build(lib); // bring the in-process state up to date
+      const lib = await openLibrary(c, store);
+      await build(lib); // bring the in-process state up to date
       if (mode === "one-changed") {
         const file = scanContent(corpus)[0]!;
         writeFileSync(
@@ -89,7 +89,7 @@ switch (mode) {
           `${readFileSync(file.abs, "utf8")}\n\nOne more sentence for the benchmark.\n`,
         );
       }
-      const { ms, value } = time(() => build(lib));
+      const { ms, value } = await time(() => build(lib));
       Object.assign(result, {
         ms,
         changed: value.changed.length,

@@ -191,7 +191,7 @@ let bare: Awaited<ReturnType<typeof startBareNode>> | undefined;
 try {
   const heraldUrl = herald.url.replace(/\/$/, "");
   const feedPath = "/feed.xml";
-  const articleUrl = new URL(herald.library.visible(1)[0]!.url);
+  const articleUrl = new URL((await herald.library.visible(1))[0]!.url);
   const articlePath = articleUrl.pathname;
   const feed = await get(`${heraldUrl}${feedPath}`);
   const article = await get(`${heraldUrl}${articlePath}`);

@@ -38,7 +38,7 @@ export interface Herald {
   /** The `scan` job: rescan content, publish what is due. Calls never overlap. */
   scan(options?: PublishOptions): Promise<ScanResult>;
   /** The `feeds` job: rewrite static feed files when feeds.outDir is set. */
-  writeStaticFeeds(): boolean;
+  writeStaticFeeds(): Promise<boolean>;
   /** The `maintenance` job. */
   maintenance(): Promise<void>;
   close(): Promise<void>;
@@ -46,7 +46,7 @@ export interface Herald {
 
 export async function openHerald(config: Config, log: Logger, options: HeraldOptions = {}): Promise<Herald> {
   const store = new SqliteStore(join(config.data.dir, "herald.sqlite"));
-  const library = openLibrary(config, store, options.now, { stableMs: options.stableMs });
+  const library = await openLibrary(config, store, options.now, { stableMs: options.stableMs });
   const contentLog = log.child({ module: "content" });
   let federation: FederationRuntime | undefined;
   if (options.federation !== false) {
@@ -75,7 +75,7 @@ export async function openHerald(config: Config, log: Logger, options: HeraldOpt
 
   const runScan = async (publishOptions: PublishOptions): Promise<ScanResult> => {
     const started = performance.now();
-    const content = library.refresh();
+    const content = await library.refresh();
     const at = new Date().toISOString();
     for (const error of content.rejected)
       contentLog.warn({ path: error.path, reason: error.type }, error.message);
@@ -127,9 +127,9 @@ export async function openHerald(config: Config, log: Logger, options: HeraldOpt
     library,
     federation,
     scan,
-    writeStaticFeeds() {
+    async writeStaticFeeds() {
       if (!config.feeds.outDir) return false;
-      writeFeeds(config.feeds.outDir, renderFeeds(config, library));
+      writeFeeds(config.feeds.outDir, await renderFeeds(config, library));
       return true;
     },
     async maintenance() {

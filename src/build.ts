@@ -35,13 +35,13 @@ export function derivationFingerprint(config: Config): string {
     .slice(0, 16);
 }
 
-export function openLibrary(
+export async function openLibrary(
   config: Config,
   store: ArticleStore,
   now?: () => Date,
   options: { stableMs?: number } = {},
-): Library {
-  return new Library({
+): Promise<Library> {
+  return Library.open({
     store,
     parse: parseContext(config),
     fingerprint: derivationFingerprint(config),
@@ -68,10 +68,10 @@ export interface FeedFile {
   body: string;
 }
 
-export function renderFeeds(config: Config, library: Library, at?: Date): FeedFile[] {
+export async function renderFeeds(config: Config, library: Library, at?: Date): Promise<FeedFile[]> {
   const site = feedSite(config);
   const limit = config.feeds.limit;
-  const articles = library.visible(limit, at);
+  const articles = await library.visible(limit, at);
   return [
     { name: "feed.xml", kind: "rss", body: renderRss(site, articles, { limit }) },
     { name: "atom.xml", kind: "atom", body: renderAtom(site, articles, { limit }) },

@@ -242,13 +242,13 @@ function printRejections(rejected: readonly ArticleError[]): void {
   for (const e of rejected) console.error(`rejected ${e.path}: ${e.message} [${e.type}]`);
 }
 
-function buildCommand(config: Config, out: string): number {
+async function buildCommand(config: Config, out: string): Promise<number> {
   const store = new SqliteStore(resolve(config.data.dir, "herald.sqlite"));
   try {
-    const library = openLibrary(config, store);
-    const result = library.refresh();
+    const library = await openLibrary(config, store);
+    const result = await library.refresh();
     printRejections(result.rejected);
-    const feeds = renderFeeds(config, library);
+    const feeds = await renderFeeds(config, library);
     writeFeeds(out, feeds);
     const count = library.visibleCount();
     console.log(
@@ -260,12 +260,12 @@ function buildCommand(config: Config, out: string): number {
   }
 }
 
-function checkCommand(config: Config): number {
+async function checkCommand(config: Config): Promise<number> {
   // An in-memory store: checking must not record identities or write anything.
   const store = new SqliteStore(":memory:");
   try {
-    const library = openLibrary(config, store);
-    const result = library.refresh();
+    const library = await openLibrary(config, store);
+    const result = await library.refresh();
     printRejections(result.rejected);
     console.log(
       `Checked ${result.added.length + result.rejected.length} files: ${result.added.length} articles, ${result.rejected.length} rejected.`,

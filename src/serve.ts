@@ -66,14 +66,14 @@ export async function startServer(
   });
   const rebuildFeeds = async (): Promise<void> => {
     const feeds = new Map<string, CachedBody>();
-    const visible = library.visible(config.feeds.limit);
+    const visible = await library.visible(config.feeds.limit);
     // ISO instants compare as strings; the feed's Last-Modified is its newest item's update.
     const newest =
       visible
         .map((a) => a.updated)
         .sort()
         .at(-1) ?? "";
-    for (const feed of renderFeeds(config, library)) {
+    for (const feed of await renderFeeds(config, library)) {
       feeds.set(
         FEED_PATHS[feed.kind],
         cachedBody(feed.body, FEED_CONTENT_TYPES[feed.kind], new Date(newest || 0)),
@@ -109,7 +109,7 @@ export async function startServer(
     const result = await herald.scan(options);
     if (result.feedsChanged || state.lastRefresh === undefined) {
       await rebuildFeeds();
-      herald.writeStaticFeeds();
+      await herald.writeStaticFeeds();
     }
     state.lastRefresh = new Date();
     // Files still being written are looked at again once they have settled.

@@ -50,12 +50,12 @@ describe("scan job", () => {
     t.write("later.md", "title: Later\npublish_at: 2026-03-02T06:00:00Z");
     const before = await t.herald.scan();
     expect(before.federation?.created).toBe(0);
-    expect(t.herald.library.visible(10).map((a) => a.id)).toEqual(["first"]);
+    expect((await t.herald.library.visible(10)).map((a) => a.id)).toEqual(["first"]);
     t.clock.set("2026-03-02T06:00:01Z");
     const after = await t.herald.scan();
     expect(after.federation?.created).toBe(1);
     expect(await t.creates()).toEqual(["later"]);
-    expect(t.herald.library.visible(10).map((a) => a.id)).toContain("later");
+    expect((await t.herald.library.visible(10)).map((a) => a.id)).toContain("later");
   });
 
   it("drips a bulk drop out at maxPerHour, in date order, without duplicates", async () => {
@@ -71,7 +71,7 @@ describe("scan job", () => {
       ["bulk-5", "drip"],
     ]);
     // Feeds show them all at once (publishing.holdFeeds is off).
-    expect(t.herald.library.visible(10)).toHaveLength(6);
+    expect(await t.herald.library.visible(10)).toHaveLength(6);
     t.clock.advance(30 * 60_000);
     expect((await t.herald.scan()).federation?.created).toBe(0);
     t.clock.advance(31 * 60_000);
@@ -90,7 +90,7 @@ describe("scan job", () => {
     t.write("night.md", "title: Night news");
     const night = await t.herald.scan();
     expect(night.federation?.held).toEqual([{ articleId: "night", kind: "create", reason: "quiet-hours" }]);
-    expect(t.herald.library.visible(10).map((a) => a.id)).toContain("night");
+    expect((await t.herald.library.visible(10)).map((a) => a.id)).toContain("night");
     t.clock.set("2026-03-02T23:01:00Z"); // 07:01
     expect((await t.herald.scan()).federation?.created).toBe(1);
   });
@@ -102,12 +102,7 @@ describe("scan job", () => {
     t.write("a.md", "title: A\ndate: 2026-03-01T01:00:00Z");
     t.write("b.md", "title: B\ndate: 2026-03-01T02:00:00Z");
     await t.herald.scan();
-    expect(
-      t.herald.library
-        .visible(10)
-        .map((a) => a.id)
-        .sort(),
-    ).toEqual(["a", "seed"]);
+    expect((await t.herald.library.visible(10)).map((a) => a.id).sort()).toEqual(["a", "seed"]);
   });
 
   it("dry runs change nothing, and a forced article skips the drip feed once", async () => {
@@ -134,7 +129,7 @@ describe("scan job", () => {
     const r = await t.herald.scan();
     expect(r.federation?.deleted).toBe(1);
     expect(r.feedsChanged).toBe(true);
-    expect(t.herald.library.visible(10).map((a) => a.id)).toEqual(["seed"]);
+    expect((await t.herald.library.visible(10)).map((a) => a.id)).toEqual(["seed"]);
     expect((await t.herald.store.federation.getObject("oops"))?.deletedAt).not.toBeNull();
     expect((await t.herald.scan()).federation?.deleted).toBe(0);
   });

@@ -69,7 +69,7 @@ export async function syncOnce(config: Config, { dryRun = false, deliver = true 
   const herald = await openForCommand(config);
   try {
     const scan = await herald.scan();
-    if (scan.feedsChanged) herald.writeStaticFeeds();
+    if (scan.feedsChanged) await herald.writeStaticFeeds();
     const delivered = deliver && herald.federation ? await herald.federation.drain(DRAIN_MS) : 0;
     return await report(herald, scan, false, delivered);
   } finally {
@@ -161,7 +161,7 @@ export async function removeFollowerFrom(herald: Herald, actor: string): Promise
 export async function publishArticle(config: Config, id: string, now: boolean): Promise<ActionResult> {
   const herald = await openForCommand(config);
   try {
-    herald.library.refresh();
+    await herald.library.refresh();
     const result = await publishOn(herald, (o) => herald.scan(o), id, now);
     if (!result.ok) return result;
     const delivered = herald.federation ? await herald.federation.drain(DRAIN_MS) : 0;
@@ -178,12 +178,12 @@ export async function publishArticle(config: Config, id: string, now: boolean): 
 export async function retractArticle(config: Config, id: string): Promise<ActionResult> {
   const herald = await openForCommand(config);
   try {
-    herald.library.refresh();
+    await herald.library.refresh();
     const result = await retractOn(
       herald,
       async (o) => {
         const scan = await herald.scan(o);
-        if (scan.feedsChanged) herald.writeStaticFeeds();
+        if (scan.feedsChanged) await herald.writeStaticFeeds();
         return scan;
       },
       id,

@@ -103,7 +103,7 @@ async function statusOf(
     const base = {
       id: r.id,
       path: r.path,
-      title: library.get(r.id)?.title,
+      title: (await library.get(r.id))?.title,
       interactions: interactions.get(r.id),
       delivery: deliveries.get(r.id),
     };

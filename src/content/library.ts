@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import type { ArticleRecord, ArticleStore } from "../store/types.ts";
+import type { ArticleChange, ArticleRecord, ArticleStore } from "../store/types.ts";
 import type { Article, ArticleError } from "./model.ts";
 import { computeContentHash, type ParseContext, parseArticle } from "./parse.ts";
 import type { ParsedArticle } from "./parsed.ts";
@@ -45,6 +45,18 @@ const SAVE_BATCH = 500;
  * A refresh stats every file and reads only those whose size, mtime or inode changed.
  * Identity, first-seen time and change time are resolved against the records, so renames,
  * copies and touches never change an id or a date.
+ *
+ * The store is async (it may be PostgreSQL), the seam is drawn like this:
+ * - records (id, path, slug, dates, visibility) are all held in memory, loaded by `Library.open`:
+ *   `records()`, `visibleCount()`, `nextVisibleChange()` and `hide()` stay synchronous;
+ * - articles (the rendered HTML) are not all held: `get`, `bySlug` and `visible` load them from the
+ *   store on first use and are async. A synchronous cache of "the articles feeds and pages need"
+ *   would have to hold every visible article after each refresh, which a cold build of 10,000
+ *   articles must not do, and would still miss removed ones (objects, status, admin);
+ * - `refresh()` is async, but the CPU-bound parse loop is not: it is a generator the store pulls one
+ *   batch at a time inside one transaction (`saveBatches`), so SQLite runs it start to commit without
+ *   yielding and PostgreSQL awaits each batch's write. Reads wait for a running refresh, so they never
+ *   mix its new records with articles still uncommitted on another connection.
  */
 export class Library {
   readonly #deps: LibraryDeps;
@@ -53,11 +65,18 @@ export class Library {
   readonly #articles = new Map<string, Article>();
   #rejected: ArticleError[] = [];
   #hidden: ReadonlySet<string> = new Set();
+  /** The running refresh, if any: refreshes take turns and reads wait for it. */
+  #refreshing: Promise<unknown> | undefined;
 
-  constructor(deps: LibraryDeps) {
+  /** A library over the store's records (`Library.open` loads them). */
+  constructor(deps: LibraryDeps, records: Iterable<ArticleRecord>) {
     this.#deps = deps;
     this.#now = deps.now ?? (() => new Date());
-    for (const record of deps.store.listRecords()) this.#records.set(record.id, record);
+    for (const record of records) this.#records.set(record.id, record);
+  }
+
+  static async open(deps: LibraryDeps): Promise<Library> {
+    return new Library(deps, await deps.store.listRecords());
   }
 
   /** Files rejected by the last refresh. */
@@ -70,23 +89,31 @@ export class Library {
   }
 
   /** The resolved article (present or removed), loaded from the store on first use. */
-  get(id: string): Article | undefined {
+  async get(id: string): Promise<Article | undefined> {
+    await this.#settled();
     let article = this.#articles.get(id);
     if (!article && this.#records.has(id)) {
-      article = this.#deps.store.getArticle(id);
-      if (article) this.#articles.set(id, article);
+      article = await this.#deps.store.getArticle(id);
+      // A refresh may have replaced it while the store answered: keep only a current version.
+      if (article && article.contentHash === this.#records.get(id)?.contentHash)
+        this.#articles.set(id, article);
     }
     return article;
   }
 
   /** The present article with this slug (for pages and assets). */
-  bySlug(slug: string): Article | undefined {
+  async bySlug(slug: string): Promise<Article | undefined> {
+    await this.#settled();
     if (!this.#slugs) {
       this.#slugs = new Map();
       for (const r of this.#records.values()) if (r.path !== null) this.#slugs.set(r.slug, r.id);
     }
     const id = this.#slugs.get(slug);
     return id === undefined ? undefined : this.get(id);
+  }
+
+  async #settled(): Promise<void> {
+    while (this.#refreshing) await this.#refreshing.catch(() => undefined);
   }
 
   /** Slug → id of present articles, rebuilt lazily after a refresh. */
@@ -103,7 +130,8 @@ export class Library {
   }
 
   /** Articles that belong in feeds at `at`, newest first, at most `limit`. */
-  visible(limit: number, at: Date = this.#now()): Article[] {
+  async visible(limit: number, at: Date = this.#now()): Promise<Article[]> {
+    await this.#settled();
     const iso = at.toISOString();
     const records = [...this.#records.values()]
       .filter(
@@ -111,7 +139,12 @@ export class Library {
       )
       .sort((a, b) => (a.published === b.published ? cmp(a.id, b.id) : cmp(b.published, a.published)))
       .slice(0, limit);
-    return records.map((r) => this.get(r.id)).filter((a): a is Article => a !== undefined);
+    const articles: Article[] = [];
+    for (const r of records) {
+      const article = await this.get(r.id);
+      if (article) articles.push(article);
+    }
+    return articles;
   }
 
   /** How many articles belong in feeds at `at` (no article is loaded). */
@@ -141,7 +174,19 @@ export class Library {
     return next ? new Date(next) : undefined;
   }
 
-  refresh(): RefreshResult {
+  /** Re-reads what changed on disk and saves it, all or nothing. Calls take turns. */
+  async refresh(): Promise<RefreshResult> {
+    await this.#settled();
+    const running = this.#refresh();
+    this.#refreshing = running;
+    try {
+      return await running;
+    } finally {
+      if (this.#refreshing === running) this.#refreshing = undefined;
+    }
+  }
+
+  async #refresh(): Promise<RefreshResult> {
     this.#slugs = undefined;
     const now = this.#now();
     const nowIso = now.toISOString();
@@ -231,15 +276,16 @@ export class Library {
       if (!parsed.ok) settle(other, parsed);
     };
 
-    let changes: { record: ArticleRecord; article?: Article }[] = [];
+    let changes: ArticleChange[] = [];
     let changeCount = 0;
-    const save = (change: { record: ArticleRecord; article?: Article }): void => {
+    const save = (change: ArticleChange): void => {
       changes.push(change);
       changeCount++;
-      if (changes.length >= SAVE_BATCH) {
-        store.saveRecords(changes);
-        changes = [];
-      }
+    };
+    const flush = (): ArticleChange[] => {
+      const batch = changes;
+      changes = [];
+      return batch;
     };
     const added: string[] = [];
     const changed: string[] = [];
@@ -311,25 +357,38 @@ export class Library {
       save({ record, article });
     };
 
-    // One transaction for the whole refresh (all or nothing), written in batches.
-    store.transaction(() => {
-      for (const file of known) candidate(file);
-      for (const file of fresh) candidate(file);
+    // The refresh as a stream of batches: the store pulls them inside one transaction (all or
+    // nothing), so only one batch of articles is in memory at a time.
+    const records = this.#records;
+    function* batches(): Generator<ArticleChange[]> {
+      for (const file of [...known, ...fresh]) {
+        candidate(file);
+        if (changes.length >= SAVE_BATCH) yield flush();
+      }
 
       // A record stays present only while its id is owned by its own path; otherwise its file was removed,
       // renamed onto another id, or replaced. While a file is still being written it may be the new
       // name of a vanished one, so nothing is removed until it has settled.
-      for (const r of this.#records.values()) {
+      for (const r of records.values()) {
         if (r.path !== null && ownerOfId.get(r.id) !== r.path && deferred === 0) {
           const record: ArticleRecord = { ...r, path: null, removedAt: nowIso, file: null };
-          this.#records.set(r.id, record);
-          this.#articles.delete(r.id);
+          records.set(r.id, record);
           save({ record });
           removed.push(r.id);
+          if (changes.length >= SAVE_BATCH) yield flush();
         }
       }
-      store.saveRecords(changes);
-    });
+      yield flush();
+    }
+    try {
+      await store.saveBatches(batches());
+    } catch (error) {
+      // Nothing was saved: forget what this refresh changed in memory, too.
+      this.#records.clear();
+      for (const record of await store.listRecords()) this.#records.set(record.id, record);
+      this.#articles.clear();
+      throw error;
+    }
 
     this.#rejected = rejected.sort((a, b) => cmp(a.path, b.path));
     const dirty = changeCount > 0 || this.#lastVisibleCheck !== this.#visibleSignature(nowIso);

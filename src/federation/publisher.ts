@@ -34,7 +34,7 @@ export interface PublisherDeps<Tx> {
   objects: ObjectContext;
   username: string;
   /** Loads the resolved article for an id. */
-  article(id: string): Article | undefined;
+  article(id: string): Promise<Article | undefined>;
   pushNewestOnFirstRun: number;
   /** Drip feed and quiet hours; none when absent. */
   controls?: PublishingControls;
@@ -192,7 +192,7 @@ export class Publisher<Tx = unknown> {
       };
       return this.#write(object, activity, "delete", "pending");
     }
-    const article = this.#d.article(action.articleId);
+    const article = await this.#d.article(action.articleId);
     if (!article) return undefined;
     if (action.kind === "create") {
       const post = toPost(article, ctx, { published: now });

@@ -5,7 +5,7 @@ import type { Article } from "../content/model.ts";
 import { SqliteFederationStore } from "./sqlite-federation.ts";
 import { QUEUE_SCHEMA } from "./sqlite-queue.ts";
 import { immediateTransaction } from "./sqlite-tx.ts";
-import type { ArticleRecord, ArticleStore } from "./types.ts";
+import type { ArticleChange, ArticleRecord, ArticleStore } from "./types.ts";
 
 // Migrations run in order at open; each runs once, recorded in PRAGMA user_version.
 const MIGRATIONS: readonly string[] = [
@@ -136,7 +136,7 @@ export class SqliteStore implements ArticleStore {
     });
   }
 
-  listRecords(): ArticleRecord[] {
+  async listRecords(): Promise<ArticleRecord[]> {
     const rows = this.#db
       .prepare(
         `SELECT id, path, slug, body_hash, first_seen, content_hash, changed_at, removed_at, published, visible_from, federate,
@@ -146,7 +146,7 @@ export class SqliteStore implements ArticleStore {
     return rows.map(toRecord);
   }
 
-  getArticle(id: string): Article | undefined {
+  async getArticle(id: string): Promise<Article | undefined> {
     const row = this.#db.prepare("SELECT article FROM articles WHERE id = ?").get(id) as
       | { article: string | null }
       | undefined;
@@ -156,22 +156,37 @@ export class SqliteStore implements ArticleStore {
   #upsert: StatementSync | undefined;
   #release: StatementSync | undefined;
 
-  /** Runs `fn` in one transaction; `saveRecords` calls inside it join it. Nested calls join the outer one. */
-  transaction<T>(fn: () => T): T {
-    if (this.#db.isTransaction) return fn();
-    // Deferred: the write lock is taken by the first write, so a refresh that changes nothing takes none.
+  async saveRecords(changes: readonly ArticleChange[]): Promise<void> {
+    this.#inTransaction(() => this.#save(changes));
+  }
+
+  async saveBatches(batches: Iterable<readonly ArticleChange[]>): Promise<void> {
+    this.#inTransaction(() => {
+      for (const batch of batches) this.#save(batch);
+    });
+  }
+
+  /**
+   * Synchronous from BEGIN to COMMIT, so no other caller's write can slip in. Deferred: the write lock
+   * is taken by the first write, so a refresh that changes nothing takes none.
+   */
+  #inTransaction(fn: () => void): void {
+    if (this.#db.isTransaction) {
+      fn();
+      return;
+    }
     this.#db.exec("BEGIN");
     try {
-      const result = fn();
+      fn();
       this.#db.exec("COMMIT");
-      return result;
     } catch (error) {
       if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
       throw error;
     }
   }
 
-  saveRecords(changes: readonly { record: ArticleRecord; article?: Article }[]): void {
+  /** Synchronous, in the open transaction. */
+  #save(changes: readonly ArticleChange[]): void {
     if (changes.length === 0) return;
     // Prepared once per connection, not per call: a cold build saves in many batches.
     this.#upsert ??= this.#db.prepare(
@@ -190,29 +205,27 @@ export class SqliteStore implements ArticleStore {
     this.#release ??= this.#db.prepare("UPDATE articles SET path = NULL WHERE path = ? AND id <> ?");
     const upsert = this.#upsert;
     const release = this.#release;
-    this.transaction(() => {
-      for (const { record: r } of changes) if (r.path) release.run(r.path, r.id);
-      for (const { record: r, article } of changes) {
-        upsert.run(
-          r.id,
-          r.path,
-          r.slug,
-          r.bodyHash,
-          r.firstSeen,
-          r.contentHash,
-          r.changedAt,
-          r.removedAt,
-          r.published,
-          r.visibleFrom,
-          r.federate ? 1 : 0,
-          r.file?.size ?? null,
-          r.file?.mtimeMs ?? null,
-          r.file?.ino ?? null,
-          r.file?.fingerprint ?? null,
-          article ? JSON.stringify(article) : null,
-        );
-      }
-    });
+    for (const { record: r } of changes) if (r.path) release.run(r.path, r.id);
+    for (const { record: r, article } of changes) {
+      upsert.run(
+        r.id,
+        r.path,
+        r.slug,
+        r.bodyHash,
+        r.firstSeen,
+        r.contentHash,
+        r.changedAt,
+        r.removedAt,
+        r.published,
+        r.visibleFrom,
+        r.federate ? 1 : 0,
+        r.file?.size ?? null,
+        r.file?.mtimeMs ?? null,
+        r.file?.ino ?? null,
+        r.file?.fingerprint ?? null,
+        article ? JSON.stringify(article) : null,
+      );
+    }
   }
 
   close(): void {

@@ -27,16 +27,32 @@ export interface ArticleRecord {
   federate: boolean;
 }
 
+/** One save of records (and their articles, when given). */
+export type ArticleChange = { record: ArticleRecord; article?: Article };
+
+/**
+ * Article records and resolved articles. Async: the PostgreSQL implementation talks to a server.
+ * SQLite and PostgreSQL pass one contract suite (tests/store/articles.contract.test.ts).
+ */
 export interface ArticleStore {
   /** Every record, without the article bodies. */
-  listRecords(): ArticleRecord[];
+  listRecords(): Promise<ArticleRecord[]>;
   /** The cached, resolved article of a record. */
-  getArticle(id: string): Article | undefined;
-  /** Writes records (and their articles, when given) in one transaction, or in the open `transaction`. */
-  saveRecords(changes: readonly { record: ArticleRecord; article?: Article }[]): void;
-  /** Runs `fn` in one transaction: every `saveRecords` inside commits with it, or none does. */
-  transaction<T>(fn: () => T): T;
-  close(): void;
+  getArticle(id: string): Promise<Article | undefined>;
+  /**
+   * Upserts records (and their articles, when given) in one transaction. A path given to one id is
+   * first freed from any other id, so a rename that moves a path between ids never trips the
+   * "path unique among present articles" rule.
+   */
+  saveRecords(changes: readonly ArticleChange[]): Promise<void>;
+  /**
+   * Writes every batch `batches` yields, in one transaction: all of them commit, or, when the
+   * iterator throws or a write fails, none does. Batches are pulled one at a time, so the caller
+   * can produce them lazily (a cold build never holds every article). SQLite pulls and writes them
+   * synchronously: nothing else runs on its connection between BEGIN and COMMIT.
+   */
+  saveBatches(batches: Iterable<readonly ArticleChange[]>): Promise<void>;
+  close(): void | Promise<void>;
 }
 
 export interface StoredKey {

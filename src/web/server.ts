@@ -112,12 +112,12 @@ async function route(deps: WebDeps, req: IncomingMessage, res: ServerResponse): 
   const object = /^\/objects\/([^/]+)$/.exec(path);
   if (object && ap) {
     const id = object[1]!;
-    return serveObject(ap, req, res, id, deps.library.get(id)?.url);
+    return serveObject(ap, req, res, id, (await deps.library.get(id))?.url);
   }
 
   const asset = /^\/articles\/([^/]+)\/(.+)$/.exec(path);
   if (asset) {
-    const article = deps.library.bySlug(asset[1]!);
+    const article = await deps.library.bySlug(asset[1]!);
     const file = article ? resolveAsset(deps.contentDir, article.path, asset[2]!) : undefined;
     return serveFile(req, res, file);
   }

@@ -43,78 +43,78 @@ const article = (title: string, body = "First sentence here. Second one follows.
   `---\ntitle: ${title}\n---\n\n${body}\n`;
 
 describe("Library", () => {
-  it("assigns an id at first sight and keeps it and its date across restarts", () => {
+  it("assigns an id at first sight and keeps it and its date across restarts", async () => {
     const t = setup();
     t.write("hello.md", article("Hello"));
-    const first = t.library();
-    const r1 = first.refresh();
+    const first = await t.library();
+    const r1 = await first.refresh();
     expect(r1.added).toEqual(["hello"]);
-    const a = first.get("hello")!;
+    const a = (await first.get("hello"))!;
     expect(a.published).toBe("2026-01-10T00:00:00.000Z");
     expect(a.url).toBe("https://news.example.org/articles/hello/");
 
     t.clock.set("2026-02-01T00:00:00Z");
-    const second = t.library();
-    const r2 = second.refresh();
+    const second = await t.library();
+    const r2 = await second.refresh();
     expect(r2).toMatchObject({ added: [], changed: [], removed: [], unchanged: 1 });
-    expect(second.get("hello")!.published).toBe("2026-01-10T00:00:00.000Z");
+    expect((await second.get("hello"))!.published).toBe("2026-01-10T00:00:00.000Z");
   });
 
-  it("keeps id, slug and URL when a file without front-matter id is renamed or moved", () => {
+  it("keeps id, slug and URL when a file without front-matter id is renamed or moved", async () => {
     const t = setup();
     t.write("hello.md", article("Hello"));
-    const lib = t.library();
-    lib.refresh();
-    const before = lib.get("hello")!;
+    const lib = await t.library();
+    await lib.refresh();
+    const before = (await lib.get("hello"))!;
     t.clock.set("2026-01-11T00:00:00Z");
     mkdirSync(join(t.content, "2026"));
     renameSync(join(t.content, "hello.md"), join(t.content, "2026", "renamed.md"));
-    const r = lib.refresh();
+    const r = await lib.refresh();
     expect(r).toMatchObject({ added: [], removed: [], changed: [] });
-    const after = lib.get("hello")!;
+    const after = (await lib.get("hello"))!;
     expect(after.path).toBe("2026/renamed.md");
     expect(after.url).toBe(before.url);
     expect(after.contentHash).toBe(before.contentHash);
     expect(after.published).toBe(before.published);
   });
 
-  it("treats a touch as nothing and an edit as a change with a new updated time", () => {
+  it("treats a touch as nothing and an edit as a change with a new updated time", async () => {
     const t = setup();
     t.write("a.md", article("A"));
-    const lib = t.library();
-    lib.refresh();
+    const lib = await t.library();
+    await lib.refresh();
     utimesSync(join(t.content, "a.md"), new Date(), new Date("2030-01-01"));
     t.clock.set("2026-01-12T00:00:00Z");
-    expect(lib.refresh()).toMatchObject({ added: [], changed: [], unchanged: 0 });
-    expect(lib.get("a")!.updated).toBe("2026-01-10T00:00:00.000Z");
+    expect(await lib.refresh()).toMatchObject({ added: [], changed: [], unchanged: 0 });
+    expect((await lib.get("a"))!.updated).toBe("2026-01-10T00:00:00.000Z");
 
     t.clock.set("2026-01-13T00:00:00Z");
     t.write("a.md", article("A", "A different body now. With two sentences."));
-    expect(lib.refresh().changed).toEqual(["a"]);
-    const edited = lib.get("a")!;
+    expect((await lib.refresh()).changed).toEqual(["a"]);
+    const edited = (await lib.get("a"))!;
     expect(edited.published).toBe("2026-01-10T00:00:00.000Z");
     expect(edited.updated).toBe("2026-01-13T00:00:00.000Z");
   });
 
-  it("records removals and leaves the rest alone", () => {
+  it("records removals and leaves the rest alone", async () => {
     const t = setup();
     t.write("a.md", article("A"));
     t.write("b.md", article("B", "Another body entirely. Nothing like A."));
-    const lib = t.library();
-    lib.refresh();
+    const lib = await t.library();
+    await lib.refresh();
     rmSync(join(t.content, "a.md"));
-    const r = lib.refresh();
+    const r = await lib.refresh();
     expect(r.removed).toEqual(["a"]);
-    expect(lib.visible(10).map((x) => x.id)).toEqual(["b"]);
+    expect((await lib.visible(10)).map((x) => x.id)).toEqual(["b"]);
   });
 
-  it("rejects the second of two files with the same id or slug, naming both", () => {
+  it("rejects the second of two files with the same id or slug, naming both", async () => {
     const t = setup();
     t.write("one.md", "---\ntitle: One\nid: same\n---\nBody one.\n");
     t.write("two.md", "---\ntitle: Two\nid: same\n---\nBody two.\n");
     t.write("three.md", "---\ntitle: Three\nslug: one\n---\nBody three.\n");
-    const lib = t.library();
-    const r = lib.refresh();
+    const lib = await t.library();
+    const r = await lib.refresh();
     expect(r.rejected).toEqual([
       expect.objectContaining({
         type: "duplicate-slug",
@@ -127,52 +127,52 @@ describe("Library", () => {
         message: expect.stringContaining("one.md"),
       }),
     ]);
-    expect(lib.visible(10).map((x) => x.title)).toEqual(["One"]);
+    expect((await lib.visible(10)).map((x) => x.title)).toEqual(["One"]);
   });
 
-  it("keeps the last good version when an edit breaks a known article", () => {
+  it("keeps the last good version when an edit breaks a known article", async () => {
     const t = setup();
     t.write("a.md", article("A"));
-    const lib = t.library();
-    lib.refresh();
+    const lib = await t.library();
+    await lib.refresh();
     t.write("a.md", "---\ntitle: 'unterminated\n---\nBody\n");
-    const r = lib.refresh();
+    const r = await lib.refresh();
     expect(r.rejected.map((e) => e.path)).toEqual(["a.md"]);
     expect(r.removed).toEqual([]);
-    expect(lib.visible(10).map((x) => x.title)).toEqual(["A"]);
+    expect((await lib.visible(10)).map((x) => x.title)).toEqual(["A"]);
   });
 
-  it("holds articles with a future date or publish_at until they are due", () => {
+  it("holds articles with a future date or publish_at until they are due", async () => {
     const t = setup();
     t.write("later.md", "---\ntitle: Later\ndate: 2026-01-20 08:00\n---\nBody.\n");
     t.write("scheduled.md", "---\ntitle: Scheduled\npublish_at: 2026-01-15T00:00:00Z\n---\nBody two.\n");
     t.write("draft.md", "---\ntitle: Draft\ndraft: true\n---\nBody three.\n");
-    const lib = t.library();
-    const r = lib.refresh();
+    const lib = await t.library();
+    const r = await lib.refresh();
     expect(r.rejected).toEqual([]);
-    expect(lib.visible(10)).toEqual([]);
+    expect(await lib.visible(10)).toEqual([]);
     expect(lib.nextVisibleChange()?.toISOString()).toBe("2026-01-15T00:00:00.000Z");
     // 08:00 in Asia/Shanghai is 00:00 UTC.
-    expect(lib.visible(10, new Date("2026-01-20T00:00:00Z")).map((x) => x.title)).toEqual([
+    expect((await lib.visible(10, new Date("2026-01-20T00:00:00Z"))).map((x) => x.title)).toEqual([
       "Later",
       "Scheduled",
     ]);
-    expect(lib.get("later")!.published).toBe("2026-01-20T00:00:00.000Z");
+    expect((await lib.get("later"))!.published).toBe("2026-01-20T00:00:00.000Z");
   });
 
-  it("re-derives every article when derivation settings change", () => {
+  it("re-derives every article when derivation settings change", async () => {
     const t = setup();
     t.write("a.md", article("A"));
-    t.library().refresh();
+    (await t.library()).refresh();
     const config = fromObject(
       { site: { url: "https://other.example/", timezone: "Asia/Shanghai" } },
       { base: t.root, env: {} },
     );
     const store = new SqliteStore(join(t.root, "data", "herald.sqlite"));
     open.push(store);
-    const lib = openLibrary(config, store, t.clock.now);
-    const r = lib.refresh();
+    const lib = await openLibrary(config, store, t.clock.now);
+    const r = await lib.refresh();
     expect(r.unchanged).toBe(0);
-    expect(lib.get("a")!.url).toBe("https://other.example/articles/a/");
+    expect((await lib.get("a"))!.url).toBe("https://other.example/articles/a/");
   });
 });

@@ -65,10 +65,7 @@ describe("federation with activitypub.bot", () => {
     expect(String(note.content)).toContain("东岸时报");
     expect(note.url).toBe(`${herald.origin}/articles/harbor/`);
 
-    herald.write(
-      "harbor.md",
-      `${herald.server.library.get("harbor") ? "" : ""}---\ntitle: 港口的早晨（更新）\n---\n\n天还没亮，码头上已经站满了人。\n`,
-    );
+    herald.write("harbor.md", `---\ntitle: 港口的早晨（更新）\n---\n\n天还没亮，码头上已经站满了人。\n`);
     await herald.server.tick();
     const [update] = await until(
       () => received("Update", objectId).length > 0 && received("Update", objectId),

@@ -114,7 +114,7 @@ describe("Publisher on PostgreSQL", () => {
       queue,
       objects,
       username: "news",
-      article: () => article(),
+      article: async () => article(),
       pushNewestOnFirstRun: 1,
       log: createLogger("silent"),
     });

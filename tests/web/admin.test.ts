@@ -216,9 +216,9 @@ describe("admin dashboard: actions", () => {
     expect((await client.send("GET", "/admin")).body).toContain("Removed follower alice@social.example");
 
     h.write("new.md", article("Fresh news"));
-    expect(h.server.library.get("new")).toBeUndefined();
+    expect(await h.server.library.get("new")).toBeUndefined();
     await client.action("/admin/scan");
-    expect(h.server.library.get("new")?.title).toBe("Fresh news");
+    expect((await h.server.library.get("new"))?.title).toBe("Fresh news");
     expect((await request(h.origin, "GET", "/feed.xml")).body).toContain("Fresh news");
     expect((await client.send("GET", "/admin")).body).toMatch(/Scan done: 1 new/);
   });

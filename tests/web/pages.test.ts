@@ -235,8 +235,8 @@ describe("public pages", () => {
     const config = configFor(dir);
     const store = new SqliteStore(join(dir, "herald.sqlite"));
     cleanup.push(() => store.close());
-    const library = openLibrary(config, store);
-    library.refresh();
+    const library = await openLibrary(config, store);
+    await library.refresh();
     // Count renders by counting reads of the body, the one field only the article page needs.
     const rendered = new Map<string, number>();
     const counting = (a: Article): Article =>
@@ -248,7 +248,10 @@ describe("public pages", () => {
       });
     const pages = createPages({
       site: pageSite(config, { federated: false }),
-      library: { visible: (n) => library.visible(n).map(counting), records: () => library.records() },
+      library: {
+        visible: async (n) => (await library.visible(n)).map(counting),
+        records: () => library.records(),
+      },
       store: store.federation,
     });
     const server = await listen((req, res) => {
@@ -273,7 +276,7 @@ describe("public pages", () => {
     // Another article changes: this page stays as it was.
     const zhPath = join(dir, "content", "2026-11-shenzhen-library.md");
     writeFileSync(zhPath, "---\ntitle: 改过的标题\ndate: 2026-11-20 09:30\n---\n\n正文改了。\n");
-    library.refresh();
+    await library.refresh();
     pages.invalidate();
     const again = await get(ARTICLE);
     expect(again.headers.get("etag")).toBe(etag);
@@ -283,7 +286,7 @@ describe("public pages", () => {
     // This article changes: a new page and a new ETag.
     const tidal = join(dir, "content", "tidal-energy", "index.md");
     writeFileSync(tidal, "---\ntitle: A Louder Turbine\ndate: 2026-10-14T08:15:00+01:00\n---\n\nNew text.\n");
-    library.refresh();
+    await library.refresh();
     pages.invalidate();
     const changed = await get(ARTICLE);
     expect(changed.headers.get("etag")).not.toBe(etag);

@@ -139,7 +139,7 @@ export function createAdmin(deps: AdminDeps): RouteHandler {
       status: await liveStatus(herald),
       followers: await fed.listFollowers({}),
       interactions,
-      pages: new Map(herald.library.visible(Number.MAX_SAFE_INTEGER).map((a) => [a.id, a.url])),
+      pages: new Map((await herald.library.visible(Number.MAX_SAFE_INTEGER)).map((a) => [a.id, a.url])),
       federated: herald.federation !== undefined,
     });
     sendHtml(req, res, 200, html, ADMIN_HEADERS);
@@ -163,7 +163,7 @@ export function createAdmin(deps: AdminDeps): RouteHandler {
       siteTitle,
       csrf: session.csrf,
       id,
-      title: herald.library.get(id)?.title ?? id,
+      title: (await herald.library.get(id))?.title ?? id,
       federated: object !== undefined && object.deletedAt === null,
     });
     sendHtml(req, res, 200, html, ADMIN_HEADERS);

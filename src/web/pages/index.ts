@@ -60,9 +60,19 @@ export function createPages(deps: PagesDeps): Pages {
   let index: Index | undefined;
   let listedSignature = "";
 
-  const currentIndex = (): Index => {
-    if (index) return index;
-    const articles = library.visible(Number.MAX_SAFE_INTEGER);
+  // Bumped by `invalidate`: an index loaded across an invalidation is stale before it is finished.
+  let generation = 0;
+
+  const currentIndex = async (): Promise<Index> => {
+    while (!index) {
+      const loading = generation;
+      const articles = await library.visible(Number.MAX_SAFE_INTEGER);
+      if (loading === generation) index = indexOf(articles);
+    }
+    return index;
+  };
+
+  const indexOf = (articles: Article[]): Index => {
     const bySlug = new Map<string, Article>();
     const byTag = new Map<string, { tag: string; articles: Article[] }>();
     for (const a of articles) {
@@ -78,8 +88,7 @@ export function createPages(deps: PagesDeps): Pages {
     listedSignature = signature;
     const ids = new Set(articles.map((a) => a.id));
     for (const id of articlePages.keys()) if (!ids.has(id)) articlePages.delete(id);
-    index = { articles, bySlug, byTag };
-    return index;
+    return { articles, bySlug, byTag };
   };
 
   const send = (req: IncomingMessage, res: ServerResponse, page: CachedBody, extra = PAGE_HEADERS): true => {
@@ -201,21 +210,21 @@ export function createPages(deps: PagesDeps): Pages {
     return true;
   };
 
-  const handle: RouteHandler = (req, res, path) => {
+  const handle: RouteHandler = async (req, res, path) => {
     if (path === "/") {
-      const { articles } = currentIndex();
+      const { articles } = await currentIndex();
       return listPage(req, res, "home", site.urls.home, articles, (paged) => renderHome(site, paged));
     }
     const article = ARTICLE_PATH.exec(path);
     if (article) {
       const slug = article[1]!;
-      const a = currentIndex().bySlug.get(slug);
+      const a = (await currentIndex()).bySlug.get(slug);
       if (a) return article[2] ? articlePage(req, res, a) : redirect(res, 301, a.url);
       return article[2] ? missingArticle(req, res, slug) : false;
     }
     const tag = TAG_PATH.exec(path);
     if (tag) {
-      const entry = currentIndex().byTag.get(tagKey(tag[1]!));
+      const entry = (await currentIndex()).byTag.get(tagKey(tag[1]!));
       if (!entry) return false;
       const base = site.urls.tag(entry.tag);
       if (!tag[2]) return redirect(res, 301, base);
@@ -244,6 +253,7 @@ export function createPages(deps: PagesDeps): Pages {
     notFound: (req, res) => sendStatus(req, res, 404, notFoundPage),
     invalidate() {
       index = undefined;
+      generation++;
     },
   };
 }
