@@ -52,7 +52,6 @@ export interface ArticleStore {
    * synchronously: nothing else runs on its connection between BEGIN and COMMIT.
    */
   saveBatches(batches: Iterable<readonly ArticleChange[]>): Promise<void>;
-  close(): void | Promise<void>;
 }
 
 export interface StoredKey {
