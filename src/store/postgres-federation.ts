@@ -1,4 +1,5 @@
 import type { Sql, TransactionSql } from "postgres";
+import { type FederationRow, toActivity, toFollower, toInteraction, toObject } from "./federation-rows.ts";
 import { applySchema, checkIdentifier, once } from "./postgres-schema.ts";
 import type {
   ActivityRecord,
@@ -33,7 +34,7 @@ export interface PostgresFederationStoreOptions {
 
 const EVENTS_KEPT = 500;
 
-type Row = Record<string, string | number | boolean | null>;
+type Row = FederationRow;
 
 export class PostgresFederationStore implements FederationStore<PostgresLedgerTx> {
   readonly #sql: Sql;
@@ -346,49 +347,6 @@ export class PostgresFederationStore implements FederationStore<PostgresLedgerTx
       SELECT * FROM ${sql(this.#t.interactions)}
        ${articleId ? sql`WHERE article_id = ${articleId}` : sql``}
        ORDER BY created_at, seq`;
-    return rows.map((r) => ({
-      id: r.id as string,
-      articleId: r.article_id as string,
-      kind: r.kind as Interaction["kind"],
-      actorId: r.actor_id as string,
-      url: r.url as string | null,
-      content: r.content as string | null,
-      createdAt: r.created_at as string,
-    }));
+    return rows.map(toInteraction);
   }
-}
-
-function toFollower(r: Row): Follower {
-  return {
-    actorId: r.actor_id as string,
-    inbox: r.inbox as string,
-    sharedInbox: r.shared_inbox as string | null,
-    handle: r.handle as string | null,
-    followId: r.follow_id as string | null,
-    state: r.state as Follower["state"],
-    createdAt: r.created_at as string,
-  };
-}
-
-function toObject(r: Row): FederatedObject {
-  return {
-    articleId: r.article_id as string,
-    published: r.published as string,
-    updated: r.updated as string | null,
-    contentHash: r.content_hash as string,
-    deletedAt: r.deleted_at as string | null,
-    pinned: r.pinned === true,
-    object: JSON.parse(r.object as string) as Record<string, unknown>,
-  };
-}
-
-function toActivity(r: Row): ActivityRecord {
-  return {
-    id: r.id as string,
-    articleId: r.article_id as string,
-    kind: r.kind as ActivityRecord["kind"],
-    state: r.state as ActivityRecord["state"],
-    createdAt: r.created_at as string,
-    activity: JSON.parse(r.activity as string) as Record<string, unknown>,
-  };
 }

@@ -1,4 +1,5 @@
 import type { DatabaseSync } from "node:sqlite";
+import { type FederationRow, toActivity, toFollower, toInteraction, toObject } from "./federation-rows.ts";
 import { immediateTransaction } from "./sqlite-tx.ts";
 import type {
   ActivityRecord,
@@ -9,7 +10,7 @@ import type {
   StoredKey,
 } from "./types.ts";
 
-type Row = Record<string, string | number | null>;
+type Row = FederationRow;
 
 export class SqliteFederationStore implements FederationStore<DatabaseSync> {
   readonly #db: DatabaseSync;
@@ -254,49 +255,6 @@ export class SqliteFederationStore implements FederationStore<DatabaseSync> {
             .all(articleId)
         : this.#db.prepare("SELECT * FROM interactions ORDER BY created_at, rowid").all()
     ) as Row[];
-    return rows.map((r) => ({
-      id: r.id as string,
-      articleId: r.article_id as string,
-      kind: r.kind as Interaction["kind"],
-      actorId: r.actor_id as string,
-      url: r.url as string | null,
-      content: r.content as string | null,
-      createdAt: r.created_at as string,
-    }));
+    return rows.map(toInteraction);
   }
-}
-
-function toFollower(r: Row): Follower {
-  return {
-    actorId: r.actor_id as string,
-    inbox: r.inbox as string,
-    sharedInbox: r.shared_inbox as string | null,
-    handle: r.handle as string | null,
-    followId: r.follow_id as string | null,
-    state: r.state as Follower["state"],
-    createdAt: r.created_at as string,
-  };
-}
-
-function toObject(r: Row): FederatedObject {
-  return {
-    articleId: r.article_id as string,
-    published: r.published as string,
-    updated: r.updated as string | null,
-    contentHash: r.content_hash as string,
-    deletedAt: r.deleted_at as string | null,
-    pinned: r.pinned === 1,
-    object: JSON.parse(r.object as string) as Record<string, unknown>,
-  };
-}
-
-function toActivity(r: Row): ActivityRecord {
-  return {
-    id: r.id as string,
-    articleId: r.article_id as string,
-    kind: r.kind as ActivityRecord["kind"],
-    state: r.state as ActivityRecord["state"],
-    createdAt: r.created_at as string,
-    activity: JSON.parse(r.activity as string) as Record<string, unknown>,
-  };
 }
