@@ -1,5 +1,6 @@
 import type { Sql, TransactionSql } from "postgres";
 import type { Article } from "../content/model.ts";
+import { type ArticleRow, toArticleRecord } from "./article-rows.ts";
 import { applySchema, checkIdentifier, once } from "./postgres-schema.ts";
 import type { ArticleChange, ArticleRecord, ArticleStore } from "./types.ts";
 
@@ -18,23 +19,7 @@ export interface PostgresArticleStoreOptions {
   prefix?: string;
 }
 
-interface Row {
-  id: string;
-  path: string | null;
-  slug: string;
-  body_hash: string;
-  first_seen: string;
-  content_hash: string;
-  changed_at: string | null;
-  removed_at: string | null;
-  published: string;
-  visible_from: string | null;
-  federate: boolean;
-  file_size: number | null;
-  file_mtime_ms: number | null;
-  file_ino: number | null;
-  fingerprint: string | null;
-}
+type Row = ArticleRow;
 
 export class PostgresArticleStore implements ArticleStore {
   readonly #sql: Sql;
@@ -83,7 +68,7 @@ export class PostgresArticleStore implements ArticleStore {
       SELECT id, path, slug, body_hash, first_seen, content_hash, changed_at, removed_at, published,
              visible_from, federate, file_size, file_mtime_ms, file_ino, fingerprint
         FROM ${sql(this.#table)}`;
-    return rows.map(toRecord);
+    return rows.map(toArticleRecord);
   }
 
   async getArticle(id: string): Promise<Article | undefined> {
@@ -156,27 +141,4 @@ export class PostgresArticleStore implements ArticleStore {
         file_mtime_ms = excluded.file_mtime_ms, file_ino = excluded.file_ino, fingerprint = excluded.fingerprint,
         article = COALESCE(excluded.article, ${t}.article)`;
   }
-}
-
-function toRecord(row: Row): ArticleRecord {
-  return {
-    id: row.id,
-    path: row.path,
-    slug: row.slug,
-    bodyHash: row.body_hash,
-    firstSeen: row.first_seen,
-    contentHash: row.content_hash,
-    changedAt: row.changed_at,
-    removedAt: row.removed_at,
-    published: row.published,
-    visibleFrom: row.visible_from,
-    federate: row.federate,
-    file:
-      row.file_size !== null &&
-      row.file_mtime_ms !== null &&
-      row.file_ino !== null &&
-      row.fingerprint !== null
-        ? { size: row.file_size, mtimeMs: row.file_mtime_ms, ino: row.file_ino, fingerprint: row.fingerprint }
-        : null,
-  };
 }

@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import type { Article } from "../content/model.ts";
+import { type ArticleRow, toArticleRecord } from "./article-rows.ts";
 import { SqliteFederationStore } from "./sqlite-federation.ts";
 import { QUEUE_SCHEMA } from "./sqlite-queue.ts";
 import { immediateTransaction } from "./sqlite-tx.ts";
@@ -87,23 +88,7 @@ const MIGRATIONS: readonly string[] = [
    );`,
 ];
 
-interface Row {
-  id: string;
-  path: string | null;
-  slug: string;
-  body_hash: string;
-  first_seen: string;
-  content_hash: string;
-  changed_at: string | null;
-  removed_at: string | null;
-  published: string;
-  visible_from: string | null;
-  federate: number;
-  file_size: number | null;
-  file_mtime_ms: number | null;
-  file_ino: number | null;
-  fingerprint: string | null;
-}
+type Row = ArticleRow;
 
 export class SqliteStore implements ArticleStore {
   readonly #db: DatabaseSync;
@@ -143,7 +128,7 @@ export class SqliteStore implements ArticleStore {
                 file_size, file_mtime_ms, file_ino, fingerprint FROM articles`,
       )
       .all() as unknown as Row[];
-    return rows.map(toRecord);
+    return rows.map(toArticleRecord);
   }
 
   async getArticle(id: string): Promise<Article | undefined> {
@@ -231,27 +216,4 @@ export class SqliteStore implements ArticleStore {
   close(): void {
     if (this.#db.isOpen) this.#db.close();
   }
-}
-
-function toRecord(row: Row): ArticleRecord {
-  return {
-    id: row.id,
-    path: row.path,
-    slug: row.slug,
-    bodyHash: row.body_hash,
-    firstSeen: row.first_seen,
-    contentHash: row.content_hash,
-    changedAt: row.changed_at,
-    removedAt: row.removed_at,
-    published: row.published,
-    visibleFrom: row.visible_from,
-    federate: row.federate === 1,
-    file:
-      row.file_size !== null &&
-      row.file_mtime_ms !== null &&
-      row.file_ino !== null &&
-      row.fingerprint !== null
-        ? { size: row.file_size, mtimeMs: row.file_mtime_ms, ino: row.file_ino, fingerprint: row.fingerprint }
-        : null,
-  };
 }

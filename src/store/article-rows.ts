@@ -1,0 +1,44 @@
+// A row of the articles table as both backends return it (same columns), mapped to a record.
+import type { ArticleRecord } from "./types.ts";
+
+export interface ArticleRow {
+  id: string;
+  path: string | null;
+  slug: string;
+  body_hash: string;
+  first_seen: string;
+  content_hash: string;
+  changed_at: string | null;
+  removed_at: string | null;
+  published: string;
+  visible_from: string | null;
+  /** SQLite: 0/1; PostgreSQL: boolean. */
+  federate: number | boolean;
+  file_size: number | null;
+  file_mtime_ms: number | null;
+  file_ino: number | null;
+  fingerprint: string | null;
+}
+
+export function toArticleRecord(row: ArticleRow): ArticleRecord {
+  return {
+    id: row.id,
+    path: row.path,
+    slug: row.slug,
+    bodyHash: row.body_hash,
+    firstSeen: row.first_seen,
+    contentHash: row.content_hash,
+    changedAt: row.changed_at,
+    removedAt: row.removed_at,
+    published: row.published,
+    visibleFrom: row.visible_from,
+    federate: row.federate === 1 || row.federate === true,
+    file:
+      row.file_size !== null &&
+      row.file_mtime_ms !== null &&
+      row.file_ino !== null &&
+      row.fingerprint !== null
+        ? { size: row.file_size, mtimeMs: row.file_mtime_ms, ino: row.file_ino, fingerprint: row.fingerprint }
+        : null,
+  };
+}
