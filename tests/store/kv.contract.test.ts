@@ -2,6 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
+import type { KvStore } from "@fedify/fedify";
 import { SqliteKvStore } from "@fedify/sqlite";
 import { Temporal } from "@js-temporal/polyfill";
 import { describe, expect, it } from "vitest";
@@ -15,6 +16,25 @@ import { createTestSchema } from "./contract-postgres.ts";
 // ignores ASCII case. Fedify lists only ["_fedify", "circuit"] (its circuit breaker's sweep), where the
 // `_` could only match keys Herald never writes ("xfedify", "_FEDIFY"), so Herald is not affected
 // today; the cases stay here, as expected failures, so that a fix upstream shows.
+/** A KV store on a fresh SQLite file; `other` opens a second connection, as another process would. */
+async function openSqlite(make: (db: DatabaseSync) => KvStore) {
+  const file = join(mkdtempSync(join(tmpdir(), "herald-kv-")), "kv.sqlite");
+  const dbs: DatabaseSync[] = [];
+  const connect = () => {
+    const db = new DatabaseSync(file);
+    db.exec("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;");
+    dbs.push(db);
+    return make(db);
+  };
+  return {
+    kv: connect(),
+    other: async () => connect(),
+    close: async () => {
+      for (const db of dbs) db.close();
+    },
+  };
+}
+
 kvContract({
   name: "SqliteKvStore (@fedify/sqlite on node:sqlite)",
   knownFailures: {
@@ -23,44 +43,12 @@ kvContract({
       "JSON's \\\\ is read as one escaped \\",
     "lists by prefix with Unicode and case exactly": "SQLite LIKE is case-insensitive for ASCII",
   },
-  async open() {
-    const file = join(mkdtempSync(join(tmpdir(), "herald-kv-")), "kv.sqlite");
-    const dbs: DatabaseSync[] = [];
-    const connect = () => {
-      const db = new DatabaseSync(file);
-      db.exec("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;");
-      dbs.push(db);
-      return new SqliteKvStore(db);
-    };
-    return {
-      kv: connect(),
-      other: async () => connect(),
-      close: async () => {
-        for (const db of dbs) db.close();
-      },
-    };
-  },
+  open: () => openSqlite((db) => new SqliteKvStore(db)),
 });
 
 kvContract({
   name: "SqliteKv (Herald's own, on node:sqlite)",
-  async open() {
-    const file = join(mkdtempSync(join(tmpdir(), "herald-kv-")), "kv.sqlite");
-    const dbs: DatabaseSync[] = [];
-    const connect = () => {
-      const db = new DatabaseSync(file);
-      db.exec("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;");
-      dbs.push(db);
-      return new SqliteKv(db);
-    };
-    return {
-      kv: connect(),
-      other: async () => connect(),
-      close: async () => {
-        for (const db of dbs) db.close();
-      },
-    };
-  },
+  open: () => openSqlite((db) => new SqliteKv(db)),
 });
 
 kvContract({
