@@ -19,6 +19,12 @@ export interface Config {
     readonly patterns: AttributionPatternsConfig;
   };
   readonly data: { readonly dir: string };
+  /** `url` undefined: SQLite in data.dir. */
+  readonly database: {
+    readonly url: string | undefined;
+    readonly poolSize: number;
+    readonly leaseSeconds: number;
+  };
   readonly schedule: Readonly<Parsed["schedule"]> & { readonly timezone: string };
   readonly publishing: Readonly<Parsed["publishing"]>;
   readonly server: Readonly<Parsed["server"]>;
@@ -133,11 +139,19 @@ export function fromObject(
       `HERALD_ADMIN_TOKEN: expected at least ${MIN_TOKEN_LENGTH} characters, got ${token.length}; example: HERALD_ADMIN_TOKEN="$(openssl rand -base64 32)".`,
     ]);
   }
+  const databaseUrl = env.DATABASE_URL ?? c.database.url;
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\/[^\s]+$/.test(databaseUrl)) {
+    // The URL may hold a password: name the problem, never the value.
+    throw new ConfigError(file, [
+      `${env.DATABASE_URL !== undefined ? "DATABASE_URL" : "database.url"}: expected a postgres:// or postgresql:// URL; example: DATABASE_URL=postgres://herald@db.internal:5432/herald (leave it unset for SQLite in data.dir).`,
+    ]);
+  }
   const config: Config = {
     file,
     site: { ...c.site, url: new URL(siteUrl).href },
     content: { ...c.content, dir: resolve(base, c.content.dir) },
     data: { dir: resolve(base, env.HERALD_DATA_DIR ?? c.data.dir) },
+    database: { ...c.database, url: databaseUrl },
     server: { ...c.server, port },
     feeds: { ...c.feeds, outDir: c.feeds.outDir ? resolve(base, c.feeds.outDir) : undefined },
     schedule: { ...c.schedule, timezone: c.schedule.timezone ?? c.site.timezone },

@@ -88,6 +88,19 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   data: z.strictObject({ dir: z.string().min(1).default("data") }).prefault({}),
+  /**
+   * Where followers, keys, the ledger and the delivery queue live. Unset: SQLite in data.dir (one
+   * process). A postgres:// URL: PostgreSQL, shared by several Herald processes (DATABASE_URL wins).
+   */
+  database: z
+    .strictObject({
+      url: z.string().min(1).optional(),
+      /** Connections per process. */
+      poolSize: z.int().min(1).max(100).default(10),
+      /** How long a delivery claimed by a worker stays hidden from others: how soon a dead worker's work returns. */
+      leaseSeconds: z.int().min(5).max(3600).default(30),
+    })
+    .prefault({}),
   schedule: z
     .strictObject({
       /** Defaults to site.timezone. */
@@ -191,6 +204,9 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
   "content.dir": "../content",
   "content.maxBytes": "5242880",
   "data.dir": "../data",
+  "database.url": "postgres://herald@db.internal:5432/herald",
+  "database.poolSize": "10",
+  "database.leaseSeconds": "30",
   "server.port": "8080",
   "server.host": "0.0.0.0",
   "feeds.limit": "20",

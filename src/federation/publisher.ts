@@ -8,7 +8,13 @@ import type { Federation } from "@fedify/fedify";
 import { Activity } from "@fedify/vocab";
 import type { Article } from "../content/model.ts";
 import type { Logger } from "../log.ts";
-import type { ActivityRecord, ArticleRecord, FederatedObject, FederationStore } from "../store/types.ts";
+import {
+  type ActivityRecord,
+  AlreadyQueuedError,
+  type ArticleRecord,
+  type FederatedObject,
+  type FederationStore,
+} from "../store/types.ts";
 import { applyControls, type HoldReason, type PublishingControls } from "../sync/controls.ts";
 import { type FederationAction, planFederation } from "../sync/plan.ts";
 import {
@@ -182,7 +188,7 @@ export class Publisher<Tx = unknown> {
     const nowIso = now.toISOString();
     const previous = await store.getObject(action.articleId);
     if (action.kind === "delete") {
-      if (!previous) return undefined;
+      if (!previous || previous.deletedAt !== null) return undefined;
       const id = objectId(ctx, { id: action.articleId });
       const activity = deleteActivity(id, ctx, now);
       const object: FederatedObject = {
@@ -194,6 +200,10 @@ export class Publisher<Tx = unknown> {
     }
     const article = await this.#d.article(action.articleId);
     if (!article) return undefined;
+    // Planned against a ledger another process may have written since (a second scheduler, the CLI):
+    // what it already recorded is not decided again.
+    if (action.kind === "create" && previous && previous.deletedAt === null) return undefined;
+    if (action.kind === "update" && previous?.contentHash === article.contentHash) return undefined;
     if (action.kind === "create") {
       const post = toPost(article, ctx, { published: now });
       const object = await this.#objectRow(article, post, nowIso, null);
@@ -248,16 +258,22 @@ export class Publisher<Tx = unknown> {
     const { federation, queue, store, username, objects } = this.#d;
     const activity = await Activity.fromJsonLd(record.activity);
     const ctx = federation.createContext(new URL(objects.urls.home));
-    await queue.atomically(
-      () =>
-        ctx.sendActivity({ identifier: username }, "followers", activity, {
-          preferSharedInbox: true,
-          // Create → Update → Delete of one article arrive in order at each server.
-          orderingKey: objectId(objects, { id: record.articleId }).href,
-          // Per-recipient messages written in one batch; a fan-out message re-run after a crash would repeat.
-          fanout: "skip",
-        }),
-      (_value, tx) => store.markQueuedIn(tx, record.id),
-    );
+    try {
+      await queue.atomically(
+        () =>
+          ctx.sendActivity({ identifier: username }, "followers", activity, {
+            preferSharedInbox: true,
+            // Create → Update → Delete of one article arrive in order at each server.
+            orderingKey: objectId(objects, { id: record.articleId }).href,
+            // Per-recipient messages written in one batch; a fan-out message re-run after a crash would repeat.
+            fanout: "skip",
+          }),
+        (_value, tx) => store.markQueuedIn(tx, record.id),
+      );
+    } catch (error) {
+      // Another process (a second scheduler, `herald sync`) queued it first: its batch is the one.
+      if (!(error instanceof AlreadyQueuedError)) throw error;
+      this.#d.log.info({ activity: record.id }, "activity was queued by another process");
+    }
   }
 }

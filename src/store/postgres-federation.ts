@@ -1,13 +1,14 @@
 import type { Sql, TransactionSql } from "postgres";
 import { type FederationRow, toActivity, toFollower, toInteraction, toObject } from "./federation-rows.ts";
 import { applySchema, checkIdentifier, once } from "./postgres-schema.ts";
-import type {
-  ActivityRecord,
-  FederatedObject,
-  FederationStore,
-  Follower,
-  Interaction,
-  StoredKey,
+import {
+  type ActivityRecord,
+  AlreadyQueuedError,
+  type FederatedObject,
+  type FederationStore,
+  type Follower,
+  type Interaction,
+  type StoredKey,
 } from "./types.ts";
 
 // The PostgreSQL twin of SqliteFederationStore, for several Herald processes sharing one database.
@@ -254,8 +255,9 @@ export class PostgresFederationStore implements FederationStore<PostgresLedgerTx
   async markQueuedIn(tx: PostgresLedgerTx, activityId: string): Promise<void> {
     // The queue's transaction may be the first use of this store in the process.
     await this.initialize();
-    await tx`
+    const result = await tx`
       UPDATE ${tx(this.#t.activities)} SET state = 'queued' WHERE id = ${activityId} AND state = 'pending'`;
+    if (result.count === 0) throw new AlreadyQueuedError(activityId);
   }
 
   async pendingActivities(): Promise<ActivityRecord[]> {

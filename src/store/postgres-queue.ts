@@ -8,7 +8,7 @@ import type {
   MessageQueueListenOptions,
 } from "@fedify/fedify";
 import type { Sql, TransactionSql } from "postgres";
-import { applySchema, checkIdentifier, once } from "./postgres-schema.ts";
+import { applySchema, checkIdentifier, fnv1a, once } from "./postgres-schema.ts";
 
 // The PostgreSQL twin of SqliteQueue (sqlite-queue.ts), with the same guarantees, checked by the same
 // contract suite (tests/store/queue.contract.test.ts):
@@ -363,14 +363,4 @@ export class PostgresQueue implements MessageQueue {
           FOR UPDATE SKIP LOCKED))
       RETURNING q.id::text AS id, q.message`;
   }
-}
-
-/** 32-bit FNV-1a: a stable, well-spread hash for bucketing and channel names. */
-function fnv1a(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
 }

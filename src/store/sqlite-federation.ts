@@ -1,13 +1,14 @@
 import type { DatabaseSync } from "node:sqlite";
 import { type FederationRow, toActivity, toFollower, toInteraction, toObject } from "./federation-rows.ts";
 import { immediateTransaction } from "./sqlite-tx.ts";
-import type {
-  ActivityRecord,
-  FederatedObject,
-  FederationStore,
-  Follower,
-  Interaction,
-  StoredKey,
+import {
+  type ActivityRecord,
+  AlreadyQueuedError,
+  type FederatedObject,
+  type FederationStore,
+  type Follower,
+  type Interaction,
+  type StoredKey,
 } from "./types.ts";
 
 type Row = FederationRow;
@@ -153,7 +154,10 @@ export class SqliteFederationStore implements FederationStore<DatabaseSync> {
   markQueuedIn(db: DatabaseSync, activityId: string): void {
     if (db !== this.#db)
       throw new Error("The queue and the federation store must share one SQLite connection.");
-    db.prepare("UPDATE activities SET state = 'queued' WHERE id = ? AND state = 'pending'").run(activityId);
+    const { changes } = db
+      .prepare("UPDATE activities SET state = 'queued' WHERE id = ? AND state = 'pending'")
+      .run(activityId);
+    if (Number(changes) === 0) throw new AlreadyQueuedError(activityId);
   }
 
   async pendingActivities(): Promise<ActivityRecord[]> {

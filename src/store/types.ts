@@ -139,7 +139,9 @@ export interface FederationStore<Tx = unknown> {
   /**
    * pending → queued, written through `tx`, the transaction in which the queue writes the activity's
    * messages (`AtomicQueue.atomically`). SQLite's queue runs it synchronously inside BEGIN…COMMIT,
-   * so its implementation must not await anything before its write.
+   * so its implementation must not await anything before its write. Throws AlreadyQueuedError when
+   * the activity is not pending (another process queued it first, or it is silent): the batch then
+   * rolls back, so two processes recovering the same entry never both send it.
    */
   markQueuedIn(tx: Tx, activityId: string): Promise<void> | void;
   pendingActivities(): Promise<ActivityRecord[]>;
@@ -169,4 +171,12 @@ export interface FederationStore<Tx = unknown> {
 
   recordInteraction(interaction: Interaction): Promise<boolean>;
   listInteractions(articleId?: string): Promise<Interaction[]>;
+}
+
+/** markQueuedIn found the activity no longer pending: its messages must not be written again. */
+export class AlreadyQueuedError extends Error {
+  constructor(activityId: string) {
+    super(`Activity ${activityId} is not pending: it was queued already.`);
+    this.name = "AlreadyQueuedError";
+  }
 }

@@ -5,13 +5,14 @@
 import type { MessageQueue } from "@fedify/fedify";
 import { afterEach, describe, expect, it } from "vitest";
 import type { AtomicQueue } from "../../src/federation/publisher.ts";
-import type {
-  ActivityRecord,
-  FederatedObject,
-  FederationStore,
-  Follower,
-  Interaction,
-  StoredKey,
+import {
+  type ActivityRecord,
+  AlreadyQueuedError,
+  type FederatedObject,
+  type FederationStore,
+  type Follower,
+  type Interaction,
+  type StoredKey,
 } from "../../src/store/types.ts";
 
 export interface FederationWorld<Tx> {
@@ -232,16 +233,38 @@ export function federationStoreContract<Tx>(target: FederationTarget<Tx>): void 
       expect((await store.pendingActivities()).map((r) => r.id)).toEqual([b.id]);
       expect((await queue.getDepth!()).queued).toBe(1);
 
-      // Only pending becomes queued: a silent activity stays in the outbox only.
-      await queue.atomically(
-        () => Promise.resolve(),
-        (_value, tx) => store.markQueuedIn(tx, silent.id),
-      );
+      // Only pending becomes queued: a silent activity stays in the outbox only, and the batch that
+      // tried is rolled back.
+      await expect(
+        queue.atomically(
+          () => queue.enqueue({ activity: silent.id }),
+          (_value, tx) => store.markQueuedIn(tx, silent.id),
+        ),
+      ).rejects.toBeInstanceOf(AlreadyQueuedError);
+      expect((await queue.getDepth!()).queued).toBe(1);
       expect((await store.listCreates({ offset: 0, limit: 10 })).map((r) => [r.id, r.state])).toEqual([
         [silent.id, "silent"],
         [b.id, "pending"],
         [a.id, "queued"],
       ]);
+    });
+
+    it("queues a pending activity once when two recoveries race for it", async () => {
+      const { store, queue } = await open();
+      const a = activity("a", "create", "2026-01-01T00:00:00.000Z");
+      await store.recordActivity(object("a"), a);
+      // Two processes both found it pending after a crash and both try to hand it to the queue.
+      const attempt = () =>
+        queue.atomically(
+          () => queue.enqueue({ activity: a.id }),
+          (_value, tx) => store.markQueuedIn(tx, a.id),
+        );
+      const results = await Promise.allSettled([attempt(), attempt()]);
+      expect(results.map((r) => r.status).sort()).toEqual(["fulfilled", "rejected"]);
+      const failure = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
+      expect(failure.reason).toBeInstanceOf(AlreadyQueuedError);
+      expect((await queue.getDepth!()).queued).toBe(1);
+      expect(await store.pendingActivities()).toEqual([]);
     });
 
     it("orders pending activities of one instant by when they were recorded", async () => {

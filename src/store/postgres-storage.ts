@@ -1,0 +1,175 @@
+// The scale-out backend: every Herald process (web, worker, scheduler) on one PostgreSQL. Each part
+// is its own small module with its own contract tests; this file only wires them to one client.
+import postgres, { type Sql, type TransactionSql } from "postgres";
+import { PostgresArticleStore } from "./postgres-articles.ts";
+import { PostgresFederationStore } from "./postgres-federation.ts";
+import { PostgresKvStore } from "./postgres-kv.ts";
+import { PostgresLeases } from "./postgres-lease.ts";
+import { PostgresQueue } from "./postgres-queue.ts";
+import { fnv1a } from "./postgres-schema.ts";
+import { type LedgerRow, mergeDeliveries, type QueueRow } from "./sqlite-storage.ts";
+import { describePostgresUrl, type DeliveryQueue, type Leadership, type Signal, type Storage } from "./storage.ts";
+
+class PostgresDeliveryQueue extends PostgresQueue implements DeliveryQueue<TransactionSql> {
+  /** Leases of a stopped worker run out by themselves (database.leaseSeconds); nothing to do at start. */
+  async resumeStopped(): Promise<number> {
+    return 0;
+  }
+}
+
+const SCHEDULER_LEASE = "scheduler";
+
+export interface PostgresStorageOptions {
+  poolSize?: number;
+  /** Delivery and scheduler lease length. */
+  leaseMs?: number;
+  /** Table name prefix (`herald_`). */
+  prefix?: string;
+}
+
+export function openPostgresStorage(
+  url: string,
+  options: PostgresStorageOptions = {},
+): Storage<TransactionSql> & { readonly sql: Sql; initialize(): Promise<void> } {
+  const sql = postgres(url, {
+    max: options.poolSize ?? 10,
+    onnotice: () => {},
+    connect_timeout: 10,
+    connection: { application_name: "herald" },
+  });
+  const prefix = options.prefix ?? "herald_";
+  const leaseMs = options.leaseMs ?? 30_000;
+  const articles = new PostgresArticleStore(sql, { prefix });
+  const federation = new PostgresFederationStore(sql, { prefix });
+  const kv = new PostgresKvStore(sql, { table: `${prefix}kv` });
+  const leases = new PostgresLeases(sql, { table: `${prefix}leases` });
+  const queueTable = `${prefix}queue`;
+  let queue: PostgresDeliveryQueue | undefined;
+  const getQueue = (concurrency: number): PostgresDeliveryQueue => {
+    queue ??= new PostgresDeliveryQueue(sql, { table: queueTable, concurrency, leaseMs });
+    return queue;
+  };
+  let channel: string | undefined;
+  const signalChannel = async (): Promise<string> => {
+    // NOTIFY channels are per database, not per schema: instances in two schemas stay apart.
+    if (channel === undefined) {
+      const [row] = await sql<{ schema: string }[]>`SELECT current_schema() AS schema`;
+      channel = `${prefix}signal_${fnv1a(row?.schema ?? "")}`;
+    }
+    return channel;
+  };
+  const leaderships: PostgresLeadership[] = [];
+
+  return {
+    kind: "postgres",
+    location: describePostgresUrl(url),
+    sql,
+    articles,
+    federation,
+    kv,
+    async initialize() {
+      // Every table, in a fixed order, each under the schema lock: a process that starts sees them all.
+      await articles.initialize();
+      await federation.initialize();
+      await kv.initialize();
+      await leases.initialize();
+      await getQueue(1).initialize();
+    },
+    queue: (opts) => getQueue(opts.concurrency),
+    async deliveries() {
+      await federation.initialize();
+      await getQueue(1).initialize();
+      const activities = sql(`${prefix}activities`);
+      const ledger = await sql<LedgerRow[]>`
+        SELECT article_id AS "articleId", kind, count(*)::int AS n,
+               count(*) FILTER (WHERE state = 'pending')::int AS pending,
+               count(*) FILTER (WHERE state = 'silent')::int AS silent, max(created_at) AS last
+          FROM ${activities} GROUP BY article_id, kind`;
+      const queued = await sql<QueueRow[]>`
+        SELECT a.article_id AS "articleId",
+               sum(CASE WHEN q.m->>'type' = 'fanout' THEN
+                     CASE jsonb_typeof(q.m->'inboxes')
+                       WHEN 'object' THEN (SELECT count(*) FROM jsonb_object_keys(q.m->'inboxes'))
+                       WHEN 'array' THEN jsonb_array_length(q.m->'inboxes') ELSE 0 END
+                   ELSE 1 END)::int AS waiting,
+               count(*) FILTER (WHERE COALESCE((q.m->>'attempt')::int, 0) > 0)::int AS failing
+          FROM (SELECT message::jsonb AS m FROM ${sql(queueTable)}
+                 WHERE lease_until IS NULL OR lease_until < now()) q
+          JOIN ${activities} a ON a.id = q.m->>'activityId'
+         GROUP BY a.article_id`;
+      return mergeDeliveries(ledger, queued);
+    },
+    leadership(holderId) {
+      const leadership = new PostgresLeadership(leases, holderId, leaseMs);
+      leaderships.push(leadership);
+      return leadership;
+    },
+    async notify(signal: Signal) {
+      await sql`SELECT pg_notify(${await signalChannel()}, ${signal})`;
+    },
+    async subscribe(signal: Signal, listener: () => void) {
+      const subscription = await sql.listen(await signalChannel(), (payload) => {
+        if (payload === signal) listener();
+      });
+      return () => subscription.unlisten();
+    },
+    async maintenance() {
+      await kv.sweepExpired();
+    },
+    async close() {
+      for (const l of leaderships) await l.release().catch(() => {});
+      await sql.end({ timeout: 5 });
+    },
+  };
+}
+
+/**
+ * The scheduler's lease, renewed in the background while held so that a scheduler ticking every few
+ * minutes keeps it between ticks. `hold()` answers true only while the lease is safely ours: with a
+ * margin of a third of its length, so a tick never starts on a lease about to pass to someone else.
+ * (Even then, every decision is a ledger row with a deterministic id, so two schedulers acting at
+ * once could not send an article twice; the lease keeps them from doing the work twice.)
+ */
+class PostgresLeadership implements Leadership {
+  readonly #leases: PostgresLeases;
+  readonly #holder: string;
+  readonly #ttlMs: number;
+  #validUntil = 0;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(leases: PostgresLeases, holder: string, ttlMs: number) {
+    this.#leases = leases;
+    this.#holder = holder;
+    this.#ttlMs = ttlMs;
+  }
+
+  async hold(): Promise<boolean> {
+    const lease =
+      this.#validUntil > 0
+        ? await this.#leases.renew(SCHEDULER_LEASE, this.#holder, this.#ttlMs)
+        : await this.#leases.tryAcquire(SCHEDULER_LEASE, this.#holder, this.#ttlMs);
+    this.#validUntil = lease?.validUntil ?? 0;
+    if (!lease) {
+      clearInterval(this.#timer);
+      this.#timer = undefined;
+      return false;
+    }
+    this.#timer ??= setInterval(() => {
+      this.hold().catch(() => {
+        this.#validUntil = 0;
+      });
+    }, this.#ttlMs / 3).unref();
+    return this.#validUntil - Date.now() > this.#ttlMs / 3;
+  }
+
+  async release(): Promise<void> {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    if (this.#validUntil > 0) await this.#leases.release(SCHEDULER_LEASE, this.#holder);
+    this.#validUntil = 0;
+  }
+
+  async holder(): Promise<string | undefined> {
+    return (await this.#leases.current(SCHEDULER_LEASE))?.holder;
+  }
+}

@@ -1,0 +1,129 @@
+// The default backend: one SQLite file, one process. Articles, the federation store, Fedify's KV
+// store and the delivery queue share one connection, so the queue's batch and the ledger's mark
+// commit in one transaction (`DeliveryQueue.atomically`).
+import { EventEmitter } from "node:events";
+import type { DatabaseSync } from "node:sqlite";
+import { SqliteStore } from "./sqlite.ts";
+import { SqliteKv } from "./sqlite-kv.ts";
+import { SqliteQueue } from "./sqlite-queue.ts";
+import type { Delivery, DeliveryQueue, Leadership, Signal, Storage } from "./storage.ts";
+
+class SqliteDeliveryQueue extends SqliteQueue implements DeliveryQueue<DatabaseSync> {
+  async resumeStopped(): Promise<number> {
+    return this.releaseLeases();
+  }
+}
+
+/** One process owns the file, so it is always the scheduler. */
+const ALWAYS: Leadership = {
+  hold: async () => true,
+  release: async () => {},
+  holder: async () => undefined,
+};
+
+export function openSqliteStorage(file: string): Storage<DatabaseSync> & { readonly store: SqliteStore } {
+  const store = new SqliteStore(file);
+  const db = store.database;
+  const kv = new SqliteKv(db);
+  const signals = new EventEmitter();
+  let queue: SqliteDeliveryQueue | undefined;
+  return {
+    kind: "sqlite",
+    location: file,
+    store,
+    articles: store,
+    federation: store.federation,
+    kv,
+    queue(options) {
+      queue ??= new SqliteDeliveryQueue(db, { concurrency: options.concurrency });
+      return queue;
+    },
+    deliveries: async () => sqliteDeliveries(db),
+    leadership: () => ALWAYS,
+    async notify(signal: Signal) {
+      signals.emit(signal);
+    },
+    async subscribe(signal: Signal, listener: () => void) {
+      signals.on(signal, listener);
+      return async () => {
+        signals.off(signal, listener);
+      };
+    },
+    async maintenance() {
+      db.exec("PRAGMA optimize; PRAGMA wal_checkpoint(TRUNCATE);");
+    },
+    async close() {
+      store.close();
+    },
+  };
+}
+
+/**
+ * Per article: its activities in the ledger, and its deliveries still in the queue. Fedify queues
+ * one `outbox` message per inbox (`attempt` counts failures so far), or one `fanout` message
+ * holding many inboxes that it splits later; both carry the activity id the ledger recorded.
+ */
+function sqliteDeliveries(db: DatabaseSync): Map<string, Delivery> {
+  const ledger = db
+    .prepare(
+      `SELECT article_id AS articleId, kind, COUNT(*) AS n,
+              SUM(CASE WHEN state = 'pending' THEN 1 ELSE 0 END) AS pending,
+              SUM(CASE WHEN state = 'silent' THEN 1 ELSE 0 END) AS silent, MAX(created_at) AS last
+         FROM activities GROUP BY article_id, kind`,
+    )
+    .all() as unknown as LedgerRow[];
+  const queued = db
+    .prepare(
+      `SELECT a.article_id AS articleId,
+              SUM(CASE WHEN json_extract(q.message, '$.type') = 'fanout'
+                       THEN (SELECT COUNT(*) FROM json_each(q.message, '$.inboxes')) ELSE 1 END) AS waiting,
+              SUM(CASE WHEN COALESCE(json_extract(q.message, '$.attempt'), 0) > 0 THEN 1 ELSE 0 END) AS failing
+         FROM queue q JOIN activities a ON a.id = json_extract(q.message, '$.activityId')
+        WHERE json_valid(q.message) AND (q.lease_until IS NULL OR q.lease_until < ?)
+        GROUP BY a.article_id`,
+    )
+    .all(Date.now()) as unknown as QueueRow[];
+  return mergeDeliveries(ledger, queued);
+}
+
+export interface LedgerRow {
+  articleId: string;
+  kind: "create" | "update" | "delete";
+  n: number;
+  pending: number;
+  silent: number;
+  last: string;
+}
+
+export interface QueueRow {
+  articleId: string;
+  waiting: number;
+  failing: number;
+}
+
+/** Both backends answer with the same two row sets; this folds them into one entry per article. */
+export function mergeDeliveries(ledger: readonly LedgerRow[], queued: readonly QueueRow[]): Map<string, Delivery> {
+  const out = new Map<string, Delivery>();
+  for (const row of ledger) {
+    const d = out.get(row.articleId) ?? {
+      activities: {},
+      pending: 0,
+      silent: 0,
+      waiting: 0,
+      failing: 0,
+      last: row.last,
+    };
+    d.activities[row.kind] = Number(row.n);
+    d.pending += Number(row.pending);
+    d.silent += Number(row.silent);
+    if (row.last > d.last) d.last = row.last;
+    out.set(row.articleId, d);
+  }
+  for (const row of queued) {
+    const d = out.get(row.articleId);
+    if (!d) continue;
+    d.waiting = Number(row.waiting);
+    d.failing = Number(row.failing);
+  }
+  return out;
+}

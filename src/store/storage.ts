@@ -1,0 +1,88 @@
+// One place that knows which backend holds Herald's state. Everything above it (the app, the
+// federation runtime, the CLI, the dashboard) talks to a `Storage`: article records, the federation
+// store, Fedify's KV store, the delivery queue, the scheduler's leadership and the signals between
+// processes. SQLite is the default, for one process; PostgreSQL, for several processes on one or many
+// hosts, is chosen by `database.url` or DATABASE_URL.
+import type { KvStore, MessageQueue, MessageQueueDepth } from "@fedify/fedify";
+import type { Config } from "../config/load.ts";
+import type { AtomicQueue } from "../federation/publisher.ts";
+import type { ArticleStore, FederationStore } from "./types.ts";
+
+/** Fedify's queue plus what Herald needs of it: atomic batches with the ledger, depth, resuming. */
+export interface DeliveryQueue<Tx = unknown> extends MessageQueue, AtomicQueue<Tx> {
+  getDepth(): Promise<MessageQueueDepth>;
+  /**
+   * Returns deliveries claimed by processes that are gone to the queue at once (SQLite asks the OS;
+   * PostgreSQL leases simply run out), and says how many.
+   */
+  resumeStopped(): Promise<number>;
+}
+
+/** Per article: what the ledger holds and what still waits in the queue. */
+export interface Delivery {
+  activities: Partial<Record<"create" | "update" | "delete", number>>;
+  /** Recorded, not yet handed to the queue (a crash in between; the next start sends them). */
+  pending: number;
+  /** In the outbox only (present before the first start). */
+  silent: number;
+  /** Deliveries waiting in the queue. */
+  waiting: number;
+  /** Of those, deliveries that failed at least once and wait for a retry. */
+  failing: number;
+  last: string;
+}
+
+/**
+ * "Exactly one scheduler acts at a time": `hold()` takes or renews the scheduler's lease and says
+ * whether this process may scan and publish now. On SQLite there is one process, which always may.
+ */
+export interface Leadership {
+  hold(): Promise<boolean>;
+  /** Gives the lease up (clean stop), so another scheduler takes over on its next try. */
+  release(): Promise<void>;
+  /** Who holds it, for the status page. */
+  holder(): Promise<string | undefined>;
+}
+
+/** Cross-process wake-ups: the scheduler tells web processes that content changed. */
+export type Signal = "content";
+
+export interface Storage<Tx = unknown> {
+  readonly kind: "sqlite" | "postgres";
+  /** Where, for logs and status: a file path, or host/database (never a password). */
+  readonly location: string;
+  readonly articles: ArticleStore;
+  readonly federation: FederationStore<Tx>;
+  readonly kv: KvStore;
+  /** The delivery queue, created on first use with this process's concurrency. */
+  queue(options: { concurrency: number }): DeliveryQueue<Tx>;
+  deliveries(): Promise<Map<string, Delivery>>;
+  leadership(holderId: string): Leadership;
+  /** Tells every process subscribed to `signal` (this one included). */
+  notify(signal: Signal): Promise<void>;
+  /** Calls `listener` on every `notify(signal)`, in any process; returns the unsubscribe. */
+  subscribe(signal: Signal, listener: () => void): Promise<() => Promise<void>>;
+  /** Housekeeping for the maintenance job. */
+  maintenance(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Opens the backend the configuration names: PostgreSQL when database.url is set, else SQLite in data.dir. */
+export async function openStorage(config: Config, options: { sqliteFile?: string } = {}): Promise<Storage> {
+  if (config.database.url) {
+    const { openPostgresStorage } = await import("./postgres-storage.ts");
+    return openPostgresStorage(config.database.url, {
+      poolSize: config.database.poolSize,
+      leaseMs: config.database.leaseSeconds * 1000,
+    });
+  }
+  const { openSqliteStorage } = await import("./sqlite-storage.ts");
+  const { join } = await import("node:path");
+  return openSqliteStorage(options.sqliteFile ?? join(config.data.dir, "herald.sqlite"));
+}
+
+/** host:port/database of a PostgreSQL URL, without user or password. */
+export function describePostgresUrl(url: string): string {
+  const u = new URL(url);
+  return `${u.hostname}${u.port ? `:${u.port}` : ""}${u.pathname}`;
+}
