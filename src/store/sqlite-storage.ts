@@ -102,7 +102,10 @@ export interface QueueRow {
 }
 
 /** Both backends answer with the same two row sets; this folds them into one entry per article. */
-export function mergeDeliveries(ledger: readonly LedgerRow[], queued: readonly QueueRow[]): Map<string, Delivery> {
+export function mergeDeliveries(
+  ledger: readonly LedgerRow[],
+  queued: readonly QueueRow[],
+): Map<string, Delivery> {
   const out = new Map<string, Delivery>();
   for (const row of ledger) {
     const d = out.get(row.articleId) ?? {
