@@ -73,7 +73,11 @@ export interface Storage<Tx = unknown> {
   readonly location: string;
   readonly articles: ArticleStore;
   readonly federation: FederationStore<Tx>;
-  readonly kv: KvStore;
+  /**
+   * Fedify's KV store, also holding the dashboard's sessions and login limit; with compare-and-swap,
+   * which Fedify's interface leaves optional.
+   */
+  readonly kv: KvStore & Required<Pick<KvStore, "cas">>;
   /**
    * Creates or migrates the schema. Safe when several processes start at once (SQLite: a write
    * lock; PostgreSQL: an advisory lock). Called at start, so a broken database fails the start.
