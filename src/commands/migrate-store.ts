@@ -20,16 +20,6 @@ import { openSqliteStorage } from "../store/sqlite-storage.ts";
 import { type DeliveryQueue, describePostgresUrl, type Storage } from "../store/storage.ts";
 import { type ArticleChange, type FederationDump, StoreNotEmptyError } from "../store/types.ts";
 
-export const MIGRATE_STORE_USAGE = `Usage: herald migrate-store [--to URL] [--config FILE]
-
-Copies this instance's store from SQLite (data.dir/herald.sqlite) to PostgreSQL: signing keys,
-followers, the activity ledger, interactions, retractions, article records and the deliveries still
-waiting in the queue. The target is --to URL, else database.url (DATABASE_URL). It must be empty:
-a target that already holds keys, followers, activities or articles is refused, and nothing is
-written. Afterwards both sides are compared (row counts, keys, followers).
-Stop Herald first (serve, workers), so that nothing changes while it copies. herald.sqlite is left
-as it was: keep it as a backup. Fedify's cache of remote documents is not copied; it refills itself.`;
-
 /** Articles per saveBatches batch: bounded statements, one transaction for all of them. */
 const ARTICLE_BATCH = 500;
 
@@ -55,6 +45,21 @@ export async function migrateStore(
   to: Storage,
   log: (line: string) => void = () => {},
 ): Promise<MigrationReport> {
+  await copyStore(from, to, log);
+  log("Verifying…");
+  const counts = await verifyMigration(from, to);
+  return { from: from.location, to: to.location, counts };
+}
+
+/**
+ * The copy without the check: also how `herald status` and dry runs take a snapshot of a PostgreSQL
+ * store that a running Herald keeps changing (into a temporary SQLite file they may scribble on).
+ */
+export async function copyStore(
+  from: Storage,
+  to: Storage,
+  log: (line: string) => void = () => {},
+): Promise<void> {
   await refuseTargetInUse(to);
   log(`Reading ${from.location}…`);
   const articles = await readArticles(from);
@@ -77,9 +82,6 @@ export async function migrateStore(
       { cause: error },
     );
   }
-  log("Verifying…");
-  const counts = await verifyMigration(from, to);
-  return { from: from.location, to: to.location, counts };
 }
 
 /**

@@ -50,7 +50,7 @@ export async function collectStatus(config: Config, now?: Date): Promise<Status>
   try {
     // The real store is untouched: this scan runs on the snapshot and sends nothing.
     const scan = await herald.scan({ dryRun: true });
-    return await statusOf(herald, scan.federation, scan.content.rejected, now);
+    return { ...(await statusOf(herald, scan.federation, scan.content.rejected, now)), ...herald.origin };
   } finally {
     await herald.dispose();
   }

@@ -51,10 +51,12 @@ export async function startHerald(
     await schema?.drop();
     throw error;
   });
+  // Overrides may name another site URL: ids are built from it.
+  const served = new URL(config.site.url).origin;
   return {
     server,
-    origin,
-    actorUrl: `${origin}/users/news`,
+    origin: served,
+    actorUrl: `${served}/users/${config.bot.username}`,
     dir: root,
     content,
     write(rel, text) {
