@@ -6,6 +6,7 @@ import { Create, Update } from "@fedify/vocab";
 import type { Config } from "../config/load.ts";
 import type { Library } from "../content/library.ts";
 import { type Logger, routeFedifyLogs } from "../log.ts";
+import { MemoKv, PER_DELIVERY_PREFIXES } from "../store/memo-kv.ts";
 import type { Storage } from "../store/storage.ts";
 import type { Follower } from "../store/types.ts";
 import { siteUrls } from "../urls.ts";
@@ -78,7 +79,8 @@ export async function startFederation(
   };
 
   const queue = storage.queue({ concurrency: config.federation.concurrency });
-  const kv = storage.kv;
+  // Fedify reads and rewrites per-host hints on every delivery; memory spares the store most of it.
+  const kv = new MemoKv(storage.kv, { prefixes: PER_DELIVERY_PREFIXES });
   const objects: ObjectContext = {
     urls,
     actorId: new URL(`users/${config.bot.username}`, urls.home),
