@@ -33,14 +33,14 @@ export interface FederationTarget<Tx> {
   open(): Promise<FederationWorld<Tx>>;
 }
 
-const key = (kind: StoredKey["kind"], n: string): StoredKey => ({
+export const key = (kind: StoredKey["kind"], n: string): StoredKey => ({
   kind,
   privateJwk: { kty: kind === "rsa" ? "RSA" : "OKP", d: `private-${n}` },
   publicJwk: { kty: kind === "rsa" ? "RSA" : "OKP", x: `public-${n}` },
   createdAt: `2026-01-0${n}T00:00:00.000Z`,
 });
 
-const follower = (name: string, overrides: Partial<Follower> = {}): Follower => ({
+export const follower = (name: string, overrides: Partial<Follower> = {}): Follower => ({
   actorId: `https://remote.example/users/${name}`,
   inbox: `https://remote.example/users/${name}/inbox`,
   sharedInbox: "https://remote.example/inbox",
@@ -51,7 +51,7 @@ const follower = (name: string, overrides: Partial<Follower> = {}): Follower => 
   ...overrides,
 });
 
-const object = (articleId: string, overrides: Partial<FederatedObject> = {}): FederatedObject => ({
+export const object = (articleId: string, overrides: Partial<FederatedObject> = {}): FederatedObject => ({
   articleId,
   published: "2026-01-01T00:00:00.000Z",
   updated: null,
@@ -63,7 +63,7 @@ const object = (articleId: string, overrides: Partial<FederatedObject> = {}): Fe
   ...overrides,
 });
 
-const activity = (
+export const activity = (
   articleId: string,
   kind: ActivityRecord["kind"],
   createdAt: string,
@@ -78,7 +78,7 @@ const activity = (
   ...overrides,
 });
 
-const interaction = (id: string, overrides: Partial<Interaction> = {}): Interaction => ({
+export const interaction = (id: string, overrides: Partial<Interaction> = {}): Interaction => ({
   id: `https://remote.example/activities/${id}`,
   articleId: "harbor",
   kind: "like",

@@ -13,14 +13,9 @@ import { loadOrCreateKeys } from "../../src/federation/keys.ts";
 import { openPostgresStorage } from "../../src/store/postgres-storage.ts";
 import { openSqliteStorage } from "../../src/store/sqlite-storage.ts";
 import type { Storage } from "../../src/store/storage.ts";
-import {
-  type ActivityRecord,
-  type ArticleRecord,
-  type FederatedObject,
-  StoreNotEmptyError,
-} from "../../src/store/types.ts";
+import { type ArticleRecord, StoreNotEmptyError } from "../../src/store/types.ts";
 import { createTestSchema, type TestSchema } from "./contract-postgres.ts";
-import { federationReads } from "./federation-contract.ts";
+import { activity, federationReads, object } from "./federation-contract.ts";
 
 const HOUR = Temporal.Duration.from({ hours: 1 });
 
@@ -63,31 +58,6 @@ const article = (id: string): Article => ({
   warnings: [],
 });
 
-const object = (articleId: string, overrides: Partial<FederatedObject> = {}): FederatedObject => ({
-  articleId,
-  published: "2026-01-01T00:00:00.000Z",
-  updated: null,
-  contentHash: `hash-${articleId}`,
-  deletedAt: null,
-  pinned: false,
-  object: { type: "Article", id: `https://herald.example/objects/${articleId}`, content: "<p>港口 ✓</p>" },
-  ...overrides,
-});
-
-const activity = (
-  articleId: string,
-  kind: ActivityRecord["kind"],
-  createdAt: string,
-  state: ActivityRecord["state"] = "pending",
-): ActivityRecord => ({
-  id: `https://herald.example/objects/${articleId}#${kind}-${createdAt}`,
-  articleId,
-  kind,
-  state,
-  createdAt,
-  activity: { "@context": "https://www.w3.org/ns/activitystreams", type: kind, object: articleId },
-});
-
 /** A SQLite instance with some of everything a real one holds, in an order no sort key gives. */
 async function seedSqlite(dir: string): Promise<Storage<DatabaseSync>> {
   const source = openSqliteStorage(join(dir, "herald.sqlite"));
@@ -114,7 +84,10 @@ async function seedSqlite(dir: string): Promise<Storage<DatabaseSync>> {
     });
 
   const tie = "2026-01-02T00:00:00.000Z";
-  await fed.recordActivity(object("harbor", { pinned: true }), activity("harbor", "create", tie, "silent"));
+  await fed.recordActivity(
+    object("harbor", { pinned: true }),
+    activity("harbor", "create", tie, { state: "silent" }),
+  );
   // Same instant, recorded in this order: only insertion order tells them apart.
   for (const id of ["zulu", "alpha", "mike", "kilo"])
     await fed.recordActivity(object(id), activity(id, "create", tie));
