@@ -1,14 +1,13 @@
 // Composition root shared by `herald serve` and the operator CLI: one store, one library, one
 // publisher. Scheduled jobs are ordinary async methods here; serve adds HTTP, the watcher and
 // cron timing, and the CLI calls the same methods once.
-import { join } from "node:path";
 import { openLibrary, renderFeeds, writeFeeds } from "./build.ts";
 import type { Config } from "./config/load.ts";
 import type { Library, RefreshResult } from "./content/library.ts";
 import type { PublishOptions, PublishSummary } from "./federation/publisher.ts";
 import type { FederationRuntime } from "./federation/runtime.ts";
 import type { Logger } from "./log.ts";
-import { SqliteStore } from "./store/sqlite.ts";
+import { openStorage, type Storage } from "./store/storage.ts";
 import type { FederationAction } from "./sync/plan.ts";
 
 export interface HeraldOptions {
@@ -20,6 +19,11 @@ export interface HeraldOptions {
   stableMs?: number;
   /** The clock (tests drive publish_at, the drip feed and quiet hours with it). */
   now?: () => Date;
+  /**
+   * Read content/ in this process (default true). Web and worker processes of a scaled-out
+   * deployment do not: they take the records the scheduler saved (`reload`).
+   */
+  scans?: boolean;
 }
 
 export interface ScanResult {
@@ -32,11 +36,16 @@ export interface ScanResult {
 export interface Herald {
   readonly config: Config;
   readonly log: Logger;
-  readonly store: SqliteStore;
+  readonly storage: Storage;
   readonly library: Library;
   readonly federation: FederationRuntime | undefined;
-  /** The `scan` job: rescan content, publish what is due. Calls never overlap. */
+  /**
+   * The `scan` job: rescan content (or, without `scans`, take the records saved by the process that
+   * does), publish what is due. Calls never overlap.
+   */
   scan(options?: PublishOptions): Promise<ScanResult>;
+  /** Takes the records another process saved, without publishing; true if feeds or pages may differ. */
+  reload(): Promise<boolean>;
   /** The `feeds` job: rewrite static feed files when feeds.outDir is set. */
   writeStaticFeeds(): Promise<boolean>;
   /** The `maintenance` job. */
@@ -45,23 +54,31 @@ export interface Herald {
 }
 
 export async function openHerald(config: Config, log: Logger, options: HeraldOptions = {}): Promise<Herald> {
-  const store = new SqliteStore(join(config.data.dir, "herald.sqlite"));
-  const library = await openLibrary(config, store, options.now, { stableMs: options.stableMs });
+  const storage = await openStorage(config);
+  let library: Library;
+  try {
+    await storage.initialize();
+    library = await openLibrary(config, storage.articles, options.now, { stableMs: options.stableMs });
+  } catch (error) {
+    await storage.close();
+    throw error;
+  }
+  const scans = options.scans ?? true;
   const contentLog = log.child({ module: "content" });
   let federation: FederationRuntime | undefined;
   if (options.federation !== false) {
     const { startFederation } = await import("./federation/runtime.ts");
     try {
-      federation = await startFederation(config, store, library, log, {
+      federation = await startFederation(config, storage, library, log, {
         deliver: options.deliver ?? false,
         now: options.now,
       });
     } catch (error) {
-      store.close();
+      await storage.close();
       throw error;
     }
   }
-  const fedStore = store.federation;
+  const fedStore = storage.federation;
 
   /** Retracted articles, and with publishing.holdFeeds those not yet posted, stay out of feeds. */
   const updateHidden = async (): Promise<boolean> => {
@@ -75,7 +92,7 @@ export async function openHerald(config: Config, log: Logger, options: HeraldOpt
 
   const runScan = async (publishOptions: PublishOptions): Promise<ScanResult> => {
     const started = performance.now();
-    const content = await library.refresh();
+    const content = scans ? await library.refresh() : reloadResult(await library.reload()).content;
     const at = new Date().toISOString();
     for (const error of content.rejected)
       contentLog.warn({ path: error.path, reason: error.type }, error.message);
@@ -123,10 +140,14 @@ export async function openHerald(config: Config, log: Logger, options: HeraldOpt
   return {
     config,
     log,
-    store,
+    storage,
     library,
     federation,
     scan,
+    async reload() {
+      const changed = await library.reload();
+      return (await updateHidden()) || changed;
+    },
     async writeStaticFeeds() {
       if (!config.feeds.outDir) return false;
       writeFeeds(config.feeds.outDir, await renderFeeds(config, library));
@@ -135,13 +156,31 @@ export async function openHerald(config: Config, log: Logger, options: HeraldOpt
     async maintenance() {
       const announced = (await federation?.announceProfile()) ?? false;
       const depth = federation ? await federation.queueDepth() : undefined;
-      store.database.exec("PRAGMA optimize; PRAGMA wal_checkpoint(TRUNCATE);");
+      await storage.maintenance();
       log.info({ module: "maintenance", profileAnnounced: announced, queue: depth }, "maintenance done");
     },
     async close() {
       await running?.catch(() => undefined);
       await federation?.close();
-      store.close();
+      await storage.close();
     },
+  };
+}
+
+/** The scan result of a process that took records from the store instead of reading content/. */
+export function reloadResult(changed: boolean): ScanResult {
+  return {
+    content: {
+      added: [],
+      changed: [],
+      moved: [],
+      removed: [],
+      rejected: [],
+      unchanged: 0,
+      deferred: 0,
+      dirty: changed,
+    },
+    federation: undefined,
+    feedsChanged: changed,
   };
 }

@@ -6,7 +6,9 @@ import { openLibrary, renderFeeds, writeFeeds } from "./build.ts";
 import { type Config, ConfigError, loadConfig } from "./config/load.ts";
 import type { ArticleError } from "./content/model.ts";
 import { createLogger } from "./log.ts";
+import type { Role } from "./serve.ts";
 import { SqliteStore } from "./store/sqlite.ts";
+import { openStorage } from "./store/storage.ts";
 import { VERSION } from "./version.ts";
 
 export const EXIT = { ok: 0, rejected: 1, config: 2, usage: 64 } as const;
@@ -19,7 +21,7 @@ const HELP: Record<string, string> = {
   main: `Usage: herald <command> [options]
 
 Commands:
-  serve                     Serve feeds, the fediverse account and pages; watch content; run schedules
+  serve [--role ROLE]       Serve feeds, the fediverse account and pages; watch content; run schedules
   build [--out DIR]         Write feed.xml, atom.xml and feed.json to a folder
   check                     Validate config and content; write nothing
   sync --once [--dry-run]   Run one scan: pick up content changes and publish what is due
@@ -35,13 +37,19 @@ ${COMMON}
 
 Exit codes: 0 all good, 1 something was rejected or not found, 2 invalid configuration, 64 usage error.
 Every command works while \`herald serve\` runs on the same data directory.`,
-  serve: `Usage: herald serve [--config FILE]
+  serve: `Usage: herald serve [--role all|web|worker|scheduler] [--config FILE]
 
 Serves /feed.xml (RSS 2.0), /atom.xml (Atom 1.0), /feed.json (JSON Feed 1.1), the fediverse account
 (WebFinger, actor, inbox, outbox) and /healthz on server.port (PORT overrides it). Watches content.dir
 (a change is picked up once the file has been still for content.settleMs) and runs the schedules
 (schedule.scan, schedule.feeds, schedule.maintenance). Stops cleanly on SIGTERM/SIGINT; queued
 deliveries stay queued and go out after the next start.
+
+--role (or HERALD_ROLE) splits this over several processes sharing one PostgreSQL (DATABASE_URL):
+  all        everything (default; the only role on SQLite)
+  web        HTTP only: pages, feeds, the actor and its inbox; deliveries are queued for workers
+  worker     delivers queued activities (and handles queued inbox activities); /healthz only
+  scheduler  reads content and publishes; one at a time acts, others stand by; /healthz only
 
 ${COMMON}`,
   build: `Usage: herald build [--config FILE] [--out DIR]
@@ -166,8 +174,19 @@ export async function main(argv: readonly string[]): Promise<number> {
     return result.ok ? EXIT.ok : EXIT.rejected;
   };
   switch (command) {
-    case "serve":
-      return serveCommand(config);
+    case "serve": {
+      const { ROLES } = await import("./serve.ts");
+      const role = flags.role ?? process.env.HERALD_ROLE ?? "all";
+      if (!(ROLES as readonly string[]).includes(role))
+        return usage(`--role must be one of ${ROLES.join(", ")}, not "${role}".`);
+      if (role !== "all" && !config.database.url) {
+        console.error(
+          `herald serve: --role ${role} needs PostgreSQL: set DATABASE_URL (or database.url). On SQLite one process does everything; leave --role at all.`,
+        );
+        return EXIT.config;
+      }
+      return serveCommand(config, role as Role);
+    }
     case "build":
       return buildCommand(config, resolve(flags.out ?? "public"));
     case "check":
@@ -231,6 +250,7 @@ function parse(args: readonly string[]) {
       "no-deliver": { type: "boolean" },
       json: { type: "boolean" },
       now: { type: "boolean" },
+      role: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -243,9 +263,10 @@ function printRejections(rejected: readonly ArticleError[]): void {
 }
 
 async function buildCommand(config: Config, out: string): Promise<number> {
-  const store = new SqliteStore(resolve(config.data.dir, "herald.sqlite"));
+  const storage = await openStorage(config);
   try {
-    const library = await openLibrary(config, store);
+    await storage.initialize();
+    const library = await openLibrary(config, storage.articles);
     const result = await library.refresh();
     printRejections(result.rejected);
     const feeds = await renderFeeds(config, library);
@@ -256,7 +277,7 @@ async function buildCommand(config: Config, out: string): Promise<number> {
     );
     return result.rejected.length > 0 ? EXIT.rejected : EXIT.ok;
   } finally {
-    store.close();
+    await storage.close();
   }
 }
 
@@ -291,10 +312,10 @@ async function hashPasswordCommand(): Promise<number> {
   return EXIT.ok;
 }
 
-async function serveCommand(config: Config): Promise<number> {
+async function serveCommand(config: Config, role: Role): Promise<number> {
   const { startServer } = await import("./serve.ts");
   const log = createLogger(config.log.level);
-  const server = await startServer(config, log);
+  const server = await startServer(config, log, { role });
   await new Promise<void>((done) => {
     const stop = (signal: string): void => {
       log.info({ signal }, "shutting down");

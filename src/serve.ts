@@ -1,7 +1,16 @@
-// `herald serve`: the app plus HTTP, the content watcher and the schedules.
+// `herald serve`: the app plus HTTP, the content watcher and the schedules, in one of four roles.
+//   all        everything in one process (the default; the only role on SQLite);
+//   web        HTTP: pages, feeds, the actor and its inbox; it enqueues, and takes the records the
+//              scheduler saves (told by a signal, checked every RELOAD_POLL_MS as a safety net);
+//   worker     delivers from the shared queue (and runs inbox handlers Fedify queued);
+//   scheduler  reads content/, publishes, writes static feeds; one acts at a time (a lease), the
+//              others stand by and take over when its lease runs out.
+// Every role answers GET /healthz on server.port, so one container health check fits all.
 import { type FSWatcher, watch } from "node:fs";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type Herald, openHerald, type ScanResult } from "./app.ts";
+import { hostname } from "node:os";
+import { type Herald, openHerald, reloadResult, type ScanResult } from "./app.ts";
 import { renderFeeds } from "./build.ts";
 import type { Config } from "./config/load.ts";
 import type { Library } from "./content/library.ts";
@@ -11,7 +20,7 @@ import { FEED_CONTENT_TYPES } from "./feeds/index.ts";
 import { pingHub } from "./feeds/websub.ts";
 import type { Logger } from "./log.ts";
 import { type Scheduler, startScheduler } from "./scheduler.ts";
-import type { SqliteStore } from "./store/sqlite.ts";
+import type { Storage } from "./store/storage.ts";
 import { siteUrls } from "./urls.ts";
 import { createAdmin } from "./web/admin/index.ts";
 import { type CachedBody, cachedBody } from "./web/cached.ts";
@@ -23,7 +32,8 @@ export interface RunningServer {
   port: number;
   herald: Herald;
   library: Library;
-  store: SqliteStore;
+  storage: Storage;
+  role: Role;
   federation: FederationRuntime | undefined;
   scheduler: Scheduler;
   /** One scan (what the watcher, the `scan` schedule and the dashboard run), then fresh feeds and pages. */
@@ -33,7 +43,16 @@ export interface RunningServer {
 
 export type TickResult = ScanResult;
 
+export const ROLES = ["all", "web", "worker", "scheduler"] as const;
+export type Role = (typeof ROLES)[number];
+
+/** How often processes that do not scan look for content saved by the scheduler (besides the signal). */
+const RELOAD_POLL_MS = 15_000;
+const CONTENT_VERSION_KEY = "content.version";
+
 export interface ServeOptions {
+  /** What this process does (default all). */
+  role?: Role;
   /** Run the fediverse side (default true). */
   federation?: boolean;
   /** Overrides content.settleMs (tests). */
@@ -49,20 +68,30 @@ export async function startServer(
   log: Logger,
   options: ServeOptions = {},
 ): Promise<RunningServer> {
+  const role = options.role ?? "all";
   const settleMs = options.settleMs ?? config.content.settleMs;
+  if (role !== "all" && !config.database.url)
+    throw new Error(
+      `The ${role} role needs PostgreSQL (database.url or DATABASE_URL): on SQLite one process does everything (--role all).`,
+    );
+  const schedules = role === "all" || role === "scheduler";
+  const serveHttp = role === "all" || role === "web";
   const herald = await openHerald(config, log, {
     federation: options.federation,
-    deliver: true,
+    deliver: role === "all" || role === "worker",
     stableMs: settleMs,
+    scans: schedules,
   });
-  const { library, store, federation } = herald;
+  const { library, storage, federation } = herald;
   const state: WebState = { feeds: new Map(), lastRefresh: undefined };
   const contentLog = log.child({ module: "content" });
+  const leadership = storage.leadership(`${hostname()}/${process.pid}/${role}`);
+  let leading = false;
 
   const pages = createPages({
     site: pageSite(config, { federated: federation !== undefined, profileFiles: federation?.profileFiles }),
     library,
-    store: store.federation,
+    store: storage.federation,
   });
   const rebuildFeeds = async (): Promise<void> => {
     const feeds = new Map<string, CachedBody>();
@@ -90,8 +119,8 @@ export async function startServer(
       for (const kind of Object.keys(FEED_PATHS) as (keyof typeof FEED_PATHS)[]) {
         const etag = feeds.get(FEED_PATHS[kind])!.etag;
         const key = `websub.${kind}`;
-        if ((await store.federation.getMeta(key)) === etag) continue;
-        await store.federation.setMeta(key, etag);
+        if ((await storage.federation.getMeta(key)) === etag) continue;
+        await storage.federation.setMeta(key, etag);
         changed.push(kind);
       }
       if (changed.length > 0)
@@ -103,14 +132,42 @@ export async function startServer(
     }
   };
 
+  /** Leads when this process may schedule and holds the lease; the first time, takes over the scheduler's duties. */
+  const lead = async (): Promise<boolean> => {
+    if (!schedules) return false;
+    const holds = await leadership.hold();
+    if (holds && !leading) {
+      leading = true;
+      if (storage.kind !== "sqlite")
+        log.info({ module: "scheduler", role }, "this process is the scheduler now");
+      // What a scheduler that stopped mid-publish recorded but never queued, then the profile.
+      await federation?.recover();
+      await federation?.announceProfile();
+    } else if (!holds && leading) {
+      leading = false;
+      log.warn({ module: "scheduler", role }, "scheduler lease lost; standing by");
+    }
+    return holds;
+  };
+
+  let contentVersion: string | undefined;
+  /** After a scan that changed what readers see: other processes reload (signal now, poll as a fallback). */
+  const announceContent = async (): Promise<void> => {
+    if (storage.kind === "sqlite") return;
+    contentVersion = new Date().toISOString();
+    await storage.federation.setMeta(CONTENT_VERSION_KEY, contentVersion);
+    await storage.notify("content");
+  };
+
   let retry: NodeJS.Timeout | undefined;
   let scheduled: NodeJS.Timeout | undefined;
-  const tick = async (options: PublishOptions = {}): Promise<ScanResult> => {
-    const result = await herald.scan(options);
+  /** Feeds and pages after a scan or reload, and the timers for what comes due next. */
+  const after = async (result: ScanResult, scanned: boolean): Promise<ScanResult> => {
     if (result.feedsChanged || state.lastRefresh === undefined) {
-      await rebuildFeeds();
-      await herald.writeStaticFeeds();
+      if (serveHttp) await rebuildFeeds();
+      if (scanned) await herald.writeStaticFeeds();
     }
+    if (scanned && result.feedsChanged) await announceContent();
     state.lastRefresh = new Date();
     // Files still being written are looked at again once they have settled.
     clearTimeout(retry);
@@ -122,10 +179,23 @@ export async function startServer(
       scheduled = setTimeout(safeTick, Math.min(Math.max(next.getTime() - Date.now(), 0) + 50, 2 ** 31 - 1));
     return result;
   };
+
+  /** The scheduler scans and publishes; every other process takes what it saved. */
+  const tick = async (publishOptions: PublishOptions = {}): Promise<ScanResult> => {
+    if (await lead()) return after(await herald.scan(publishOptions), true);
+    return after(reloadResult(await herald.reload()), false);
+  };
+  /** The dashboard's actions (scan now, publish, retract) run here, whatever this process's role. */
+  const act = async (publishOptions: PublishOptions = {}): Promise<ScanResult> => {
+    if (schedules && !(await lead())) return after(reloadResult(await herald.reload()), false);
+    const result = await after(await herald.scan(publishOptions), true);
+    if (!schedules && result.feedsChanged) await announceContent();
+    return result;
+  };
   const safeTick = (): void => {
     tick().catch(async (error: unknown) => {
       log.error({ err: error }, "scan failed");
-      await store.federation
+      await storage.federation
         .addEvent({
           at: new Date().toISOString(),
           level: "error",
@@ -143,26 +213,28 @@ export async function startServer(
     throw error;
   }
 
-  const server = createWebServer({
-    state,
-    library,
-    contentDir: config.content.dir,
-    log: log.child({ module: "web" }),
-    feedLinkHeader: config.feeds.hub
-      ? `<${config.feeds.hub}>; rel="hub", <${siteUrls(config.site.url).rss}>; rel="self"`
-      : undefined,
-    activityPub: federation?.activityPub,
-    profileFiles: federation?.profileFiles,
-    pages: pages.handle,
-    notFound: pages.notFound,
-    admin: createAdmin({
-      config,
-      herald,
-      scan: tick,
-      log: log.child({ module: "admin" }),
-      notFound: pages.notFound,
-    }),
-  });
+  const server: Server = serveHttp
+    ? createWebServer({
+        state,
+        library,
+        contentDir: config.content.dir,
+        log: log.child({ module: "web" }),
+        feedLinkHeader: config.feeds.hub
+          ? `<${config.feeds.hub}>; rel="hub", <${siteUrls(config.site.url).rss}>; rel="self"`
+          : undefined,
+        activityPub: federation?.activityPub,
+        profileFiles: federation?.profileFiles,
+        pages: pages.handle,
+        notFound: pages.notFound,
+        admin: createAdmin({
+          config,
+          herald,
+          scan: act,
+          log: log.child({ module: "admin" }),
+          notFound: pages.notFound,
+        }),
+      })
+    : healthServer(() => ({ role, scheduler: leading }));
   await new Promise<void>((ok, fail) => {
     server.once("error", fail);
     server.listen(config.server.port, config.server.host, () => ok());
@@ -175,7 +247,7 @@ export async function startServer(
   // The fast path: a change is picked up once the folder has been quiet for settleMs.
   let settle: NodeJS.Timeout | undefined;
   let watcher: FSWatcher | undefined;
-  if (config.content.watch) {
+  if (config.content.watch && schedules) {
     try {
       watcher = watch(config.content.dir, { recursive: true }, () => {
         clearTimeout(settle);
@@ -189,42 +261,76 @@ export async function startServer(
     }
   }
 
+  // Processes that do not scan follow the scheduler: told at once, and checked now and then in case
+  // a signal was missed (a reconnecting LISTEN connection drops what was sent meanwhile).
+  let unsubscribe: (() => Promise<void>) | undefined;
+  let poll: NodeJS.Timeout | undefined;
+  if (storage.kind !== "sqlite" && role !== "worker") {
+    unsubscribe = await storage.subscribe("content", () => {
+      if (!leading) safeTick();
+    });
+    contentVersion = await storage.federation.getMeta(CONTENT_VERSION_KEY);
+    poll = setInterval(() => {
+      if (leading) return;
+      storage.federation
+        .getMeta(CONTENT_VERSION_KEY)
+        .then((version) => {
+          if (version === contentVersion) return;
+          contentVersion = version;
+          safeTick();
+        })
+        .catch((error: unknown) => log.warn({ err: error }, "checking for new content failed"));
+    }, RELOAD_POLL_MS);
+  }
+
   // The safety net and the housekeeping: the same functions `herald sync --once` and friends call.
+  // A standby scheduler runs them too: each first asks for the lease, which is how it takes over.
+  const whenLeading = (job: () => Promise<unknown>) => async () => {
+    if (await lead()) await job();
+  };
   const scheduler = startScheduler(
-    options.schedules === false
+    options.schedules === false || !schedules
       ? []
       : [
           { name: "scan", expression: config.schedule.scan, run: () => tick() },
           {
             name: "feeds",
             expression: config.feeds.outDir ? config.schedule.feeds : false,
-            run: async () => herald.writeStaticFeeds(),
+            run: whenLeading(() => herald.writeStaticFeeds()),
           },
-          { name: "maintenance", expression: config.schedule.maintenance, run: () => herald.maintenance() },
+          {
+            name: "maintenance",
+            expression: config.schedule.maintenance,
+            run: whenLeading(() => herald.maintenance()),
+          },
         ],
     { timezone: config.schedule.timezone, log },
   );
-  await store.federation.setMeta("status.nextRuns", JSON.stringify(scheduler.nextRuns()));
+  if (leading) await storage.federation.setMeta("status.nextRuns", JSON.stringify(scheduler.nextRuns()));
 
   const urls = siteUrls(config.site.url);
   log.info(
     {
+      role,
+      store: storage.kind,
       port,
-      rss: urls.rss,
-      atom: urls.atom,
-      json: urls.json,
+      rss: serveHttp ? urls.rss : undefined,
+      atom: serveHttp ? urls.atom : undefined,
+      json: serveHttp ? urls.json : undefined,
       account: federation ? `@${config.bot.username}@${new URL(urls.home).host}` : undefined,
+      scheduler: schedules ? leading : undefined,
     },
-    "herald is serving",
+    serveHttp ? "herald is serving" : "herald is running",
   );
 
   let closing: Promise<void> | undefined;
   return {
     url: `http://127.0.0.1:${port}/`,
     port,
+    role,
     herald,
     library,
-    store,
+    storage,
     federation,
     scheduler,
     tick,
@@ -233,11 +339,15 @@ export async function startServer(
         clearTimeout(settle);
         clearTimeout(retry);
         clearTimeout(scheduled);
+        clearInterval(poll);
         watcher?.close();
+        await unsubscribe?.().catch(() => {});
         await scheduler.stop();
         // Deliveries in flight finish first, while we still serve: their recipients fetch our key
         // to verify them, and a closed server turns each into a 401 and a retry.
         await federation?.close();
+        // A clean stop hands the scheduler's lease on at once instead of after it runs out.
+        await leadership.release().catch(() => {});
         await new Promise<void>((ok) => {
           server.close(() => ok());
           server.closeIdleConnections();
@@ -248,4 +358,13 @@ export async function startServer(
       return closing;
     },
   };
+}
+
+/** Workers and schedulers serve nothing but their health, for container health checks. */
+function healthServer(health: () => Record<string, unknown>): Server {
+  return createServer((req, res) => {
+    const ok = req.method === "GET" && (req.url ?? "").split("?")[0] === "/healthz";
+    res.writeHead(ok ? 200 : 404, { "content-type": "application/json", "cache-control": "no-store" });
+    res.end(ok ? JSON.stringify({ ok: true, ...health() }) : '{"error":"not found"}');
+  });
 }

@@ -35,7 +35,7 @@ async function setup(config: Record<string, unknown> = {}) {
   const write = (name: string, front: string, body = "A sentence of news. Another one follows.") =>
     writeFileSync(join(root, "content", name), `---\n${front}\n---\n\n${body}\n`);
   const creates = async () =>
-    (await herald.store.federation.listCreates({ offset: 0, limit: 1000 }))
+    (await herald.storage.federation.listCreates({ offset: 0, limit: 1000 }))
       .filter((a) => a.state !== "silent")
       .map((a) => a.articleId)
       .sort();
@@ -125,12 +125,12 @@ describe("scan job", () => {
     await t.herald.scan();
     t.write("oops.md", "title: Oops");
     await t.herald.scan();
-    await t.herald.store.federation.retract("oops", t.clock.now().toISOString());
+    await t.herald.storage.federation.retract("oops", t.clock.now().toISOString());
     const r = await t.herald.scan();
     expect(r.federation?.deleted).toBe(1);
     expect(r.feedsChanged).toBe(true);
     expect((await t.herald.library.visible(10)).map((a) => a.id)).toEqual(["seed"]);
-    expect((await t.herald.store.federation.getObject("oops"))?.deletedAt).not.toBeNull();
+    expect((await t.herald.storage.federation.getObject("oops"))?.deletedAt).not.toBeNull();
     expect((await t.herald.scan()).federation?.deleted).toBe(0);
   });
 });

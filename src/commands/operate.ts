@@ -21,7 +21,7 @@ export interface SyncReport {
 }
 
 async function inboxCount(herald: Herald): Promise<number> {
-  const followers = await herald.store.federation.listFollowers({ state: "accepted" });
+  const followers = await herald.storage.federation.listFollowers({ state: "accepted" });
   return new Set(followers.map((f) => f.sharedInbox ?? f.inbox)).size;
 }
 
@@ -114,7 +114,7 @@ export type Scan = (options?: PublishOptions) => Promise<ScanResult>;
 export async function publishOn(herald: Herald, scan: Scan, id: string, now: boolean): Promise<ActionResult> {
   const record = [...herald.library.records()].find((r) => r.id === id && r.path !== null);
   if (!record) return { ok: false, message: `No article with id "${id}". \`herald status\` lists them.` };
-  if ((await herald.store.federation.retractedIds()).has(id)) {
+  if ((await herald.storage.federation.retractedIds()).has(id)) {
     return { ok: false, message: `Article "${id}" was retracted; retracted articles stay retracted.` };
   }
   if (record.visibleFrom === null) return { ok: false, message: `Article "${id}" is a draft.` };
@@ -123,7 +123,7 @@ export async function publishOn(herald: Herald, scan: Scan, id: string, now: boo
   const held = result.federation?.held.find((h) => h.articleId === id);
   if (held)
     return { ok: false, message: `Article "${id}" is held (${held.reason}); use --now to send it anyway.` };
-  if (!(await herald.store.federation.getObject(id))) {
+  if (!(await herald.storage.federation.getObject(id))) {
     return {
       ok: false,
       message: `Article "${id}" is not due yet (publish_at ${record.visibleFrom}); use --now after that time.`,
@@ -140,7 +140,7 @@ export async function retractOn(
 ): Promise<(ActionResult & { ok: false }) | { ok: true; deleted: boolean }> {
   const known = [...herald.library.records()].some((r) => r.id === id);
   if (!known) return { ok: false, message: `No article with id "${id}". \`herald status\` lists them.` };
-  await herald.store.federation.retract(id, new Date().toISOString());
+  await herald.storage.federation.retract(id, new Date().toISOString());
   const result = await scan({ force: new Set([id]) });
   const deleted = result.federation?.plan.some((a) => a.kind === "delete" && a.articleId === id) ?? false;
   return { ok: true, deleted };
@@ -148,7 +148,7 @@ export async function retractOn(
 
 /** Removes a follower by actor URL or `@user@host`; they get no more posts. */
 export async function removeFollowerFrom(herald: Herald, actor: string): Promise<ActionResult> {
-  const fed = herald.store.federation;
+  const fed = herald.storage.federation;
   const match =
     (await fed.getFollower(actor)) ??
     (await fed.listFollowers({})).find((f) => f.handle === actor || `@${f.handle}` === actor);
@@ -202,7 +202,7 @@ export async function retractArticle(config: Config, id: string): Promise<Action
 export async function listFollowers(config: Config) {
   const herald = await openForCommand(config);
   try {
-    return await herald.store.federation.listFollowers({});
+    return await herald.storage.federation.listFollowers({});
   } finally {
     await herald.close();
   }

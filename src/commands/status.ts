@@ -1,10 +1,12 @@
 // `herald status`: what the bot did and will do, from the same store the server uses. The admin
 // dashboard shows the same `Status`, computed from the running server instead of a snapshot.
+
 import type { Herald } from "../app.ts";
 import type { Config } from "../config/load.ts";
 import type { ArticleError } from "../content/model.ts";
 import type { PublishSummary } from "../federation/publisher.ts";
 import { nextRunsOf } from "../scheduler.ts";
+import type { Delivery } from "../store/storage.ts";
 import type { FederationAction } from "../sync/plan.ts";
 import { openSnapshot } from "./context.ts";
 
@@ -22,20 +24,7 @@ export interface ArticleStatus {
   delivery?: Delivery;
 }
 
-export interface Delivery {
-  /** Activities in the ledger, by kind (create, update, delete); silent ones are in the outbox only. */
-  activities: Partial<Record<"create" | "update" | "delete", number>>;
-  /** Ledger entries that never reached the queue (recovered at the next start). */
-  pending: number;
-  /** Creates put in the outbox without pushing them (articles present at the very first start). */
-  silent: number;
-  /** Deliveries waiting in the queue (one per inbox), as the queue depth counts them: not those in flight. */
-  waiting: number;
-  /** Of those, deliveries that failed at least once and wait for a retry. */
-  failing: number;
-  /** The newest activity's time (ISO). */
-  last: string;
-}
+export type { Delivery };
 
 export interface Status {
   articles: ArticleStatus[];
@@ -80,8 +69,8 @@ async function statusOf(
   rejected: ArticleError[],
   now: Date | undefined,
 ): Promise<Status> {
-  const { library, store, config } = herald;
-  const fed = store.federation;
+  const { library, storage, config } = herald;
+  const fed = storage.federation;
   const held = new Map((plan?.held ?? []).map((h) => [h.articleId, h.reason]));
   const pendingCreates = new Set(
     (plan?.plan ?? []).filter((a) => a.kind === "create" && !held.has(a.articleId)).map((a) => a.articleId),
@@ -94,7 +83,7 @@ async function statusOf(
     counts[i.kind] = (counts[i.kind] ?? 0) + 1;
     interactions.set(i.articleId, counts);
   }
-  const deliveries = deliveriesOf(herald);
+  const deliveries = await storage.deliveries();
   const iso = (now ?? new Date()).toISOString();
   const articles: ArticleStatus[] = [];
   for (const r of library.records()) {
@@ -155,64 +144,6 @@ async function statusOf(
     ),
     recentErrors: await fed.recentEvents(10, "warn"),
   };
-}
-
-/**
- * Per article: its activities in the ledger, and its deliveries still in the queue. Fedify queues
- * one `outbox` message per inbox (`attempt` counts failures so far), or one `fanout` message
- * holding many inboxes that it splits later; both carry the activity id the ledger recorded.
- */
-function deliveriesOf(herald: Herald): Map<string, Delivery> {
-  const db = herald.store.database;
-  const out = new Map<string, Delivery>();
-  const ledger = db
-    .prepare(
-      `SELECT article_id AS articleId, kind, COUNT(*) AS n,
-              SUM(CASE WHEN state = 'pending' THEN 1 ELSE 0 END) AS pending,
-              SUM(CASE WHEN state = 'silent' THEN 1 ELSE 0 END) AS silent, MAX(created_at) AS last
-         FROM activities GROUP BY article_id, kind`,
-    )
-    .all() as {
-    articleId: string;
-    kind: "create" | "update" | "delete";
-    n: number;
-    pending: number;
-    silent: number;
-    last: string;
-  }[];
-  for (const row of ledger) {
-    const d = out.get(row.articleId) ?? {
-      activities: {},
-      pending: 0,
-      silent: 0,
-      waiting: 0,
-      failing: 0,
-      last: row.last,
-    };
-    d.activities[row.kind] = row.n;
-    d.pending += row.pending;
-    d.silent += row.silent;
-    if (row.last > d.last) d.last = row.last;
-    out.set(row.articleId, d);
-  }
-  const queued = db
-    .prepare(
-      `SELECT a.article_id AS articleId,
-              SUM(CASE WHEN json_extract(q.message, '$.type') = 'fanout'
-                       THEN (SELECT COUNT(*) FROM json_each(q.message, '$.inboxes')) ELSE 1 END) AS waiting,
-              SUM(CASE WHEN COALESCE(json_extract(q.message, '$.attempt'), 0) > 0 THEN 1 ELSE 0 END) AS failing
-         FROM queue q JOIN activities a ON a.id = json_extract(q.message, '$.activityId')
-        WHERE json_valid(q.message) AND (q.lease_until IS NULL OR q.lease_until < ?)
-        GROUP BY a.article_id`,
-    )
-    .all(Date.now()) as { articleId: string; waiting: number; failing: number }[];
-  for (const row of queued) {
-    const d = out.get(row.articleId);
-    if (!d) continue;
-    d.waiting = row.waiting;
-    d.failing = row.failing;
-  }
-  return out;
 }
 
 export function formatStatus(s: Status, timezone: string): string {

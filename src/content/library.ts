@@ -171,6 +171,38 @@ export class Library {
     return next ? new Date(next) : undefined;
   }
 
+  /**
+   * Takes the records another process saved (the scheduler's scan, seen by web processes that do not
+   * read content/ themselves). Cached articles whose content changed are dropped. Returns whether
+   * anything a feed or page shows may differ.
+   */
+  async reload(): Promise<boolean> {
+    await this.#settled();
+    const running = this.#deps.store.listRecords();
+    this.#refreshing = running;
+    let records: ArticleRecord[];
+    try {
+      records = await running;
+    } finally {
+      if (this.#refreshing === running) this.#refreshing = undefined;
+    }
+    let changed = records.length !== this.#records.size;
+    const fresh = new Map<string, ArticleRecord>();
+    for (const record of records) {
+      fresh.set(record.id, record);
+      const known = this.#records.get(record.id);
+      if (known && sameRecord(known, record)) continue;
+      changed = true;
+      this.#articles.delete(record.id);
+    }
+    if (!changed) return false;
+    for (const id of this.#articles.keys()) if (!fresh.has(id)) this.#articles.delete(id);
+    this.#records.clear();
+    for (const [id, record] of fresh) this.#records.set(id, record);
+    this.#slugs = undefined;
+    return true;
+  }
+
   /** Re-reads what changed on disk and saves it, all or nothing. Calls take turns. */
   async refresh(): Promise<RefreshResult> {
     await this.#settled();
@@ -477,4 +509,17 @@ function resolve(
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The fields of a record that decide what feeds and pages show. */
+function sameRecord(a: ArticleRecord, b: ArticleRecord): boolean {
+  return (
+    a.contentHash === b.contentHash &&
+    a.path === b.path &&
+    a.slug === b.slug &&
+    a.published === b.published &&
+    a.visibleFrom === b.visibleFrom &&
+    a.federate === b.federate &&
+    a.removedAt === b.removedAt
+  );
 }

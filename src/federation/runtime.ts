@@ -1,14 +1,12 @@
-// Starts the fediverse side of `herald serve`: keys, Fedify on the SQLite store, the delivery
-// queue, the publisher, and the profile announcement.
+// Starts the fediverse side of Herald: keys, Fedify on the configured storage (SQLite or PostgreSQL),
+// the delivery queue, the publisher, and the profile announcement.
 import { createHash } from "node:crypto";
 import { extname, resolve } from "node:path";
 import { Create, Update } from "@fedify/vocab";
 import type { Config } from "../config/load.ts";
 import type { Library } from "../content/library.ts";
 import { type Logger, routeFedifyLogs } from "../log.ts";
-import type { SqliteStore } from "../store/sqlite.ts";
-import { SqliteKv } from "../store/sqlite-kv.ts";
-import { SqliteQueue } from "../store/sqlite-queue.ts";
+import type { Storage } from "../store/storage.ts";
 import type { Follower } from "../store/types.ts";
 import { siteUrls } from "../urls.ts";
 import { VERSION } from "../version.ts";
@@ -25,6 +23,8 @@ export interface FederationRuntime {
   profileFiles: ReadonlyMap<string, string>;
   /** Announces a changed profile to followers (Update of the actor). */
   announceProfile(): Promise<boolean>;
+  /** Queues ledger entries recorded but never queued (a crash in between); the scheduler's job. */
+  recover(): Promise<number>;
   queueDepth(): Promise<{ queued: number; ready?: number; delayed?: number }>;
   /** Delivers what is queued, until the queue is empty or `timeoutMs` passed (CLI runs without serve). */
   drain(timeoutMs: number): Promise<number>;
@@ -42,14 +42,14 @@ const IMAGE_TYPES: Readonly<Record<string, string>> = {
 
 export async function startFederation(
   config: Config,
-  store: SqliteStore,
+  storage: Storage,
   library: Library,
   log: Logger,
   options: { deliver: boolean; now?: () => Date },
 ): Promise<FederationRuntime> {
   await routeFedifyLogs(log);
   const urls = siteUrls(config.site.url);
-  const fedStore = store.federation;
+  const fedStore = storage.federation;
   const keys = await loadOrCreateKeys(fedStore);
   const published = (await fedStore.getMeta("actor.published")) ?? new Date().toISOString();
   await fedStore.setMeta("actor.published", published);
@@ -77,11 +77,8 @@ export async function startFederation(
     published,
   };
 
-  const queue = new SqliteQueue(store.database, { concurrency: config.federation.concurrency });
-  const released = queue.releaseLeases();
-  if (released > 0)
-    log.child({ module: "federation" }).info({ released }, "deliveries of a stopped run resumed");
-  const kv = new SqliteKv(store.database);
+  const queue = storage.queue({ concurrency: config.federation.concurrency });
+  const kv = storage.kv;
   const objects: ObjectContext = {
     urls,
     actorId: new URL(`users/${config.bot.username}`, urls.home),
@@ -154,11 +151,10 @@ export async function startFederation(
     listening = undefined;
   };
   if (options.deliver) {
-    const released = queue.releaseLeases();
+    const released = await queue.resumeStopped();
     if (released > 0) fedLog.info({ released }, "deliveries of a stopped run resumed");
     startDelivering();
   }
-  await publisher.recover();
 
   const profileHash = createHash("sha256").update(JSON.stringify(profile)).digest("hex").slice(0, 16);
   const announceProfile = async (): Promise<boolean> => {
@@ -180,7 +176,6 @@ export async function startFederation(
     await fedStore.setMeta("actor.profileHash", profileHash);
     return true;
   };
-  if (options.deliver) await announceProfile();
 
   return {
     activityPub: {
@@ -193,12 +188,13 @@ export async function startFederation(
     publisher,
     profileFiles,
     announceProfile,
+    recover: () => publisher.recover(),
     queueDepth: () => queue.getDepth(),
     async drain(timeoutMs) {
       const deadline = Date.now() + timeoutMs;
       const started = (await queue.getDepth()).queued;
       if (started === 0) return 0;
-      queue.releaseLeases();
+      await queue.resumeStopped();
       startDelivering();
       while (Date.now() < deadline && ((await queue.getDepth()).ready ?? 0) > 0)
         await new Promise((r) => setTimeout(r, 100));

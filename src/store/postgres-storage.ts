@@ -8,7 +8,13 @@ import { PostgresLeases } from "./postgres-lease.ts";
 import { PostgresQueue } from "./postgres-queue.ts";
 import { fnv1a } from "./postgres-schema.ts";
 import { type LedgerRow, mergeDeliveries, type QueueRow } from "./sqlite-storage.ts";
-import { describePostgresUrl, type DeliveryQueue, type Leadership, type Signal, type Storage } from "./storage.ts";
+import {
+  type DeliveryQueue,
+  describePostgresUrl,
+  type Leadership,
+  type Signal,
+  type Storage,
+} from "./storage.ts";
 
 class PostgresDeliveryQueue extends PostgresQueue implements DeliveryQueue<TransactionSql> {
   /** Leases of a stopped worker run out by themselves (database.leaseSeconds); nothing to do at start. */

@@ -34,6 +34,8 @@ export function openSqliteStorage(file: string): Storage<DatabaseSync> & { reado
     articles: store,
     federation: store.federation,
     kv,
+    // SqliteStore migrates when it opens.
+    initialize: async () => {},
     queue(options) {
       queue ??= new SqliteDeliveryQueue(db, { concurrency: options.concurrency });
       return queue;
@@ -102,7 +104,10 @@ export interface QueueRow {
 }
 
 /** Both backends answer with the same two row sets; this folds them into one entry per article. */
-export function mergeDeliveries(ledger: readonly LedgerRow[], queued: readonly QueueRow[]): Map<string, Delivery> {
+export function mergeDeliveries(
+  ledger: readonly LedgerRow[],
+  queued: readonly QueueRow[],
+): Map<string, Delivery> {
   const out = new Map<string, Delivery>();
   for (const row of ledger) {
     const d = out.get(row.articleId) ?? {

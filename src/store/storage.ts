@@ -18,17 +18,19 @@ export interface DeliveryQueue<Tx = unknown> extends MessageQueue, AtomicQueue<T
   resumeStopped(): Promise<number>;
 }
 
-/** Per article: what the ledger holds and what still waits in the queue. */
+/** Per article: what the ledger holds and what still waits in the delivery queue (the status page). */
 export interface Delivery {
+  /** Activities in the ledger, by kind (create, update, delete); silent ones are in the outbox only. */
   activities: Partial<Record<"create" | "update" | "delete", number>>;
-  /** Recorded, not yet handed to the queue (a crash in between; the next start sends them). */
+  /** Ledger entries that never reached the queue (recovered at the next start). */
   pending: number;
-  /** In the outbox only (present before the first start). */
+  /** Creates put in the outbox without pushing them (articles present at the very first start). */
   silent: number;
-  /** Deliveries waiting in the queue. */
+  /** Deliveries waiting in the queue (one per inbox), as the queue depth counts them: not those in flight. */
   waiting: number;
   /** Of those, deliveries that failed at least once and wait for a retry. */
   failing: number;
+  /** The newest activity's time (ISO). */
   last: string;
 }
 
@@ -54,6 +56,11 @@ export interface Storage<Tx = unknown> {
   readonly articles: ArticleStore;
   readonly federation: FederationStore<Tx>;
   readonly kv: KvStore;
+  /**
+   * Creates or migrates the schema. Safe when several processes start at once (SQLite: a write
+   * lock; PostgreSQL: an advisory lock). Called at start, so a broken database fails the start.
+   */
+  initialize(): Promise<void>;
   /** The delivery queue, created on first use with this process's concurrency. */
   queue(options: { concurrency: number }): DeliveryQueue<Tx>;
   deliveries(): Promise<Map<string, Delivery>>;

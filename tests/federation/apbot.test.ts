@@ -31,7 +31,7 @@ describe("federation with activitypub.bot", () => {
     await peer.follow(herald.actorUrl);
     await until(async () => (await peer.following()).following.includes(herald.actorUrl), 20_000);
     expect(
-      (await herald.server.store.federation.listFollowers({ state: "accepted" })).map((f) => f.actorId),
+      (await herald.server.storage.federation.listFollowers({ state: "accepted" })).map((f) => f.actorId),
     ).toEqual([peer.watcherUrl]);
 
     herald.write(
@@ -91,7 +91,7 @@ describe("federation with activitypub.bot", () => {
 
   it("removes the follower on Undo(Follow)", async () => {
     await peer.unfollow(herald.actorUrl);
-    await until(async () => (await herald.server.store.federation.countFollowers()) === 0, 20_000);
-    expect(await herald.server.store.federation.countFollowers()).toBe(0);
+    await until(async () => (await herald.server.storage.federation.countFollowers()) === 0, 20_000);
+    expect(await herald.server.storage.federation.countFollowers()).toBe(0);
   }, 60_000);
 });

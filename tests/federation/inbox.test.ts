@@ -51,7 +51,7 @@ async function getJson(url: string): Promise<Json> {
 describe("Herald and a verifying inbox (draft-cavage and RFC 9421)", () => {
   let herald: HeraldUnderTest;
   let inbox: VerifyingInbox;
-  const fed = () => herald.server.store.federation;
+  const fed = () => herald.server.storage.federation;
 
   beforeAll(async () => {
     inbox = await startVerifyingInbox({ mode: "any" });
@@ -524,10 +524,10 @@ describe("manual approval", () => {
       scheme: "cavage",
     });
     expect(res.status).toBe(202);
-    const follower = await until(async () => await herald.server.store.federation.getFollower(alice.id));
+    const follower = await until(async () => await herald.server.storage.federation.getFollower(alice.id));
     expect(follower.state).toBe("pending");
     await sleep(1_500);
     expect(inbox.accepted).toEqual([]);
-    expect(await herald.server.store.federation.countFollowers("accepted")).toBe(0);
+    expect(await herald.server.storage.federation.countFollowers("accepted")).toBe(0);
   });
 });

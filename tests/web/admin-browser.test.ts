@@ -86,7 +86,7 @@ describe("admin dashboard in Chromium", () => {
         [3, "announce"],
         [4, "reply"],
       ] as const) {
-        await herald.server.store.federation.recordInteraction({
+        await herald.server.storage.federation.recordInteraction({
           id: `${peer.origin}/activities/${n}`,
           articleId: "tides",
           kind,

@@ -1,6 +1,7 @@
 // The admin dashboard over real HTTP on loopback, against a real `herald serve`.
 import { afterEach, describe, expect, it } from "vitest";
 import { fromObject } from "../../src/config/load.ts";
+import type { SqliteStore } from "../../src/store/sqlite.ts";
 import { hashPassword } from "../../src/web/admin/secret.ts";
 import { until } from "../federation/setup.ts";
 import { freePort } from "../helpers/apbot.ts";
@@ -27,7 +28,7 @@ async function start(options: Parameters<typeof startAdminHerald>[0] = {}) {
 }
 
 const ledger = (h: AdminHerald, id: string, kind: string) =>
-  h.server.store.database
+  (h.server.storage as unknown as { store: SqliteStore }).store.database
     .prepare("SELECT state FROM activities WHERE article_id = ? AND kind = ?")
     .all(id, kind) as { state: string }[];
 
@@ -120,7 +121,7 @@ describe("admin dashboard: access", () => {
     const h = await start();
     const client = new AdminClient(h.origin);
     await client.login(TOKEN);
-    const before = await h.server.store.federation.getMeta("status.lastScan");
+    const before = await h.server.storage.federation.getMeta("status.lastScan");
     expect((await client.send("POST", "/admin/scan", {})).status).toBe(403);
     expect((await client.send("POST", "/admin/scan", { csrf: "x".repeat(43) })).status).toBe(403);
     expect((await client.action("/admin/scan", {}, { Origin: "https://evil.example" })).status).toBe(403);
@@ -130,7 +131,7 @@ describe("admin dashboard: access", () => {
     const other = new AdminClient(h.origin);
     await other.login(TOKEN);
     expect((await client.send("POST", "/admin/scan", { csrf: other.csrf })).status).toBe(403);
-    expect(await h.server.store.federation.getMeta("status.lastScan")).toBe(before);
+    expect(await h.server.storage.federation.getMeta("status.lastScan")).toBe(before);
     // No session at all.
     expect((await request(h.origin, "POST", "/admin/scan", { form: { csrf: client.csrf } })).status).toBe(
       403,
@@ -145,7 +146,7 @@ describe("admin dashboard: access", () => {
 
     const ok = await client.action("/admin/scan");
     expect(ok.status).toBe(303);
-    expect(await h.server.store.federation.getMeta("status.lastScan")).not.toBe(before);
+    expect(await h.server.storage.federation.getMeta("status.lastScan")).not.toBe(before);
     expect((await client.send("GET", "/admin")).body).toContain("Scan done:");
   });
 });
@@ -198,7 +199,7 @@ describe("admin dashboard: actions", () => {
 
   it("removes a follower and triggers a scan", async () => {
     const h = await start();
-    const fed = h.server.store.federation;
+    const fed = h.server.storage.federation;
     await fed.upsertFollower({
       actorId: "https://social.example/users/alice",
       inbox: "https://social.example/users/alice/inbox",
@@ -226,7 +227,7 @@ describe("admin dashboard: actions", () => {
   it("shows deliveries that failed and wait for a retry, from Fedify's real queue messages", async () => {
     const h = await start();
     const closed = await freePort();
-    await h.server.store.federation.upsertFollower({
+    await h.server.storage.federation.upsertFollower({
       actorId: `http://127.0.0.1:${closed}/users/gone`,
       inbox: `http://127.0.0.1:${closed}/users/gone/inbox`,
       sharedInbox: null,
@@ -251,7 +252,7 @@ describe("admin dashboard: actions", () => {
 
   it("shows likes, boosts and replies per article, remote HTML as plain text", async () => {
     const h = await start({ files: { "harbor.md": article("Harbor morning") } });
-    const fed = h.server.store.federation;
+    const fed = h.server.storage.federation;
     const at = new Date().toISOString();
     const base = { articleId: "harbor", url: null, content: null, createdAt: at };
     await fed.recordInteraction({

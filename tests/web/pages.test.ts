@@ -338,7 +338,7 @@ describe("public pages", () => {
     expect((await get(ARTICLE)).status).toBe(200);
     expect((await get("/articles/river-ferry-last-crossing/")).status).toBe(200);
 
-    await server.store.federation.retract("tidal-energy", new Date().toISOString());
+    await server.storage.federation.retract("tidal-energy", new Date().toISOString());
     await server.tick();
     const retracted = await get(ARTICLE);
     expect(retracted.status).toBe(410);
@@ -373,7 +373,7 @@ describe("public pages", () => {
       (await get("/users/news", { Accept: "application/activity+json" })).headers.get("content-type"),
     ).toMatch(/application\/activity\+json/);
 
-    await server.store.federation.retract("tidal-energy", new Date().toISOString());
+    await server.storage.federation.retract("tidal-energy", new Date().toISOString());
     await server.tick();
     const tombstone = await get(ARTICLE, ap);
     expect(tombstone.status).toBe(410);

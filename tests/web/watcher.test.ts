@@ -35,10 +35,10 @@ describe("content watcher", () => {
     // A scheduled scan that lands mid-write must leave the file alone.
     const midWrite = await server.tick();
     expect(midWrite.content.deferred).toBe(1);
-    expect(await server.store.federation.getObject("chunked")).toBeUndefined();
+    expect(await server.storage.federation.getObject("chunked")).toBeUndefined();
     await new Promise((r) => setTimeout(r, 150));
     appendFileSync(file, "The last sentence arrives at the end.\n");
-    const fed = server.store.federation;
+    const fed = server.storage.federation;
     const activities = async () =>
       (await fed.listCreates({ offset: 0, limit: 100 })).filter((a) => a.articleId === "chunked");
     const [create] = await until(async () => {

@@ -122,7 +122,7 @@ export function createAdmin(deps: AdminDeps): RouteHandler {
   };
 
   const dashboard = async (req: IncomingMessage, res: ServerResponse, session: Session): Promise<true> => {
-    const fed = herald.store.federation;
+    const fed = herald.storage.federation;
     const interactions = new Map<string, Interaction[]>();
     for (const i of await fed.listInteractions()) {
       const list = interactions.get(i.articleId) ?? [];
@@ -153,12 +153,12 @@ export function createAdmin(deps: AdminDeps): RouteHandler {
   ): Promise<true> => {
     const id = new URLSearchParams((req.url ?? "").split("?")[1] ?? "").get("id") ?? "";
     const known = [...herald.library.records()].some((r) => r.id === id);
-    if (!known || (await herald.store.federation.retractedIds()).has(id)) {
+    if (!known || (await herald.storage.federation.retractedIds()).has(id)) {
       session.flash = { ok: false, text: `No article "${id}" to retract.` };
       seeOther(res, "/admin", ADMIN_HEADERS);
       return true;
     }
-    const object = await herald.store.federation.getObject(id);
+    const object = await herald.storage.federation.getObject(id);
     const html = renderRetract({
       siteTitle,
       csrf: session.csrf,
