@@ -32,8 +32,9 @@ export class PostgresArticleStore implements ArticleStore {
     const t = checkIdentifier(`${options.prefix ?? "herald_"}articles`);
     this.#table = t;
     this.initialize = once(() =>
-      applySchema(sql, [
-        `CREATE TABLE IF NOT EXISTS ${t} (
+      applySchema(sql, t, [
+        [
+          `CREATE TABLE IF NOT EXISTS ${t} (
            id            text COLLATE "C" PRIMARY KEY,
            path          text COLLATE "C",
            slug          text COLLATE "C" NOT NULL,
@@ -51,8 +52,9 @@ export class PostgresArticleStore implements ArticleStore {
            fingerprint   text,
            article       text
          )`,
-        // Unique among present articles only: removed ones keep their row with a null path.
-        `CREATE UNIQUE INDEX IF NOT EXISTS ${t}_path ON ${t} (path) WHERE path IS NOT NULL`,
+          // Unique among present articles only: removed ones keep their row with a null path.
+          `CREATE UNIQUE INDEX IF NOT EXISTS ${t}_path ON ${t} (path) WHERE path IS NOT NULL`,
+        ],
       ]),
     );
   }

@@ -68,15 +68,16 @@ export class PostgresFederationStore implements FederationStore<PostgresLedgerTx
     };
     this.#t = t;
     this.initialize = once(() =>
-      applySchema(sql, [
-        `CREATE TABLE IF NOT EXISTS ${t.meta} (key text COLLATE "C" PRIMARY KEY, value text NOT NULL)`,
-        `CREATE TABLE IF NOT EXISTS ${t.keys} (
+      applySchema(sql, `${prefix}federation`, [
+        [
+          `CREATE TABLE IF NOT EXISTS ${t.meta} (key text COLLATE "C" PRIMARY KEY, value text NOT NULL)`,
+          `CREATE TABLE IF NOT EXISTS ${t.keys} (
            kind        text COLLATE "C" PRIMARY KEY,
            private_jwk text NOT NULL,
            public_jwk  text NOT NULL,
            created_at  text NOT NULL
          )`,
-        `CREATE TABLE IF NOT EXISTS ${t.followers} (
+          `CREATE TABLE IF NOT EXISTS ${t.followers} (
            actor_id     text COLLATE "C" PRIMARY KEY,
            inbox        text NOT NULL,
            shared_inbox text,
@@ -85,9 +86,9 @@ export class PostgresFederationStore implements FederationStore<PostgresLedgerTx
            state        text NOT NULL CHECK (state IN ('accepted', 'pending')),
            created_at   text COLLATE "C" NOT NULL
          )`,
-        `CREATE INDEX IF NOT EXISTS ${t.followers}_state ON ${t.followers} (state, created_at, actor_id)`,
-        `CREATE INDEX IF NOT EXISTS ${t.followers}_order ON ${t.followers} (created_at, actor_id)`,
-        `CREATE TABLE IF NOT EXISTS ${t.objects} (
+          `CREATE INDEX IF NOT EXISTS ${t.followers}_state ON ${t.followers} (state, created_at, actor_id)`,
+          `CREATE INDEX IF NOT EXISTS ${t.followers}_order ON ${t.followers} (created_at, actor_id)`,
+          `CREATE TABLE IF NOT EXISTS ${t.objects} (
            article_id   text COLLATE "C" PRIMARY KEY,
            published    text NOT NULL,
            updated      text,
@@ -96,7 +97,7 @@ export class PostgresFederationStore implements FederationStore<PostgresLedgerTx
            pinned       boolean NOT NULL DEFAULT false,
            object       text NOT NULL
          )`,
-        `CREATE TABLE IF NOT EXISTS ${t.activities} (
+          `CREATE TABLE IF NOT EXISTS ${t.activities} (
            id          text COLLATE "C" PRIMARY KEY,
            seq         bigint GENERATED ALWAYS AS IDENTITY,
            article_id  text COLLATE "C" NOT NULL,
@@ -105,10 +106,10 @@ export class PostgresFederationStore implements FederationStore<PostgresLedgerTx
            created_at  text COLLATE "C" NOT NULL,
            activity    text NOT NULL
          )`,
-        `CREATE INDEX IF NOT EXISTS ${t.activities}_state ON ${t.activities} (state, created_at, seq)`,
-        `CREATE INDEX IF NOT EXISTS ${t.activities}_article ON ${t.activities} (article_id, created_at)`,
-        `CREATE INDEX IF NOT EXISTS ${t.activities}_kind ON ${t.activities} (kind, created_at)`,
-        `CREATE TABLE IF NOT EXISTS ${t.interactions} (
+          `CREATE INDEX IF NOT EXISTS ${t.activities}_state ON ${t.activities} (state, created_at, seq)`,
+          `CREATE INDEX IF NOT EXISTS ${t.activities}_article ON ${t.activities} (article_id, created_at)`,
+          `CREATE INDEX IF NOT EXISTS ${t.activities}_kind ON ${t.activities} (kind, created_at)`,
+          `CREATE TABLE IF NOT EXISTS ${t.interactions} (
            id          text COLLATE "C" PRIMARY KEY,
            seq         bigint GENERATED ALWAYS AS IDENTITY,
            article_id  text COLLATE "C" NOT NULL,
@@ -118,18 +119,19 @@ export class PostgresFederationStore implements FederationStore<PostgresLedgerTx
            content     text,
            created_at  text COLLATE "C" NOT NULL
          )`,
-        `CREATE INDEX IF NOT EXISTS ${t.interactions}_article ON ${t.interactions} (article_id, kind)`,
-        `CREATE TABLE IF NOT EXISTS ${t.retractions} (
+          `CREATE INDEX IF NOT EXISTS ${t.interactions}_article ON ${t.interactions} (article_id, kind)`,
+          `CREATE TABLE IF NOT EXISTS ${t.retractions} (
            article_id   text COLLATE "C" PRIMARY KEY,
            retracted_at text NOT NULL
          )`,
-        `CREATE TABLE IF NOT EXISTS ${t.events} (
+          `CREATE TABLE IF NOT EXISTS ${t.events} (
            id      bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
            at      text NOT NULL,
            level   text NOT NULL,
            kind    text NOT NULL,
            message text NOT NULL
          )`,
+        ],
       ]),
     );
   }

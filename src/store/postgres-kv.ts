@@ -44,13 +44,15 @@ export class PostgresKvStore implements KvStore {
     this.#sweepIntervalMs = options.sweepIntervalMs ?? 60_000;
     const t = this.#table;
     this.initialize = once(() =>
-      applySchema(sql, [
-        `CREATE TABLE IF NOT EXISTS ${t} (
+      applySchema(sql, t, [
+        [
+          `CREATE TABLE IF NOT EXISTS ${t} (
            key        text COLLATE "C" PRIMARY KEY,
            value      text NOT NULL,
            expires_at timestamptz
          )`,
-        `CREATE INDEX IF NOT EXISTS ${t}_expires ON ${t} (expires_at) WHERE expires_at IS NOT NULL`,
+          `CREATE INDEX IF NOT EXISTS ${t}_expires ON ${t} (expires_at) WHERE expires_at IS NOT NULL`,
+        ],
       ]),
     );
   }

@@ -51,14 +51,16 @@ export class PostgresLeases {
     this.#sql = sql;
     this.#table = checkIdentifier(options.table ?? "herald_leases");
     this.initialize = once(() =>
-      applySchema(sql, [
-        `CREATE TABLE IF NOT EXISTS ${this.#table} (
+      applySchema(sql, this.#table, [
+        [
+          `CREATE TABLE IF NOT EXISTS ${this.#table} (
            name        text PRIMARY KEY,
            holder      text NOT NULL,
            token       bigint NOT NULL,
            expires_at  timestamptz NOT NULL,
            acquired_at timestamptz NOT NULL
          )`,
+        ],
       ]),
     );
   }

@@ -93,8 +93,9 @@ export class PostgresQueue implements MessageQueue {
     this.#owner = options.owner ?? `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
     const t = this.#table;
     this.initialize = once(async () => {
-      await applySchema(sql, [
-        `CREATE TABLE IF NOT EXISTS ${t} (
+      await applySchema(sql, t, [
+        [
+          `CREATE TABLE IF NOT EXISTS ${t} (
            id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
            message       text NOT NULL,
            ordering_key  text,
@@ -103,8 +104,9 @@ export class PostgresQueue implements MessageQueue {
            lease_owner   text,
            attempts      integer NOT NULL DEFAULT 0
          )`,
-        `CREATE INDEX IF NOT EXISTS ${t}_ready ON ${t} (scheduled_at, id)`,
-        `CREATE INDEX IF NOT EXISTS ${t}_ordering ON ${t} (ordering_key, id) WHERE ordering_key IS NOT NULL`,
+          `CREATE INDEX IF NOT EXISTS ${t}_ready ON ${t} (scheduled_at, id)`,
+          `CREATE INDEX IF NOT EXISTS ${t}_ordering ON ${t} (ordering_key, id) WHERE ordering_key IS NOT NULL`,
+        ],
       ]);
       // NOTIFY channels are per database, not per schema: two Herald instances (or two tests) in
       // different schemas of one database must not wake each other.

@@ -92,14 +92,21 @@ type Row = ArticleRow;
 
 export class SqliteStore implements ArticleStore {
   readonly #db: DatabaseSync;
+  readonly #file: string;
   /** Followers, keys, the activity ledger and interactions, on the same connection. */
   readonly federation: SqliteFederationStore;
 
   constructor(file: string) {
+    this.#file = file;
     if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
     this.#db = new DatabaseSync(file);
     this.#db.exec("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;");
-    this.#migrate();
+    try {
+      this.#migrate();
+    } catch (error) {
+      this.#db.close();
+      throw error;
+    }
     this.federation = new SqliteFederationStore(this.#db);
   }
 
@@ -112,7 +119,11 @@ export class SqliteStore implements ArticleStore {
     const { user_version: current } = this.#db.prepare("PRAGMA user_version").get() as {
       user_version: number;
     };
-    if (current >= MIGRATIONS.length) return;
+    if (current > MIGRATIONS.length)
+      throw new Error(
+        `${this.#file} is at schema version ${current}, newer than this Herald knows (${MIGRATIONS.length}). Run the newer Herald, or restore a backup.`,
+      );
+    if (current === MIGRATIONS.length) return;
     immediateTransaction(this.#db, () => {
       // Re-read inside the lock: another process may have migrated meanwhile.
       const { user_version: v } = this.#db.prepare("PRAGMA user_version").get() as { user_version: number };

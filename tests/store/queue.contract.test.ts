@@ -153,6 +153,6 @@ describe("PostgresQueue beyond the contract", () => {
     const sql = s.client({ max: 1 });
     const tables = await sql<{ name: string }[]>`
       SELECT table_name AS name FROM information_schema.tables WHERE table_schema = ${s.name} ORDER BY 1`;
-    expect(tables.map((t) => t.name)).toEqual(["herald_kv", "herald_leases", "herald_queue"]);
+    expect(tables.map((t) => t.name)).toEqual(["herald_kv", "herald_leases", "herald_queue", "herald_schema_versions"]);
   });
 });
