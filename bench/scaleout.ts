@@ -164,12 +164,13 @@ async function main() {
   // Benchmarked processes log at info; only the lines read here are kept in memory.
   const keepLogs = (line: LogLine) => line.msg === "activity recorded" || isServing(line);
   const group = new HeraldProcesses();
-  const serve = (name: string, role: string | undefined, ready?: (l: LogLine) => boolean) =>
+  // Every process listens (web and all on site.url's port; workers and schedulers for /healthz).
+  const serve = async (name: string, role: string | undefined, ready?: (l: LogLine) => boolean) =>
     group.start({
       name,
       args: ["serve", "--config", configFile, ...(role ? ["--role", role] : [])],
       cwd: root,
-      env,
+      env: { ...env, PORT: String(role === undefined || role === "web" ? port : await freePort()) },
       keepLogs,
       ready,
       readyTimeoutMs: 60_000,

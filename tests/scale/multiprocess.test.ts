@@ -254,18 +254,23 @@ describe("web, worker and scheduler processes on one PostgreSQL", () => {
 
     writeFileSync(join(site.content, "harbour.md"), article("Harbour at dawn"));
     const id = createId(site, "harbour");
-    // The first wave landed; the second is in flight at the peers: kill half-way through it the
-    // worker holding the most live delivery leases.
+    // The first wave landed; the second is in flight at the peers: kill half-way through it a worker
+    // holding a full set of live delivery leases.
     await until(() => reached(id) >= CONCURRENCY, 30_000);
     await new Promise((r) => setTimeout(r, DELAY_MS / 2));
-    const leases = await leasesByPid(workers);
-    const victim = workers.reduce((a, b) => ((leases.get(b.pid) ?? 0) > (leases.get(a.pid) ?? 0) ? b : a));
+    // Each worker runs federation.concurrency deliveries at once (not one: a queue created before
+    // the runtime asked for it once had concurrency 1 in every process).
+    const leases = await until(async () => {
+      const held = await leasesByPid(workers);
+      return [...held.values()].some((n) => n === CONCURRENCY) && held;
+    }, 10_000);
+    const victim = workers.find((w) => leases.get(w.pid) === CONCURRENCY)!;
     const killedAt = Date.now();
     expect((await victim.kill("SIGKILL")).signal).toBe("SIGKILL");
     const atKill = reached(id);
     expect(atKill).toBeLessThan(FOLLOWERS);
     // The victim held claimed deliveries when it died: they are what must come back.
-    expect(leases.get(victim.pid) ?? 0, `leases held by ${victim.name}`).toBeGreaterThan(0);
+    expect(leases.get(victim.pid), `leases held by ${victim.name}`).toBe(CONCURRENCY);
 
     await expectEachExactlyOnce(id, (LEASE_SECONDS + 15) * 1000);
     const allAt = Math.max(...inboxes.map((i) => received(i, id)[0]!.at.getTime()));
