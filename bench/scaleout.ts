@@ -164,13 +164,14 @@ async function main() {
   // Benchmarked processes log at info; only the lines read here are kept in memory.
   const keepLogs = (line: LogLine) => line.msg === "activity recorded" || isServing(line);
   const group = new HeraldProcesses();
-  // Every process listens (web and all on site.url's port; workers and schedulers for /healthz).
-  const serve = async (name: string, role: string | undefined, ready?: (l: LogLine) => boolean) =>
+  // Every process listens: web and all on site.url's port, workers and schedulers (for /healthz) on
+  // whatever port is free when they start (PORT=0; a port picked in advance could be taken by then).
+  const serve = (name: string, role: string | undefined, ready?: (l: LogLine) => boolean) =>
     group.start({
       name,
       args: ["serve", "--config", configFile, ...(role ? ["--role", role] : [])],
       cwd: root,
-      env: { ...env, PORT: String(role === undefined || role === "web" ? port : await freePort()) },
+      env: { ...env, PORT: String(role === undefined || role === "web" ? port : 0) },
       keepLogs,
       ready,
       readyTimeoutMs: 60_000,

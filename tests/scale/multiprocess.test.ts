@@ -16,7 +16,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { until } from "../federation/setup.ts";
-import { freePort } from "../helpers/apbot.ts";
 import { type Balancer, startBalancer } from "../helpers/balancer.ts";
 import { type HeraldProcess, HeraldProcesses, isServing, type LogLine } from "../helpers/herald-process.ts";
 import { startVerifyingInbox, type VerifyingInbox } from "../helpers/inbox.ts";
@@ -50,21 +49,17 @@ interface Site {
   /** The balancer's origin: what site.url names and every peer talks to. */
   origin: string;
   databaseUrl: string;
-  /** Ports the web processes listen on, behind the balancer. */
-  webPorts: number[];
 }
 
-/** A site on a fresh PostgreSQL schema, with `webs` web ports behind a round-robin balancer. */
-async function makeSite(webs: number, concurrency: number): Promise<Site> {
+/** A site on a fresh PostgreSQL schema, behind a round-robin balancer the web processes join. */
+async function makeSite(concurrency: number): Promise<Site> {
   schema = await createTestSchema();
   const url = new URL(schema.url);
   url.searchParams.set("search_path", schema.name);
   dir = mkdtempSync(join(tmpdir(), "herald-scale-"));
   const content = join(dir, "content");
   mkdirSync(content);
-  const webPorts: number[] = [];
-  for (let i = 0; i < webs; i++) webPorts.push(await freePort());
-  balancer = await startBalancer(webPorts);
+  balancer = await startBalancer();
   const config = join(dir, "herald.yaml");
   writeFileSync(
     config,
@@ -92,21 +87,26 @@ async function makeSite(webs: number, concurrency: number): Promise<Site> {
       "",
     ].join("\n"),
   );
-  return { dir, config, content, origin: balancer.origin, databaseUrl: url.href, webPorts };
+  return { dir, config, content, origin: balancer.origin, databaseUrl: url.href };
 }
 
 const isRunning = (line: LogLine) => isServing(line) || line.msg === "herald is running";
 
-/** Starts `herald serve --role ROLE`; every process gets its own port (workers and schedulers answer /healthz). */
-async function start(site: Site, name: string, role: string, port?: number): Promise<HeraldProcess> {
-  return processes.start({
+/**
+ * Starts `herald serve --role ROLE` on a port of its own choosing (PORT=0: workers and schedulers
+ * answer /healthz too); a web process joins the balancer once it says which port it got.
+ */
+async function start(site: Site, name: string, role: string): Promise<HeraldProcess> {
+  const p = await processes.start({
     name,
     args: ["serve", "--config", site.config, "--role", role],
     cwd: site.dir,
-    env: { DATABASE_URL: site.databaseUrl, PORT: String(port ?? (await freePort())) },
+    env: { DATABASE_URL: site.databaseUrl, PORT: "0" },
     ready: isRunning,
     readyTimeoutMs: 60_000,
   });
+  if (role === "web") balancer!.add(Number(p.logs.find(isServing)!.port));
+  return p;
 }
 
 /** The test's own connection to the schema, for reading what the processes wrote. */
@@ -203,12 +203,9 @@ function expectNoErrors(...ps: HeraldProcess[]): void {
 
 describe("web, worker and scheduler processes on one PostgreSQL", () => {
   it("two of each: every inbox gets the Create exactly once, one scheduler recorded it", async () => {
-    const site = await makeSite(2, 4);
+    const site = await makeSite(4);
     inboxes = await Promise.all(Array.from({ length: 8 }, () => startVerifyingInbox()));
-    const webs = [
-      await start(site, "web-1", "web", site.webPorts[0]),
-      await start(site, "web-2", "web", site.webPorts[1]),
-    ];
+    const webs = [await start(site, "web-1", "web"), await start(site, "web-2", "web")];
     const workers = [await start(site, "worker-1", "worker"), await start(site, "worker-2", "worker")];
     const schedulers = [
       await start(site, "scheduler-1", "scheduler"),
@@ -243,11 +240,11 @@ describe("web, worker and scheduler processes on one PostgreSQL", () => {
     const CONCURRENCY = 2;
     /** Each inbox waits this long before handling a POST: one wave of 2 × 2 deliveries takes about this. */
     const DELAY_MS = 1_000;
-    const site = await makeSite(1, CONCURRENCY);
+    const site = await makeSite(CONCURRENCY);
     inboxes = await Promise.all(
       Array.from({ length: FOLLOWERS }, () => startVerifyingInbox({ delayMs: DELAY_MS })),
     );
-    const web = await start(site, "web", "web", site.webPorts[0]);
+    const web = await start(site, "web", "web");
     const workers = [await start(site, "worker-1", "worker"), await start(site, "worker-2", "worker")];
     const scheduler = await start(site, "scheduler", "scheduler");
     await follow(site);
@@ -285,9 +282,9 @@ describe("web, worker and scheduler processes on one PostgreSQL", () => {
   }, 120_000);
 
   it("the leading scheduler killed: the other takes over and publishes the next article, once", async () => {
-    const site = await makeSite(1, 4);
+    const site = await makeSite(4);
     inboxes = await Promise.all(Array.from({ length: 6 }, () => startVerifyingInbox()));
-    const web = await start(site, "web", "web", site.webPorts[0]);
+    const web = await start(site, "web", "web");
     const worker = await start(site, "worker", "worker");
     const schedulers = [
       await start(site, "scheduler-1", "scheduler"),
