@@ -30,6 +30,13 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
+/** The median; with an even number of samples, the mean of the middle two (`median` takes the upper). */
+function middle(xs: number[]): number {
+  const v = [...xs].sort((a, b) => a - b);
+  const h = Math.floor(v.length / 2);
+  return v.length % 2 === 1 ? v[h]! : (v[h - 1]! + v[h]!) / 2;
+}
+
 function row(name: string, value: string, ratio: string, target: string, ok: boolean | undefined): string {
   const verdict = ok === undefined ? "" : ok ? "ok" : "MISSED";
   return `| ${name} | ${value} | ${ratio} | ${target} | ${verdict} |`;
@@ -192,7 +199,7 @@ function scaleoutSuite(): string[] {
     for (const mode of modes)
       samples[mode]!.push(child("scaleout.ts", [mode, String(followers), String(hosts), concurrency, "2"]));
   }
-  const ceiling = median(ceilings);
+  const ceiling = Math.round(middle(ceilings));
   const floor = (followers / ceiling) * 1000;
   const fmt = (n: number) => n.toLocaleString("en");
   const lines = [
@@ -217,17 +224,17 @@ function scaleoutSuite(): string[] {
   for (const mode of modes) {
     const s = samples[mode]!;
     if (s.length === 0) continue;
-    const ms = median(s.map((x) => x.ms));
+    const ms = middle(s.map((x) => x.ms));
     medians[mode] = ms;
-    const m = (key: string) => median(s.map((x) => x[key] as number));
-    const rss = median(s.map((x) => x.heraldRssMb as number));
-    const cpu = median(
+    const m = (key: string) => middle(s.map((x) => x[key] as number));
+    const rss = Math.round(middle(s.map((x) => x.heraldRssMb as number)));
+    const cpu = middle(
       s.map((x) => Object.values(x.cpuMs as Record<string, number>).reduce((a, b) => a + b, 0)),
     );
     lines.push(
       row(
         labels[mode] ?? mode,
-        `${fmt(Math.round(ms))} ms, ${fmt(m("deliveriesPerSecond"))} deliveries/s (file written → recorded ${m("publishMs").toFixed(0)} ms, → last inbox ${m("fanoutMs").toFixed(0)} ms; cold round ${m("coldMs").toFixed(0)} ms; Herald CPU ${fmt(Math.round(cpu))} ms, peak RSS ${rss} MB over ${(s[0]!.processes as string[]).length} process(es))`,
+        `${fmt(Math.round(ms))} ms, ${fmt(Math.round((followers * 1000) / ms))} deliveries/s (file written → recorded ${m("publishMs").toFixed(0)} ms, → last inbox ${m("fanoutMs").toFixed(0)} ms; cold round ${m("coldMs").toFixed(0)} ms; Herald CPU ${fmt(Math.round(cpu))} ms, peak RSS ${rss} MB over ${(s[0]!.processes as string[]).length} process(es))`,
         `${(ms / floor).toFixed(1)}x signing ${fmt(followers)}`,
         "",
         undefined,
@@ -238,7 +245,7 @@ function scaleoutSuite(): string[] {
       lines.push(row(`${labels[mode]}: duplicate deliveries`, String(duplicates), "", "none", false));
     json[mode] = {
       ms: Math.round(ms),
-      deliveriesPerSecond: m("deliveriesPerSecond"),
+      deliveriesPerSecond: Math.round((followers * 1000) / ms),
       publishMs: Math.round(m("publishMs")),
       fanoutMs: Math.round(m("fanoutMs")),
       coldMs: Math.round(m("coldMs")),
@@ -250,8 +257,19 @@ function scaleoutSuite(): string[] {
   }
   if (medians.sqlite !== undefined && medians.postgres !== undefined) {
     const ratio = medians.postgres / medians.sqlite;
+    // Paired within a run, which a noisy machine disturbs less than the ratio of the medians.
+    const paired = samples.postgres!.map((b, i) => (b.ms as number) / (samples.sqlite![i]!.ms as number));
     json.ratio = Number(ratio.toFixed(3));
-    lines.push(row("(B) / (A)", `${ratio.toFixed(2)}x`, "time of B over time of A", "", undefined));
+    json.pairedRatios = paired.map((r) => Number(r.toFixed(3)));
+    lines.push(
+      row(
+        "(B) / (A)",
+        `${ratio.toFixed(2)}x (per run: ${paired.map((r) => `${r.toFixed(2)}x`).join(", ")})`,
+        "time of B over time of A",
+        "",
+        undefined,
+      ),
+    );
   }
   lines.push("", `scaleout ${JSON.stringify(json)}`, "");
   return lines;
