@@ -32,6 +32,7 @@ Commands:
   followers [--json]        List followers
   followers remove ACTOR    Remove a follower (actor URL or @user@host)
   hash-password             Print an admin.passwordHash for the dashboard (password on stdin)
+  migrate-store [--to URL]  Copy the SQLite store (keys, followers, history) into PostgreSQL
 
 ${COMMON}
 
@@ -107,6 +108,17 @@ ${COMMON}`,
 Lists followers (handle, actor, state, since), or removes one by actor URL or @user@host.
 
 ${COMMON}`,
+  "migrate-store": `Usage: herald migrate-store [--to URL] [--config FILE]
+
+Copies this instance's store from SQLite (data.dir/herald.sqlite) to PostgreSQL: signing keys,
+followers, the activity ledger, interactions, retractions, article records and the deliveries still
+waiting in the queue. The target is --to URL, else database.url (DATABASE_URL). It must be empty:
+a target that already holds keys, followers, activities or articles is refused, and nothing is
+written. Afterwards both sides are compared (row counts, keys, followers).
+Stop Herald first (serve, workers), so that nothing changes while it copies. herald.sqlite is left
+as it was: keep it as a backup. Fedify's cache of remote documents is not copied; it refills itself.
+
+${COMMON}`,
   "hash-password": `Usage: herald hash-password < FILE
 
 Reads a password (at least 12 characters) from standard input and prints its scrypt hash for
@@ -174,6 +186,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     return result.ok ? EXIT.ok : EXIT.rejected;
   };
   switch (command) {
+    case "migrate-store": {
+      const { migrateStoreCommand } = await import("./commands/migrate-store.ts");
+      return act(await migrateStoreCommand(config, flags.to, (line) => console.error(line)));
+    }
     case "serve": {
       const { ROLES } = await import("./serve.ts");
       const role = flags.role ?? process.env.HERALD_ROLE ?? "all";
@@ -251,6 +267,7 @@ function parse(args: readonly string[]) {
       json: { type: "boolean" },
       now: { type: "boolean" },
       role: { type: "string" },
+      to: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,

@@ -185,13 +185,13 @@ export async function startServer(
     if (await lead()) return after(await herald.scan(publishOptions), true);
     return after(reloadResult(await herald.reload()), false);
   };
-  /** The dashboard's actions (scan now, publish, retract) run here, whatever this process's role. */
-  const act = async (publishOptions: PublishOptions = {}): Promise<ScanResult> => {
-    if (schedules && !(await lead())) return after(reloadResult(await herald.reload()), false);
-    const result = await after(await herald.scan(publishOptions), true);
-    if (!schedules && result.feedsChanged) await announceContent();
-    return result;
-  };
+  /**
+   * The dashboard's actions (scan now, publish, retract) run in this process, whatever its role, as
+   * the CLI's do: an operator's act, not a schedule's. The ledger keeps them from repeating what
+   * the scheduler did.
+   */
+  const act = async (publishOptions: PublishOptions = {}): Promise<ScanResult> =>
+    after(await herald.scan(publishOptions), true);
   const safeTick = (): void => {
     tick().catch(async (error: unknown) => {
       log.error({ err: error }, "scan failed");

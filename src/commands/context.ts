@@ -12,14 +12,25 @@ export function openForCommand(config: Config): Promise<Herald> {
   return openHerald(config, commandLogger(config), { federation: true, deliver: false });
 }
 
+/** The store a snapshot was taken of (the snapshot itself is always a temporary SQLite file). */
+export interface SnapshotOrigin {
+  store: { kind: "sqlite" | "postgres"; location: string };
+  /** PostgreSQL: the process acting as the scheduler when the snapshot was taken. */
+  scheduler?: string | null;
+}
+
 /**
  * Opens Herald on a snapshot of the store (SQLite `VACUUM INTO`, consistent even while `serve`
  * writes), for commands that must change nothing: dry runs and status.
  */
-export async function openSnapshot(config: Config): Promise<Herald & { dispose(): Promise<void> }> {
+export async function openSnapshot(
+  config: Config,
+): Promise<Herald & { dispose(): Promise<void>; origin: SnapshotOrigin }> {
   const dir = mkdtempSync(join(tmpdir(), "herald-snapshot-"));
   const source = join(config.data.dir, "herald.sqlite");
-  if (existsSync(source)) {
+  let origin: SnapshotOrigin = { store: { kind: "sqlite", location: source } };
+  if (config.database.url) origin = await copyPostgres(config, join(dir, "herald.sqlite"));
+  else if (existsSync(source)) {
     const db = new DatabaseSync(source, { readOnly: true });
     try {
       db.prepare("VACUUM INTO ?").run(join(dir, "herald.sqlite"));
@@ -27,16 +38,40 @@ export async function openSnapshot(config: Config): Promise<Herald & { dispose()
       db.close();
     }
   }
-  const herald = await openHerald({ ...config, data: { dir } }, commandLogger(config), {
-    federation: true,
-    deliver: false,
-  });
+  const herald = await openHerald(
+    { ...config, data: { dir }, database: { ...config.database, url: undefined } },
+    commandLogger(config),
+    {
+      federation: true,
+      deliver: false,
+    },
+  );
   return Object.assign(herald, {
+    origin,
     async dispose() {
       await herald.close();
       rmSync(dir, { recursive: true, force: true });
     },
   });
+}
+
+/** PostgreSQL has no VACUUM INTO: the store is copied row by row into a temporary SQLite file. */
+async function copyPostgres(config: Config, file: string): Promise<SnapshotOrigin> {
+  const { copyStore } = await import("./migrate-store.ts");
+  const { openPostgresStorage } = await import("../store/postgres-storage.ts");
+  const { openSqliteStorage } = await import("../store/sqlite-storage.ts");
+  const from = openPostgresStorage(config.database.url!, { poolSize: 2 });
+  const to = openSqliteStorage(file);
+  try {
+    await from.initialize();
+    await copyStore(from, to);
+    return {
+      store: { kind: "postgres", location: from.location },
+      scheduler: (await from.leadership("status").holder()) ?? null,
+    };
+  } finally {
+    await Promise.all([from.close(), to.close()]);
+  }
 }
 
 /** Commands talk to people on stdout/stderr; structured logs only when asked for (LOG_LEVEL). */

@@ -33,6 +33,10 @@ export interface Status {
   followers: { accepted: number; pending: number };
   queue: { queued: number; ready?: number; delayed?: number };
   lastScan: string | null;
+  /** Where state lives: `sqlite` or `postgres`, and the file or host/database (never a password). */
+  store: { kind: "sqlite" | "postgres"; location: string };
+  /** On PostgreSQL, the process that acts as the scheduler now (`host/pid/role`), if any. */
+  scheduler?: string | null;
   nextRuns: Record<string, string | null>;
   recentErrors: { at: string; level: string; kind: string; message: string }[];
 }
@@ -46,7 +50,7 @@ export async function collectStatus(config: Config, now?: Date): Promise<Status>
   try {
     // The real store is untouched: this scan runs on the snapshot and sends nothing.
     const scan = await herald.scan({ dryRun: true });
-    return await statusOf(herald, scan.federation, scan.content.rejected, now);
+    return { ...(await statusOf(herald, scan.federation, scan.content.rejected, now)), ...herald.origin };
   } finally {
     await herald.dispose();
   }
@@ -134,6 +138,9 @@ async function statusOf(
     },
     queue: herald.federation ? await herald.federation.queueDepth() : { queued: 0 },
     lastScan: (await fed.getMeta("status.lastScan")) ?? null,
+    store: { kind: storage.kind, location: storage.location },
+    scheduler:
+      storage.kind === "postgres" ? ((await storage.leadership("status").holder()) ?? null) : undefined,
     nextRuns: nextRunsOf(
       [
         { name: "scan", expression: config.schedule.scan },
@@ -168,6 +175,8 @@ export function formatStatus(s: Status, timezone: string): string {
     `Delivery queue: ${s.queue.queued} waiting${s.queue.delayed ? ` (${s.queue.delayed} retrying later)` : ""}`,
   );
   lines.push(`Last scan: ${time(s.lastScan)}`);
+  if (s.scheduler !== undefined)
+    lines.push(`Scheduler: ${s.scheduler ?? "none acting now (a standby takes over at its next tick)"}`);
   lines.push(
     `Next runs: ${Object.entries(s.nextRuns)
       .map(([job, at]) => `${job} ${at ? time(at) : "disabled"}`)

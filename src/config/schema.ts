@@ -129,6 +129,11 @@ export const configSchema = z.strictObject({
     .strictObject({
       port: z.int().min(0).max(65535).default(8080),
       host: z.string().min(1).default("0.0.0.0"),
+      /**
+       * Behind your own reverse proxy: the client is the last X-Forwarded-For address (the one the
+       * proxy appended), for the login limit and the log. Off, every client is the socket's peer.
+       */
+      trustProxy: z.boolean().default(false),
     })
     .prefault({}),
   feeds: z
@@ -209,6 +214,7 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
   "database.leaseSeconds": "30",
   "server.port": "8080",
   "server.host": "0.0.0.0",
+  "server.trustProxy": "true",
   "feeds.limit": "20",
   "feeds.hub": "https://pubsubhubbub.appspot.com/",
   "summary.length": "140",

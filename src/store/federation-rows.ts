@@ -1,5 +1,18 @@
-// Rows of the federation tables as both backends return them (same column names), mapped to records.
-import type { ActivityRecord, FederatedObject, Follower, Interaction } from "./types.ts";
+// Rows of the federation tables as both backends return them (same column names), mapped to records,
+// and the backend-neutral dump both backends export and import (`herald migrate-store`).
+import {
+  type ActivityRecord,
+  type DumpedActivity,
+  type DumpedKey,
+  type DumpedObject,
+  type FederatedObject,
+  type FederationDump,
+  type Follower,
+  type Interaction,
+  type StoredKey,
+  type StoreEvent,
+  StoreNotEmptyError,
+} from "./types.ts";
 
 export type FederationRow = Record<string, string | number | boolean | null>;
 
@@ -15,7 +28,25 @@ export function toFollower(r: FederationRow): Follower {
   };
 }
 
-export function toObject(r: FederationRow): FederatedObject {
+export function toKeyText(r: FederationRow): DumpedKey {
+  return {
+    kind: r.kind as StoredKey["kind"],
+    privateJwk: r.private_jwk as string,
+    publicJwk: r.public_jwk as string,
+    createdAt: r.created_at as string,
+  };
+}
+
+export function toKey(r: FederationRow): StoredKey {
+  const { privateJwk, publicJwk, ...key } = toKeyText(r);
+  return {
+    ...key,
+    privateJwk: JSON.parse(privateJwk) as JsonWebKey,
+    publicJwk: JSON.parse(publicJwk) as JsonWebKey,
+  };
+}
+
+export function toObjectText(r: FederationRow): DumpedObject {
   return {
     articleId: r.article_id as string,
     published: r.published as string,
@@ -24,19 +55,29 @@ export function toObject(r: FederationRow): FederatedObject {
     deletedAt: r.deleted_at as string | null,
     // SQLite has no boolean type: 1; PostgreSQL: true.
     pinned: r.pinned === 1 || r.pinned === true,
-    object: JSON.parse(r.object as string) as Record<string, unknown>,
+    object: r.object as string,
   };
 }
 
-export function toActivity(r: FederationRow): ActivityRecord {
+export function toObject(r: FederationRow): FederatedObject {
+  const { object, ...rest } = toObjectText(r);
+  return { ...rest, object: JSON.parse(object) as Record<string, unknown> };
+}
+
+export function toActivityText(r: FederationRow): DumpedActivity {
   return {
     id: r.id as string,
     articleId: r.article_id as string,
     kind: r.kind as ActivityRecord["kind"],
     state: r.state as ActivityRecord["state"],
     createdAt: r.created_at as string,
-    activity: JSON.parse(r.activity as string) as Record<string, unknown>,
+    activity: r.activity as string,
   };
+}
+
+export function toActivity(r: FederationRow): ActivityRecord {
+  const { activity, ...rest } = toActivityText(r);
+  return { ...rest, activity: JSON.parse(activity) as Record<string, unknown> };
 }
 
 export function toInteraction(r: FederationRow): Interaction {
@@ -49,4 +90,119 @@ export function toInteraction(r: FederationRow): Interaction {
     content: r.content as string | null,
     createdAt: r.created_at as string,
   };
+}
+
+/**
+ * The columns a dump carries per table, in import order. Generated ones (seq, the event id) are left
+ * out: the target draws them anew, in the dump's order, which is all that reads depend on.
+ */
+export const DUMP_COLUMNS = {
+  meta: ["key", "value"],
+  keys: ["kind", "private_jwk", "public_jwk", "created_at"],
+  followers: ["actor_id", "inbox", "shared_inbox", "handle", "follow_id", "state", "created_at"],
+  objects: ["article_id", "published", "updated", "content_hash", "deleted_at", "pinned", "object"],
+  activities: ["id", "article_id", "kind", "state", "created_at", "activity"],
+  interactions: ["id", "article_id", "kind", "actor_id", "url", "content", "created_at"],
+  retractions: ["article_id", "retracted_at"],
+  events: ["at", "level", "kind", "message"],
+} as const satisfies Record<keyof FederationDump, readonly string[]>;
+
+export type DumpTable = keyof typeof DUMP_COLUMNS;
+export const DUMP_TABLES = Object.keys(DUMP_COLUMNS) as DumpTable[];
+export type DumpRows = Record<DumpTable, FederationRow[]>;
+
+/** Tables whose rows make an instance's history: a target holding any of them is not importable. */
+const HISTORY: readonly DumpTable[] = [
+  "keys",
+  "followers",
+  "objects",
+  "activities",
+  "interactions",
+  "retractions",
+];
+
+/** Rows per table, as exported (in the backend's order), to the dump. */
+export function toDump(rows: DumpRows): FederationDump {
+  return {
+    meta: rows.meta.map((r) => ({ key: r.key as string, value: r.value as string })),
+    keys: rows.keys.map(toKeyText),
+    followers: rows.followers.map(toFollower),
+    objects: rows.objects.map(toObjectText),
+    activities: rows.activities.map(toActivityText),
+    interactions: rows.interactions.map(toInteraction),
+    retractions: rows.retractions.map((r) => ({
+      articleId: r.article_id as string,
+      retractedAt: r.retracted_at as string,
+    })),
+    events: rows.events.map((r) => ({
+      at: r.at as string,
+      level: r.level as StoreEvent["level"],
+      kind: r.kind as string,
+      message: r.message as string,
+    })),
+  };
+}
+
+/** The dump as rows per table, keyed by DUMP_COLUMNS, in the dump's order. */
+export function toDumpRows(d: FederationDump): DumpRows {
+  return {
+    meta: d.meta.map((m) => ({ key: m.key, value: m.value })),
+    keys: d.keys.map((k) => ({
+      kind: k.kind,
+      private_jwk: k.privateJwk,
+      public_jwk: k.publicJwk,
+      created_at: k.createdAt,
+    })),
+    followers: d.followers.map((f) => ({
+      actor_id: f.actorId,
+      inbox: f.inbox,
+      shared_inbox: f.sharedInbox,
+      handle: f.handle,
+      follow_id: f.followId,
+      state: f.state,
+      created_at: f.createdAt,
+    })),
+    objects: d.objects.map((o) => ({
+      article_id: o.articleId,
+      published: o.published,
+      updated: o.updated,
+      content_hash: o.contentHash,
+      deleted_at: o.deletedAt,
+      pinned: o.pinned,
+      object: o.object,
+    })),
+    activities: d.activities.map((a) => ({
+      id: a.id,
+      article_id: a.articleId,
+      kind: a.kind,
+      state: a.state,
+      created_at: a.createdAt,
+      activity: a.activity,
+    })),
+    interactions: d.interactions.map((i) => ({
+      id: i.id,
+      article_id: i.articleId,
+      kind: i.kind,
+      actor_id: i.actorId,
+      url: i.url,
+      content: i.content,
+      created_at: i.createdAt,
+    })),
+    retractions: d.retractions.map((r) => ({ article_id: r.articleId, retracted_at: r.retractedAt })),
+    events: d.events.map((e) => ({ at: e.at, level: e.level, kind: e.kind, message: e.message })),
+  };
+}
+
+/**
+ * One statement counting the history tables, in SQL both backends speak. `tables` maps each to its
+ * (checked) table name.
+ */
+export function historyCountSql(tables: Record<DumpTable, string>): string {
+  return `SELECT ${HISTORY.map((t) => `CAST((SELECT count(*) FROM ${tables[t]}) AS integer) AS ${t}`).join(", ")}`;
+}
+
+/** Throws StoreNotEmptyError naming what a target already holds (the row of historyCountSql). */
+export function assertNoHistory(counts: Record<string, unknown>): void {
+  const held = HISTORY.filter((t) => Number(counts[t]) > 0).map((t) => `${counts[t]} ${t}`);
+  if (held.length > 0) throw new StoreNotEmptyError(held.join(", "));
 }

@@ -1,14 +1,30 @@
 import type { Sql, TransactionSql } from "postgres";
-import { type FederationRow, toActivity, toFollower, toInteraction, toObject } from "./federation-rows.ts";
+import {
+  assertNoHistory,
+  DUMP_COLUMNS,
+  DUMP_TABLES,
+  type DumpTable,
+  type FederationRow,
+  historyCountSql,
+  toActivity,
+  toDump,
+  toDumpRows,
+  toFollower,
+  toInteraction,
+  toKey,
+  toObject,
+} from "./federation-rows.ts";
 import { applySchema, checkIdentifier, once } from "./postgres-schema.ts";
 import {
   type ActivityRecord,
   AlreadyQueuedError,
   type FederatedObject,
+  type FederationDump,
   type FederationStore,
   type Follower,
   type Interaction,
   type StoredKey,
+  type StoreEvent,
 } from "./types.ts";
 
 // The PostgreSQL twin of SqliteFederationStore, for several Herald processes sharing one database.
@@ -37,18 +53,27 @@ const EVENTS_KEPT = 500;
 
 type Row = FederationRow;
 
+/**
+ * Export order: insertion (seq) where reads depend on it, the primary key elsewhere. Objects have no
+ * insertion order here; they come in the order listObjects answers (none given).
+ */
+const EXPORT_ORDER: Record<DumpTable, string | null> = {
+  meta: "key",
+  keys: "kind",
+  followers: "actor_id",
+  objects: null,
+  activities: "seq",
+  interactions: "seq",
+  retractions: "article_id",
+  events: "id",
+};
+
+/** Rows per INSERT on import: 10,000 activities are ten round trips, each statement a few MB at most. */
+const IMPORT_CHUNK = 1_000;
+
 export class PostgresFederationStore implements FederationStore<PostgresLedgerTx> {
   readonly #sql: Sql;
-  readonly #t: {
-    meta: string;
-    keys: string;
-    followers: string;
-    objects: string;
-    activities: string;
-    interactions: string;
-    retractions: string;
-    events: string;
-  };
+  readonly #t: Record<DumpTable, string>;
   /** Creates the tables once per instance, serialised against other processes (applySchema). */
   readonly initialize: () => Promise<void>;
 
@@ -157,13 +182,7 @@ export class PostgresFederationStore implements FederationStore<PostgresLedgerTx
 
   async getKeys(): Promise<StoredKey[]> {
     const sql = await this.#ready();
-    const rows = await sql<Row[]>`SELECT * FROM ${sql(this.#t.keys)} ORDER BY kind DESC`;
-    return rows.map((r) => ({
-      kind: r.kind as StoredKey["kind"],
-      privateJwk: JSON.parse(r.private_jwk as string) as JsonWebKey,
-      publicJwk: JSON.parse(r.public_jwk as string) as JsonWebKey,
-      createdAt: r.created_at as string,
-    }));
+    return (await sql<Row[]>`SELECT * FROM ${sql(this.#t.keys)} ORDER BY kind DESC`).map(toKey);
   }
 
   async addKeys(keys: readonly StoredKey[]): Promise<void> {
@@ -315,7 +334,7 @@ export class PostgresFederationStore implements FederationStore<PostgresLedgerTx
     return new Set(rows.map((r) => r.article_id));
   }
 
-  async addEvent(e: { at: string; level: "info" | "warn" | "error"; kind: string; message: string }) {
+  async addEvent(e: StoreEvent): Promise<void> {
     const sql = await this.#ready();
     const events = sql(this.#t.events);
     await sql`INSERT INTO ${events} (at, level, kind, message) VALUES (${e.at}, ${e.level}, ${e.kind}, ${e.message})`;
@@ -353,4 +372,56 @@ export class PostgresFederationStore implements FederationStore<PostgresLedgerTx
        ORDER BY created_at, seq`;
     return rows.map(toInteraction);
   }
+
+  async exportAll(): Promise<FederationDump> {
+    const sql = await this.#ready();
+    // Repeatable read: every table from one snapshot, even while other processes write.
+    return await sql.begin("isolation level repeatable read read only", async (tx) => {
+      const rows = {} as Record<DumpTable, Row[]>;
+      for (const table of DUMP_TABLES) {
+        const order = EXPORT_ORDER[table];
+        rows[table] = await tx<Row[]>`
+          SELECT ${tx(DUMP_COLUMNS[table])} FROM ${tx(this.#t[table])} ${order ? tx`ORDER BY ${tx(order)}` : tx``}`;
+      }
+      return toDump(rows);
+    });
+  }
+
+  async importAll(dump: FederationDump): Promise<void> {
+    const sql = await this.#ready();
+    const rows = toDumpRows(dump);
+    await sql.begin(async (tx) => {
+      // Writers in other processes wait for the commit (readers do not), so nothing slips in between
+      // the emptiness check and the copy.
+      await tx.unsafe(`LOCK TABLE ${Object.values(this.#t).join(", ")} IN EXCLUSIVE MODE`);
+      assertNoHistory((await tx.unsafe<Row[]>(historyCountSql(this.#t)))[0]!);
+      await tx`DELETE FROM ${tx(this.#t.meta)}`;
+      await tx`DELETE FROM ${tx(this.#t.events)}`;
+      for (const table of DUMP_TABLES)
+        await insertInOrder(tx, this.#t[table], DUMP_COLUMNS[table], rows[table]);
+    });
+  }
+}
+
+/**
+ * Inserts rows in their order, IMPORT_CHUNK per statement: each chunk travels as one JSON document
+ * (one parameter) and json_to_recordset spreads it into rows; WITH ORDINALITY … ORDER BY keeps the
+ * order, so identity columns (seq, event ids) are drawn in it. `table` passed checkIdentifier and
+ * `columns` are constants, so the text built here holds no outside input.
+ */
+async function insertInOrder(
+  tx: TransactionSql,
+  table: string,
+  columns: readonly string[],
+  rows: readonly Row[],
+): Promise<void> {
+  const names = columns.join(", ");
+  const types = columns.map((c) => `${c} ${c === "pinned" ? "boolean" : "text"}`).join(", ");
+  const statement = `
+    INSERT INTO ${table} (${names})
+    SELECT ${names} FROM ROWS FROM (json_to_recordset($1::text::json) AS (${types}))
+           WITH ORDINALITY AS r(${names}, n)
+     ORDER BY n`;
+  for (let start = 0; start < rows.length; start += IMPORT_CHUNK)
+    await tx.unsafe(statement, [JSON.stringify(rows.slice(start, start + IMPORT_CHUNK))]);
 }

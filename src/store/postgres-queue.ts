@@ -9,6 +9,7 @@ import type {
 } from "@fedify/fedify";
 import type { Sql, TransactionSql } from "postgres";
 import { applySchema, checkIdentifier, fnv1a, once } from "./postgres-schema.ts";
+import type { QueuedMessage } from "./storage.ts";
 
 // The PostgreSQL twin of SqliteQueue (sqlite-queue.ts), with the same guarantees, checked by the same
 // contract suite (tests/store/queue.contract.test.ts):
@@ -64,6 +65,14 @@ interface Pending {
 interface Batch {
   messages: Pending[];
   open: boolean;
+}
+
+/** A row to insert: due `ms` milliseconds after now() (enqueue) or after the epoch (import). */
+interface Insert {
+  message: string;
+  orderingKey: string | null;
+  ms: number;
+  attempts: number;
 }
 
 const ORDERING_BUCKETS = 64;
@@ -155,39 +164,67 @@ export class PostgresQueue implements MessageQueue {
     return this.#write(pending);
   }
 
-  async #write(
-    pending: readonly Pending[],
+  #write(pending: readonly Pending[], alsoInTransaction?: (tx: TransactionSql) => unknown): Promise<void> {
+    const rows = pending.map(({ message, options }) => ({
+      message: JSON.stringify(message),
+      orderingKey: options?.orderingKey ?? null,
+      ms: options?.delay ? Math.max(0, options.delay.total("millisecond")) : 0,
+      attempts: 0,
+    }));
+    return this.#insert(rows, "now", alsoInTransaction);
+  }
+
+  async exportMessages(): Promise<QueuedMessage[]> {
+    await this.initialize();
+    const sql = this.#sql;
+    return await sql<QueuedMessage[]>`
+      SELECT message, ordering_key AS "orderingKey",
+             round(extract(epoch FROM scheduled_at) * 1000)::float8 AS "scheduledMs", attempts
+        FROM ${sql(this.#table)} ORDER BY id`;
+  }
+
+  importMessages(messages: readonly QueuedMessage[]): Promise<void> {
+    const rows = messages.map((m) => ({
+      message: m.message,
+      orderingKey: m.orderingKey,
+      ms: m.scheduledMs,
+      attempts: m.attempts,
+    }));
+    return this.#insert(rows, "epoch");
+  }
+
+  /** Inserts rows in their order, in one transaction with `alsoInTransaction`, and wakes workers. */
+  async #insert(
+    rows: readonly Insert[],
+    from: "now" | "epoch",
     alsoInTransaction?: (tx: TransactionSql) => unknown,
   ): Promise<void> {
     await this.initialize();
     await this.#sql.begin(async (tx) => {
-      const keys = [
-        ...new Set(pending.flatMap((p) => (p.options?.orderingKey ? [p.options.orderingKey] : []))),
-      ];
+      const keys = [...new Set(rows.flatMap((r) => (r.orderingKey ? [r.orderingKey] : [])))];
       if (keys.length > 0) {
         const buckets = [...new Set(keys.map((k) => fnv1a(k) % ORDERING_BUCKETS))].sort((a, b) => a - b);
         await tx`
           SELECT count(pg_advisory_xact_lock(hashtext(${this.#table}), b))
             FROM unnest(${tx.array(buckets)}::int[]) AS b`;
       }
-      for (let start = 0; start < pending.length; start += INSERT_CHUNK) {
-        const chunk = pending.slice(start, start + INSERT_CHUNK);
-        const messages = chunk.map((p) => JSON.stringify(p.message));
-        const orderingKeys = chunk.map((p) => p.options?.orderingKey ?? null);
-        const delays = chunk.map((p) =>
-          p.options?.delay ? Math.max(0, p.options.delay.total("millisecond")) : 0,
-        );
+      // A fresh fragment per statement: postgres.js fragments are not meant to be reused.
+      const base = () => (from === "now" ? tx`now()` : tx`'epoch'::timestamptz`);
+      for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
+        const chunk = rows.slice(start, start + INSERT_CHUNK);
         await tx`
-          INSERT INTO ${tx(this.#table)} (message, ordering_key, scheduled_at)
-          SELECT m, k, now() + d * interval '1 millisecond'
-            FROM unnest(${tx.array(messages)}::text[], ${tx.array(orderingKeys as string[])}::text[],
-                        ${tx.array(delays)}::float8[]) WITH ORDINALITY AS u(m, k, d, n)
+          INSERT INTO ${tx(this.#table)} (message, ordering_key, scheduled_at, attempts)
+          SELECT m, k, ${base()} + d * interval '1 millisecond', a
+            FROM unnest(${tx.array(chunk.map((r) => r.message))}::text[],
+                        ${tx.array(chunk.map((r) => r.orderingKey) as string[])}::text[],
+                        ${tx.array(chunk.map((r) => r.ms))}::float8[],
+                        ${tx.array(chunk.map((r) => r.attempts))}::int[]) WITH ORDINALITY AS u(m, k, d, a, n)
            ORDER BY n`;
       }
       await alsoInTransaction?.(tx);
-      if (pending.length > 0) await tx`SELECT pg_notify(${this.#channel}, '')`;
+      if (rows.length > 0) await tx`SELECT pg_notify(${this.#channel}, '')`;
     });
-    if (pending.length > 0) for (const poke of this.#pokes) poke();
+    if (rows.length > 0) for (const poke of this.#pokes) poke();
   }
 
   /** Releases every lease, whoever holds it: for an operator who knows every worker is stopped. */

@@ -1,17 +1,49 @@
 import type { DatabaseSync } from "node:sqlite";
-import { type FederationRow, toActivity, toFollower, toInteraction, toObject } from "./federation-rows.ts";
-import { immediateTransaction } from "./sqlite-tx.ts";
+import {
+  assertNoHistory,
+  DUMP_COLUMNS,
+  DUMP_TABLES,
+  type DumpTable,
+  type FederationRow,
+  historyCountSql,
+  toActivity,
+  toDump,
+  toDumpRows,
+  toFollower,
+  toInteraction,
+  toKey,
+  toObject,
+} from "./federation-rows.ts";
+import { immediateTransaction, readTransaction } from "./sqlite-tx.ts";
 import {
   type ActivityRecord,
   AlreadyQueuedError,
   type FederatedObject,
+  type FederationDump,
   type FederationStore,
   type Follower,
   type Interaction,
   type StoredKey,
+  type StoreEvent,
 } from "./types.ts";
 
 type Row = FederationRow;
+
+/** Table names equal the dump's here (PostgreSQL prefixes them). */
+const TABLES = Object.fromEntries(DUMP_TABLES.map((t) => [t, t])) as Record<DumpTable, string>;
+
+/** Export order: insertion (rowid) where reads depend on it, the primary key elsewhere. */
+const EXPORT_ORDER: Record<DumpTable, string> = {
+  meta: "key",
+  keys: "kind",
+  followers: "actor_id",
+  // listObjects has no ORDER BY and answers in rowid order: keep it.
+  objects: "rowid",
+  activities: "rowid",
+  interactions: "rowid",
+  retractions: "article_id",
+  events: "id",
+};
 
 export class SqliteFederationStore implements FederationStore<DatabaseSync> {
   readonly #db: DatabaseSync;
@@ -39,13 +71,7 @@ export class SqliteFederationStore implements FederationStore<DatabaseSync> {
   }
 
   async getKeys(): Promise<StoredKey[]> {
-    const rows = this.#db.prepare("SELECT * FROM keys ORDER BY kind DESC").all() as Row[];
-    return rows.map((r) => ({
-      kind: r.kind as StoredKey["kind"],
-      privateJwk: JSON.parse(r.private_jwk as string) as JsonWebKey,
-      publicJwk: JSON.parse(r.public_jwk as string) as JsonWebKey,
-      createdAt: r.created_at as string,
-    }));
+    return (this.#db.prepare("SELECT * FROM keys ORDER BY kind DESC").all() as Row[]).map(toKey);
   }
 
   async addKeys(keys: readonly StoredKey[]): Promise<void> {
@@ -217,12 +243,7 @@ export class SqliteFederationStore implements FederationStore<DatabaseSync> {
     );
   }
 
-  async addEvent(e: {
-    at: string;
-    level: "info" | "warn" | "error";
-    kind: string;
-    message: string;
-  }): Promise<void> {
+  async addEvent(e: StoreEvent): Promise<void> {
     this.#db
       .prepare("INSERT INTO events (at, level, kind, message) VALUES (?, ?, ?, ?)")
       .run(e.at, e.level, e.kind, e.message);
@@ -261,4 +282,45 @@ export class SqliteFederationStore implements FederationStore<DatabaseSync> {
     ) as Row[];
     return rows.map(toInteraction);
   }
+
+  async exportAll(): Promise<FederationDump> {
+    // One read transaction: one snapshot, even while another process writes; no write lock taken.
+    return readTransaction(this.#db, () => {
+      const rows = Object.fromEntries(
+        DUMP_TABLES.map((t) => [
+          t,
+          this.#db
+            .prepare(`SELECT ${DUMP_COLUMNS[t].join(", ")} FROM ${t} ORDER BY ${EXPORT_ORDER[t]}`)
+            .all() as Row[],
+        ]),
+      ) as Record<DumpTable, Row[]>;
+      return toDump(rows);
+    });
+  }
+
+  async importAll(dump: FederationDump): Promise<void> {
+    const rows = toDumpRows(dump);
+    this.#tx(() => {
+      assertNoHistory(this.#db.prepare(historyCountSql(TABLES)).get() as Row);
+      this.#db.exec("DELETE FROM meta; DELETE FROM events;");
+      for (const table of DUMP_TABLES) {
+        const columns = DUMP_COLUMNS[table];
+        const insert = this.#db.prepare(
+          `INSERT INTO ${table} (${columns.join(", ")}) VALUES (${columns.map((c) => `:${c}`).join(", ")})`,
+        );
+        // In the dump's order: rowids follow it.
+        for (const row of rows[table]) insert.run(sqliteValues(row));
+      }
+    });
+  }
+}
+
+/** SQLite binds no booleans: 1 and 0, as the stores write them. */
+function sqliteValues(row: Row): Record<string, string | number | null> {
+  return Object.fromEntries(
+    Object.entries(row).map(([column, value]) => [
+      column,
+      typeof value === "boolean" ? Number(value) : value,
+    ]),
+  );
 }

@@ -8,6 +8,7 @@ import type {
   MessageQueueListenOptions,
 } from "@fedify/fedify";
 import { immediateTransaction, statementCache } from "./sqlite-tx.ts";
+import type { QueuedMessage } from "./storage.ts";
 
 // Why not @fedify/sqlite's SqliteMessageQueue: it deletes a message *before* handling it, so a crash
 // mid-delivery loses that delivery; a crash while it holds an ordering-key lock blocks that key forever;
@@ -167,6 +168,32 @@ export class SqliteQueue implements MessageQueue {
     return Number(
       this.#db.prepare("UPDATE queue SET lease_until = NULL WHERE lease_until IS NOT NULL").run().changes,
     );
+  }
+
+  exportMessages(): Promise<QueuedMessage[]> {
+    const rows = this.#db
+      .prepare("SELECT message, ordering_key, scheduled_ms, attempts FROM queue ORDER BY id")
+      .all() as { message: string; ordering_key: string | null; scheduled_ms: number; attempts: number }[];
+    return Promise.resolve(
+      rows.map((r) => ({
+        message: r.message,
+        orderingKey: r.ordering_key,
+        scheduledMs: r.scheduled_ms,
+        attempts: r.attempts,
+      })),
+    );
+  }
+
+  importMessages(messages: readonly QueuedMessage[]): Promise<void> {
+    const insert = this.#statement(
+      "INSERT INTO queue (message, ordering_key, scheduled_ms, attempts) VALUES (?, ?, ?, ?)",
+    );
+    // In the given order: ids follow it, and with them whose turn it is within an ordering key.
+    this.#transaction(() => {
+      for (const m of messages) insert.run(m.message, m.orderingKey, m.scheduledMs, m.attempts);
+    });
+    if (messages.length > 0) wake.emit("enqueue");
+    return Promise.resolve();
   }
 
   getDepth(): Promise<MessageQueueDepth> {

@@ -29,3 +29,17 @@ export function immediateTransaction<T>(db: DatabaseSync, fn: () => T): T {
     throw error;
   }
 }
+
+/**
+ * Runs synchronous reads in one deferred transaction: they all see one snapshot (WAL), and no write
+ * lock is taken, so writers in other processes carry on.
+ */
+export function readTransaction<T>(db: DatabaseSync, fn: () => T): T {
+  if (db.isTransaction) return fn();
+  db.exec("BEGIN");
+  try {
+    return fn();
+  } finally {
+    db.exec("COMMIT");
+  }
+}

@@ -16,6 +16,24 @@ export interface DeliveryQueue<Tx = unknown> extends MessageQueue, AtomicQueue<T
    * PostgreSQL leases simply run out), and says how many.
    */
   resumeStopped(): Promise<number>;
+  /** Every message still queued, lowest id first, leases left out: for `herald migrate-store`. */
+  exportMessages(): Promise<QueuedMessage[]>;
+  /**
+   * Appends messages as exported, in order (ids, hence ordering-key turns, follow it), due times
+   * and attempts kept, in one transaction. They are not leased: any worker may claim them.
+   */
+  importMessages(messages: readonly QueuedMessage[]): Promise<void>;
+}
+
+/** A message waiting in the delivery queue, backend-neutral. */
+export interface QueuedMessage {
+  /** The message as stored: JSON text, carried byte for byte. */
+  message: string;
+  orderingKey: string | null;
+  /** When it is due (epoch ms). */
+  scheduledMs: number;
+  /** Claims so far. */
+  attempts: number;
 }
 
 /** Per article: what the ledger holds and what still waits in the delivery queue (the status page). */
@@ -55,7 +73,11 @@ export interface Storage<Tx = unknown> {
   readonly location: string;
   readonly articles: ArticleStore;
   readonly federation: FederationStore<Tx>;
-  readonly kv: KvStore;
+  /**
+   * Fedify's KV store, also holding the dashboard's sessions and login limit; with compare-and-swap,
+   * which Fedify's interface leaves optional.
+   */
+  readonly kv: KvStore & Required<Pick<KvStore, "cas">>;
   /**
    * Creates or migrates the schema. Safe when several processes start at once (SQLite: a write
    * lock; PostgreSQL: an advisory lock). Called at start, so a broken database fails the start.

@@ -158,12 +158,7 @@ export interface FederationStore<Tx = unknown> {
   retractedIds(): Promise<Set<string>>;
 
   /** A short operator-visible log (last scan, rejections, failures) shared by serve and the CLI. */
-  addEvent(event: {
-    at: string;
-    level: "info" | "warn" | "error";
-    kind: string;
-    message: string;
-  }): Promise<void>;
+  addEvent(event: StoreEvent): Promise<void>;
   recentEvents(
     limit: number,
     level?: "warn" | "error",
@@ -171,6 +166,52 @@ export interface FederationStore<Tx = unknown> {
 
   recordInteraction(interaction: Interaction): Promise<boolean>;
   listInteractions(articleId?: string): Promise<Interaction[]>;
+
+  /** Everything the store holds, read in one snapshot: what `herald migrate-store` carries over. */
+  exportAll(): Promise<FederationDump>;
+  /**
+   * Writes a dump into this store in ONE transaction, keeping the dump's order (activities and
+   * interactions get their insertion order from it). Meta and events are replaced by the dump's.
+   * Throws StoreNotEmptyError, writing nothing, when the store already holds any federation history
+   * (keys, followers, objects, activities, interactions or retractions): two instances never merge.
+   */
+  importAll(dump: FederationDump): Promise<void>;
+}
+
+export interface StoreEvent {
+  at: string;
+  level: "info" | "warn" | "error";
+  kind: string;
+  message: string;
+}
+
+export interface Retraction {
+  articleId: string;
+  retractedAt: string;
+}
+
+/** A record whose JSON documents stay the text the store holds, so they travel byte for byte. */
+type AsText<T, K extends keyof T> = Omit<T, K> & { [P in K]: string };
+
+export type DumpedKey = AsText<StoredKey, "privateJwk" | "publicJwk">;
+export type DumpedObject = AsText<FederatedObject, "object">;
+export type DumpedActivity = AsText<ActivityRecord, "activity">;
+
+/**
+ * A whole federation store, backend-neutral. Lists whose order the store's reads depend on keep it:
+ * activities and interactions in insertion order (SQLite rowid, PostgreSQL seq: pending activities
+ * and interactions of one instant are ordered by it), objects in the order listObjects answers,
+ * events oldest first. The rest is sorted by primary key.
+ */
+export interface FederationDump {
+  meta: { key: string; value: string }[];
+  keys: DumpedKey[];
+  followers: Follower[];
+  objects: DumpedObject[];
+  activities: DumpedActivity[];
+  interactions: Interaction[];
+  retractions: Retraction[];
+  events: StoreEvent[];
 }
 
 /** markQueuedIn found the activity no longer pending: its messages must not be written again. */
@@ -178,5 +219,16 @@ export class AlreadyQueuedError extends Error {
   constructor(activityId: string) {
     super(`Activity ${activityId} is not pending: it was queued already.`);
     this.name = "AlreadyQueuedError";
+  }
+}
+
+/** importAll found the target already in use: copying into it would merge two instances. */
+export class StoreNotEmptyError extends Error {
+  constructor(holds: string) {
+    super(
+      `The target store already holds ${holds}: importing would merge two Herald instances. ` +
+        "Import into an empty store (a new database, or a new schema or table prefix).",
+    );
+    this.name = "StoreNotEmptyError";
   }
 }

@@ -70,6 +70,17 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ file, env: { LOG_LEVEL: "loud" } })).toThrow(/LOG_LEVEL/);
   });
 
+  it("trusts no proxy unless server.trustProxy says so, and wants a boolean there", () => {
+    expect(loadConfig({ file: configFile("server:\n  port: 8080\n"), env: {} }).server.trustProxy).toBe(
+      false,
+    );
+    const trusting = loadConfig({ file: configFile("server:\n  trustProxy: true\n"), env: {} });
+    expect(trusting.server).toEqual({ port: 8080, host: "0.0.0.0", trustProxy: true });
+    expect(() => loadConfig({ file: configFile("server:\n  trustProxy: maybe\n"), env: {} })).toThrow(
+      /server\.trustProxy: .*example: server\.trustProxy: true/,
+    );
+  });
+
   it("rejects an attribution pattern that is not a valid regular expression, naming the key", () => {
     const file = configFile("content:\n  patterns:\n    via:\n      - '转自('\n");
     expect(() => loadConfig({ file, env: {} })).toThrow(/content\.patterns\.via/);

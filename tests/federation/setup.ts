@@ -6,6 +6,7 @@ import { fromObject } from "../../src/config/load.ts";
 import { createLogger } from "../../src/log.ts";
 import { type RunningServer, startServer } from "../../src/serve.ts";
 import { freePort } from "../helpers/apbot.ts";
+import { createTestSchema } from "../store/contract-postgres.ts";
 
 export interface HeraldUnderTest {
   server: RunningServer;
@@ -18,10 +19,15 @@ export interface HeraldUnderTest {
   stop(): Promise<void>;
 }
 
+/** Where the Herald under test keeps its state: SQLite in its data dir, or a throwaway PostgreSQL schema. */
+export type TestStore = "sqlite" | "postgres";
+
 export async function startHerald(
   overrides: Record<string, unknown> = {},
   dir?: string,
+  store: TestStore = "sqlite",
 ): Promise<HeraldUnderTest> {
+  const schema = store === "postgres" ? await createTestSchema() : undefined;
   const root = dir ?? mkdtempSync(join(tmpdir(), "herald-fed-"));
   const content = join(root, "content");
   mkdirSync(content, { recursive: true });
@@ -34,17 +40,23 @@ export async function startHerald(
       bot: { username: "news", name: "Herald News", summary: "Test bot." },
       ...overrides,
       federation: { allowPrivateAddress: true, ...(overrides.federation as object) },
+      ...(schema ? { database: { url: `${schema.url}?search_path=${schema.name}` } } : {}),
     },
     { base: root, env: {} },
   );
   const server = await startServer(config, createLogger(process.env.HERALD_TEST_LOG ?? "silent"), {
     schedules: false,
     settleMs: 0,
+  }).catch(async (error: unknown) => {
+    await schema?.drop();
+    throw error;
   });
+  // Overrides may name another site URL: ids are built from it.
+  const served = new URL(config.site.url).origin;
   return {
     server,
-    origin,
-    actorUrl: `${origin}/users/news`,
+    origin: served,
+    actorUrl: `${served}/users/${config.bot.username}`,
     dir: root,
     content,
     write(rel, text) {
@@ -54,7 +66,10 @@ export async function startHerald(
     remove(rel) {
       rmSync(join(content, rel));
     },
-    stop: () => server.close(),
+    async stop() {
+      await server.close();
+      await schema?.drop();
+    },
   };
 }
 

@@ -1,9 +1,10 @@
 // The store contract: what Herald relies on from a Fedify KV store and from its delivery queue,
 // written once and run against every implementation (SQLite and PostgreSQL). Each suite takes a
 // target that opens fresh, empty stores; "another process" is another connection to the same data.
-import type { KvKey, KvStore, MessageQueue, MessageQueueDepth } from "@fedify/fedify";
+import type { KvKey, KvStore, MessageQueue } from "@fedify/fedify";
 import { Temporal } from "@js-temporal/polyfill";
 import { afterEach, describe, expect, it } from "vitest";
+import type { DeliveryQueue } from "../../src/store/storage.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -268,7 +269,7 @@ export interface QueueInstanceOptions {
 }
 
 export interface QueueInstance {
-  queue: MessageQueue & { getDepth(): Promise<MessageQueueDepth> };
+  queue: MessageQueue & Pick<DeliveryQueue, "getDepth" | "exportMessages" | "importMessages">;
   /** `queue.atomically(send, record)` where record inserts `mark` into a ledger table. */
   atomicallyMark<T>(send: () => Promise<T>, mark: string): Promise<T>;
   marks(): Promise<string[]>;
@@ -279,6 +280,8 @@ export interface QueueInstance {
 export interface QueueWorld {
   /** A queue on the shared store, as one more process would open it. */
   instance(options?: QueueInstanceOptions): Promise<QueueInstance>;
+  /** A second, empty queue of the same backend: where exported messages are imported. */
+  fresh(options?: QueueInstanceOptions): Promise<QueueInstance["queue"]>;
   close(): Promise<void>;
 }
 
@@ -572,6 +575,67 @@ export function queueContract(target: QueueTarget): void {
         () => seen.length >= 3,
       );
       expectEachOnce(seen, 3);
+    });
+
+    it("exports every waiting message, leased ones too, and imports them elsewhere in order", async () => {
+      const w = await open();
+      const a = await w.instance({ concurrency: 1, pollMs: 20 });
+      const hour = Temporal.Duration.from({ hours: 1 });
+      await a.queue.enqueue({ n: 0, key: "k" }, { orderingKey: "k" });
+      await a.queue.enqueue({ n: 1 }, { delay: hour });
+      await a.queue.enqueue({ n: 2, key: "k" }, { orderingKey: "k" });
+      await a.queue.enqueue({ n: 3, key: "é ✓" }, { orderingKey: "é ✓" });
+      // n 0 is claimed (a lease, one attempt) and stays in the handler while the queue is exported.
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      gates.push(release);
+      const seenByA: Msg[] = [];
+      const abortA = new AbortController();
+      const doneA = a.queue.listen(
+        (m: Msg) => {
+          seenByA.push(m);
+          return gate;
+        },
+        { signal: abortA.signal },
+      );
+      while (seenByA.length === 0) await sleep(5);
+      const exported = await a.queue.exportMessages();
+      abortA.abort();
+      release();
+      await doneA;
+
+      const due = Date.now();
+      expect(exported.map((m) => [m.message, m.orderingKey, m.attempts])).toEqual([
+        ['{"n":0,"key":"k"}', "k", 1],
+        ['{"n":1}', null, 0],
+        ['{"n":2,"key":"k"}', "k", 0],
+        ['{"n":3,"key":"é ✓"}', "é ✓", 0],
+      ]);
+      expect(Math.abs(exported[0]!.scheduledMs - due)).toBeLessThan(5_000);
+      expect(Math.abs(exported[1]!.scheduledMs - (due + 3_600_000))).toBeLessThan(5_000);
+
+      const b = await w.fresh({ concurrency: 4, pollMs: 20 });
+      // Stored text travels byte for byte, whatever its spacing or escapes.
+      const odd = { message: '{ "n": 4,  "z": "\\u00e9" }', orderingKey: "k", scheduledMs: 0, attempts: 7 };
+      await b.importMessages([...exported, odd]);
+      expect(await b.exportMessages()).toEqual([...exported, odd]);
+      // Nothing imported is leased: the claimed message is ready again, the delayed one still waits.
+      expect(await b.getDepth()).toEqual({ queued: 5, ready: 4, delayed: 1 });
+      const seen: Msg[] = [];
+      await drain(
+        [b],
+        async (m) => {
+          await sleep(Math.random() * 5);
+          seen.push(m);
+        },
+        () => seen.length >= 4,
+      );
+      expect(seen.map((m) => m.n).sort()).toEqual([0, 2, 3, 4]);
+      // One ordering key: in the exported order (id order), one at a time.
+      expect(seen.filter((m) => m.n !== 3).map((m) => m.n)).toEqual([0, 2, 4]);
+      expect(await b.exportMessages()).toEqual([exported[1]]);
     });
 
     it("lets many workers compete without duplicates (3 processes × concurrency 8, 300 messages)", async () => {

@@ -9,10 +9,12 @@ import {
   type ActivityRecord,
   AlreadyQueuedError,
   type FederatedObject,
+  type FederationDump,
   type FederationStore,
   type Follower,
   type Interaction,
   type StoredKey,
+  StoreNotEmptyError,
 } from "../../src/store/types.ts";
 
 export interface FederationWorld<Tx> {
@@ -21,6 +23,8 @@ export interface FederationWorld<Tx> {
   queue: AtomicQueue<Tx> & Pick<MessageQueue, "enqueue" | "getDepth">;
   /** Another handle on the same data, as another process has. */
   other(): Promise<FederationStore<Tx>>;
+  /** A second, empty store of the same backend: where a dump is imported. */
+  fresh(): Promise<FederationStore<Tx>>;
   close(): Promise<void>;
 }
 
@@ -84,6 +88,67 @@ const interaction = (id: string, overrides: Partial<Interaction> = {}): Interact
   createdAt: "2026-01-01T00:00:00.000Z",
   ...overrides,
 });
+
+/** Every read a running Herald makes of a federation store, for comparing two stores. */
+export async function federationReads(store: FederationStore<unknown>) {
+  return {
+    meta: await Promise.all(["actor.published", "federation.firstRunDone"].map((k) => store.getMeta(k))),
+    keys: await store.getKeys(),
+    followers: await store.listFollowers({}),
+    accepted: await store.listFollowers({ state: "accepted" }),
+    followerPage: await store.listFollowers({ offset: 1, limit: 2 }),
+    followerCounts: [await store.countFollowers(), await store.countFollowers("pending")],
+    objects: await store.listObjects(),
+    pending: await store.pendingActivities(),
+    creates: [
+      await store.listCreates({ offset: 0, limit: 2 }),
+      await store.listCreates({ offset: 2, limit: 100 }),
+    ],
+    createCount: await store.countCreates(),
+    times: await store.activityTimesSince("create", "2000-01-01T00:00:00.000Z"),
+    retracted: [...(await store.retractedIds())].sort(),
+    events: await store.recentEvents(1_000),
+    problems: await store.recentEvents(1_000, "warn"),
+    interactions: await store.listInteractions(),
+    harborInteractions: await store.listInteractions("harbor"),
+  };
+}
+
+/** Fills a store with some of everything, in an order that differs from every sort key. */
+async function populate<Tx>(world: FederationWorld<Tx>): Promise<void> {
+  const { store, queue } = world;
+  await store.setMeta("actor.published", "2025-12-24T10:00:00.000Z");
+  await store.setMeta("federation.firstRunDone", "2025-12-24T10:00:01.000Z");
+  await store.addKeys([key("rsa", "1"), key("ed25519", "1")]);
+  await store.upsertFollower(follower("zed"));
+  await store.upsertFollower(follower("amy", { state: "pending", sharedInbox: null, handle: null }));
+  await store.upsertFollower(follower("kim", { createdAt: "2025-12-31T00:00:00.000Z", followId: null }));
+  const tie = "2026-01-02T00:00:00.000Z";
+  // Same instant, recorded zulu, alpha, mike: only insertion order tells them apart.
+  for (const id of ["zulu", "alpha", "mike"])
+    await store.recordActivity(object(id), activity(id, "create", tie));
+  await store.recordActivity(
+    object("harbor", { pinned: true, object: { z: "last key first", a: "✓ 中", n: 1.5 } }),
+    activity("harbor", "create", "2026-01-01T00:00:00.000Z", { state: "silent" }),
+  );
+  await store.recordActivity(
+    object("zulu", { deletedAt: "2026-01-03T00:00:00.000Z" }),
+    activity("zulu", "delete", "2026-01-03T00:00:00.000Z"),
+  );
+  const alpha = activity("alpha", "create", tie).id;
+  await queue.atomically(
+    () => queue.enqueue({ activityId: alpha }),
+    (_value, tx) => store.markQueuedIn(tx, alpha),
+  );
+  await store.recordInteraction(interaction("b", { createdAt: "2026-01-05T00:00:00.000Z" }));
+  await store.recordInteraction(interaction("a", { createdAt: "2026-01-05T00:00:00.000Z" }));
+  await store.recordInteraction(
+    interaction("r", { kind: "reply", articleId: "mike", content: "<p>好</p>", url: "https://r.example/1" }),
+  );
+  await store.retract("oops", "2026-01-04T00:00:00.000Z");
+  for (const [n, level] of (["info", "warn", "error", "info"] as const).entries())
+    await store.addEvent({ at: "2026-01-06T00:00:00.000Z", level, kind: "scan", message: `event ${n}` });
+}
 
 export function federationStoreContract<Tx>(target: FederationTarget<Tx>): void {
   describe(`FederationStore contract: ${target.name}`, () => {
@@ -370,5 +435,105 @@ export function federationStoreContract<Tx>(target: FederationTarget<Tx>): void 
         interaction("like-1", { createdAt: "2026-01-02T00:00:00.000Z" }),
       ]);
     });
+    it("exports everything in order and imports it into an empty store, which then reads the same", async () => {
+      const world = await open();
+      await populate(world);
+      const dump = await world.store.exportAll();
+      // Insertion order, not any sort key: activities and interactions as recorded, events oldest first.
+      expect(dump.activities.map((a) => `${a.articleId}#${a.kind}:${a.state}`)).toEqual([
+        "zulu#create:pending",
+        "alpha#create:queued",
+        "mike#create:pending",
+        "harbor#create:silent",
+        "zulu#delete:pending",
+      ]);
+      expect(dump.interactions.map((i) => i.id.split("/").at(-1))).toEqual(["b", "a", "r"]);
+      expect(dump.events.map((e) => e.message)).toEqual(["event 0", "event 1", "event 2", "event 3"]);
+      expect(dump.retractions).toEqual([{ articleId: "oops", retractedAt: "2026-01-04T00:00:00.000Z" }]);
+      expect(dump.meta).toHaveLength(2);
+      expect(dump.keys.map((k) => k.kind).sort()).toEqual(["ed25519", "rsa"]);
+      expect(dump.followers).toHaveLength(3);
+      expect(dump.objects.find((o) => o.articleId === "harbor")?.object).toBe(
+        '{"z":"last key first","a":"✓ 中","n":1.5}',
+      );
+
+      const target = await world.fresh();
+      // Meta and events of a store without history are replaced, not merged.
+      await target.setMeta("status.lastScan", "2027-01-01T00:00:00.000Z");
+      await target.addEvent({ at: "2027-01-01T00:00:00.000Z", level: "error", kind: "x", message: "stale" });
+      // A dump is plain data: it can go through a file.
+      await target.importAll(JSON.parse(JSON.stringify(dump)) as FederationDump);
+
+      expect(await target.exportAll()).toEqual(dump);
+      expect(await target.getMeta("status.lastScan")).toBeUndefined();
+      expect(await federationReads(target)).toEqual(await federationReads(world.store));
+      expect((await target.pendingActivities()).map((a) => a.articleId)).toEqual(["zulu", "mike", "zulu"]);
+      expect(JSON.stringify((await target.getObject("harbor"))!.object)).toBe(
+        '{"z":"last key first","a":"✓ 中","n":1.5}',
+      );
+      // History goes on after the import: new rows come after the imported ones.
+      await target.recordActivity(object("late"), activity("late", "create", "2026-01-02T00:00:00.000Z"));
+      await target.addEvent({ at: "2026-01-07T00:00:00.000Z", level: "info", kind: "scan", message: "next" });
+      expect((await target.pendingActivities()).map((a) => a.articleId)).toEqual([
+        "zulu",
+        "mike",
+        "late",
+        "zulu",
+      ]);
+      expect((await target.recentEvents(2)).map((e) => e.message)).toEqual(["next", "event 3"]);
+    });
+
+    it("imports thousands of rows in their order", async () => {
+      const { fresh } = await open();
+      const target = await fresh();
+      const at = "2026-01-01T00:00:00.000Z";
+      // Ids sort in reverse of insertion: an import that lost the order would show.
+      const ids = Array.from({ length: 2_500 }, (_, n) => `a${String(2_500 - n).padStart(4, "0")}`);
+      const dump: FederationDump = {
+        meta: [],
+        keys: [],
+        followers: [],
+        objects: ids.map((id) => ({ ...object(id), object: JSON.stringify(object(id).object) })),
+        activities: ids.map((id) => {
+          const a = activity(id, "create", at);
+          return { ...a, activity: JSON.stringify(a.activity) };
+        }),
+        interactions: ids.map((id) => interaction(id, { articleId: id, createdAt: at })),
+        retractions: [],
+        events: ids.map((id) => ({ at, level: "info" as const, kind: "scan", message: id })),
+      };
+      await target.importAll(dump);
+      expect(await target.exportAll()).toEqual(dump);
+      expect((await target.pendingActivities()).map((a) => a.articleId)).toEqual(ids);
+      expect((await target.listInteractions()).map((i) => i.articleId)).toEqual(ids);
+      expect((await target.recentEvents(3)).map((e) => e.message)).toEqual(ids.slice(-3).reverse());
+    });
+
+    for (const [what, write] of [
+      ["keys", (s: FederationStore<Tx>) => s.addKeys([key("rsa", "9")])],
+      ["followers", (s: FederationStore<Tx>) => s.upsertFollower(follower("other"))],
+      [
+        "activities",
+        (s: FederationStore<Tx>) =>
+          s.recordActivity(object("other"), activity("other", "create", "2026-02-01T00:00:00.000Z")),
+      ],
+      ["retractions", (s: FederationStore<Tx>) => s.retract("other", "2026-02-01T00:00:00.000Z")],
+    ] as const)
+      it(`refuses to import into a store that holds ${what}, and writes nothing`, async () => {
+        const world = await open();
+        await populate(world);
+        const dump = await world.store.exportAll();
+        const target = await world.fresh();
+        await write(target);
+        await target.setMeta("status.lastScan", "2027-01-01T00:00:00.000Z");
+        await target.addEvent({ at: "2027-01-01T00:00:00.000Z", level: "info", kind: "x", message: "kept" });
+        const before = await target.exportAll();
+        const refusal = target.importAll(dump);
+        await expect(refusal).rejects.toBeInstanceOf(StoreNotEmptyError);
+        await expect(refusal).rejects.toThrow(
+          new RegExp(`already holds (.+, )?1 ${what}: importing would merge`),
+        );
+        expect(await target.exportAll()).toEqual(before);
+      });
   });
 }

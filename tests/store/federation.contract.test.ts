@@ -23,6 +23,11 @@ federationStoreContract<DatabaseSync>({
         stores.push(store);
         return store.federation;
       },
+      async fresh() {
+        const store = new SqliteStore(join(mkdtempSync(join(tmpdir(), "herald-fed-")), "herald.sqlite"));
+        stores.push(store);
+        return store.federation;
+      },
       async close() {
         for (const store of stores) store.close();
       },
@@ -39,6 +44,8 @@ federationStoreContract<TransactionSql>({
       store: new PostgresFederationStore(sql),
       queue: new PostgresQueue(sql),
       other: async () => new PostgresFederationStore(schema.client()),
+      // Same schema, other tables: also checks that nothing is written outside the prefix.
+      fresh: async () => new PostgresFederationStore(schema.client(), { prefix: "fresh_" }),
       close: () => schema.drop(),
     };
   },

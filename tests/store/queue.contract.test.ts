@@ -38,6 +38,12 @@ queueContract({
           crash: async () => {},
         };
       },
+      async fresh(options = {}) {
+        const db = new DatabaseSync(join(mkdtempSync(join(tmpdir(), "herald-queue-")), "q.sqlite"));
+        db.exec(QUEUE_SCHEMA);
+        dbs.push(db);
+        return new SqliteQueue(db, options);
+      },
       async close() {
         for (const db of dbs) db.close();
       },
@@ -69,6 +75,8 @@ queueContract({
           crash: () => sql.end({ timeout: 0 }),
         };
       },
+      // Same schema, another table.
+      fresh: async (options = {}) => new PostgresQueue(schema.client(), { ...options, table: "fresh_queue" }),
       close: () => schema.drop(),
     };
   },
@@ -153,6 +161,11 @@ describe("PostgresQueue beyond the contract", () => {
     const sql = s.client({ max: 1 });
     const tables = await sql<{ name: string }[]>`
       SELECT table_name AS name FROM information_schema.tables WHERE table_schema = ${s.name} ORDER BY 1`;
-    expect(tables.map((t) => t.name)).toEqual(["herald_kv", "herald_leases", "herald_queue", "herald_schema_versions"]);
+    expect(tables.map((t) => t.name)).toEqual([
+      "herald_kv",
+      "herald_leases",
+      "herald_queue",
+      "herald_schema_versions",
+    ]);
   });
 });

@@ -6,13 +6,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fromObject } from "../../src/config/load.ts";
 import { createLogger } from "../../src/log.ts";
-import { type RunningServer, startServer } from "../../src/serve.ts";
+import { type Role, type RunningServer, startServer } from "../../src/serve.ts";
 import { freePort } from "../helpers/apbot.ts";
 
 export const TOKEN = "test-admin-token-0123456789abcdef";
 
 export interface AdminHerald {
   server: RunningServer;
+  /** The folder of content/ and data/: pass it as `root` to start another process on the same files. */
+  root: string;
   origin: string;
   actorUrl: string;
   content: string;
@@ -29,9 +31,12 @@ export async function startAdminHerald(
     /** Articles present before the first start, by path under content/. */
     files?: Record<string, string>;
     siteUrl?: string;
+    /** An existing root (a restart, or a second process on the same files); a new one by default. */
+    root?: string;
+    role?: Role;
   } = {},
 ): Promise<AdminHerald> {
-  const root = mkdtempSync(join(tmpdir(), "herald-admin-"));
+  const root = options.root ?? mkdtempSync(join(tmpdir(), "herald-admin-"));
   const content = join(root, "content");
   mkdirSync(content, { recursive: true });
   const write = (rel: string, text: string) => {
@@ -45,17 +50,19 @@ export async function startAdminHerald(
   const config = fromObject(
     {
       site: { url: options.siteUrl ?? `${origin}/`, timezone: "Asia/Shanghai", title: "Herald test" },
-      server: { port, host: "127.0.0.1" },
       bot: { username: "news", name: "Herald News" },
       ...options.config,
+      // Extra server keys (trustProxy) join the test's own port and host.
+      server: { ...(options.config?.server as object), port, host: "127.0.0.1" },
       federation: { allowPrivateAddress: true },
     },
     { base: root, env: options.env ?? {} },
   );
   const log = createLogger("info", { write: (line: string) => void logs.push(line) });
-  const server = await startServer(config, log, { schedules: false, settleMs: 0 });
+  const server = await startServer(config, log, { schedules: false, settleMs: 0, role: options.role });
   return {
     server,
+    root,
     origin,
     actorUrl: `${origin}/users/news`,
     content,
@@ -140,9 +147,20 @@ export class AdminClient {
   readonly origin: string;
   cookies = new Map<string, string>();
   csrf = "";
+  /** Sent with every request (e.g. X-Forwarded-For, as a proxy would add it). */
+  readonly headers: Record<string, string>;
 
-  constructor(origin: string) {
+  constructor(origin: string, headers: Record<string, string> = {}) {
     this.origin = origin;
+    this.headers = headers;
+  }
+
+  /** The same browser sending its cookies to another process (a load balancer's next pick). */
+  at(origin: string): AdminClient {
+    const other = new AdminClient(origin, this.headers);
+    other.cookies = this.cookies;
+    other.csrf = this.csrf;
+    return other;
   }
 
   get cookieHeader(): string {
@@ -160,6 +178,7 @@ export class AdminClient {
       headers: {
         ...(this.cookies.size ? { Cookie: this.cookieHeader } : {}),
         ...(method === "POST" ? { Origin: this.origin, "Sec-Fetch-Site": "same-origin" } : {}),
+        ...this.headers,
         ...headers,
       },
     });

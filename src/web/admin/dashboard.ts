@@ -84,7 +84,11 @@ ${stats.map(([k, value]) => `<div><dt>${esc(k)}</dt><dd>${value}</dd></div>`).jo
 </dl>
 <div class="toolbar">
 <form method="post" action="/admin/scan">${csrfField(v.csrf)}<button type="submit">Scan content now</button></form>
-<p>Last scan ${s.lastScan ? time(s.lastScan) : "never"}. Next runs: ${nextRuns}. Times in ${esc(v.timezone)}.</p>
+<p>Last scan ${s.lastScan ? time(s.lastScan) : "never"}. Next runs: ${nextRuns}. Times in ${esc(v.timezone)}.</p>${
+    s.scheduler !== undefined
+      ? `\n<p>Store: PostgreSQL (${esc(s.store.location)}). Scheduler: ${s.scheduler ? esc(s.scheduler) : "none acting now"}.</p>`
+      : ""
+  }
 </div>
 </section>
 <section aria-labelledby="articles-title">

@@ -1,5 +1,6 @@
 // Small HTTP pieces of the dashboard: cookies, form bodies, the same-origin check, responses.
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { isIP } from "node:net";
 
 /** Forms here carry an id and a token: anything bigger is not ours. */
 const MAX_FORM_BYTES = 16 * 1024;
@@ -65,8 +66,20 @@ export function fromSameOrigin(req: IncomingMessage, siteOrigin: string): boolea
   }
 }
 
-export function clientAddress(req: IncomingMessage): string {
-  return req.socket.remoteAddress ?? "unknown";
+/**
+ * Who is asking, for the login limit and the log. Behind our own reverse proxy (`trustProxy`) it
+ * is the last X-Forwarded-For address: the one that proxy appended; earlier ones are whatever the
+ * client sent, so trusting them would let anyone pick a fresh address per guess. Anything that is
+ * not an address counts as the proxy itself (one shared limit: the safe side).
+ */
+export function clientAddress(req: IncomingMessage, trustProxy = false): string {
+  const socket = req.socket.remoteAddress ?? "unknown";
+  if (!trustProxy) return socket;
+  const forwarded = String(req.headers["x-forwarded-for"] ?? "")
+    .split(",")
+    .at(-1)!
+    .trim();
+  return isIP(forwarded) ? forwarded : socket;
 }
 
 export function sendHtml(

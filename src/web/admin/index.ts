@@ -25,14 +25,14 @@ import {
 } from "./sessions.ts";
 
 export interface AdminDeps {
-  config: Pick<Config, "site" | "admin" | "schedule">;
+  config: Pick<Config, "site" | "admin" | "schedule" | "server">;
   herald: Herald;
   /** One scan as the server runs it (its feeds and pages follow). */
   scan: Scan;
   log: Logger;
   /** The site's 404 page (the dashboard is invisible when disabled). */
   notFound?: (req: IncomingMessage, res: ServerResponse) => void;
-  /** The clock of sessions and the login limit (tests). */
+  /** The clock of sessions and the login limit (tests; the KV store's own clock decides expiry). */
   now?: () => number;
 }
 
@@ -68,8 +68,11 @@ export function createAdmin(deps: AdminDeps): RouteHandler {
     "admin dashboard enabled",
   );
 
-  const sessions = createSessions({ now: deps.now });
-  const failures = createFailureLimit({ now: deps.now });
+  // In the shared store, so that every web process knows every session and counts every failure.
+  const kv = herald.storage.kv;
+  const sessions = createSessions({ kv, now: deps.now });
+  const failures = createFailureLimit({ kv, now: deps.now });
+  const client = (req: IncomingMessage) => clientAddress(req, config.server.trustProxy);
   const siteOrigin = new URL(config.site.url).origin;
   const secure = new URL(config.site.url).protocol === "https:";
   const siteTitle = config.site.title;
@@ -93,25 +96,25 @@ export function createAdmin(deps: AdminDeps): RouteHandler {
 
   const login = async (req: IncomingMessage, res: ServerResponse): Promise<true> => {
     if (!fromSameOrigin(req, siteOrigin)) return forbidden(req, res);
-    const ip = clientAddress(req);
-    const wait = failures.retryAfter(ip);
-    if (wait > 0) {
-      log.warn({ ip, retryAfter: wait }, "admin login refused: too many failures");
-      res.setHeader("Retry-After", String(wait));
-      return loginPage(req, res, 429, `Too many failed attempts. Try again in ${Math.ceil(wait / 60)} min.`);
-    }
+    const ip = client(req);
     const body = await readForm(req);
     if (!body.ok) return loginPage(req, res, body.status, body.message);
     if (!sameToken(body.form.get("csrf"), readCookie(req, LOGIN_COOKIE))) {
       return loginPage(req, res, 403, "The login form expired. Please try again.");
     }
+    // Counted before the check, and forgotten on success: parallel guesses cannot outrun the limit.
+    const wait = await failures.attempt(ip);
+    if (wait > 0) {
+      log.warn({ ip, retryAfter: wait }, "admin login refused: too many failures");
+      res.setHeader("Retry-After", String(wait));
+      return loginPage(req, res, 429, `Too many failed attempts. Try again in ${Math.ceil(wait / 60)} min.`);
+    }
     if (!(await check(body.form.get("secret") ?? ""))) {
-      failures.fail(ip);
       log.warn({ ip }, "admin login failed");
       return loginPage(req, res, 401, "Wrong password or token.");
     }
-    failures.reset(ip);
-    const session = sessions.create();
+    await failures.reset(ip);
+    const session = await sessions.create();
     log.info({ ip }, "admin logged in");
     res.setHeader("Set-Cookie", [
       cookieFor(SESSION_COOKIE, session.id, Math.floor(sessions.maxAgeMs / 1000)),
@@ -130,7 +133,10 @@ export function createAdmin(deps: AdminDeps): RouteHandler {
       interactions.set(i.articleId, list);
     }
     const flash = session.flash;
-    session.flash = undefined;
+    if (flash) {
+      session.flash = undefined;
+      await sessions.save(session);
+    }
     const html = renderDashboard({
       siteTitle,
       timezone: config.schedule.timezone,
@@ -155,6 +161,7 @@ export function createAdmin(deps: AdminDeps): RouteHandler {
     const known = [...herald.library.records()].some((r) => r.id === id);
     if (!known || (await herald.storage.federation.retractedIds()).has(id)) {
       session.flash = { ok: false, text: `No article "${id}" to retract.` };
+      await sessions.save(session);
       seeOther(res, "/admin", ADMIN_HEADERS);
       return true;
     }
@@ -185,6 +192,7 @@ export function createAdmin(deps: AdminDeps): RouteHandler {
       log.error({ err: error, action, ...fields }, "admin action failed");
       session.flash = { ok: false, text: `${action} failed: ${(error as Error).message}` };
     }
+    await sessions.save(session);
     seeOther(res, "/admin", ADMIN_HEADERS);
     return true;
   };
@@ -206,13 +214,13 @@ export function createAdmin(deps: AdminDeps): RouteHandler {
     }
     const form = body.form;
     if (!sameToken(form.get("csrf"), session.csrf)) {
-      log.warn({ path, ip: clientAddress(req) }, "admin form refused: bad CSRF token");
+      log.warn({ path, ip: client(req) }, "admin form refused: bad CSRF token");
       return forbidden(req, res);
     }
     const id = form.get("id") ?? "";
     switch (path) {
       case "/admin/logout":
-        sessions.delete(session.id);
+        await sessions.delete(session.id);
         res.setHeader("Set-Cookie", cookieFor(SESSION_COOKIE, "", 0));
         seeOther(res, "/admin/login", ADMIN_HEADERS);
         return true;
@@ -253,13 +261,13 @@ export function createAdmin(deps: AdminDeps): RouteHandler {
     }
     if (path === "/admin/login") {
       if (!isGet) return login(req, res);
-      if (sessions.get(readCookie(req, SESSION_COOKIE))) {
+      if (await sessions.get(readCookie(req, SESSION_COOKIE))) {
         seeOther(res, "/admin", ADMIN_HEADERS);
         return true;
       }
       return loginPage(req, res, 200);
     }
-    const session = sessions.get(readCookie(req, SESSION_COOKIE));
+    const session = await sessions.get(readCookie(req, SESSION_COOKIE));
     if (!session) {
       if (!isGet) return forbidden(req, res);
       if (path !== "/admin" && path !== "/admin/" && path !== "/admin/retract") return notFound(req, res);

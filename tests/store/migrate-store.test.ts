@@ -1,0 +1,412 @@
+// `herald migrate-store` end to end: a real SQLite instance in a temp folder, moved to a real
+// PostgreSQL schema, then read back through every read Herald makes.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { DatabaseSync } from "node:sqlite";
+import { Temporal } from "@js-temporal/polyfill";
+import { afterEach, describe, expect, it } from "vitest";
+import { migrateStore, migrateStoreCommand, verifyMigration } from "../../src/commands/migrate-store.ts";
+import { fromObject } from "../../src/config/load.ts";
+import type { Article } from "../../src/content/model.ts";
+import { loadOrCreateKeys } from "../../src/federation/keys.ts";
+import { openPostgresStorage } from "../../src/store/postgres-storage.ts";
+import { openSqliteStorage } from "../../src/store/sqlite-storage.ts";
+import type { Storage } from "../../src/store/storage.ts";
+import {
+  type ActivityRecord,
+  type ArticleRecord,
+  type FederatedObject,
+  StoreNotEmptyError,
+} from "../../src/store/types.ts";
+import { createTestSchema, type TestSchema } from "./contract-postgres.ts";
+import { federationReads } from "./federation-contract.ts";
+
+const HOUR = Temporal.Duration.from({ hours: 1 });
+
+const record = (id: string, overrides: Partial<ArticleRecord> = {}): ArticleRecord => ({
+  id,
+  path: `posts/${id}.md`,
+  slug: id,
+  bodyHash: `body-${id}`,
+  firstSeen: "2025-11-01T08:00:00.000Z",
+  contentHash: `hash-${id}`,
+  changedAt: null,
+  removedAt: null,
+  file: { size: 2048, mtimeMs: 1761984000123.25, ino: 2 ** 40 + 3, fingerprint: `fp-${id}` },
+  published: "2025-11-01T08:00:00.000Z",
+  visibleFrom: "2025-11-01T08:00:00.000Z",
+  federate: true,
+  ...overrides,
+});
+
+const article = (id: string): Article => ({
+  id,
+  slug: id,
+  path: `posts/${id}.md`,
+  url: `https://herald.example/articles/${id}/`,
+  title: `港口 ${id} ✓`,
+  summary: "First sentence.",
+  contentHtml: '<p>é ✓ 中 <a href="https://x.example/?a=1&amp;b=2">link</a></p>',
+  lang: "zh-CN",
+  tags: ["港口", "news"],
+  authors: [{ name: "Ana", url: "https://ana.example/" }],
+  attribution: { translators: [], editors: [{ name: "Bo" }] },
+  published: "2025-11-01T08:00:00.000Z",
+  updated: "2025-11-02T08:00:00.000Z",
+  draft: false,
+  federate: true,
+  sensitive: false,
+  pinned: false,
+  contentHash: `hash-${id}`,
+  extra: { z: 1, a: [true, null, 2.5] },
+  warnings: [],
+});
+
+const object = (articleId: string, overrides: Partial<FederatedObject> = {}): FederatedObject => ({
+  articleId,
+  published: "2026-01-01T00:00:00.000Z",
+  updated: null,
+  contentHash: `hash-${articleId}`,
+  deletedAt: null,
+  pinned: false,
+  object: { type: "Article", id: `https://herald.example/objects/${articleId}`, content: "<p>港口 ✓</p>" },
+  ...overrides,
+});
+
+const activity = (
+  articleId: string,
+  kind: ActivityRecord["kind"],
+  createdAt: string,
+  state: ActivityRecord["state"] = "pending",
+): ActivityRecord => ({
+  id: `https://herald.example/objects/${articleId}#${kind}-${createdAt}`,
+  articleId,
+  kind,
+  state,
+  createdAt,
+  activity: { "@context": "https://www.w3.org/ns/activitystreams", type: kind, object: articleId },
+});
+
+/** A SQLite instance with some of everything a real one holds, in an order no sort key gives. */
+async function seedSqlite(dir: string): Promise<Storage<DatabaseSync>> {
+  const source = openSqliteStorage(join(dir, "herald.sqlite"));
+  const fed = source.federation;
+  await fed.setMeta("actor.published", "2025-10-01T00:00:00.000Z");
+  await fed.setMeta("federation.firstRunDone", "2025-10-01T00:00:05.000Z");
+  await loadOrCreateKeys(fed);
+  const followers = [
+    ["zoe", "accepted", "2025-12-01T00:00:00.000Z"],
+    ["adam", "pending", "2025-12-01T00:00:00.000Z"],
+    ["mia", "accepted", "2025-12-01T00:00:00.000Z"],
+    ["li", "accepted", "2025-11-15T00:00:00.000Z"],
+    ["ola", "pending", "2025-12-03T00:00:00.000Z"],
+  ] as const;
+  for (const [name, state, createdAt] of followers)
+    await fed.upsertFollower({
+      actorId: `https://social.example/users/${name}`,
+      inbox: `https://social.example/users/${name}/inbox`,
+      sharedInbox: name === "li" ? null : "https://social.example/inbox",
+      handle: name === "ola" ? null : `@${name}@social.example`,
+      followId: state === "pending" ? `https://social.example/follows/${name}` : null,
+      state,
+      createdAt,
+    });
+
+  const tie = "2026-01-02T00:00:00.000Z";
+  await fed.recordActivity(object("harbor", { pinned: true }), activity("harbor", "create", tie, "silent"));
+  // Same instant, recorded in this order: only insertion order tells them apart.
+  for (const id of ["zulu", "alpha", "mike", "kilo"])
+    await fed.recordActivity(object(id), activity(id, "create", tie));
+  await fed.recordActivity(
+    object("harbor", { pinned: true, updated: "2026-01-03T00:00:00.000Z", contentHash: "v2" }),
+    activity("harbor", "update", "2026-01-03T00:00:00.000Z"),
+  );
+  await fed.recordActivity(
+    object("kilo", { deletedAt: "2026-01-04T00:00:00.000Z" }),
+    activity("kilo", "delete", "2026-01-04T00:00:00.000Z"),
+  );
+  // Two activities handed to the queue: their deliveries wait there, keyed per article.
+  const queue = source.queue({ concurrency: 1 });
+  for (const id of ["alpha", "zulu"]) {
+    const { id: activityId } = activity(id, "create", tie);
+    await queue.atomically(
+      async () => {
+        await queue.enqueue(
+          { type: "outbox", activityId, inbox: "https://social.example/inbox" },
+          {
+            orderingKey: `${id}\nhttps://social.example`,
+          },
+        );
+        await queue.enqueue(
+          { type: "outbox", activityId, inbox: "https://later.example/inbox", attempt: 2 },
+          {
+            orderingKey: `${id}\nhttps://later.example`,
+            delay: HOUR,
+          },
+        );
+      },
+      (_value, tx) => fed.markQueuedIn(tx, activityId),
+    );
+  }
+  await queue.enqueue({ type: "fanout", activityId: "x", inboxes: { "https://a.example/inbox": ["a"] } });
+
+  for (const [n, createdAt] of [
+    "2026-01-05T00:00:00.000Z",
+    "2026-01-05T00:00:00.000Z",
+    "2026-01-04T00:00:00.000Z",
+  ].entries())
+    await fed.recordInteraction({
+      // Ids that sort against insertion order: the two likes of one instant keep theirs.
+      id: `https://social.example/activities/${9 - n}`,
+      articleId: n === 2 ? "mike" : "harbor",
+      kind: n === 2 ? "reply" : "like",
+      actorId: "https://social.example/users/zoe",
+      url: n === 2 ? "https://social.example/@zoe/1" : null,
+      content: n === 2 ? "<p>好文 ✓</p>" : null,
+      createdAt,
+    });
+  await fed.retract("oops", "2026-01-06T00:00:00.000Z");
+  for (const [n, level] of (["info", "warn", "error", "info", "warn"] as const).entries())
+    await fed.addEvent({ at: "2026-01-07T00:00:00.000Z", level, kind: "scan", message: `event ${n}` });
+
+  await source.articles.saveRecords([
+    ...["harbor", "zulu", "alpha", "mike", "kilo"].map((id) => ({
+      record: record(id),
+      article: article(id),
+    })),
+    {
+      record: record("draft", { visibleFrom: null, federate: false, file: null }),
+      article: article("draft"),
+    },
+    // A removed file: no path, no cached article.
+    { record: record("gone", { path: null, removedAt: "2026-01-01T00:00:00.000Z" }) },
+  ]);
+  return source;
+}
+
+/** Everything Herald reads from a storage, in a form two backends can be compared by. */
+async function everything(storage: Storage) {
+  const records = [...(await storage.articles.listRecords())].sort((a, b) => (a.id < b.id ? -1 : 1));
+  const queue = storage.queue({ concurrency: 1 });
+  const depth = await queue.getDepth();
+  return {
+    federation: await federationReads(storage.federation),
+    followers: {
+      pending: await storage.federation.listFollowers({ state: "pending" }),
+      one: await storage.federation.getFollower("https://social.example/users/mia"),
+    },
+    objects: await Promise.all(["harbor", "kilo", "none"].map((id) => storage.federation.getObject(id))),
+    exists: await storage.federation.activityExists(
+      activity("alpha", "create", "2026-01-02T00:00:00.000Z").id,
+    ),
+    updates: await storage.federation.activityTimesSince("update", "2026-01-01T00:00:00.000Z"),
+    mikeInteractions: await storage.federation.listInteractions("mike"),
+    records,
+    articles: await Promise.all(records.map((r) => storage.articles.getArticle(r.id))),
+    depth: { queued: depth.queued, ready: depth.ready, delayed: depth.delayed },
+    messages: await queue.exportMessages(),
+    deliveries: [...(await storage.deliveries()).entries()].sort(),
+  };
+}
+
+describe("herald migrate-store", () => {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  const tempDir = () => {
+    const dir = mkdtempSync(join(tmpdir(), "herald-migrate-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    return dir;
+  };
+  const schema = async (): Promise<TestSchema> => {
+    const s = await createTestSchema();
+    cleanups.push(() => s.drop());
+    return s;
+  };
+  /** The schema goes into the URL, as an operator would pass it: postgres.js honours search_path. */
+  const urlOf = (s: TestSchema, password = "") => {
+    const url = new URL(`${s.url}?search_path=${s.name}`);
+    if (password) url.password = password;
+    return url.href;
+  };
+  const openTarget = async (url: string) => {
+    const target = openPostgresStorage(url);
+    cleanups.push(() => target.close());
+    await target.initialize();
+    return target;
+  };
+
+  it("moves everything to PostgreSQL, where every read answers as SQLite did", async () => {
+    const source = await seedSqlite(tempDir());
+    cleanups.push(() => source.close());
+    const target = await openTarget(urlOf(await schema()));
+    const before = await everything(source);
+
+    const lines: string[] = [];
+    const report = await migrateStore(source, target, (line) => lines.push(line));
+
+    expect(report.counts).toEqual({
+      articles: 7,
+      meta: 2,
+      keys: 2,
+      followers: 5,
+      objects: 5,
+      activities: 7,
+      interactions: 3,
+      retractions: 1,
+      events: 5,
+      queue: 5,
+    });
+    expect(lines.at(-1)).toBe("Verifying…");
+    const after = await everything(target);
+    expect(after).toEqual(before);
+    // The comparison is not vacuous: the seeded data is all there.
+    expect(after.federation.pending.map((a) => `${a.articleId}#${a.kind}`)).toEqual([
+      "mike#create",
+      "kilo#create",
+      "harbor#update",
+      "kilo#delete",
+    ]);
+    expect(after.depth).toEqual({ queued: 5, ready: 3, delayed: 2 });
+    expect(after.federation.interactions.map((i) => i.id.at(-1))).toEqual(["7", "9", "8"]);
+    expect(after.articles.filter(Boolean)).toHaveLength(6);
+    expect(await target.federation.exportAll()).toEqual(await source.federation.exportAll());
+    // The keys are the instance's: loading them on the target generates nothing new.
+    const keys = await target.federation.getKeys();
+    await loadOrCreateKeys(target.federation);
+    expect(await target.federation.getKeys()).toEqual(keys);
+    expect(keys.map((k) => k.kind)).toEqual(["rsa", "ed25519"]);
+  });
+
+  it("refuses a second migration into the same target, changing nothing", async () => {
+    const source = await seedSqlite(tempDir());
+    cleanups.push(() => source.close());
+    const target = await openTarget(urlOf(await schema()));
+    await migrateStore(source, target);
+    await source.federation.upsertFollower({
+      actorId: "https://social.example/users/new",
+      inbox: "https://social.example/users/new/inbox",
+      sharedInbox: null,
+      handle: null,
+      followId: null,
+      state: "accepted",
+      createdAt: "2026-02-01T00:00:00.000Z",
+    });
+    const before = { ...(await everything(target)), dump: await target.federation.exportAll() };
+
+    const again = migrateStore(source, target);
+    await expect(again).rejects.toBeInstanceOf(StoreNotEmptyError);
+    await expect(again).rejects.toThrow(/already holds 7 articles, 2 keys, 5 followers, .*5 queue/);
+    expect({ ...(await everything(target)), dump: await target.federation.exportAll() }).toEqual(before);
+  });
+
+  it("finds a copy that differs from its source", async () => {
+    const source = await seedSqlite(tempDir());
+    cleanups.push(() => source.close());
+    const target = await openTarget(urlOf(await schema()));
+    await migrateStore(source, target);
+    await expect(verifyMigration(source, target)).resolves.toMatchObject({ followers: 5 });
+
+    // Same count, another inbox: the follower lists differ.
+    const mia = (await target.federation.getFollower("https://social.example/users/mia"))!;
+    await target.federation.upsertFollower({ ...mia, inbox: "https://elsewhere.example/inbox" });
+    await expect(verifyMigration(source, target)).rejects.toThrow(
+      /^Verification failed: the follower lists differ\./,
+    );
+    await target.federation.removeFollower(mia.actorId);
+    await expect(verifyMigration(source, target)).rejects.toThrow(
+      "Verification failed: followers: 5 in the source, 4 in the target; the follower lists differ.",
+    );
+  });
+
+  describe("migrateStoreCommand", () => {
+    const configFor = (dataDir: string, url?: string) =>
+      fromObject(
+        {
+          site: { url: "https://herald.example/", title: "Herald", language: "en", timezone: "UTC" },
+          data: { dir: dataDir },
+          ...(url ? { database: { url } } : {}),
+        },
+        { base: dataDir, env: {} },
+      );
+
+    it("migrates data.dir/herald.sqlite to --to, reporting counts and no password", async () => {
+      const dir = tempDir();
+      await (await seedSqlite(dir)).close();
+      const s = await schema();
+      const result = await migrateStoreCommand(configFor(dir), urlOf(s, "s3cret-pw"));
+      expect(result.ok).toBe(true);
+      expect(result.message).toMatch(/^Copied .*herald\.sqlite to 127\.0\.0\.1:5432\/test, and verified:/);
+      expect(result.message).toMatch(/followers\s+5\n/);
+      expect(result.message).toMatch(/queued deliveries\s+5\n/);
+      expect(result.message).not.toContain("s3cret-pw");
+      // In the schema the URL names, not in the database's default one.
+      const sql = s.client({ max: 1 });
+      expect(
+        await sql`SELECT 1 FROM information_schema.tables WHERE table_schema = ${s.name} AND table_name = 'herald_followers'`,
+      ).toHaveLength(1);
+      const target = await openTarget(urlOf(s));
+      expect(await target.federation.countFollowers()).toBe(5);
+    });
+
+    it("takes database.url when no --to is given", async () => {
+      const dir = tempDir();
+      await (await seedSqlite(dir)).close();
+      const s = await schema();
+      const result = await migrateStoreCommand(configFor(dir, urlOf(s)), undefined);
+      expect(result).toMatchObject({ ok: true });
+      expect((await (await openTarget(urlOf(s))).articles.listRecords()).length).toBe(7);
+    });
+
+    it("says so when there is no SQLite store to migrate, and creates none", async () => {
+      const dir = tempDir();
+      const s = await schema();
+      const result = await migrateStoreCommand(configFor(dir), urlOf(s));
+      expect(result).toEqual({
+        ok: false,
+        message: `Nothing to migrate: there is no SQLite store at ${join(dir, "herald.sqlite")} (data.dir).`,
+      });
+      const sql = s.client({ max: 1 });
+      expect(await sql`SELECT 1 FROM information_schema.tables WHERE table_schema = ${s.name}`).toHaveLength(
+        0,
+      );
+    });
+
+    it("asks where to when neither --to nor database.url is given", async () => {
+      const dir = tempDir();
+      await (await seedSqlite(dir)).close();
+      const result = await migrateStoreCommand(configFor(dir), undefined);
+      expect(result.ok).toBe(false);
+      expect(result.message).toMatch(/^Where to\? Pass --to postgres:\/\//);
+      expect((await migrateStoreCommand(configFor(dir), "mysql://x@y/z")).message).toBe(
+        "--to: expected a postgres:// or postgresql:// URL.",
+      );
+    });
+
+    it("reports an unreachable target by host and database, never its password", async () => {
+      const dir = tempDir();
+      await (await seedSqlite(dir)).close();
+      const result = await migrateStoreCommand(
+        configFor(dir),
+        "postgres://herald:s3cret-pw@127.0.0.1:1/herald",
+      );
+      expect(result.ok).toBe(false);
+      expect(result.message).toMatch(/^Migration to 127\.0\.0\.1:1\/herald failed: /);
+      expect(result.message).not.toContain("s3cret-pw");
+    });
+
+    it("refuses a target in use, through the command too", async () => {
+      const dir = tempDir();
+      await (await seedSqlite(dir)).close();
+      const s = await schema();
+      expect((await migrateStoreCommand(configFor(dir), urlOf(s))).ok).toBe(true);
+      const again = await migrateStoreCommand(configFor(dir), urlOf(s));
+      expect(again.ok).toBe(false);
+      expect(again.message).toMatch(
+        /already holds 7 articles, 2 keys, 5 followers.*would merge two Herald instances/,
+      );
+    });
+  });
+});
