@@ -257,10 +257,16 @@ describe("web, worker and scheduler processes on one PostgreSQL", () => {
     await new Promise((r) => setTimeout(r, DELAY_MS / 2));
     // Each worker runs federation.concurrency deliveries at once (not one: a queue created before
     // the runtime asked for it once had concurrency 1 in every process).
+    let seen = new Map<number, number>();
     const leases = await until(async () => {
-      const held = await leasesByPid(workers);
-      return [...held.values()].some((n) => n === CONCURRENCY) && held;
-    }, 10_000);
+      seen = await leasesByPid(workers);
+      return [...seen.values()].some((n) => n === CONCURRENCY) && seen;
+    }, 10_000).catch(() => {
+      const held = workers.map((w) => `${w.name}: ${seen.get(w.pid) ?? 0}`).join(", ");
+      throw new Error(
+        `no worker held federation.concurrency (${CONCURRENCY}) leases at once; last seen ${held}`,
+      );
+    });
     const victim = workers.find((w) => leases.get(w.pid) === CONCURRENCY)!;
     const killedAt = Date.now();
     expect((await victim.kill("SIGKILL")).signal).toBe("SIGKILL");
