@@ -1,5 +1,8 @@
 // `npm run bench`: Herald's speed and memory as ratios against baselines measured in the same run.
-// Environment: BENCH_ARTICLES (default 10000), BENCH_RUNS (default 3), BENCH_ONLY (comma list of suites).
+// Environment: BENCH_ARTICLES (default 10000), BENCH_RUNS (default 3), BENCH_ONLY (comma list of suites:
+// content, fanout, http, scaleout). The scaleout suite needs PostgreSQL (HERALD_BENCH_DATABASE_URL, else
+// the test database) and takes BENCH_SCALEOUT_FOLLOWERS (10000), BENCH_SCALEOUT_HOSTS (500),
+// BENCH_SCALEOUT_CONCURRENCY (64 per process) and BENCH_SCALEOUT_MODES (sqlite,postgres).
 import { execFileSync } from "node:child_process";
 import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
