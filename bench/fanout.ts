@@ -19,6 +19,7 @@ import { loadOrCreateKeys } from "../src/federation/keys.ts";
 import { createLogger } from "../src/log.ts";
 import { startServer } from "../src/serve.ts";
 import { SqliteStore } from "../src/store/sqlite.ts";
+import { startInboxServers } from "./inboxes.ts";
 
 const [mode = "ceiling", ...args] = process.argv.slice(2);
 
@@ -58,88 +59,13 @@ async function ceiling(ms: number) {
 }
 
 /**
- * HOSTS inbox servers in a worker thread (their HTTP work stays off Herald's event loop). It reports its
- * ports; then, for each `{ round, perHost }` it is sent, the times (performance.timeOrigin-based) of the
- * first and last Create of that round, once every server has `perHost` Creates of it.
- */
-const INBOXES = `
-const http = require("node:http");
-const { parentPort, workerData } = require("node:worker_threads");
-const now = () => performance.timeOrigin + performance.now();
-const rounds = new Map(); // round -> { perHost, counts, complete, first, paths }
-let duplicates = 0;
-const servers = [];
-function round(n) {
-  let r = rounds.get(n);
-  if (!r) rounds.set(n, (r = { perHost: Infinity, counts: new Array(workerData.hosts).fill(0), complete: 0, first: 0, paths: new Set() }));
-  return r;
-}
-function check(n, r) {
-  if (r.complete === workerData.hosts && !r.reported) {
-    r.reported = true;
-    parentPort.postMessage({ round: n, firstAt: r.first, allAt: r.last, creates: r.counts.reduce((a, b) => a + b, 0), duplicates });
-  }
-}
-(async () => {
-  for (let i = 0; i < workerData.hosts; i++) {
-    const server = http.createServer((req, res) => {
-      const chunks = [];
-      req.on("data", (c) => chunks.push(c));
-      req.on("end", () => {
-        res.writeHead(202).end();
-        if (req.method !== "POST") return;
-        const body = Buffer.concat(chunks).toString("utf8");
-        const m = /"id":"[^"]*\\/objects\\/round-(\\d+)#create"/.exec(body);
-        if (!m) return;
-        const n = Number(m[1]);
-        const r = round(n);
-        const key = i + " " + req.url;
-        if (r.paths.has(key)) duplicates++;
-        r.paths.add(key);
-        const t = now();
-        if (r.first === 0) r.first = t;
-        r.last = t;
-        if (++r.counts[i] === r.perHost) r.complete++;
-        check(n, r);
-      });
-    });
-    server.keepAliveTimeout = 60000;
-    await new Promise((r) => server.listen(0, "127.0.0.1", r));
-    servers.push(server);
-  }
-  parentPort.postMessage({ ports: servers.map((s) => s.address().port) });
-  parentPort.on("message", (msg) => {
-    if (msg === "stop") {
-      for (const s of servers) s.closeAllConnections(), s.close();
-      parentPort.close();
-      return;
-    }
-    const r = round(msg.round);
-    r.perHost = msg.perHost;
-    r.complete = r.counts.filter((c) => c >= r.perHost).length;
-    check(msg.round, r);
-  });
-})();
-`;
-
-interface RoundResult {
-  round: number;
-  firstAt: number;
-  allAt: number;
-  creates: number;
-  duplicates: number;
-}
-
-/**
  * Round 0 warms the process up (first use of fetch, JSON-LD contexts, JIT); round 1 is the measured
  * fan-out of a long-running server. Both are reported.
  */
 async function deliver(kind: "shared" | "personal", followers: number, hosts: number, concurrency: number) {
   const perHost = kind === "shared" ? 1 : followers / hosts;
-  const inboxes = new Worker(INBOXES, { eval: true, workerData: { hosts } });
-  const { ports } = await new Promise<{ ports: number[] }>((r) => inboxes.once("message", r));
-  const rounds = new Map<number, (r: RoundResult) => void>();
-  inboxes.on("message", (r: RoundResult) => rounds.get(r.round)?.(r));
+  const inboxes = await startInboxServers(hosts);
+  const { ports } = inboxes;
 
   const root = mkdtempSync(join(tmpdir(), "herald-fanout-"));
   const content = join(root, "content");
@@ -179,8 +105,7 @@ async function deliver(kind: "shared" | "personal", followers: number, hosts: nu
   );
   const server = await startServer(config, createLogger("silent"), { schedules: false, settleMs: 0 });
   const measure = async (n: number) => {
-    const done = new Promise<RoundResult>((r) => rounds.set(n, r));
-    inboxes.postMessage({ round: n, perHost });
+    const done = inboxes.expect(n, perHost);
     writeFileSync(
       join(content, `round-${n}.md`),
       `---\ntitle: Round ${n}\n---\n\nOne article for everyone.\n`,
@@ -210,9 +135,8 @@ async function deliver(kind: "shared" | "personal", followers: number, hosts: nu
   if (profile) await profile(process.env.BENCH_PROFILE!);
   const cpu = process.cpuUsage(cpu0);
   const elu = performance.eventLoopUtilization(elu0);
-  inboxes.postMessage("stop");
   await server.close();
-  await inboxes.terminate();
+  await inboxes.stop();
   rmSync(root, { recursive: true, force: true });
   return {
     kind,

@@ -1,5 +1,8 @@
 // `npm run bench`: Herald's speed and memory as ratios against baselines measured in the same run.
-// Environment: BENCH_ARTICLES (default 10000), BENCH_RUNS (default 3), BENCH_ONLY (comma list of suites).
+// Environment: BENCH_ARTICLES (default 10000), BENCH_RUNS (default 3), BENCH_ONLY (comma list of suites:
+// content, fanout, http, scaleout). The scaleout suite needs PostgreSQL (HERALD_BENCH_DATABASE_URL, else
+// the test database) and takes BENCH_SCALEOUT_FOLLOWERS (10000), BENCH_SCALEOUT_HOSTS (500),
+// BENCH_SCALEOUT_CONCURRENCY (64 per process) and BENCH_SCALEOUT_MODES (sqlite,postgres).
 import { execFileSync } from "node:child_process";
 import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -28,6 +31,13 @@ function child(script: string, args: string[]): Sample {
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
+}
+
+/** The median; with an even number of samples, the mean of the middle two (`median` takes the upper). */
+function middle(xs: number[]): number {
+  const v = [...xs].sort((a, b) => a - b);
+  const h = Math.floor(v.length / 2);
+  return v.length % 2 === 1 ? v[h]! : (v[h - 1]! + v[h]!) / 2;
 }
 
 function row(name: string, value: string, ratio: string, target: string, ok: boolean | undefined): string {
@@ -170,6 +180,105 @@ function fanoutSuite(): string[] {
 }
 
 /**
+ * Scale-out: one article to 10,000 followers on 500 loopback inbox servers (20 followers per server,
+ * each with a personal inbox and no shared inbox: 10,000 signed POSTs), every Herald a real child
+ * process started with the CLI. (A) one `serve` on SQLite; (B) one web, two workers and one
+ * scheduler on PostgreSQL. Reported as B/A in the same run and against the RSA-2048 signing
+ * ceiling measured in the same run (the fan-out suite's `ceiling`). On a 2-core machine the four
+ * processes of (B), PostgreSQL and the inbox servers share the same two cores as (A): the ratio
+ * shows the cost of coordinating through PostgreSQL, not the gain of more hosts. No target.
+ */
+function scaleoutSuite(): string[] {
+  const runs = Math.min(RUNS, 2);
+  const followers = Number(process.env.BENCH_SCALEOUT_FOLLOWERS ?? 10_000);
+  const hosts = Number(process.env.BENCH_SCALEOUT_HOSTS ?? 500);
+  const concurrency = process.env.BENCH_SCALEOUT_CONCURRENCY ?? "64";
+  const modes = (process.env.BENCH_SCALEOUT_MODES ?? "sqlite,postgres").split(",");
+  const ceilings: number[] = [];
+  const samples: Record<string, Sample[]> = { sqlite: [], postgres: [] };
+  for (let run = 0; run < runs; run++) {
+    // Interleaved, so a noisy neighbour weighs on every measure alike.
+    ceilings.push(child("fanout.ts", ["ceiling", "1500"]).signaturesPerSecond as number);
+    for (const mode of modes)
+      samples[mode]!.push(child("scaleout.ts", [mode, String(followers), String(hosts), concurrency, "2"]));
+  }
+  const ceiling = Math.round(middle(ceilings));
+  const floor = (followers / ceiling) * 1000;
+  const fmt = (n: number) => n.toLocaleString("en");
+  const lines = [
+    `### Scale-out: one article to ${fmt(followers)} followers on ${hosts} loopback inbox servers (${followers / hosts} personal inboxes each), concurrency ${concurrency} per process, median of ${runs} runs`,
+    "",
+    "| measure | value | ratio | target | |",
+    "| --- | --- | --- | --- | --- |",
+    row(
+      "baseline: RSA-2048 signing ceiling (WebCrypto, all cores)",
+      `${fmt(ceiling)} sig/s (${fmt(followers)} signatures: ${floor.toFixed(0)} ms)`,
+      "1.00x",
+      "",
+      undefined,
+    ),
+  ];
+  const labels: Record<string, string> = {
+    sqlite: "(A) one `serve` process, SQLite",
+    postgres: "(B) web + 2 workers + scheduler, PostgreSQL",
+  };
+  const medians: Record<string, number> = {};
+  const json: Record<string, unknown> = { ceiling, followers, hosts, concurrency: Number(concurrency) };
+  for (const mode of modes) {
+    const s = samples[mode]!;
+    if (s.length === 0) continue;
+    const ms = middle(s.map((x) => x.ms));
+    medians[mode] = ms;
+    const m = (key: string) => middle(s.map((x) => x[key] as number));
+    const rss = Math.round(middle(s.map((x) => x.heraldRssMb as number)));
+    const cpu = middle(
+      s.map((x) => Object.values(x.cpuMs as Record<string, number>).reduce((a, b) => a + b, 0)),
+    );
+    lines.push(
+      row(
+        labels[mode] ?? mode,
+        `${fmt(Math.round(ms))} ms, ${fmt(Math.round((followers * 1000) / ms))} deliveries/s (file written → recorded ${m("publishMs").toFixed(0)} ms, → last inbox ${m("fanoutMs").toFixed(0)} ms; cold round ${m("coldMs").toFixed(0)} ms; Herald CPU ${fmt(Math.round(cpu))} ms, peak RSS ${rss} MB over ${(s[0]!.processes as string[]).length} process(es))`,
+        `${(ms / floor).toFixed(1)}x signing ${fmt(followers)}`,
+        "",
+        undefined,
+      ),
+    );
+    const duplicates = s.reduce((n, x) => n + (x.duplicates as number), 0);
+    if (duplicates > 0)
+      lines.push(row(`${labels[mode]}: duplicate deliveries`, String(duplicates), "", "none", false));
+    json[mode] = {
+      ms: Math.round(ms),
+      deliveriesPerSecond: Math.round((followers * 1000) / ms),
+      publishMs: Math.round(m("publishMs")),
+      fanoutMs: Math.round(m("fanoutMs")),
+      coldMs: Math.round(m("coldMs")),
+      cpuMs: Math.round(cpu),
+      heraldRssMb: rss,
+      duplicates,
+      overCeiling: Number((ms / floor).toFixed(2)),
+    };
+  }
+  if (medians.sqlite !== undefined && medians.postgres !== undefined) {
+    const ratio = medians.postgres / medians.sqlite;
+    // Paired within a run, which a noisy machine disturbs less than the ratio of the medians.
+    const paired = samples.postgres!.map((b, i) => (b.ms as number) / (samples.sqlite![i]!.ms as number));
+    json.ratio = Number(ratio.toFixed(3));
+    json.pairedRatios = paired.map((r) => Number(r.toFixed(3)));
+    lines.push(
+      row(
+        "(B) / (A)",
+        `${ratio.toFixed(2)}x (per run: ${paired.map((r) => `${r.toFixed(2)}x`).join(", ")})`,
+        "time of B over time of A",
+        "",
+        undefined,
+      ),
+    );
+  }
+  lines.push("", `scaleout ${JSON.stringify(json)}`, "");
+  return lines;
+}
+
+/**
  * HTTP serving of the feed and an article page (200, and 304 on If-None-Match) under load from wrk
  * on loopback, as ratios against nginx serving the same bytes from files in the same run (one
  * worker, like Herald's one process). Bare node:http shows how much of the gap is the runtime.
@@ -217,6 +326,7 @@ const suites: Record<string, () => string[]> = {
   content: contentSuite,
   fanout: fanoutSuite,
   http: httpSuite,
+  scaleout: scaleoutSuite,
 };
 const lines = [`## Herald benchmarks (${new Date().toISOString()}, Node ${process.version})`, ""];
 for (const [name, suite] of Object.entries(suites)) {

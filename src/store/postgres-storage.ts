@@ -55,6 +55,15 @@ export function openPostgresStorage(
     queue ??= new PostgresDeliveryQueue(sql, { table: queueTable, concurrency, leaseMs });
     return queue;
   };
+  // The queue's table, without creating the queue: its concurrency is the caller's of `queue()`,
+  // which openHerald calls after initialize(). (getQueue(1) here made every process deliver one
+  // message at a time, whatever federation.concurrency said.)
+  let queueSchema: PostgresDeliveryQueue | undefined;
+  const queueTableReady = (): Promise<void> => {
+    if (queue) return queue.initialize();
+    queueSchema ??= new PostgresDeliveryQueue(sql, { table: queueTable, leaseMs });
+    return queueSchema.initialize();
+  };
   let channel: string | undefined;
   const signalChannel = async (): Promise<string> => {
     // NOTIFY channels are per database, not per schema: instances in two schemas stay apart.
@@ -79,12 +88,12 @@ export function openPostgresStorage(
       await federation.initialize();
       await kv.initialize();
       await leases.initialize();
-      await getQueue(1).initialize();
+      await queueTableReady();
     },
     queue: (opts) => getQueue(opts.concurrency),
     async deliveries() {
       await federation.initialize();
-      await getQueue(1).initialize();
+      await queueTableReady();
       const activities = sql(`${prefix}activities`);
       const ledger = await sql<LedgerRow[]>`
         SELECT article_id AS "articleId", kind, count(*)::int AS n,
