@@ -62,10 +62,11 @@ export function startScheduler(jobs: readonly Job[], options: SchedulerOptions):
     task.start();
     tasks.set(job.name, task);
   }
-  log.info(
-    Object.fromEntries([...tasks].map(([name, task]) => [name, task.getNextRun()?.toISOString() ?? null])),
-    "schedules started",
-  );
+  if (tasks.size > 0)
+    log.info(
+      Object.fromEntries([...tasks].map(([name, task]) => [name, task.getNextRun()?.toISOString() ?? null])),
+      "schedules started",
+    );
 
   return {
     nextRuns: () => Object.fromEntries([...tasks].map(([name, task]) => [name, task.getNextRun()])),

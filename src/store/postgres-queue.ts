@@ -76,6 +76,8 @@ interface Insert {
 }
 
 const ORDERING_BUCKETS = 64;
+/** Batches of at least this many ready messages are written by COPY (see #copy). */
+const COPY_MIN = 64;
 /** Rows per INSERT: keeps one statement's parameters to a few MB for large fan-outs. */
 const INSERT_CHUNK = 1_000;
 
@@ -116,6 +118,8 @@ export class PostgresQueue implements MessageQueue {
           `CREATE INDEX IF NOT EXISTS ${t}_ready ON ${t} (scheduled_at, id)`,
           `CREATE INDEX IF NOT EXISTS ${t}_ordering ON ${t} (ordering_key, id) WHERE ordering_key IS NOT NULL`,
         ],
+        // Fan-outs arrive by COPY, which sends values, not expressions: "now" is the column's default.
+        [`ALTER TABLE ${t} ALTER COLUMN scheduled_at SET DEFAULT now()`],
       ]);
       // NOTIFY channels are per database, not per schema: two Herald instances (or two tests) in
       // different schemas of one database must not wake each other.
@@ -210,9 +214,12 @@ export class PostgresQueue implements MessageQueue {
       }
       // A fresh fragment per statement: postgres.js fragments are not meant to be reused.
       const base = () => (from === "now" ? tx`now()` : tx`'epoch'::timestamptz`);
-      for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
-        const chunk = rows.slice(start, start + INSERT_CHUNK);
-        await tx`
+      if (from === "now" && rows.length >= COPY_MIN && rows.every((r) => r.ms === 0 && r.attempts === 0))
+        await this.#copy(tx, rows);
+      else
+        for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
+          const chunk = rows.slice(start, start + INSERT_CHUNK);
+          await tx`
           INSERT INTO ${tx(this.#table)} (message, ordering_key, scheduled_at, attempts)
           SELECT m, k, ${base()} + d * interval '1 millisecond', a
             FROM unnest(${tx.array(chunk.map((r) => r.message))}::text[],
@@ -220,11 +227,33 @@ export class PostgresQueue implements MessageQueue {
                         ${tx.array(chunk.map((r) => r.ms))}::float8[],
                         ${tx.array(chunk.map((r) => r.attempts))}::int[]) WITH ORDINALITY AS u(m, k, d, a, n)
            ORDER BY n`;
-      }
+        }
       await alsoInTransaction?.(tx);
       if (rows.length > 0) await tx`SELECT pg_notify(${this.#channel}, '')`;
     });
     if (rows.length > 0) for (const poke of this.#pokes) poke();
+  }
+
+  /**
+   * A fan-out (thousands of messages of several KB: Fedify puts the activity and the signing keys in
+   * each) by COPY: about three times faster than INSERT … unnest, whose array parameters postgres.js
+   * must escape element by element. Rows keep their order, so ids do too; scheduled_at is the
+   * column's default, the transaction's now().
+   */
+  async #copy(tx: TransactionSql, rows: readonly Insert[]): Promise<void> {
+    const stream = await tx`COPY ${tx(this.#table)} (message, ordering_key) FROM STDIN`.writable();
+    const done = new Promise<void>((resolve, reject) => {
+      stream.once("finish", resolve);
+      stream.once("error", reject);
+    });
+    for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
+      let chunk = "";
+      for (const row of rows.slice(start, start + INSERT_CHUNK))
+        chunk += `${copyText(row.message)}\t${row.orderingKey === null ? "\\N" : copyText(row.orderingKey)}\n`;
+      if (!stream.write(chunk)) await new Promise((resolve) => stream.once("drain", resolve));
+    }
+    stream.end();
+    await done;
   }
 
   /** Releases every lease, whoever holds it: for an operator who knows every worker is stopped. */
@@ -402,4 +431,11 @@ export class PostgresQueue implements MessageQueue {
           FOR UPDATE SKIP LOCKED))
       RETURNING q.id::text AS id, q.message`;
   }
+}
+
+/** A value in COPY's text format: backslash, and the characters that end fields and rows, escaped. */
+function copyText(value: string): string {
+  return value.replace(/[\\\n\r\t]/g, (c) =>
+    c === "\\" ? "\\\\" : c === "\n" ? "\\n" : c === "\r" ? "\\r" : "\\t",
+  );
 }

@@ -89,6 +89,32 @@ describe("PostgresQueue beyond the contract", () => {
     schema = undefined;
   });
 
+  it("writes a fan-out by COPY byte for byte and in order, and not at all when the batch fails", async () => {
+    schema = await createTestSchema();
+    const sql = schema.client();
+    const queue = new PostgresQueue(sql, { pollMs: 20 });
+    // What COPY's text format must escape, and what it must leave alone.
+    const awkward = ["tab\there", "line\nbreak", "cr\rhere", "back\\slash \\N", "港口 ✓ 😀", '"quoted"', ""];
+    const messages = Array.from({ length: 300 }, (_, i) => ({ i, text: awkward[i % awkward.length] }));
+    const key = (i: number) => (i % 3 === 0 ? undefined : `https://herald.example/objects/a#${i % 5}\t`);
+    const enqueueAll = () =>
+      Promise.all(messages.map((m) => queue.enqueue(m, key(m.i) ? { orderingKey: key(m.i) } : undefined)));
+    await queue.atomically(enqueueAll, () => {});
+    const stored = await queue.exportMessages();
+    expect(stored.map((m) => m.message)).toEqual(messages.map((m) => JSON.stringify(m)));
+    expect(stored.map((m) => m.orderingKey)).toEqual(messages.map((m) => key(m.i) ?? null));
+    const [row] = await sql<{ late: boolean }[]>`
+      SELECT bool_or(scheduled_at > now()) AS late FROM herald_queue`;
+    expect(row?.late).toBe(false);
+    // The same batch failing after the COPY leaves nothing behind.
+    await expect(
+      queue.atomically(enqueueAll, () => {
+        throw new Error("ledger write failed");
+      }),
+    ).rejects.toThrow("ledger write failed");
+    expect(await queue.exportMessages()).toHaveLength(300);
+  });
+
   it("takes over from a real second process killed with SIGKILL mid-delivery", async () => {
     schema = await createTestSchema();
     const sql = schema.client();
