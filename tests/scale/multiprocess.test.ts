@@ -287,6 +287,44 @@ describe("web, worker and scheduler processes on one PostgreSQL", () => {
     expectNoErrors(web, scheduler, ...workers.filter((w) => w !== victim));
   }, 120_000);
 
+  it("a worker stopped with SIGTERM mid fan-out finishes what it holds: the rest goes on at once, each inbox once", async () => {
+    const FOLLOWERS = 12;
+    const CONCURRENCY = 2;
+    const DELAY_MS = 1_000;
+    const site = await makeSite(CONCURRENCY);
+    inboxes = await Promise.all(
+      Array.from({ length: FOLLOWERS }, () => startVerifyingInbox({ delayMs: DELAY_MS })),
+    );
+    const web = await start(site, "web", "web");
+    const workers = [await start(site, "worker-1", "worker"), await start(site, "worker-2", "worker")];
+    const scheduler = await start(site, "scheduler", "scheduler");
+    await follow(site);
+
+    writeFileSync(join(site.content, "tide.md"), article("Tide tables"));
+    const id = createId(site, "tide");
+    await until(() => reached(id) >= CONCURRENCY, 30_000);
+    const leases = await until(async () => {
+      const seen = await leasesByPid(workers);
+      return [...seen.values()].some((n) => n > 0) && seen;
+    }, 10_000);
+    const stopping = workers.find((w) => (leases.get(w.pid) ?? 0) > 0)!;
+    const stoppedAt = Date.now();
+    const exit = await stopping.kill("SIGTERM");
+    // A clean stop: deliveries in flight finish (a second here), then the process exits 0.
+    expect(exit.code).toBe(0);
+    expect(Date.now() - stoppedAt).toBeLessThan(8_000);
+    expect(reached(id)).toBeLessThan(FOLLOWERS);
+    // Nothing it claimed is left leased to it: the other worker does not wait out a lease.
+    expect((await leasesByPid([stopping])).get(stopping.pid) ?? 0).toBe(0);
+
+    await expectEachExactlyOnce(id, 30_000);
+    const allAt = Math.max(...inboxes.map((i) => received(i, id)[0]!.at.getTime()));
+    expect(allAt - stoppedAt).toBeLessThan(LEASE_SECONDS * 1000);
+    // Nobody hung up on a peer mid-request.
+    expect(inboxes.flatMap((i) => i.rejected)).toEqual([]);
+    expectNoErrors(web, scheduler, ...workers);
+  }, 120_000);
+
   it("the leading scheduler killed: the other takes over and publishes the next article, once", async () => {
     const site = await makeSite(4);
     inboxes = await Promise.all(Array.from({ length: 6 }, () => startVerifyingInbox()));
