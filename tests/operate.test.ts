@@ -3,10 +3,21 @@ import { spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { DatabaseSync } from "node:sqlite";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
+import { openPostgresStorage } from "../src/store/postgres-storage.ts";
+import { openSqliteStorage } from "../src/store/sqlite-storage.ts";
+import type { Storage } from "../src/store/storage.ts";
+import { createTestSchema, type TestSchema } from "./store/contract-postgres.ts";
 
 const root = resolve(import.meta.dirname, "..");
+
+/** The PostgreSQL schema of the running test, when it runs on PostgreSQL. */
+let schema: TestSchema | undefined;
+afterEach(async () => {
+  await schema?.drop();
+  schema = undefined;
+});
+const databaseUrl = () => (schema ? `${schema.url}?search_path=${schema.name}` : "");
 
 function herald(args: string[], cwd: string) {
   const r = spawnSync(
@@ -15,12 +26,28 @@ function herald(args: string[], cwd: string) {
     {
       cwd,
       encoding: "utf8",
-      env: { ...process.env, HERALD_CONFIG: "", PORT: "", LOG_LEVEL: "" },
+      env: { ...process.env, HERALD_CONFIG: "", PORT: "", LOG_LEVEL: "", DATABASE_URL: databaseUrl() },
       timeout: 90_000,
     },
   );
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
+
+/** The store the commands wrote, read the way Herald reads it, on either backend. */
+async function withStore<T>(dir: string, fn: (storage: Storage) => Promise<T>): Promise<T> {
+  const storage = schema
+    ? openPostgresStorage(databaseUrl(), { poolSize: 1 })
+    : openSqliteStorage(join(dir, "data", "herald.sqlite"));
+  try {
+    return await fn(storage);
+  } finally {
+    await storage.close();
+  }
+}
+
+const activityIds = (dir: string) =>
+  withStore(dir, async (s) => (await s.federation.exportAll()).activities.map((a) => a.id));
+const articleCount = (dir: string) => withStore(dir, async (s) => (await s.articles.listRecords()).length);
 
 function site(extra = "") {
   const dir = mkdtempSync(join(tmpdir(), "herald-op-"));
@@ -32,18 +59,16 @@ function site(extra = "") {
   return dir;
 }
 
-function count(dir: string, sql: string): number {
-  const db = new DatabaseSync(join(dir, "data", "herald.sqlite"), { readOnly: true });
-  try {
-    return (db.prepare(sql).get() as { n: number }).n;
-  } finally {
-    db.close();
-  }
-}
+// The commands that read and write the store, on each backend: on PostgreSQL `status` and dry runs
+// work on a copy, and nothing they do may depend on which store it is.
+describe.each(["sqlite", "postgres"])("operator CLI on %s", (backend) => {
+  const site2 = async (extra = "") => {
+    if (backend === "postgres") schema = await createTestSchema();
+    return site(extra);
+  };
 
-describe("operator CLI", () => {
-  it("sync --once: first start fills the outbox quietly; a dry run afterwards shows the plan and changes nothing", () => {
-    const dir = site();
+  it("sync --once: first start fills the outbox quietly; a dry run afterwards shows the plan and changes nothing", async () => {
+    const dir = await site2();
     const first = herald(["sync", "--once", "--json"], dir);
     expect(first.code).toBe(0);
     expect(JSON.parse(first.stdout)).toMatchObject({
@@ -53,23 +78,23 @@ describe("operator CLI", () => {
     });
 
     writeFileSync(join(dir, "content", "new.md"), "---\ntitle: New one\n---\nFresh news. Very fresh.\n");
-    const activities = count(dir, "SELECT COUNT(*) AS n FROM activities");
-    const articles = count(dir, "SELECT COUNT(*) AS n FROM articles");
+    const activities = await activityIds(dir);
+    const articles = await articleCount(dir);
     const dry = herald(["sync", "--once", "--dry-run"], dir);
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain("Dry run: nothing was changed.");
     expect(dry.stdout).toMatch(/would send Create for new to 0 inboxes/);
-    expect(count(dir, "SELECT COUNT(*) AS n FROM activities")).toBe(activities);
-    expect(count(dir, "SELECT COUNT(*) AS n FROM articles")).toBe(articles);
+    expect(await activityIds(dir)).toEqual(activities);
+    expect(await articleCount(dir)).toBe(articles);
 
     const real = herald(["sync", "--once"], dir);
     expect(real.stdout).toMatch(/sent Create for new/);
-    expect(count(dir, "SELECT COUNT(*) AS n FROM activities WHERE id LIKE '%/objects/new#create'")).toBe(1);
+    expect((await activityIds(dir)).filter((id) => id.endsWith("/objects/new#create"))).toHaveLength(1);
     expect(herald(["sync", "--once"], dir).stdout).toContain("nothing to send");
   });
 
-  it("status shows articles by state, with scheduled times, held and rejected reasons", () => {
-    const dir = site("publishing:\n  maxPerHour: 1\n");
+  it("status shows articles by state, with scheduled times, held and rejected reasons", async () => {
+    const dir = await site2("publishing:\n  maxPerHour: 1\n");
     herald(["sync", "--once"], dir);
     writeFileSync(
       join(dir, "content", "later.md"),
@@ -93,8 +118,50 @@ describe("operator CLI", () => {
     const text = herald(["status"], dir).stdout;
     expect(text).toMatch(/scheduled\s+later\.md at 2099-01-01 08:00/);
     expect(text).toMatch(/rejected\s+broken\.md/);
+    expect(status.store.kind).toBe(backend);
+    // On PostgreSQL, who acts as the scheduler (nobody: no serve runs here).
+    if (backend === "postgres") expect(text).toMatch(/Scheduler: none acting now/);
   });
 
+  it("retract deletes and keeps the article out of feeds; unknown ids exit 1", async () => {
+    const dir = await site2();
+    herald(["sync", "--once"], dir);
+    const r = herald(["retract", "tidal-energy"], dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/retracted/);
+    expect((await activityIds(dir)).filter((id) => id.endsWith("/objects/tidal-energy#delete"))).toHaveLength(
+      1,
+    );
+    herald(["build", "--out", "out"], dir);
+    const status = JSON.parse(herald(["status", "--json"], dir).stdout);
+    expect(status.articles.find((a: { id: string }) => a.id === "tidal-energy").state).toBe("retracted");
+    expect(herald(["retract", "no-such-id"], dir).code).toBe(1);
+    expect(herald(["publish", "tidal-energy"], dir).code).toBe(1);
+  });
+
+  it("lists and removes followers", async () => {
+    const dir = await site2();
+    herald(["sync", "--once"], dir);
+    await withStore(dir, (s) =>
+      s.federation.upsertFollower({
+        actorId: "https://m.example/users/ann",
+        inbox: "https://m.example/users/ann/inbox",
+        sharedInbox: null,
+        handle: "@ann@m.example",
+        followId: null,
+        state: "accepted",
+        createdAt: "2026-01-01T00:00:00Z",
+      }),
+    );
+    expect(JSON.parse(herald(["followers", "--json"], dir).stdout)).toHaveLength(1);
+    expect(herald(["followers"], dir).stdout).toMatch(/@ann@m\.example\s+accepted/);
+    expect(herald(["followers", "remove", "@ann@m.example"], dir).code).toBe(0);
+    expect(herald(["followers", "remove", "@ann@m.example"], dir).code).toBe(1);
+    expect(herald(["followers"], dir).stdout).toMatch(/No followers yet/);
+  });
+});
+
+describe("operator CLI", () => {
   it("preview shows the post text, the attachment and warnings", () => {
     const dir = site();
     const r = herald(["preview", join(dir, "content", "tidal-energy", "index.md")], dir);
@@ -113,42 +180,6 @@ describe("operator CLI", () => {
     expect(p.warnings.join("\n")).toMatch(/no alt text/);
     expect(p.warnings.join("\n")).toMatch(/type is unknown/);
     expect(herald(["preview", "/etc/hostname"], dir).code).toBe(1);
-  });
-
-  it("retract deletes and keeps the article out of feeds; unknown ids exit 1", () => {
-    const dir = site();
-    herald(["sync", "--once"], dir);
-    const r = herald(["retract", "tidal-energy"], dir);
-    expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/retracted/);
-    expect(
-      count(dir, "SELECT COUNT(*) AS n FROM activities WHERE id LIKE '%/objects/tidal-energy#delete'"),
-    ).toBe(1);
-    herald(["build", "--out", "out"], dir);
-    const status = JSON.parse(herald(["status", "--json"], dir).stdout);
-    expect(status.articles.find((a: { id: string }) => a.id === "tidal-energy").state).toBe("retracted");
-    expect(herald(["retract", "no-such-id"], dir).code).toBe(1);
-    expect(herald(["publish", "tidal-energy"], dir).code).toBe(1);
-  });
-
-  it("lists and removes followers", () => {
-    const dir = site();
-    herald(["sync", "--once"], dir);
-    const db = new DatabaseSync(join(dir, "data", "herald.sqlite"));
-    db.prepare(
-      "INSERT INTO followers (actor_id, inbox, shared_inbox, handle, follow_id, state, created_at) VALUES (?, ?, NULL, ?, NULL, 'accepted', ?)",
-    ).run(
-      "https://m.example/users/ann",
-      "https://m.example/users/ann/inbox",
-      "@ann@m.example",
-      "2026-01-01T00:00:00Z",
-    );
-    db.close();
-    expect(JSON.parse(herald(["followers", "--json"], dir).stdout)).toHaveLength(1);
-    expect(herald(["followers"], dir).stdout).toMatch(/@ann@m\.example\s+accepted/);
-    expect(herald(["followers", "remove", "@ann@m.example"], dir).code).toBe(0);
-    expect(herald(["followers", "remove", "@ann@m.example"], dir).code).toBe(1);
-    expect(herald(["followers"], dir).stdout).toMatch(/No followers yet/);
   });
 
   it("rejects bad schedules and publishing settings at start, naming the key with an example (exit 2)", () => {
@@ -176,6 +207,7 @@ describe("operator CLI", () => {
       "publish",
       "retract",
       "followers",
+      "migrate-store",
     ]) {
       const r = herald([command, "--help"], dir);
       expect(r.code).toBe(0);
