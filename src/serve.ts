@@ -283,6 +283,24 @@ export async function startServer(
     }, RELOAD_POLL_MS);
   }
 
+  // A scheduler standing by asks for the lease a few times per lease length, and scans as soon as it
+  // gets it: a takeover (or a restart after a crash, whose old lease must run out) happens within
+  // about one lease, not at the next scheduled scan minutes later.
+  let standby: NodeJS.Timeout | undefined;
+  if (schedules && storage.kind !== "sqlite") {
+    standby = setInterval(
+      () => {
+        if (leading) return;
+        lead()
+          .then((holds) => {
+            if (holds) safeTick();
+          })
+          .catch((error: unknown) => log.warn({ err: error }, "asking for the scheduler lease failed"));
+      },
+      (config.database.leaseSeconds * 1000) / 3,
+    );
+  }
+
   // The safety net and the housekeeping: the same functions `herald sync --once` and friends call.
   // A standby scheduler runs them too: each first asks for the lease, which is how it takes over.
   const whenLeading = (job: () => Promise<unknown>) => async () => {
@@ -340,6 +358,7 @@ export async function startServer(
         clearTimeout(retry);
         clearTimeout(scheduled);
         clearInterval(poll);
+        clearInterval(standby);
         watcher?.close();
         await unsubscribe?.().catch(() => {});
         await scheduler.stop();

@@ -14,11 +14,14 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { DatabaseSync } from "node:sqlite";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { openPostgresStorage } from "../../src/store/postgres-storage.ts";
+import { openSqliteStorage } from "../../src/store/sqlite-storage.ts";
+import type { Storage } from "../../src/store/storage.ts";
 import { freePort, isAlive } from "../helpers/apbot.ts";
 import { startVerifyingInbox, type VerifyingInbox } from "../helpers/inbox.ts";
-import { until } from "./setup.ts";
+import { createTestSchema, type TestSchema } from "../store/contract-postgres.ts";
+import { type TestStore, until } from "./setup.ts";
 
 const FOLLOWERS = 20;
 const CONCURRENCY = 4;
@@ -41,9 +44,19 @@ interface Site {
   content: string;
   origin: string;
   db: string;
+  store: TestStore;
+  /** PostgreSQL: the URL of the site's own schema. */
+  databaseUrl?: string;
 }
 
+/**
+ * PostgreSQL has no process ids to ask about: a killed process's claimed deliveries come back when
+ * their lease runs out. Short leases keep these tests short.
+ */
+const LEASE_SECONDS = 5;
+
 const processes = new Set<HeraldProcess>();
+const schemas: TestSchema[] = [];
 let inboxes: VerifyingInbox[] = [];
 const sites: string[] = [];
 
@@ -56,6 +69,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(inboxes.map((i) => i.close()));
   for (const dir of sites) rmSync(dir, { recursive: true, force: true });
+  await Promise.all(schemas.map((s) => s.drop()));
 });
 
 afterEach(async () => {
@@ -67,7 +81,9 @@ afterEach(async () => {
   for (const inbox of inboxes) inbox.clear();
 });
 
-async function makeSite(): Promise<Site> {
+async function makeSite(store: TestStore): Promise<Site> {
+  const schema = store === "postgres" ? await createTestSchema() : undefined;
+  if (schema) schemas.push(schema);
   const dir = mkdtempSync(join(tmpdir(), "herald-crash-"));
   sites.push(dir);
   const port = await freePort();
@@ -94,15 +110,37 @@ async function makeSite(): Promise<Site> {
       "federation:",
       "  allowPrivateAddress: true",
       `  concurrency: ${CONCURRENCY}`,
+      "database:",
+      `  leaseSeconds: ${LEASE_SECONDS}`,
       "",
     ].join("\n"),
   );
-  return { dir, config, content, origin, db: join(dir, "data", "herald.sqlite") };
+  return {
+    dir,
+    config,
+    content,
+    origin,
+    db: join(dir, "data", "herald.sqlite"),
+    store,
+    databaseUrl: schema ? `${schema.url}?search_path=${schema.name}` : undefined,
+  };
+}
+
+/** The site's store, read from outside the process as Herald reads it. */
+async function withStore<T>(site: Site, fn: (storage: Storage) => Promise<T>): Promise<T> {
+  const storage = site.databaseUrl
+    ? openPostgresStorage(site.databaseUrl, { poolSize: 1 })
+    : openSqliteStorage(site.db);
+  try {
+    return await fn(storage);
+  } finally {
+    await storage.close();
+  }
 }
 
 /** The test's environment minus anything that would override the config file. */
-function heraldEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: "info" };
+function heraldEnv(site: Site): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: "info", DATABASE_URL: site.databaseUrl ?? "" };
   for (const name of ["HERALD_CONFIG", "PORT", "HERALD_DATA_DIR", "HERALD_SITE_URL"]) delete env[name];
   return env;
 }
@@ -111,7 +149,7 @@ function heraldEnv(): NodeJS.ProcessEnv {
 async function startHerald(site: Site): Promise<HeraldProcess> {
   const child = spawn(process.execPath, [join(root, "bin", "herald.js"), "serve", "--config", site.config], {
     cwd: site.dir,
-    env: heraldEnv(),
+    env: heraldEnv(site),
     stdio: ["ignore", "pipe", "pipe"],
   });
   if (child.pid === undefined) throw new Error("herald did not start");
@@ -150,15 +188,9 @@ async function startHerald(site: Site): Promise<HeraldProcess> {
 const creates = (inbox: VerifyingInbox) => inbox.accepted.filter((d) => d.activity.type === "Create");
 const delivered = () => inboxes.filter((i) => creates(i).length > 0).length;
 
-/** Rows in Herald's delivery queue (read-only, from outside the process). */
-function queueDepth(site: Site): number {
-  const db = new DatabaseSync(site.db, { readOnly: true });
-  try {
-    return (db.prepare("SELECT COUNT(*) AS n FROM queue").get() as { n: number }).n;
-  } finally {
-    db.close();
-  }
-}
+/** Rows in Herald's delivery queue, leased or not (from outside the process). */
+const queueRows = (site: Site) =>
+  withStore(site, async (s) => (await s.queue({ concurrency: 1 }).exportMessages()).length);
 
 /** Every inbox's actor follows Herald; resolves once all are recorded and every Accept arrived. */
 async function follow(site: Site): Promise<void> {
@@ -189,7 +221,7 @@ const ARTICLE = "---\ntitle: Harbour at dawn\n---\n\nThe boats were counted twic
 /** Waits until every inbox has the Create and Herald's queue is empty, then checks each got exactly one. */
 async function expectExactlyOnce(site: Site, herald: HeraldProcess): Promise<void> {
   await until(() => delivered() === FOLLOWERS, 30_000);
-  await until(() => queueDepth(site) === 0, 10_000);
+  await until(async () => (await queueRows(site)) === 0, 10_000);
   const id = `${site.origin}/objects/harbour#create`;
   for (const inbox of inboxes) {
     const got = creates(inbox);
@@ -203,95 +235,96 @@ async function expectExactlyOnce(site: Site, herald: HeraldProcess): Promise<voi
     expect(inbox.rejected.filter((r) => r.status !== 499).map((r) => r.reason)).toEqual([]);
   }
   expect(herald.stderr.join("")).toBe("");
-  const db = new DatabaseSync(site.db, { readOnly: true });
-  try {
-    expect(db.prepare("SELECT id, state FROM activities").all()).toEqual([{ id, state: "queued" }]);
-  } finally {
-    db.close();
-  }
+  const ledger = await withStore(site, async (s) => (await s.federation.exportAll()).activities);
+  expect(ledger.map((a) => ({ id: a.id, state: a.state }))).toEqual([{ id, state: "queued" }]);
 }
 
-describe("kill -9 during a fan-out", () => {
-  it("mid-fan-out: the restarted process delivers the rest, each inbox gets exactly one Create", async () => {
-    const site = await makeSite();
-    const first = await startHerald(site);
-    await follow(site);
+// One `herald serve` (role all) on each store: a crash must not lose or repeat a post on either.
+describe.each<TestStore>(["sqlite", "postgres"])("on %s", (store) => {
+  describe("kill -9 during a fan-out", () => {
+    it("mid-fan-out: the restarted process delivers the rest, each inbox gets exactly one Create", async () => {
+      const site = await makeSite(store);
+      const first = await startHerald(site);
+      await follow(site);
 
-    writeFileSync(join(site.content, "harbour.md"), ARTICLE);
-    // The first wave landed; the second is in flight at the peers: kill half-way through it.
-    await until(() => delivered() >= CONCURRENCY, 20_000);
-    await new Promise((r) => setTimeout(r, DELAY_MS / 2));
-    process.kill(first.pid, "SIGKILL");
-    expect((await first.exited).signal).toBe("SIGKILL");
-    const atKill = delivered();
-    expect(atKill).toBeGreaterThan(0);
-    expect(atKill).toBeLessThan(FOLLOWERS);
+      writeFileSync(join(site.content, "harbour.md"), ARTICLE);
+      // The first wave landed; the second is in flight at the peers: kill half-way through it.
+      await until(() => delivered() >= CONCURRENCY, 20_000);
+      await new Promise((r) => setTimeout(r, DELAY_MS / 2));
+      process.kill(first.pid, "SIGKILL");
+      expect((await first.exited).signal).toBe("SIGKILL");
+      const atKill = delivered();
+      expect(atKill).toBeGreaterThan(0);
+      expect(atKill).toBeLessThan(FOLLOWERS);
 
-    const second = await startHerald(site);
-    expect(
-      second.logs.find((l) => l.msg === "deliveries of a stopped run resumed")?.released,
-    ).toBeGreaterThan(0);
-    await expectExactlyOnce(site, second);
-    // The restarted process sent only what was missing.
-    expect(second.logs.filter((l) => l.msg === "activity recorded")).toEqual([]);
-  }, 60_000);
+      const second = await startHerald(site);
+      // SQLite asks the OS that the lease holder is gone and resumes at once; PostgreSQL waits out the lease.
+      if (store === "sqlite")
+        expect(
+          second.logs.find((l) => l.msg === "deliveries of a stopped run resumed")?.released,
+        ).toBeGreaterThan(0);
+      await expectExactlyOnce(site, second);
+      // The restarted process sent only what was missing.
+      expect(second.logs.filter((l) => l.msg === "activity recorded")).toEqual([]);
+    }, 60_000);
 
-  it("right after the activity is recorded: nothing delivered yet, everything delivered once after restart", async () => {
-    const site = await makeSite();
-    const first = await startHerald(site);
-    await follow(site);
+    it("right after the activity is recorded: nothing delivered yet, everything delivered once after restart", async () => {
+      const site = await makeSite(store);
+      const first = await startHerald(site);
+      await follow(site);
 
-    writeFileSync(join(site.content, "harbour.md"), ARTICLE);
-    await until(() => first.logs.some((l) => l.msg === "activity recorded"), 20_000);
-    process.kill(first.pid, "SIGKILL");
-    await first.exited;
-    expect(delivered()).toBe(0);
+      writeFileSync(join(site.content, "harbour.md"), ARTICLE);
+      await until(() => first.logs.some((l) => l.msg === "activity recorded"), 20_000);
+      process.kill(first.pid, "SIGKILL");
+      await first.exited;
+      expect(delivered()).toBe(0);
 
-    const second = await startHerald(site);
-    await expectExactlyOnce(site, second);
-  }, 60_000);
+      const second = await startHerald(site);
+      await expectExactlyOnce(site, second);
+    }, 60_000);
 
-  it("right after the file is written, before the watcher fires: the restart publishes it once", async () => {
-    const site = await makeSite();
-    const first = await startHerald(site);
-    await follow(site);
+    it("right after the file is written, before the watcher fires: the restart publishes it once", async () => {
+      const site = await makeSite(store);
+      const first = await startHerald(site);
+      await follow(site);
 
-    writeFileSync(join(site.content, "harbour.md"), ARTICLE);
-    process.kill(first.pid, "SIGKILL");
-    await first.exited;
-    expect(first.logs.some((l) => l.msg === "activity recorded")).toBe(false);
+      writeFileSync(join(site.content, "harbour.md"), ARTICLE);
+      process.kill(first.pid, "SIGKILL");
+      await first.exited;
+      expect(first.logs.some((l) => l.msg === "activity recorded")).toBe(false);
 
-    const second = await startHerald(site);
-    await expectExactlyOnce(site, second);
-    expect(second.logs.filter((l) => l.msg === "activity recorded")).toHaveLength(1);
-  }, 60_000);
-});
+      const second = await startHerald(site);
+      await expectExactlyOnce(site, second);
+      expect(second.logs.filter((l) => l.msg === "activity recorded")).toHaveLength(1);
+    }, 60_000);
+  });
 
-describe("SIGTERM during a fan-out", () => {
-  it("exits 0 within seconds, and the restart delivers the rest exactly once", async () => {
-    const site = await makeSite();
-    const first = await startHerald(site);
-    await follow(site);
+  describe("SIGTERM during a fan-out", () => {
+    it("exits 0 within seconds, and the restart delivers the rest exactly once", async () => {
+      const site = await makeSite(store);
+      const first = await startHerald(site);
+      await follow(site);
 
-    writeFileSync(join(site.content, "harbour.md"), ARTICLE);
-    await until(() => delivered() >= CONCURRENCY, 20_000);
-    await new Promise((r) => setTimeout(r, DELAY_MS / 2));
-    const stopped = Date.now();
-    process.kill(first.pid, "SIGTERM");
-    const exit = await Promise.race([
-      first.exited,
-      new Promise<never>((_, fail) =>
-        setTimeout(() => fail(new Error("no exit within 5 s of SIGTERM")), 5_000),
-      ),
-    ]);
-    expect(exit).toEqual({ code: 0, signal: null });
-    expect(Date.now() - stopped).toBeLessThan(5_000);
-    // Deliveries in flight were finished, not abandoned.
-    expect(inboxes.flatMap((i) => i.rejected)).toEqual([]);
-    expect(delivered()).toBeLessThan(FOLLOWERS);
-    expect(first.logs.some((l) => l.msg === "shutting down")).toBe(true);
+      writeFileSync(join(site.content, "harbour.md"), ARTICLE);
+      await until(() => delivered() >= CONCURRENCY, 20_000);
+      await new Promise((r) => setTimeout(r, DELAY_MS / 2));
+      const stopped = Date.now();
+      process.kill(first.pid, "SIGTERM");
+      const exit = await Promise.race([
+        first.exited,
+        new Promise<never>((_, fail) =>
+          setTimeout(() => fail(new Error("no exit within 5 s of SIGTERM")), 5_000),
+        ),
+      ]);
+      expect(exit).toEqual({ code: 0, signal: null });
+      expect(Date.now() - stopped).toBeLessThan(5_000);
+      // Deliveries in flight were finished, not abandoned.
+      expect(inboxes.flatMap((i) => i.rejected)).toEqual([]);
+      expect(delivered()).toBeLessThan(FOLLOWERS);
+      expect(first.logs.some((l) => l.msg === "shutting down")).toBe(true);
 
-    const second = await startHerald(site);
-    await expectExactlyOnce(site, second);
-  }, 60_000);
+      const second = await startHerald(site);
+      await expectExactlyOnce(site, second);
+    }, 60_000);
+  });
 });
