@@ -69,7 +69,13 @@ interface Batch {
 
 /** A row to insert: due `ms` milliseconds after now() (enqueue) or after the epoch (import). */
 interface Insert {
-  message: string;
+  /**
+   * The message, or its JSON when it is already text (an import). Encoded only when its chunk is
+   * written: a fan-out's messages share one activity object, so holding them costs little, while
+   * 10,000 JSON texts of several KB each would all be alive at once.
+   */
+  message: unknown;
+  encoded: boolean;
   orderingKey: string | null;
   ms: number;
   attempts: number;
@@ -170,7 +176,8 @@ export class PostgresQueue implements MessageQueue {
 
   #write(pending: readonly Pending[], alsoInTransaction?: (tx: TransactionSql) => unknown): Promise<void> {
     const rows = pending.map(({ message, options }) => ({
-      message: JSON.stringify(message),
+      message,
+      encoded: false,
       orderingKey: options?.orderingKey ?? null,
       ms: options?.delay ? Math.max(0, options.delay.total("millisecond")) : 0,
       attempts: 0,
@@ -190,6 +197,7 @@ export class PostgresQueue implements MessageQueue {
   importMessages(messages: readonly QueuedMessage[]): Promise<void> {
     const rows = messages.map((m) => ({
       message: m.message,
+      encoded: true,
       orderingKey: m.orderingKey,
       ms: m.scheduledMs,
       attempts: m.attempts,
@@ -222,7 +230,7 @@ export class PostgresQueue implements MessageQueue {
           await tx`
           INSERT INTO ${tx(this.#table)} (message, ordering_key, scheduled_at, attempts)
           SELECT m, k, ${base()} + d * interval '1 millisecond', a
-            FROM unnest(${tx.array(chunk.map((r) => r.message))}::text[],
+            FROM unnest(${tx.array(chunk.map(encode))}::text[],
                         ${tx.array(chunk.map((r) => r.orderingKey) as string[])}::text[],
                         ${tx.array(chunk.map((r) => r.ms))}::float8[],
                         ${tx.array(chunk.map((r) => r.attempts))}::int[]) WITH ORDINALITY AS u(m, k, d, a, n)
@@ -249,7 +257,7 @@ export class PostgresQueue implements MessageQueue {
     for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
       let chunk = "";
       for (const row of rows.slice(start, start + INSERT_CHUNK))
-        chunk += `${copyText(row.message)}\t${row.orderingKey === null ? "\\N" : copyText(row.orderingKey)}\n`;
+        chunk += `${copyText(encode(row))}\t${row.orderingKey === null ? "\\N" : copyText(row.orderingKey)}\n`;
       if (!stream.write(chunk)) await new Promise((resolve) => stream.once("drain", resolve));
     }
     stream.end();
@@ -438,4 +446,8 @@ function copyText(value: string): string {
   return value.replace(/[\\\n\r\t]/g, (c) =>
     c === "\\" ? "\\\\" : c === "\n" ? "\\n" : c === "\r" ? "\\r" : "\\t",
   );
+}
+
+function encode(row: Insert): string {
+  return row.encoded ? (row.message as string) : JSON.stringify(row.message);
 }
