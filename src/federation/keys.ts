@@ -12,8 +12,8 @@ export class KeysMissingError extends Error {
   constructor(followers: number) {
     super(
       `The store has ${followers} follower(s) but no signing keys. Their servers know the old keys, and new ` +
-        "ones would break delivery to them, so Herald will not generate any. Restore data/herald.sqlite from a " +
-        "backup, or remove the followers with `herald followers remove` if you really want to start over.",
+        "ones would break delivery to them, so Herald will not generate any. Restore the store (data/herald.sqlite, " +
+        "or the PostgreSQL database) from a backup, or remove the followers with `herald followers remove` if you really want to start over.",
     );
     this.name = "KeysMissingError";
   }
