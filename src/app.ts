@@ -1,6 +1,8 @@
 // Composition root shared by `herald serve` and the operator CLI: one store, one library, one
 // publisher. Scheduled jobs are ordinary async methods here; serve adds HTTP, the watcher and
 // cron timing, and the CLI calls the same methods once.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { openLibrary, renderFeeds, writeFeeds } from "./build.ts";
 import type { Config } from "./config/load.ts";
 import type { Library, RefreshResult } from "./content/library.ts";
@@ -58,6 +60,7 @@ export async function openHerald(config: Config, log: Logger, options: HeraldOpt
   let library: Library;
   try {
     await storage.initialize();
+    await refuseForgottenInstance(config, storage);
     library = await openLibrary(config, storage.articles, options.now, { stableMs: options.stableMs });
   } catch (error) {
     await storage.close();
@@ -183,4 +186,35 @@ export function reloadResult(changed: boolean): ScanResult {
     federation: undefined,
     feedsChanged: changed,
   };
+}
+
+/**
+ * DATABASE_URL pointed at an empty PostgreSQL while data.dir still holds the instance's SQLite store:
+ * starting would mint new keys and forget every follower. Refused until the store is moved.
+ */
+async function refuseForgottenInstance(config: Config, storage: Storage): Promise<void> {
+  if (storage.kind === "sqlite" || (await storage.federation.getKeys()).length > 0) return;
+  const file = join(config.data.dir, "herald.sqlite");
+  if (!existsSync(file)) return;
+  const { DatabaseSync } = await import("node:sqlite");
+  let held = { keys: 0, followers: 0 };
+  try {
+    const db = new DatabaseSync(file, { readOnly: true });
+    try {
+      held = db
+        .prepare("SELECT (SELECT COUNT(*) FROM keys) AS keys, (SELECT COUNT(*) FROM followers) AS followers")
+        .get() as typeof held;
+    } finally {
+      db.close();
+    }
+  } catch {
+    return; // Not a Herald store (or an empty one): nothing to lose.
+  }
+  if (held.keys === 0) return;
+  throw new Error(
+    `${file} holds this instance's signing keys and ${held.followers} follower(s), and the PostgreSQL ` +
+      `database at ${storage.location} holds none. Starting on it would give the account new keys and ` +
+      "lose those followers. Move the store first: `herald migrate-store` (see README, Scaling out), or " +
+      "move that file out of data.dir if you mean to start over.",
+  );
 }

@@ -95,10 +95,16 @@ describe("herald migrate-store: SQLite to PostgreSQL, unnoticed by followers", (
     await herald.stop();
     herald = undefined;
 
-    // 2. The operator's command, as documented.
+    // 2. Pointing Herald at the empty database before moving the store is refused: it would mint new
+    // keys and lose the follower.
+    const url = `${schema.url}?search_path=${schema.name}`;
+    await expect(startHerald({ ...site, ...server, database: { url } }, dir)).rejects.toThrow(
+      /holds this instance's signing keys and 1 follower\(s\).*herald migrate-store/,
+    );
+
+    // The operator's command, as documented.
     const config = join(dir, "herald.yaml");
     writeFileSync(config, `data:\n  dir: ${join(dir, "data")}\ncontent:\n  dir: ${join(dir, "content")}\n`);
-    const url = `${schema.url}?search_path=${schema.name}`;
     const run = (extra: NodeJS.ProcessEnv = {}) =>
       spawnSync(process.execPath, [join(root, "bin", "herald.js"), "migrate-store", "--config", config], {
         cwd: dir,
