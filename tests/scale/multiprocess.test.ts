@@ -201,6 +201,31 @@ function expectNoErrors(...ps: HeraldProcess[]): void {
   }
 }
 
+/** Slow fan-outs: 12 followers, 2 deliveries at a time per worker, each inbox taking 1 s per POST. */
+const FOLLOWERS = 12;
+const CONCURRENCY = 2;
+/** Each inbox waits this long before handling a POST: one wave of 2 × 2 deliveries takes about this. */
+const DELAY_MS = 1_000;
+
+/**
+ * A web process, two workers and a scheduler, FOLLOWERS slow inboxes following; an article is written
+ * and the first wave of its Create has landed when this returns.
+ */
+async function slowFanOut(slug: string, title: string) {
+  const site = await makeSite(CONCURRENCY);
+  inboxes = await Promise.all(
+    Array.from({ length: FOLLOWERS }, () => startVerifyingInbox({ delayMs: DELAY_MS })),
+  );
+  const web = await start(site, "web", "web");
+  const workers = [await start(site, "worker-1", "worker"), await start(site, "worker-2", "worker")];
+  const scheduler = await start(site, "scheduler", "scheduler");
+  await follow(site);
+  writeFileSync(join(site.content, `${slug}.md`), article(title));
+  const id = createId(site, slug);
+  await until(() => reached(id) >= CONCURRENCY, 30_000);
+  return { site, web, workers, scheduler, id };
+}
+
 describe("web, worker and scheduler processes on one PostgreSQL", () => {
   it("two of each: every inbox gets the Create exactly once, one scheduler recorded it", async () => {
     const site = await makeSite(4);
@@ -236,24 +261,9 @@ describe("web, worker and scheduler processes on one PostgreSQL", () => {
   }, 120_000);
 
   it("a worker killed mid fan-out: its deliveries return after the lease, each inbox gets the Create once", async () => {
-    const FOLLOWERS = 12;
-    const CONCURRENCY = 2;
-    /** Each inbox waits this long before handling a POST: one wave of 2 × 2 deliveries takes about this. */
-    const DELAY_MS = 1_000;
-    const site = await makeSite(CONCURRENCY);
-    inboxes = await Promise.all(
-      Array.from({ length: FOLLOWERS }, () => startVerifyingInbox({ delayMs: DELAY_MS })),
-    );
-    const web = await start(site, "web", "web");
-    const workers = [await start(site, "worker-1", "worker"), await start(site, "worker-2", "worker")];
-    const scheduler = await start(site, "scheduler", "scheduler");
-    await follow(site);
-
-    writeFileSync(join(site.content, "harbour.md"), article("Harbour at dawn"));
-    const id = createId(site, "harbour");
+    const { web, workers, scheduler, id } = await slowFanOut("harbour", "Harbour at dawn");
     // The first wave landed; the second is in flight at the peers: kill half-way through it a worker
     // holding a full set of live delivery leases.
-    await until(() => reached(id) >= CONCURRENCY, 30_000);
     await new Promise((r) => setTimeout(r, DELAY_MS / 2));
     // Each worker runs federation.concurrency deliveries at once (not one: a queue created before
     // the runtime asked for it once had concurrency 1 in every process).
@@ -288,21 +298,7 @@ describe("web, worker and scheduler processes on one PostgreSQL", () => {
   }, 120_000);
 
   it("a worker stopped with SIGTERM mid fan-out finishes what it holds: the rest goes on at once, each inbox once", async () => {
-    const FOLLOWERS = 12;
-    const CONCURRENCY = 2;
-    const DELAY_MS = 1_000;
-    const site = await makeSite(CONCURRENCY);
-    inboxes = await Promise.all(
-      Array.from({ length: FOLLOWERS }, () => startVerifyingInbox({ delayMs: DELAY_MS })),
-    );
-    const web = await start(site, "web", "web");
-    const workers = [await start(site, "worker-1", "worker"), await start(site, "worker-2", "worker")];
-    const scheduler = await start(site, "scheduler", "scheduler");
-    await follow(site);
-
-    writeFileSync(join(site.content, "tide.md"), article("Tide tables"));
-    const id = createId(site, "tide");
-    await until(() => reached(id) >= CONCURRENCY, 30_000);
+    const { web, workers, scheduler, id } = await slowFanOut("tide", "Tide tables");
     const leases = await until(async () => {
       const seen = await leasesByPid(workers);
       return [...seen.values()].some((n) => n > 0) && seen;
