@@ -249,6 +249,7 @@ export class Publisher<Tx = unknown> {
       kind,
       state,
       createdAt: this.#now().toISOString(),
+      queuedAt: null,
       activity: await toStoredJson(activity),
     };
     return (await this.#d.store.recordActivity(object, record)) ? record : undefined;

@@ -12,6 +12,7 @@ import type { Follower } from "../store/types.ts";
 import { siteUrls } from "../urls.ts";
 import { VERSION } from "../version.ts";
 import type { ActivityPubDeps } from "../web/activitypub.ts";
+import { backfillFor } from "./backfill.ts";
 import { actorObject, type BotProfile, createHeraldFederation } from "./federation.ts";
 import { loadOrCreateKeys } from "./keys.ts";
 import type { ObjectContext } from "./objects.ts";
@@ -126,7 +127,9 @@ export async function startFederation(
   const backfillCount = config.federation.backfillOnFollow;
   if (backfillCount > 0) {
     backfill = async (follower) => {
-      const creates = (await fedStore.listCreates({ offset: 0, limit: backfillCount })).reverse();
+      // A few more than needed: the newest may be in the middle of their own fan-out (backfill.ts).
+      const latest = await fedStore.listCreates({ offset: 0, limit: backfillCount + 10 });
+      const creates = backfillFor(latest, follower, backfillCount);
       const ctx = federation.createContext(new URL(urls.home));
       for (const record of creates) {
         await ctx.sendActivity(

@@ -71,6 +71,7 @@ export function toActivityText(r: FederationRow): DumpedActivity {
     kind: r.kind as ActivityRecord["kind"],
     state: r.state as ActivityRecord["state"],
     createdAt: r.created_at as string,
+    queuedAt: (r.queued_at as string | null | undefined) ?? null,
     activity: r.activity as string,
   };
 }
@@ -101,7 +102,7 @@ export const DUMP_COLUMNS = {
   keys: ["kind", "private_jwk", "public_jwk", "created_at"],
   followers: ["actor_id", "inbox", "shared_inbox", "handle", "follow_id", "state", "created_at"],
   objects: ["article_id", "published", "updated", "content_hash", "deleted_at", "pinned", "object"],
-  activities: ["id", "article_id", "kind", "state", "created_at", "activity"],
+  activities: ["id", "article_id", "kind", "state", "created_at", "queued_at", "activity"],
   interactions: ["id", "article_id", "kind", "actor_id", "url", "content", "created_at"],
   retractions: ["article_id", "retracted_at"],
   events: ["at", "level", "kind", "message"],
@@ -177,6 +178,7 @@ export function toDumpRows(d: FederationDump): DumpRows {
       kind: a.kind,
       state: a.state,
       created_at: a.createdAt,
+      queued_at: a.queuedAt,
       activity: a.activity,
     })),
     interactions: d.interactions.map((i) => ({

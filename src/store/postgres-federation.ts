@@ -157,6 +157,9 @@ export class PostgresFederationStore implements FederationStore<PostgresLedgerTx
            message text NOT NULL
          )`,
         ],
+        // When an activity's deliveries were queued: backfill on follow tells by it whether a new
+        // follower was already among the recipients.
+        [`ALTER TABLE ${t.activities} ADD COLUMN IF NOT EXISTS queued_at text COLLATE "C"`],
       ]),
     );
   }
@@ -277,7 +280,8 @@ export class PostgresFederationStore implements FederationStore<PostgresLedgerTx
     // The queue's transaction may be the first use of this store in the process.
     await this.initialize();
     const result = await tx`
-      UPDATE ${tx(this.#t.activities)} SET state = 'queued' WHERE id = ${activityId} AND state = 'pending'`;
+      UPDATE ${tx(this.#t.activities)} SET state = 'queued', queued_at = ${new Date().toISOString()}
+       WHERE id = ${activityId} AND state = 'pending'`;
     if (result.count === 0) throw new AlreadyQueuedError(activityId);
   }
 

@@ -181,8 +181,8 @@ export class SqliteFederationStore implements FederationStore<DatabaseSync> {
     if (db !== this.#db)
       throw new Error("The queue and the federation store must share one SQLite connection.");
     const { changes } = db
-      .prepare("UPDATE activities SET state = 'queued' WHERE id = ? AND state = 'pending'")
-      .run(activityId);
+      .prepare("UPDATE activities SET state = 'queued', queued_at = ? WHERE id = ? AND state = 'pending'")
+      .run(new Date().toISOString(), activityId);
     if (Number(changes) === 0) throw new AlreadyQueuedError(activityId);
   }
 

@@ -86,6 +86,9 @@ const MIGRATIONS: readonly string[] = [
      kind    TEXT NOT NULL,
      message TEXT NOT NULL
    );`,
+  // When an activity's deliveries were queued: backfill on follow tells by it whether a new follower
+  // was already among the recipients.
+  `ALTER TABLE activities ADD COLUMN queued_at TEXT;`,
 ];
 
 type Row = ArticleRow;

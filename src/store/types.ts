@@ -99,6 +99,12 @@ export interface ActivityRecord {
   kind: ActivityKind;
   state: "pending" | "queued" | "silent";
   createdAt: string;
+  /**
+   * When its deliveries were queued (`markQueuedIn`), after the followers were listed for them:
+   * a follower stored later was not among them. Null until then, and for entries queued before
+   * Herald recorded it.
+   */
+  queuedAt: string | null;
   activity: Record<string, unknown>;
 }
 

@@ -74,6 +74,7 @@ export const activity = (
   kind,
   state: "pending",
   createdAt,
+  queuedAt: null,
   activity: { type: kind === "create" ? "Create" : kind === "update" ? "Update" : "Delete", n: createdAt },
   ...overrides,
 });
@@ -278,6 +279,12 @@ export function federationStoreContract<Tx>(target: FederationTarget<Tx>): void 
       );
       expect((await store.pendingActivities()).map((r) => r.id)).toEqual([b.id]);
       expect((await queue.getDepth!()).queued).toBe(1);
+      // And when: backfill on follow compares it with a new follower's arrival.
+      const queuedAt = (await store.listCreates({ offset: 0, limit: 10 })).find(
+        (r) => r.id === a.id,
+      )!.queuedAt;
+      expect(queuedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      expect(Date.now() - Date.parse(queuedAt!)).toBeLessThan(60_000);
 
       // The mark is written, then the transaction fails: neither the mark nor the message remains.
       // (SQLite's queue needs its `record` synchronous, PostgreSQL's awaits the write.)
