@@ -99,3 +99,29 @@ describe("herald check", () => {
     expect(herald(["build", "--nope"], dir).code).toBe(64);
   });
 });
+
+describe("herald serve --role", () => {
+  it("refuses a split role without PostgreSQL, an unknown role, and a DATABASE_URL that is not one", () => {
+    const dir = site(join(root, "content"));
+    const split = herald(["serve", "--role", "worker", "--config", "herald.yaml"], dir);
+    expect(split.code).toBe(2);
+    expect(split.stderr).toMatch(/--role worker needs PostgreSQL: set DATABASE_URL/);
+    const unknown = herald(["serve", "--role", "janitor", "--config", "herald.yaml"], dir);
+    expect(unknown.code).toBe(64);
+    expect(unknown.stderr).toMatch(/--role must be one of all, web, worker, scheduler/);
+    const r = spawnSync(
+      process.execPath,
+      [join(root, "bin", "herald.js"), "status", "--config", "herald.yaml"],
+      {
+        cwd: dir,
+        encoding: "utf8",
+        env: { ...process.env, HERALD_CONFIG: "", PORT: "", DATABASE_URL: "mysql://root:hunter2@db/herald" },
+      },
+    );
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/DATABASE_URL: expected a postgres:\/\/ or postgresql:\/\/ URL/);
+    // The URL may hold a password: it is never echoed.
+    expect(r.stderr).not.toContain("hunter2");
+    expect(existsSync(join(dir, "data"))).toBe(false);
+  });
+});
