@@ -502,6 +502,8 @@ function resolve(
     published,
     visibleFrom,
     federate: parsed.federate,
+    title: parsed.title,
+    tags: parsed.tags,
     file: { size: file.size, mtimeMs: file.mtimeMs, ino: file.ino, fingerprint },
   };
   return { article, record };
