@@ -129,17 +129,22 @@ export class Library {
     return !same;
   }
 
-  /** Articles that belong in feeds at `at`, newest first, at most `limit`. */
-  async visible(limit: number, at: Date = this.#now()): Promise<Article[]> {
+  /**
+   * Records of the articles that belong in feeds at `at`, newest first; no article is loaded. Pages
+   * index these and load only the articles a request shows.
+   */
+  async visibleRecords(at: Date = this.#now()): Promise<ArticleRecord[]> {
     await this.#settled();
     const iso = at.toISOString();
-    const records = [...this.#records.values()]
-      .filter(
-        (r) => r.path !== null && r.visibleFrom !== null && r.visibleFrom <= iso && !this.#hidden.has(r.id),
-      )
-      .sort((a, b) => (a.published === b.published ? cmp(a.id, b.id) : cmp(b.published, a.published)))
-      .slice(0, limit);
-    // Loaded side by side: on PostgreSQL the pages index would otherwise wait out one round trip per article.
+    return [...this.#records.values()]
+      .filter((r) => this.#isVisible(r, iso))
+      .sort((a, b) => (a.published === b.published ? cmp(a.id, b.id) : cmp(b.published, a.published)));
+  }
+
+  /** Articles that belong in feeds at `at`, newest first, at most `limit`. */
+  async visible(limit: number, at: Date = this.#now()): Promise<Article[]> {
+    const records = (await this.visibleRecords(at)).slice(0, limit);
+    // Loaded side by side: on PostgreSQL each would otherwise wait out its own round trip.
     const articles = await Promise.all(records.map((r) => this.get(r.id)));
     return articles.filter((a): a is Article => a !== undefined);
   }
@@ -148,10 +153,13 @@ export class Library {
   visibleCount(at: Date = this.#now()): number {
     const iso = at.toISOString();
     let n = 0;
-    for (const r of this.#records.values()) {
-      if (r.path !== null && r.visibleFrom !== null && r.visibleFrom <= iso && !this.#hidden.has(r.id)) n++;
-    }
+    for (const r of this.#records.values()) if (this.#isVisible(r, iso)) n++;
     return n;
+  }
+
+  /** The one visibility rule: present, due at `iso` (not a draft, not scheduled later), not hidden. */
+  #isVisible(r: ArticleRecord, iso: string): boolean {
+    return r.path !== null && r.visibleFrom !== null && r.visibleFrom <= iso && !this.#hidden.has(r.id);
   }
 
   /** Next instant at which an article becomes visible (publish_at, future date); for scheduling a rebuild. */
