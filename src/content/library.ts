@@ -16,7 +16,15 @@ export interface LibraryDeps {
    * file an editor is still writing is never published half-done. 0 for one-shot builds.
    */
   stableMs?: number;
+  /**
+   * Articles kept in memory once loaded, at most (least recently used dropped first; reloaded from
+   * the store on demand). Bounds a web process that a crawler walks through every article page.
+   */
+  maxCachedArticles?: number;
 }
+
+/** Enough for every feed and a busy set of pages; far below a 10,000-article corpus. */
+const MAX_CACHED_ARTICLES = 1_000;
 
 export interface RefreshResult {
   /** Articles seen for the first time. */
@@ -50,7 +58,7 @@ const SAVE_BATCH = 500;
  * - records (id, path, slug, dates, visibility) are all held in memory, loaded by `Library.open`:
  *   `records()`, `visibleCount()`, `nextVisibleChange()` and `hide()` stay synchronous;
  * - articles (the rendered HTML) are not all held: `get`, `bySlug` and `visible` load them from the
- *   store on first use and are async. A synchronous cache of "the articles feeds and pages need"
+ *   store on first use and are async, and at most `maxCachedArticles` stay cached. A synchronous cache of "the articles feeds and pages need"
  *   would have to hold every visible article after each refresh, which a cold build of 10,000
  *   articles must not do, and would still miss removed ones (objects, status, admin);
  * - `refresh()` is async, but the CPU-bound parse loop is not: it is a generator the store pulls one
@@ -92,13 +100,26 @@ export class Library {
   async get(id: string): Promise<Article | undefined> {
     await this.#settled();
     let article = this.#articles.get(id);
-    if (!article && this.#records.has(id)) {
+    if (article) {
+      // Most recently used last: the first in line is the one dropped.
+      this.#articles.delete(id);
+      this.#articles.set(id, article);
+    } else if (this.#records.has(id)) {
       article = await this.#deps.store.getArticle(id);
       // A refresh may have replaced it while the store answered: keep only a current version.
-      if (article && article.contentHash === this.#records.get(id)?.contentHash)
-        this.#articles.set(id, article);
+      if (article && article.contentHash === this.#records.get(id)?.contentHash) this.#remember(id, article);
     }
     return article;
+  }
+
+  #remember(id: string, article: Article): void {
+    this.#articles.delete(id);
+    this.#articles.set(id, article);
+    const max = this.#deps.maxCachedArticles ?? MAX_CACHED_ARTICLES;
+    for (const oldest of this.#articles.keys()) {
+      if (this.#articles.size <= max) break;
+      this.#articles.delete(oldest);
+    }
   }
 
   /** The present article with this slug (for pages and assets). */
