@@ -551,6 +551,10 @@ function sameRecord(a: ArticleRecord, b: ArticleRecord): boolean {
     a.published === b.published &&
     a.visibleFrom === b.visibleFrom &&
     a.federate === b.federate &&
-    a.removedAt === b.removedAt
+    a.removedAt === b.removedAt &&
+    // The content hash covers these, except when a re-read fills them in for a record stored before
+    // they were kept: pages index by them, so that counts as a change too.
+    a.title === b.title &&
+    a.tags.join("\u0000") === b.tags.join("\u0000")
   );
 }

@@ -243,4 +243,24 @@ describe("Library", () => {
     await lib.get("b");
     expect(loaded).toEqual(["a", "b", "c", "b"]);
   });
+
+  it("fills in the title and tags of a record stored without them at the next refresh, and a reload sees it", async () => {
+    const t = setup();
+    t.write("tide.md", "---\ntitle: Tide\ntags: [Sea]\n---\n\nBody.\n");
+    const store = new SqliteStore(join(t.root, "data", "herald.sqlite"));
+    open.push(store);
+    const config = fromObject({ site: { url: "https://news.example.org/" } }, { base: t.root, env: {} });
+    await (await openLibrary(config, store, t.clock.now)).refresh();
+    // What the migration leaves of a row that had no article JSON: no title or tags, no file fingerprint.
+    const [stored] = await store.listRecords();
+    await store.saveRecords([{ record: { ...stored!, title: "", tags: [], file: null } }]);
+
+    const web = await openLibrary(config, store, t.clock.now);
+    expect([...web.records()]).toMatchObject([{ title: "", tags: [] }]);
+    const scanned = await openLibrary(config, store, t.clock.now);
+    // Re-read, not changed: nothing to federate.
+    expect(await scanned.refresh()).toMatchObject({ added: [], changed: [], moved: [], unchanged: 0 });
+    expect(await web.reload()).toBe(true);
+    expect([...web.records()]).toMatchObject([{ title: "Tide", tags: ["Sea"] }]);
+  });
 });

@@ -287,8 +287,10 @@ function versionKey(a: Article): string {
 /**
  * versionKey from a record, for list pages, whose Last-Modified is their newest item's `updated`. The
  * record does not hold `updated`: an edit of `updated` alone changes the file's mtime, which stands in
- * (a mere touch then re-renders a list page on demand, which is cheap).
+ * (a mere touch then re-renders a list page on demand, which is cheap). Tags decide which tag pages
+ * list the article; the content hash covers them, save for a record whose tags a re-read filled in.
  */
 function listedVersion(r: ArticleRecord): string {
-  return `${r.id}\u0000${r.slug}\u0000${r.contentHash}\u0000${r.published}\u0000${r.changedAt}\u0000${r.file?.mtimeMs}`;
+  const file = r.file?.mtimeMs;
+  return [r.id, r.slug, r.contentHash, r.published, r.changedAt, file, ...r.tags].join("\u0000");
 }
