@@ -55,12 +55,15 @@ const SAVE_BATCH = 500;
  * copies and touches never change an id or a date.
  *
  * The store is async (it may be PostgreSQL), the seam is drawn like this:
- * - records (id, path, slug, dates, visibility) are all held in memory, loaded by `Library.open`:
- *   `records()`, `visibleCount()`, `nextVisibleChange()` and `hide()` stay synchronous;
- * - articles (the rendered HTML) are not all held: `get`, `bySlug` and `visible` load them from the
- *   store on first use and are async, and at most `maxCachedArticles` stay cached. A synchronous cache of "the articles feeds and pages need"
- *   would have to hold every visible article after each refresh, which a cold build of 10,000
- *   articles must not do, and would still miss removed ones (objects, status, admin);
+ * - records (id, path, slug, dates, visibility, title, tags) are all held in memory, loaded by
+ *   `Library.open`: `records()`, `visibleCount()`, `nextVisibleChange()` and `hide()` stay synchronous;
+ *   `visibleRecords()` and `recordBySlug()` load nothing either, but wait for a running refresh. Page
+ *   indexes, tag pages, the dashboard and status are built from records alone;
+ * - articles (the rendered HTML) are not all held: `get` and `visible` load them from the store on
+ *   first use and are async, and at most `maxCachedArticles` stay cached. A synchronous cache of "the
+ *   articles feeds and pages need" would have to hold every visible article after each refresh, which
+ *   a cold build of 10,000 articles must not do, and would still miss removed ones (objects, status,
+ *   admin);
  * - `refresh()` is async, but the CPU-bound parse loop is not: it is a generator the store pulls one
  *   batch at a time inside one transaction (`saveBatches`), so SQLite runs it start to commit without
  *   yielding and PostgreSQL awaits each batch's write. Reads wait for a running refresh, so they never
@@ -122,15 +125,15 @@ export class Library {
     }
   }
 
-  /** The present article with this slug (for pages and assets). */
-  async bySlug(slug: string): Promise<Article | undefined> {
+  /** The record of the present article with this slug (assets are found by its path; no article is loaded). */
+  async recordBySlug(slug: string): Promise<ArticleRecord | undefined> {
     await this.#settled();
     if (!this.#slugs) {
       this.#slugs = new Map();
       for (const r of this.#records.values()) if (r.path !== null) this.#slugs.set(r.slug, r.id);
     }
     const id = this.#slugs.get(slug);
-    return id === undefined ? undefined : this.get(id);
+    return id === undefined ? undefined : this.#records.get(id);
   }
 
   async #settled(): Promise<void> {
