@@ -275,7 +275,8 @@ export class Library {
         f.size === file.size &&
         f.mtimeMs === file.mtimeMs &&
         f.ino === file.ino &&
-        f.fingerprint === fingerprint
+        f.fingerprint === fingerprint &&
+        !lacksTitle(previous)
       ) {
         ownerOfId.set(previous.id, file.path);
         ownerOfSlug.set(previous.slug, file.path);
@@ -539,6 +540,14 @@ function resolve(
     file: { size: file.size, mtimeMs: file.mtimeMs, ino: file.ino, fingerprint },
   };
   return { article, record };
+}
+
+/**
+ * A record stored without title and tags: migrated from a row that had no article JSON to take them
+ * from, or written by an older Herald still running beside this one. Its file is read again.
+ */
+function lacksTitle(r: ArticleRecord): boolean {
+  return r.title === "";
 }
 
 function cmp(a: string, b: string): number {

@@ -64,7 +64,6 @@ export class PostgresArticleStore implements ArticleStore {
               SET title = COALESCE(article::json ->> 'title', ''),
                   tags = COALESCE((article::json -> 'tags')::text, '[]')
             WHERE article IS NOT NULL`,
-          `UPDATE ${t} SET fingerprint = NULL WHERE path IS NOT NULL AND article IS NULL`,
         ],
       ]),
     );

@@ -87,16 +87,14 @@ const MIGRATIONS: readonly string[] = [
      message TEXT NOT NULL
    );`,
   // Title and tags beside the record, so lists, tag pages and status need no article JSON. Filled
-  // from the stored JSON; a present row without one loses its file fingerprint, so the next refresh
-  // re-reads the file and stores them (no re-derivation of the rest of the corpus).
+  // from the stored JSON, not by re-deriving the corpus; a row without JSON keeps title '', which
+  // makes the next refresh read its file again (Library).
   `ALTER TABLE articles ADD COLUMN title TEXT NOT NULL DEFAULT '';
    ALTER TABLE articles ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
    UPDATE articles
       SET title = COALESCE(json_extract(article, '$.title'), ''),
           tags = COALESCE(json_extract(article, '$.tags'), '[]')
-    WHERE json_valid(article);
-   UPDATE articles SET fingerprint = NULL
-    WHERE path IS NOT NULL AND (article IS NULL OR NOT json_valid(article));`,
+    WHERE json_valid(article);`,
 ];
 
 type Row = ArticleRow;

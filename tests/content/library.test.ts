@@ -251,9 +251,10 @@ describe("Library", () => {
     open.push(store);
     const config = fromObject({ site: { url: "https://news.example.org/" } }, { base: t.root, env: {} });
     await (await openLibrary(config, store, t.clock.now)).refresh();
-    // What the migration leaves of a row that had no article JSON: no title or tags, no file fingerprint.
+    // What the migration leaves of a row that had no article JSON, or what an older Herald writes:
+    // no title or tags, the file fingerprint unchanged.
     const [stored] = await store.listRecords();
-    await store.saveRecords([{ record: { ...stored!, title: "", tags: [], file: null } }]);
+    await store.saveRecords([{ record: { ...stored!, title: "", tags: [] } }]);
 
     const web = await openLibrary(config, store, t.clock.now);
     expect([...web.records()]).toMatchObject([{ title: "", tags: [] }]);
@@ -262,5 +263,7 @@ describe("Library", () => {
     expect(await scanned.refresh()).toMatchObject({ added: [], changed: [], moved: [], unchanged: 0 });
     expect(await web.reload()).toBe(true);
     expect([...web.records()]).toMatchObject([{ title: "Tide", tags: ["Sea"] }]);
+    // Filled in once: the next refresh skips the file again.
+    expect(await scanned.refresh()).toMatchObject({ unchanged: 1 });
   });
 });
