@@ -39,14 +39,14 @@ export async function openLibrary(
   config: Config,
   store: ArticleStore,
   now?: () => Date,
-  options: { stableMs?: number } = {},
+  options: { stableMs?: number; maxCachedArticles?: number } = {},
 ): Promise<Library> {
   return Library.open({
     store,
     parse: parseContext(config),
     fingerprint: derivationFingerprint(config),
     now,
-    stableMs: options.stableMs,
+    ...options,
   });
 }
 

@@ -96,7 +96,8 @@ async function statusOf(
     const base = {
       id: r.id,
       path: r.path,
-      title: (await library.get(r.id))?.title,
+      // From the record: loading every article's JSON for its title would read the whole corpus.
+      title: r.title || undefined,
       interactions: interactions.get(r.id),
       delivery: deliveries.get(r.id),
     };

@@ -16,7 +16,15 @@ export interface LibraryDeps {
    * file an editor is still writing is never published half-done. 0 for one-shot builds.
    */
   stableMs?: number;
+  /**
+   * Articles kept in memory once loaded, at most (least recently used dropped first; reloaded from
+   * the store on demand). Bounds a web process that a crawler walks through every article page.
+   */
+  maxCachedArticles?: number;
 }
+
+/** Enough for every feed and a busy set of pages; far below a 10,000-article corpus. */
+const MAX_CACHED_ARTICLES = 1_000;
 
 export interface RefreshResult {
   /** Articles seen for the first time. */
@@ -47,12 +55,15 @@ const SAVE_BATCH = 500;
  * copies and touches never change an id or a date.
  *
  * The store is async (it may be PostgreSQL), the seam is drawn like this:
- * - records (id, path, slug, dates, visibility) are all held in memory, loaded by `Library.open`:
- *   `records()`, `visibleCount()`, `nextVisibleChange()` and `hide()` stay synchronous;
- * - articles (the rendered HTML) are not all held: `get`, `bySlug` and `visible` load them from the
- *   store on first use and are async. A synchronous cache of "the articles feeds and pages need"
- *   would have to hold every visible article after each refresh, which a cold build of 10,000
- *   articles must not do, and would still miss removed ones (objects, status, admin);
+ * - records (id, path, slug, dates, visibility, title, tags) are all held in memory, loaded by
+ *   `Library.open`: `records()`, `visibleCount()`, `nextVisibleChange()` and `hide()` stay synchronous;
+ *   `visibleRecords()` and `recordBySlug()` load nothing either, but wait for a running refresh. Page
+ *   indexes, tag pages, the dashboard and status are built from records alone;
+ * - articles (the rendered HTML) are not all held: `get` and `visible` load them from the store on
+ *   first use and are async, and at most `maxCachedArticles` stay cached. A synchronous cache of "the
+ *   articles feeds and pages need" would have to hold every visible article after each refresh, which
+ *   a cold build of 10,000 articles must not do, and would still miss removed ones (objects, status,
+ *   admin);
  * - `refresh()` is async, but the CPU-bound parse loop is not: it is a generator the store pulls one
  *   batch at a time inside one transaction (`saveBatches`), so SQLite runs it start to commit without
  *   yielding and PostgreSQL awaits each batch's write. Reads wait for a running refresh, so they never
@@ -92,24 +103,37 @@ export class Library {
   async get(id: string): Promise<Article | undefined> {
     await this.#settled();
     let article = this.#articles.get(id);
-    if (!article && this.#records.has(id)) {
+    if (article) {
+      // Most recently used last: the first in line is the one dropped.
+      this.#articles.delete(id);
+      this.#articles.set(id, article);
+    } else if (this.#records.has(id)) {
       article = await this.#deps.store.getArticle(id);
       // A refresh may have replaced it while the store answered: keep only a current version.
-      if (article && article.contentHash === this.#records.get(id)?.contentHash)
-        this.#articles.set(id, article);
+      if (article && article.contentHash === this.#records.get(id)?.contentHash) this.#remember(id, article);
     }
     return article;
   }
 
-  /** The present article with this slug (for pages and assets). */
-  async bySlug(slug: string): Promise<Article | undefined> {
+  #remember(id: string, article: Article): void {
+    this.#articles.delete(id);
+    this.#articles.set(id, article);
+    const max = this.#deps.maxCachedArticles ?? MAX_CACHED_ARTICLES;
+    for (const oldest of this.#articles.keys()) {
+      if (this.#articles.size <= max) break;
+      this.#articles.delete(oldest);
+    }
+  }
+
+  /** The record of the present article with this slug (assets are found by its path; no article is loaded). */
+  async recordBySlug(slug: string): Promise<ArticleRecord | undefined> {
     await this.#settled();
     if (!this.#slugs) {
       this.#slugs = new Map();
       for (const r of this.#records.values()) if (r.path !== null) this.#slugs.set(r.slug, r.id);
     }
     const id = this.#slugs.get(slug);
-    return id === undefined ? undefined : this.get(id);
+    return id === undefined ? undefined : this.#records.get(id);
   }
 
   async #settled(): Promise<void> {
@@ -129,17 +153,22 @@ export class Library {
     return !same;
   }
 
-  /** Articles that belong in feeds at `at`, newest first, at most `limit`. */
-  async visible(limit: number, at: Date = this.#now()): Promise<Article[]> {
+  /**
+   * Records of the articles that belong in feeds at `at`, newest first; no article is loaded. Pages
+   * index these and load only the articles a request shows.
+   */
+  async visibleRecords(at: Date = this.#now()): Promise<ArticleRecord[]> {
     await this.#settled();
     const iso = at.toISOString();
-    const records = [...this.#records.values()]
-      .filter(
-        (r) => r.path !== null && r.visibleFrom !== null && r.visibleFrom <= iso && !this.#hidden.has(r.id),
-      )
-      .sort((a, b) => (a.published === b.published ? cmp(a.id, b.id) : cmp(b.published, a.published)))
-      .slice(0, limit);
-    // Loaded side by side: on PostgreSQL the pages index would otherwise wait out one round trip per article.
+    return [...this.#records.values()]
+      .filter((r) => this.#isVisible(r, iso))
+      .sort((a, b) => (a.published === b.published ? cmp(a.id, b.id) : cmp(b.published, a.published)));
+  }
+
+  /** Articles that belong in feeds at `at`, newest first, at most `limit`. */
+  async visible(limit: number, at: Date = this.#now()): Promise<Article[]> {
+    const records = (await this.visibleRecords(at)).slice(0, limit);
+    // Loaded side by side: on PostgreSQL each would otherwise wait out its own round trip.
     const articles = await Promise.all(records.map((r) => this.get(r.id)));
     return articles.filter((a): a is Article => a !== undefined);
   }
@@ -148,10 +177,13 @@ export class Library {
   visibleCount(at: Date = this.#now()): number {
     const iso = at.toISOString();
     let n = 0;
-    for (const r of this.#records.values()) {
-      if (r.path !== null && r.visibleFrom !== null && r.visibleFrom <= iso && !this.#hidden.has(r.id)) n++;
-    }
+    for (const r of this.#records.values()) if (this.#isVisible(r, iso)) n++;
     return n;
+  }
+
+  /** The one visibility rule: present, due at `iso` (not a draft, not scheduled later), not hidden. */
+  #isVisible(r: ArticleRecord, iso: string): boolean {
+    return r.path !== null && r.visibleFrom !== null && r.visibleFrom <= iso && !this.#hidden.has(r.id);
   }
 
   /** Next instant at which an article becomes visible (publish_at, future date); for scheduling a rebuild. */
@@ -243,7 +275,8 @@ export class Library {
         f.size === file.size &&
         f.mtimeMs === file.mtimeMs &&
         f.ino === file.ino &&
-        f.fingerprint === fingerprint
+        f.fingerprint === fingerprint &&
+        !lacksTitle(previous)
       ) {
         ownerOfId.set(previous.id, file.path);
         ownerOfSlug.set(previous.slug, file.path);
@@ -502,9 +535,19 @@ function resolve(
     published,
     visibleFrom,
     federate: parsed.federate,
+    title: parsed.title,
+    tags: parsed.tags,
     file: { size: file.size, mtimeMs: file.mtimeMs, ino: file.ino, fingerprint },
   };
   return { article, record };
+}
+
+/**
+ * A record stored without title and tags: migrated from a row that had no article JSON to take them
+ * from, or written by an older Herald still running beside this one. Its file is read again.
+ */
+function lacksTitle(r: ArticleRecord): boolean {
+  return r.title === "";
 }
 
 function cmp(a: string, b: string): number {
@@ -520,6 +563,10 @@ function sameRecord(a: ArticleRecord, b: ArticleRecord): boolean {
     a.published === b.published &&
     a.visibleFrom === b.visibleFrom &&
     a.federate === b.federate &&
-    a.removedAt === b.removedAt
+    a.removedAt === b.removedAt &&
+    // The content hash covers these, except when a re-read fills them in for a record stored before
+    // they were kept: pages index by them, so that counts as a change too.
+    a.title === b.title &&
+    a.tags.join("\u0000") === b.tags.join("\u0000")
   );
 }

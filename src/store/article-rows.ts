@@ -18,7 +18,31 @@ export interface ArticleRow {
   file_mtime_ms: number | null;
   file_ino: number | null;
   fingerprint: string | null;
+  title: string;
+  /** The tags as JSON text (one column on both backends, no join table). */
+  tags: string;
 }
+
+/** The columns `toArticleRecord` reads: everything but the article JSON. */
+export const RECORD_COLUMNS: readonly (keyof ArticleRow)[] = [
+  "id",
+  "path",
+  "slug",
+  "body_hash",
+  "first_seen",
+  "content_hash",
+  "changed_at",
+  "removed_at",
+  "published",
+  "visible_from",
+  "federate",
+  "file_size",
+  "file_mtime_ms",
+  "file_ino",
+  "fingerprint",
+  "title",
+  "tags",
+];
 
 export function toArticleRecord(row: ArticleRow): ArticleRecord {
   return {
@@ -33,6 +57,8 @@ export function toArticleRecord(row: ArticleRow): ArticleRecord {
     published: row.published,
     visibleFrom: row.visible_from,
     federate: row.federate === 1 || row.federate === true,
+    title: row.title,
+    tags: JSON.parse(row.tags) as string[],
     file:
       row.file_size !== null &&
       row.file_mtime_ms !== null &&

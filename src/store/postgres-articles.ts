@@ -1,6 +1,6 @@
 import type { Sql, TransactionSql } from "postgres";
 import type { Article } from "../content/model.ts";
-import { type ArticleRow, toArticleRecord } from "./article-rows.ts";
+import { type ArticleRow, RECORD_COLUMNS, toArticleRecord } from "./article-rows.ts";
 import { applySchema, checkIdentifier, once } from "./postgres-schema.ts";
 import type { ArticleChange, ArticleRecord, ArticleStore } from "./types.ts";
 
@@ -55,6 +55,16 @@ export class PostgresArticleStore implements ArticleStore {
           // Unique among present articles only: removed ones keep their row with a null path.
           `CREATE UNIQUE INDEX IF NOT EXISTS ${t}_path ON ${t} (path) WHERE path IS NOT NULL`,
         ],
+        // Title and tags beside the record, as in SQLite (see its migration). Read through json, not
+        // jsonb: jsonb refuses a \u0000 escape anywhere in the document, json only where it is extracted.
+        [
+          `ALTER TABLE ${t} ADD COLUMN title text NOT NULL DEFAULT ''`,
+          `ALTER TABLE ${t} ADD COLUMN tags text NOT NULL DEFAULT '[]'`,
+          `UPDATE ${t}
+              SET title = COALESCE(article::json ->> 'title', ''),
+                  tags = COALESCE((article::json -> 'tags')::text, '[]')
+            WHERE article IS NOT NULL`,
+        ],
       ]),
     );
   }
@@ -66,10 +76,7 @@ export class PostgresArticleStore implements ArticleStore {
 
   async listRecords(): Promise<ArticleRecord[]> {
     const sql = await this.#ready();
-    const rows = await sql<Row[]>`
-      SELECT id, path, slug, body_hash, first_seen, content_hash, changed_at, removed_at, published,
-             visible_from, federate, file_size, file_mtime_ms, file_ino, fingerprint
-        FROM ${sql(this.#table)}`;
+    const rows = await sql<Row[]>`SELECT ${sql(RECORD_COLUMNS)} FROM ${sql(this.#table)}`;
     return rows.map(toArticleRecord);
   }
 
@@ -115,6 +122,8 @@ export class PostgresArticleStore implements ArticleStore {
       file_mtime_ms: r.file?.mtimeMs ?? null,
       file_ino: r.file?.ino ?? null,
       fingerprint: r.file?.fingerprint ?? null,
+      title: r.title,
+      tags: JSON.stringify(r.tags),
       article: article ? JSON.stringify(article) : null,
     }));
     const json = JSON.stringify(rows);
@@ -127,20 +136,20 @@ export class PostgresArticleStore implements ArticleStore {
        WHERE r.path IS NOT NULL AND a.path = r.path COLLATE "C" AND a.id <> r.id COLLATE "C"`;
     await tx`
       INSERT INTO ${t} (id, path, slug, body_hash, first_seen, content_hash, changed_at, removed_at, published,
-                        visible_from, federate, file_size, file_mtime_ms, file_ino, fingerprint, article)
+                        visible_from, federate, file_size, file_mtime_ms, file_ino, fingerprint, title, tags, article)
       SELECT id, path, slug, body_hash, first_seen, content_hash, changed_at, removed_at, published,
-             visible_from, federate, file_size, file_mtime_ms, file_ino, fingerprint, article
+             visible_from, federate, file_size, file_mtime_ms, file_ino, fingerprint, title, tags, article
         FROM json_to_recordset(${json}::text::json) AS r(
                id text, path text, slug text, body_hash text, first_seen text, content_hash text,
                changed_at text, removed_at text, published text, visible_from text, federate boolean,
                file_size double precision, file_mtime_ms double precision, file_ino double precision,
-               fingerprint text, article text)
+               fingerprint text, title text, tags text, article text)
       ON CONFLICT (id) DO UPDATE SET
         path = excluded.path, slug = excluded.slug, body_hash = excluded.body_hash,
         content_hash = excluded.content_hash, changed_at = excluded.changed_at,
         removed_at = excluded.removed_at, published = excluded.published,
         visible_from = excluded.visible_from, federate = excluded.federate, file_size = excluded.file_size,
         file_mtime_ms = excluded.file_mtime_ms, file_ino = excluded.file_ino, fingerprint = excluded.fingerprint,
-        article = COALESCE(excluded.article, ${t}.article)`;
+        title = excluded.title, tags = excluded.tags, article = COALESCE(excluded.article, ${t}.article)`;
   }
 }

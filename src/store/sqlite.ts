@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import type { Article } from "../content/model.ts";
-import { type ArticleRow, toArticleRecord } from "./article-rows.ts";
+import { type ArticleRow, RECORD_COLUMNS, toArticleRecord } from "./article-rows.ts";
 import { SqliteFederationStore } from "./sqlite-federation.ts";
 import { QUEUE_SCHEMA } from "./sqlite-queue.ts";
 import { immediateTransaction } from "./sqlite-tx.ts";
@@ -89,6 +89,15 @@ const MIGRATIONS: readonly string[] = [
   // When an activity's deliveries were queued: backfill on follow tells by it whether a new follower
   // was already among the recipients.
   `ALTER TABLE activities ADD COLUMN queued_at TEXT;`,
+  // Title and tags beside the record, so lists, tag pages and status need no article JSON. Filled
+  // from the stored JSON, not by re-deriving the corpus; a row without JSON keeps title '', which
+  // makes the next refresh read its file again (Library).
+  `ALTER TABLE articles ADD COLUMN title TEXT NOT NULL DEFAULT '';
+   ALTER TABLE articles ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
+   UPDATE articles
+      SET title = COALESCE(json_extract(article, '$.title'), ''),
+          tags = COALESCE(json_extract(article, '$.tags'), '[]')
+    WHERE json_valid(article);`,
 ];
 
 type Row = ArticleRow;
@@ -137,10 +146,7 @@ export class SqliteStore implements ArticleStore {
 
   async listRecords(): Promise<ArticleRecord[]> {
     const rows = this.#db
-      .prepare(
-        `SELECT id, path, slug, body_hash, first_seen, content_hash, changed_at, removed_at, published, visible_from, federate,
-                file_size, file_mtime_ms, file_ino, fingerprint FROM articles`,
-      )
+      .prepare(`SELECT ${RECORD_COLUMNS.join(", ")} FROM articles`)
       .all() as unknown as Row[];
     return rows.map(toArticleRecord);
   }
@@ -190,15 +196,16 @@ export class SqliteStore implements ArticleStore {
     // Prepared once per connection, not per call: a cold build saves in many batches.
     this.#upsert ??= this.#db.prepare(
       `INSERT INTO articles (id, path, slug, body_hash, first_seen, content_hash, changed_at, removed_at, published,
-                             visible_from, federate, file_size, file_mtime_ms, file_ino, fingerprint, article)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                             visible_from, federate, file_size, file_mtime_ms, file_ino, fingerprint, title, tags,
+                             article)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT(id) DO UPDATE SET
          path = excluded.path, slug = excluded.slug, body_hash = excluded.body_hash,
          content_hash = excluded.content_hash, changed_at = excluded.changed_at,
          removed_at = excluded.removed_at, published = excluded.published,
          visible_from = excluded.visible_from, federate = excluded.federate, file_size = excluded.file_size,
          file_mtime_ms = excluded.file_mtime_ms, file_ino = excluded.file_ino, fingerprint = excluded.fingerprint,
-         article = COALESCE(excluded.article, articles.article)`,
+         title = excluded.title, tags = excluded.tags, article = COALESCE(excluded.article, articles.article)`,
     );
     // A path moves between ids on rename: free every path first so the unique index never trips mid-batch.
     this.#release ??= this.#db.prepare("UPDATE articles SET path = NULL WHERE path = ? AND id <> ?");
@@ -222,6 +229,8 @@ export class SqliteStore implements ArticleStore {
         r.file?.mtimeMs ?? null,
         r.file?.ino ?? null,
         r.file?.fingerprint ?? null,
+        r.title,
+        JSON.stringify(r.tags),
         article ? JSON.stringify(article) : null,
       );
     }

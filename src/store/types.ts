@@ -25,6 +25,12 @@ export interface ArticleRecord {
   visibleFrom: string | null;
   /** `federate: false` keeps an article out of the fediverse (feeds still show it). */
   federate: boolean;
+  /**
+   * The article's title and tags, so lists, tag indexes and status are built without loading the JSON
+   * (rendered HTML). "" and [] for a record stored before they were kept, until its file is re-read.
+   */
+  title: string;
+  tags: string[];
 }
 
 /** One save of records (and their articles, when given). */

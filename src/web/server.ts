@@ -117,8 +117,8 @@ async function route(deps: WebDeps, req: IncomingMessage, res: ServerResponse): 
 
   const asset = /^\/articles\/([^/]+)\/(.+)$/.exec(path);
   if (asset) {
-    const article = await deps.library.bySlug(asset[1]!);
-    const file = article ? resolveAsset(deps.contentDir, article.path, asset[2]!) : undefined;
+    const record = await deps.library.recordBySlug(asset[1]!);
+    const file = record?.path ? resolveAsset(deps.contentDir, record.path, asset[2]!) : undefined;
     return serveFile(req, res, file);
   }
   const profileFile = deps.profileFiles?.get(path);

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { openLibrary } from "../../src/build.ts";
 import { fromObject } from "../../src/config/load.ts";
 import { SqliteStore } from "../../src/store/sqlite.ts";
+import type { ArticleStore } from "../../src/store/types.ts";
 
 const open: SqliteStore[] = [];
 afterEach(() => {
@@ -174,5 +175,95 @@ describe("Library", () => {
     const r = await lib.refresh();
     expect(r.unchanged).toBe(0);
     expect((await lib.get("a"))!.url).toBe("https://other.example/articles/a/");
+  });
+
+  it("lists visible records without loading articles, by the rule visible() follows", async () => {
+    const t = setup();
+    t.write("old.md", "---\ntitle: Old\ndate: 2026-01-01\ntags: [Sea, Harbour]\n---\n\nBody.\n");
+    t.write("new.md", "---\ntitle: New\ndate: 2026-01-05\n---\n\nBody.\n");
+    t.write("later.md", "---\ntitle: Later\ndate: 2026-03-01\n---\n\nBody.\n");
+    t.write("draft.md", "---\ntitle: Draft\ndraft: true\n---\n\nBody.\n");
+    t.write("hidden.md", "---\ntitle: Hidden\ndate: 2026-01-03\n---\n\nBody.\n");
+    const store = new SqliteStore(join(t.root, "data", "herald.sqlite"));
+    open.push(store);
+    let loads = 0;
+    const counting: ArticleStore = {
+      listRecords: () => store.listRecords(),
+      getArticle: (id) => {
+        loads++;
+        return store.getArticle(id);
+      },
+      saveRecords: (c) => store.saveRecords(c),
+      saveBatches: (b) => store.saveBatches(b),
+    };
+    const lib = await openLibrary(
+      fromObject({ site: { url: "https://news.example.org/" } }, { base: t.root, env: {} }),
+      counting,
+      t.clock.now,
+    );
+    await lib.refresh();
+    lib.hide(new Set(["hidden"]));
+    const records = await lib.visibleRecords();
+    expect(records.map((r) => [r.id, r.title, r.tags])).toEqual([
+      ["new", "New", []],
+      ["old", "Old", ["Sea", "Harbour"]],
+    ]);
+    expect(loads).toBe(0);
+    expect((await lib.visible(10)).map((a) => a.id)).toEqual(records.map((r) => r.id));
+    expect((await lib.visibleRecords(new Date("2026-03-02T00:00:00Z"))).map((r) => r.id)).toEqual([
+      "later",
+      "new",
+      "old",
+    ]);
+  });
+
+  it("keeps at most maxCachedArticles loaded, dropping the least recently used", async () => {
+    const t = setup();
+    for (const name of ["a", "b", "c"]) t.write(`${name}.md`, article(name.toUpperCase()));
+    const store = new SqliteStore(join(t.root, "data", "herald.sqlite"));
+    open.push(store);
+    const loaded: string[] = [];
+    const counting: ArticleStore = {
+      listRecords: () => store.listRecords(),
+      getArticle: (id) => {
+        loaded.push(id);
+        return store.getArticle(id);
+      },
+      saveRecords: (c) => store.saveRecords(c),
+      saveBatches: (b) => store.saveBatches(b),
+    };
+    const config = fromObject({ site: { url: "https://news.example.org/" } }, { base: t.root, env: {} });
+    const lib = await openLibrary(config, counting, t.clock.now, { maxCachedArticles: 2 });
+    await lib.refresh();
+    const a = await lib.get("a");
+    await lib.get("b");
+    expect(await lib.get("a")).toBe(a); // cached, and now the most recent
+    await lib.get("c"); // drops b
+    await lib.get("a");
+    await lib.get("b");
+    expect(loaded).toEqual(["a", "b", "c", "b"]);
+  });
+
+  it("fills in the title and tags of a record stored without them at the next refresh, and a reload sees it", async () => {
+    const t = setup();
+    t.write("tide.md", "---\ntitle: Tide\ntags: [Sea]\n---\n\nBody.\n");
+    const store = new SqliteStore(join(t.root, "data", "herald.sqlite"));
+    open.push(store);
+    const config = fromObject({ site: { url: "https://news.example.org/" } }, { base: t.root, env: {} });
+    await (await openLibrary(config, store, t.clock.now)).refresh();
+    // What the migration leaves of a row that had no article JSON, or what an older Herald writes:
+    // no title or tags, the file fingerprint unchanged.
+    const [stored] = await store.listRecords();
+    await store.saveRecords([{ record: { ...stored!, title: "", tags: [] } }]);
+
+    const web = await openLibrary(config, store, t.clock.now);
+    expect([...web.records()]).toMatchObject([{ title: "", tags: [] }]);
+    const scanned = await openLibrary(config, store, t.clock.now);
+    // Re-read, not changed: nothing to federate.
+    expect(await scanned.refresh()).toMatchObject({ added: [], changed: [], moved: [], unchanged: 0 });
+    expect(await web.reload()).toBe(true);
+    expect([...web.records()]).toMatchObject([{ title: "Tide", tags: ["Sea"] }]);
+    // Filled in once: the next refresh skips the file again.
+    expect(await scanned.refresh()).toMatchObject({ unchanged: 1 });
   });
 });

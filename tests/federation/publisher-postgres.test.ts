@@ -70,6 +70,8 @@ const record = (): ArticleRecord => ({
   published: "2024-05-01T00:00:00.000Z",
   visibleFrom: "2024-05-01T00:00:00.000Z",
   federate: true,
+  title: "Harbor",
+  tags: ["港口"],
 });
 
 let schema: TestSchema | undefined;

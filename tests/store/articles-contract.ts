@@ -17,6 +17,40 @@ export interface ArticleWorld {
 export interface ArticleTarget {
   name: string;
   open(): Promise<ArticleWorld>;
+  /**
+   * A store left by a Herald from before records kept title and tags (articles table one migration
+   * behind, without those columns), holding `rows`, then opened by this code.
+   */
+  openLegacy(rows: readonly LegacyRow[]): Promise<ArticleWorld>;
+}
+
+/** A row of the old articles table: the record's columns then known, and the article JSON text. */
+export interface LegacyRow {
+  record: ArticleRecord;
+  article: string | null;
+}
+
+/** Columns and values of a legacy row, in the order both backends' test inserts use. */
+export function legacyColumns(row: LegacyRow): Record<string, string | number | boolean | null> {
+  const r = row.record;
+  return {
+    id: r.id,
+    path: r.path,
+    slug: r.slug,
+    body_hash: r.bodyHash,
+    first_seen: r.firstSeen,
+    content_hash: r.contentHash,
+    changed_at: r.changedAt,
+    removed_at: r.removedAt,
+    published: r.published,
+    visible_from: r.visibleFrom,
+    federate: r.federate,
+    file_size: r.file?.size ?? null,
+    file_mtime_ms: r.file?.mtimeMs ?? null,
+    file_ino: r.file?.ino ?? null,
+    fingerprint: r.file?.fingerprint ?? null,
+    article: row.article,
+  };
 }
 
 const record = (id: string, overrides: Partial<ArticleRecord> = {}): ArticleRecord => ({
@@ -32,6 +66,8 @@ const record = (id: string, overrides: Partial<ArticleRecord> = {}): ArticleReco
   published: "2026-01-01T00:00:00.000Z",
   visibleFrom: "2026-01-01T00:00:00.000Z",
   federate: true,
+  title: "Harbor",
+  tags: ["港口"],
   ...overrides,
 });
 
@@ -94,6 +130,39 @@ export function articleStoreContract(target: ArticleTarget): void {
       ]);
       expect((await store.listRecords())[0]?.path ?? null).toBeNull();
       expect(await store.getArticle("a")).toEqual(article("a"));
+    });
+
+    it("keeps title and tags on the record: a save without an article still updates them", async () => {
+      const { store } = await open();
+      const tagged = record("a", { title: "Ünïcode “标题” & <b>", tags: ["港口", "a/b", "Energy"] });
+      await store.saveRecords([
+        { record: tagged, article: article("a") },
+        { record: record("b", { tags: [] }) },
+      ]);
+      expect(byId(await store.listRecords())).toEqual([tagged, record("b", { tags: [] })]);
+      const retitled = record("a", { title: "New", tags: ["energy"] });
+      await store.saveRecords([{ record: retitled }]);
+      expect(byId(await store.listRecords())[0]).toEqual(retitled);
+    });
+
+    it("migrates an old row: title and tags from its article JSON, or empty without one", async () => {
+      const withJson = record("old", { title: "", tags: [] });
+      const noJson = record("bare", { title: "", tags: [] });
+      const removed = record("gone", { path: null, removedAt: "2026-01-02T00:00:00.000Z", file: null });
+      world = await target.openLegacy([
+        {
+          record: withJson,
+          article: JSON.stringify(article("old", { title: "旧标题", tags: ["港口", "Tide"] })),
+        },
+        { record: noJson, article: null },
+        { record: removed, article: JSON.stringify(article("gone", { tags: [] })) },
+      ]);
+      const records = Object.fromEntries((await world.store.listRecords()).map((r) => [r.id, r]));
+      expect(records.old).toEqual({ ...withJson, title: "旧标题", tags: ["港口", "Tide"] });
+      expect(records.gone).toEqual({ ...removed, title: "港口 gone ✓", tags: [] });
+      // No JSON to fill from: an empty title, which makes the next refresh read the file again.
+      expect(records.bare).toEqual(noJson);
+      expect(await world.store.getArticle("old")).toMatchObject({ title: "旧标题" });
     });
 
     it("moves a path between ids within one batch, and swaps two paths", async () => {
@@ -196,6 +265,28 @@ export function articleStoreContract(target: ArticleTarget): void {
       });
       expect((await restarted.visible(10)).map((a) => a.id)).toEqual(["harbor", "hello"]);
       expect(await restarted.refresh()).toMatchObject({ added: [], changed: [], unchanged: 2 });
+    });
+
+    it("backs a Library: title and tags on the records follow the file, across a restart", async () => {
+      const { store } = await open();
+      const root = mkdtempSync(join(tmpdir(), "herald-articles-"));
+      dirs.push(root);
+      const content = join(root, "content");
+      mkdirSync(content);
+      const config = fromObject(
+        { site: { url: "https://news.example.org/", language: "en" }, content: { dir: content } },
+        { base: root, env: {} },
+      );
+      const file = join(content, "tide.md");
+      writeFileSync(file, "---\ntitle: Tide\ntags: [Energy, Sea]\n---\n\nBody.\n");
+      const library = await openLibrary(config, store);
+      await library.refresh();
+      expect([...library.records()]).toMatchObject([{ id: "tide", title: "Tide", tags: ["Energy", "Sea"] }]);
+
+      writeFileSync(file, "---\ntitle: Tide, revised\ntags: [Sea]\n---\n\nBody.\n");
+      expect(await library.refresh()).toMatchObject({ changed: ["tide"] });
+      const restarted = await openLibrary(config, store);
+      expect([...restarted.records()]).toMatchObject([{ title: "Tide, revised", tags: ["Sea"] }]);
     });
   });
 }

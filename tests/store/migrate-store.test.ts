@@ -32,6 +32,8 @@ const record = (id: string, overrides: Partial<ArticleRecord> = {}): ArticleReco
   published: "2025-11-01T08:00:00.000Z",
   visibleFrom: "2025-11-01T08:00:00.000Z",
   federate: true,
+  title: "Harbor",
+  tags: ["港口"],
   ...overrides,
 });
 

@@ -29,9 +29,9 @@ describe("PostgreSQL schema migrations", () => {
       const versions = await sql<{ component: string; version: number }[]>`
         SELECT component, version FROM herald_schema_versions ORDER BY component`;
       // Each component at its latest version: the queue gained a column default in its second, the
-      // federation tables the activities' queued_at.
+      // federation tables the activities' queued_at, the articles their title and tags.
       expect(Object.fromEntries(versions.map((v) => [v.component, v.version]))).toEqual({
-        herald_articles: 1,
+        herald_articles: 2,
         herald_federation: 2,
         herald_kv: 1,
         herald_leases: 1,

@@ -12,6 +12,7 @@ import type { Article } from "../../src/content/model.ts";
 import { createLogger } from "../../src/log.ts";
 import { type RunningServer, startServer } from "../../src/serve.ts";
 import { SqliteStore } from "../../src/store/sqlite.ts";
+import type { ArticleStore } from "../../src/store/types.ts";
 import { instanceHost } from "../../src/web/pages/follow.ts";
 import { createPages, pageSite } from "../../src/web/pages/index.ts";
 
@@ -249,7 +250,11 @@ describe("public pages", () => {
     const pages = createPages({
       site: pageSite(config, { federated: false }),
       library: {
-        visible: async (n) => (await library.visible(n)).map(counting),
+        visibleRecords: (at) => library.visibleRecords(at),
+        get: async (id) => {
+          const a = await library.get(id);
+          return a && counting(a);
+        },
         records: () => library.records(),
       },
       store: store.federation,
@@ -292,6 +297,87 @@ describe("public pages", () => {
     expect(changed.headers.get("etag")).not.toBe(etag);
     expect(await changed.text()).toContain("<h1>A Louder Turbine</h1>");
     expect(rendered.get("tidal-energy")).toBeGreaterThan(afterFirst["tidal-energy"]!);
+  });
+
+  it("loads only the articles a page shows; a title or tag change reaches lists after a refresh", async () => {
+    const dir = contentCopy();
+    const content = join(dir, "content");
+    for (let i = 1; i <= 25; i++) {
+      const n = String(i).padStart(2, "0");
+      writeFileSync(
+        join(content, `bulk-${n}.md`),
+        `---\ntitle: Bulk ${n}\ndate: 2025-12-${n}T08:00:00Z\ntags: [${i % 2 ? "odd" : "even"}]\n---\n\nBody ${n}.\n`,
+      );
+    }
+    const config = configFor(dir);
+    const sqlite = new SqliteStore(join(dir, "herald.sqlite"));
+    cleanup.push(() => sqlite.close());
+    await (await openLibrary(config, sqlite)).refresh();
+    // A fresh library over a store that counts article reads: what a web process starts with.
+    const loaded: string[] = [];
+    const store: ArticleStore = {
+      listRecords: () => sqlite.listRecords(),
+      getArticle: (id) => {
+        loaded.push(id);
+        return sqlite.getArticle(id);
+      },
+      saveRecords: (changes) => sqlite.saveRecords(changes),
+      saveBatches: (batches) => sqlite.saveBatches(batches),
+    };
+    const library = await openLibrary(config, store);
+    const pages = createPages({
+      site: pageSite(config, { federated: false }),
+      library,
+      store: sqlite.federation,
+    });
+    const server = await listen((req, res) => {
+      const path = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
+      Promise.resolve(pages.handle(req, res, path)).then((ok) => ok || pages.notFound(req, res));
+    });
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const text = async (path: string) => {
+      const res = await fetch(base + path);
+      expect(res.status, path).toBe(200);
+      return res.text();
+    };
+    // The four sample articles are newer than the bulk ones (2025-12): they open the home page.
+    const newest = (await library.visibleRecords()).map((r) => r.id);
+    expect(newest).toHaveLength(29);
+    expect(loaded).toEqual([]);
+
+    // Home: the ten newest, and nothing else of the 29 visible articles.
+    const home = await text("/");
+    expect(loaded.sort()).toEqual(newest.slice(0, 10).sort());
+    expect(home).toContain("Bulk 25");
+    expect(home).not.toContain("Bulk 19");
+    loaded.length = 0;
+    await text("/?page=2");
+    expect(loaded.sort()).toEqual(newest.slice(10, 20).sort());
+    loaded.length = 0;
+    // A tag page loads its own page of items only (the odd ones from 25 down are 13 articles).
+    const odd = await text("/tags/odd/?page=2");
+    expect(odd).toContain("Bulk 05");
+    expect(loaded.sort()).toEqual(["bulk-01", "bulk-03", "bulk-05"]);
+    loaded.length = 0;
+    // An article page loads its article, once; the redirect to its canonical URL loads nothing.
+    await text("/articles/bulk-07/");
+    expect((await fetch(`${base}/articles/bulk-09`, { redirect: "manual" })).status).toBe(301);
+    await text("/");
+    expect(loaded).toEqual(["bulk-07"]);
+
+    // A new title and tag: lists and tag pages follow once the library refreshes.
+    writeFileSync(
+      join(content, "bulk-25.md"),
+      "---\ntitle: Renamed Bulk\ndate: 2025-12-25T08:00:00Z\ntags: [fresh]\n---\n\nBody.\n",
+    );
+    await library.refresh();
+    pages.invalidate();
+    const after = await text("/");
+    expect(after).toContain("Renamed Bulk");
+    expect(after).not.toContain("Bulk 25");
+    expect(await text("/tags/fresh/")).toContain("Renamed Bulk");
+    expect(await text("/tags/odd/")).not.toContain("Renamed Bulk");
+    expect(await text("/tags/odd/")).toContain("Bulk 23");
   });
 
   it("404 for unknown pages, slugs, tags and page numbers; 301 to the canonical form", async () => {

@@ -6,8 +6,10 @@ import type { Herald } from "../../app.ts";
 import { publishOn, removeFollowerFrom, retractOn, type Scan } from "../../commands/operate.ts";
 import { liveStatus } from "../../commands/status.ts";
 import type { Config } from "../../config/load.ts";
+import type { Library } from "../../content/library.ts";
 import type { Logger } from "../../log.ts";
 import type { Interaction } from "../../store/types.ts";
+import { type SiteUrls, siteUrls } from "../../urls.ts";
 import type { RouteHandler } from "../server.ts";
 import { renderRetract } from "./confirm.ts";
 import { renderDashboard } from "./dashboard.ts";
@@ -43,6 +45,7 @@ const COOKIE_PATH = "/admin";
 
 export function createAdmin(deps: AdminDeps): RouteHandler {
   const { config, herald, log } = deps;
+  const urls = siteUrls(config.site.url);
   const check = secretCheck(config.admin);
   const notFound = (req: IncomingMessage, res: ServerResponse): true => {
     if (deps.notFound) deps.notFound(req, res);
@@ -145,7 +148,7 @@ export function createAdmin(deps: AdminDeps): RouteHandler {
       status: await liveStatus(herald),
       followers: await fed.listFollowers({}),
       interactions,
-      pages: new Map((await herald.library.visible(Number.MAX_SAFE_INTEGER)).map((a) => [a.id, a.url])),
+      pages: await pageUrls(herald.library, urls),
       federated: herald.federation !== undefined,
     });
     sendHtml(req, res, 200, html, ADMIN_HEADERS);
@@ -170,7 +173,7 @@ export function createAdmin(deps: AdminDeps): RouteHandler {
       siteTitle,
       csrf: session.csrf,
       id,
-      title: (await herald.library.get(id))?.title ?? id,
+      title: [...herald.library.records()].find((r) => r.id === id)?.title || id,
       federated: object !== undefined && object.deletedAt === null,
     });
     sendHtml(req, res, 200, html, ADMIN_HEADERS);
@@ -301,4 +304,9 @@ function scanFlash(r: Awaited<ReturnType<Scan>>): Flash {
     r.content.rejected.length ? `${r.content.rejected.length} rejected` : undefined,
   ].filter(Boolean);
   return { ok: true, text: `Scan done: ${parts.join("; ")}.` };
+}
+
+/** id → page URL of every visible article, built from the records as the pages' index is (no article loaded). */
+async function pageUrls(library: Library, urls: SiteUrls): Promise<Map<string, string>> {
+  return new Map((await library.visibleRecords()).map((r) => [r.id, urls.article(r.slug)]));
 }

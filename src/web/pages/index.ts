@@ -2,10 +2,14 @@
 // of what it shows and then served from a Buffer with its ETag (see ../cached.ts), so a hit
 // costs a Map lookup: article pages are keyed by their article's content hash and dates, list
 // pages by the visible articles they list.
+//
+// The index (order, slugs, tags) is built from the library's records, which carry title and tags:
+// only the articles a request shows are loaded (a list page's items, one article), never the
+// whole corpus's rendered HTML.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Library } from "../../content/library.ts";
 import type { Article } from "../../content/model.ts";
-import type { FederationStore } from "../../store/types.ts";
+import type { ArticleRecord, FederationStore } from "../../store/types.ts";
 import { serveObject, wantsActivityJson } from "../activitypub.ts";
 import { type CachedBody, cachedBody, sendCached } from "../cached.ts";
 import type { RouteHandler } from "../server.ts";
@@ -14,7 +18,7 @@ import { renderBadInstance, renderGone, renderNotFound } from "./errors.ts";
 import { instanceHost, remoteFollowUrl } from "./follow.ts";
 import { renderHome } from "./home.ts";
 import { HTML_TYPE, PAGE_HEADERS } from "./layout.ts";
-import { paginate } from "./list.ts";
+import { type Paged, paginate } from "./list.ts";
 import type { PageSite } from "./site.ts";
 import { renderTag, tagKey } from "./tag.ts";
 
@@ -22,7 +26,7 @@ export { type PageSite, pageSite } from "./site.ts";
 
 export interface PagesDeps {
   site: PageSite;
-  library: Pick<Library, "visible" | "records">;
+  library: Pick<Library, "visibleRecords" | "get" | "records">;
   /** Retractions and federated objects: 410 rather than 404, and JSON-LD for ActivityPub clients. */
   store: FederationStore;
   /** Rendered article pages kept in memory at most (oldest dropped first; rebuilt on demand). */
@@ -38,10 +42,11 @@ export interface Pages {
   invalidate(): void;
 }
 
+/** The visible articles' records, newest first, and the same by slug and by tag key. */
 interface Index {
-  articles: Article[];
-  bySlug: Map<string, Article>;
-  byTag: Map<string, { tag: string; articles: Article[] }>;
+  records: ArticleRecord[];
+  bySlug: Map<string, ArticleRecord>;
+  byTag: Map<string, { tag: string; records: ArticleRecord[] }>;
 }
 
 const ARTICLE_PATH = /^\/articles\/([^/]+)(\/?)$/;
@@ -66,29 +71,35 @@ export function createPages(deps: PagesDeps): Pages {
   const currentIndex = async (): Promise<Index> => {
     while (!index) {
       const loading = generation;
-      const articles = await library.visible(Number.MAX_SAFE_INTEGER);
-      if (loading === generation) index = indexOf(articles);
+      const records = await library.visibleRecords();
+      if (loading === generation) index = indexOf(records);
     }
     return index;
   };
 
-  const indexOf = (articles: Article[]): Index => {
-    const bySlug = new Map<string, Article>();
-    const byTag = new Map<string, { tag: string; articles: Article[] }>();
-    for (const a of articles) {
-      bySlug.set(a.slug, a);
-      for (const tag of new Set(a.tags.map(tagKey))) {
-        const entry = byTag.get(tag) ?? { tag: a.tags.find((t) => tagKey(t) === tag)!, articles: [] };
-        entry.articles.push(a);
+  const indexOf = (records: ArticleRecord[]): Index => {
+    const bySlug = new Map<string, ArticleRecord>();
+    const byTag = new Map<string, { tag: string; records: ArticleRecord[] }>();
+    for (const r of records) {
+      bySlug.set(r.slug, r);
+      for (const tag of new Set(r.tags.map(tagKey))) {
+        const entry = byTag.get(tag) ?? { tag: r.tags.find((t) => tagKey(t) === tag)!, records: [] };
+        entry.records.push(r);
         byTag.set(tag, entry);
       }
     }
-    const signature = articles.map(versionKey).join("\n");
+    const signature = records.map(listedVersion).join("\n");
     if (signature !== listedSignature) listPages = new Map();
     listedSignature = signature;
-    const ids = new Set(articles.map((a) => a.id));
+    const ids = new Set(records.map((r) => r.id));
     for (const id of articlePages.keys()) if (!ids.has(id)) articlePages.delete(id);
-    return { articles, bySlug, byTag };
+    return { records, bySlug, byTag };
+  };
+
+  /** The articles of `records`, loaded side by side (one round trip's wait on PostgreSQL, not one each). */
+  const load = async (records: readonly ArticleRecord[]): Promise<Article[]> => {
+    const articles = await Promise.all(records.map((r) => library.get(r.id)));
+    return articles.filter((a): a is Article => a !== undefined);
   };
 
   const send = (req: IncomingMessage, res: ServerResponse, page: CachedBody, extra = PAGE_HEADERS): true => {
@@ -131,14 +142,14 @@ export function createPages(deps: PagesDeps): Pages {
     return PAGE_PARAM.test(value) ? { page: Number(value), explicit: true } : undefined;
   };
 
-  const listPage = (
+  const listPage = async (
     req: IncomingMessage,
     res: ServerResponse,
     cacheKey: string,
     base: string,
-    all: readonly Article[],
-    render: (paged: NonNullable<ReturnType<typeof paginate<Article>>>) => string,
-  ): boolean => {
+    all: readonly ArticleRecord[],
+    render: (paged: Paged<Article>) => string,
+  ): Promise<boolean> => {
     const asked = pageNumber(req);
     if (asked === undefined) return false;
     const { page } = asked;
@@ -149,12 +160,15 @@ export function createPages(deps: PagesDeps): Pages {
     if (!cached) {
       const paged = paginate(all, page, site.perPage);
       if (!paged) return false;
-      const newest = paged.items
+      // Replaced when the listed articles change: a page rendered across that change is served, not kept.
+      const cache = listPages;
+      const items = await load(paged.items);
+      const newest = items
         .map((a) => a.updated)
         .sort()
         .at(-1);
-      cached = cachedBody(render(paged), HTML_TYPE, new Date(newest ?? 0));
-      listPages.set(key, cached);
+      cached = cachedBody(render({ ...paged, items }), HTML_TYPE, new Date(newest ?? 0));
+      cache.set(key, cached);
     }
     return send(req, res, cached);
   };
@@ -212,15 +226,17 @@ export function createPages(deps: PagesDeps): Pages {
 
   const handle: RouteHandler = async (req, res, path) => {
     if (path === "/") {
-      const { articles } = await currentIndex();
-      return listPage(req, res, "home", site.urls.home, articles, (paged) => renderHome(site, paged));
+      const { records } = await currentIndex();
+      return listPage(req, res, "home", site.urls.home, records, (paged) => renderHome(site, paged));
     }
     const article = ARTICLE_PATH.exec(path);
     if (article) {
       const slug = article[1]!;
-      const a = (await currentIndex()).bySlug.get(slug);
-      if (a) return article[2] ? articlePage(req, res, a) : redirect(res, 301, a.url);
-      return article[2] ? missingArticle(req, res, slug) : false;
+      const r = (await currentIndex()).bySlug.get(slug);
+      if (!r) return article[2] ? missingArticle(req, res, slug) : false;
+      if (!article[2]) return redirect(res, 301, site.urls.article(r.slug));
+      const a = await library.get(r.id);
+      return a ? articlePage(req, res, a) : false;
     }
     const tag = TAG_PATH.exec(path);
     if (tag) {
@@ -228,7 +244,7 @@ export function createPages(deps: PagesDeps): Pages {
       if (!entry) return false;
       const base = site.urls.tag(entry.tag);
       if (!tag[2]) return redirect(res, 301, base);
-      return listPage(req, res, `tag\u0000${tagKey(entry.tag)}`, base, entry.articles, (paged) =>
+      return listPage(req, res, `tag\u0000${tagKey(entry.tag)}`, base, entry.records, (paged) =>
         renderTag(site, entry.tag, paged),
       );
     }
@@ -266,4 +282,15 @@ const NEGOTIATED_HEADERS: Readonly<Record<string, string>> = {
 /** What an article page shows changes exactly when one of these does (the content hash leaves dates out). */
 function versionKey(a: Article): string {
   return `${a.id}\u0000${a.contentHash}\u0000${a.published}\u0000${a.updated}`;
+}
+
+/**
+ * versionKey from a record, for list pages, whose Last-Modified is their newest item's `updated`. The
+ * record does not hold `updated`: an edit of `updated` alone changes the file's mtime, which stands in
+ * (a mere touch then re-renders a list page on demand, which is cheap). Tags decide which tag pages
+ * list the article; the content hash covers them, save for a record whose tags a re-read filled in.
+ */
+function listedVersion(r: ArticleRecord): string {
+  const file = r.file?.mtimeMs;
+  return [r.id, r.slug, r.contentHash, r.published, r.changedAt, file, ...r.tags].join("\u0000");
 }
