@@ -68,3 +68,26 @@ export function toArticleRecord(row: ArticleRow): ArticleRecord {
         : null,
   };
 }
+
+/** The record as a row (PostgreSQL's boolean for `federate`; SQLite binds it as 0/1 itself). */
+export function toArticleRow(r: ArticleRecord): ArticleRow {
+  return {
+    id: r.id,
+    path: r.path,
+    slug: r.slug,
+    body_hash: r.bodyHash,
+    first_seen: r.firstSeen,
+    content_hash: r.contentHash,
+    changed_at: r.changedAt,
+    removed_at: r.removedAt,
+    published: r.published,
+    visible_from: r.visibleFrom,
+    federate: r.federate,
+    file_size: r.file?.size ?? null,
+    file_mtime_ms: r.file?.mtimeMs ?? null,
+    file_ino: r.file?.ino ?? null,
+    fingerprint: r.file?.fingerprint ?? null,
+    title: r.title,
+    tags: JSON.stringify(r.tags),
+  };
+}

@@ -1,6 +1,6 @@
 import type { Sql, TransactionSql } from "postgres";
 import type { Article } from "../content/model.ts";
-import { type ArticleRow, RECORD_COLUMNS, toArticleRecord } from "./article-rows.ts";
+import { type ArticleRow, RECORD_COLUMNS, toArticleRecord, toArticleRow } from "./article-rows.ts";
 import { applySchema, checkIdentifier, once } from "./postgres-schema.ts";
 import type { ArticleChange, ArticleRecord, ArticleStore } from "./types.ts";
 
@@ -106,24 +106,8 @@ export class PostgresArticleStore implements ArticleStore {
       latest.delete(change.record.id);
       latest.set(change.record.id, change);
     }
-    const rows = [...latest.values()].map(({ record: r, article }) => ({
-      id: r.id,
-      path: r.path,
-      slug: r.slug,
-      body_hash: r.bodyHash,
-      first_seen: r.firstSeen,
-      content_hash: r.contentHash,
-      changed_at: r.changedAt,
-      removed_at: r.removedAt,
-      published: r.published,
-      visible_from: r.visibleFrom,
-      federate: r.federate,
-      file_size: r.file?.size ?? null,
-      file_mtime_ms: r.file?.mtimeMs ?? null,
-      file_ino: r.file?.ino ?? null,
-      fingerprint: r.file?.fingerprint ?? null,
-      title: r.title,
-      tags: JSON.stringify(r.tags),
+    const rows = [...latest.values()].map(({ record, article }) => ({
+      ...toArticleRow(record),
       article: article ? JSON.stringify(article) : null,
     }));
     const json = JSON.stringify(rows);

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { openLibrary } from "../../src/build.ts";
 import { fromObject } from "../../src/config/load.ts";
 import type { Article } from "../../src/content/model.ts";
+import { toArticleRow } from "../../src/store/article-rows.ts";
 import type { ArticleChange, ArticleRecord, ArticleStore } from "../../src/store/types.ts";
 
 export interface ArticleWorld {
@@ -32,25 +33,9 @@ export interface LegacyRow {
 
 /** Columns and values of a legacy row, in the order both backends' test inserts use. */
 export function legacyColumns(row: LegacyRow): Record<string, string | number | boolean | null> {
-  const r = row.record;
-  return {
-    id: r.id,
-    path: r.path,
-    slug: r.slug,
-    body_hash: r.bodyHash,
-    first_seen: r.firstSeen,
-    content_hash: r.contentHash,
-    changed_at: r.changedAt,
-    removed_at: r.removedAt,
-    published: r.published,
-    visible_from: r.visibleFrom,
-    federate: r.federate,
-    file_size: r.file?.size ?? null,
-    file_mtime_ms: r.file?.mtimeMs ?? null,
-    file_ino: r.file?.ino ?? null,
-    fingerprint: r.file?.fingerprint ?? null,
-    article: row.article,
-  };
+  // The old schema had neither title nor tags.
+  const { title: _title, tags: _tags, ...old } = toArticleRow(row.record);
+  return { ...old, article: row.article };
 }
 
 const record = (id: string, overrides: Partial<ArticleRecord> = {}): ArticleRecord => ({
