@@ -67,7 +67,7 @@ async function copyPostgres(config: Config, file: string): Promise<SnapshotOrigi
     await copyStore(from, to);
     return {
       store: { kind: "postgres", location: from.location },
-      scheduler: (await from.leadership("status").holder()) ?? null,
+      scheduler: (await from.schedulerHolder()) ?? null,
     };
   } finally {
     await Promise.all([from.close(), to.close()]);

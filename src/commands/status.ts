@@ -140,8 +140,7 @@ async function statusOf(
     queue: herald.federation ? await herald.federation.queueDepth() : { queued: 0 },
     lastScan: (await fed.getMeta("status.lastScan")) ?? null,
     store: { kind: storage.kind, location: storage.location },
-    scheduler:
-      storage.kind === "postgres" ? ((await storage.leadership("status").holder()) ?? null) : undefined,
+    scheduler: storage.kind === "postgres" ? ((await storage.schedulerHolder()) ?? null) : undefined,
     nextRuns: nextRunsOf(
       [
         { name: "scan", expression: config.schedule.scan },

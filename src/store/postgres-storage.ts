@@ -7,11 +7,13 @@ import { PostgresKvStore } from "./postgres-kv.ts";
 import { PostgresLeases } from "./postgres-lease.ts";
 import { PostgresQueue } from "./postgres-queue.ts";
 import { fnv1a } from "./postgres-schema.ts";
-import { type LedgerRow, mergeDeliveries, type QueueRow } from "./sqlite-storage.ts";
 import {
   type DeliveryQueue,
   describePostgresUrl,
   type Leadership,
+  type LedgerRow,
+  mergeDeliveries,
+  type QueueRow,
   type Signal,
   type Storage,
 } from "./storage.ts";
@@ -119,6 +121,9 @@ export function openPostgresStorage(
       leaderships.push(leadership);
       return leadership;
     },
+    async schedulerHolder() {
+      return (await leases.current(SCHEDULER_LEASE))?.holder;
+    },
     async notify(signal: Signal) {
       await sql`SELECT pg_notify(${await signalChannel()}, ${signal})`;
     },
@@ -182,9 +187,5 @@ class PostgresLeadership implements Leadership {
     this.#timer = undefined;
     if (this.#validUntil > 0) await this.#leases.release(SCHEDULER_LEASE, this.#holder);
     this.#validUntil = 0;
-  }
-
-  async holder(): Promise<string | undefined> {
-    return (await this.#leases.current(SCHEDULER_LEASE))?.holder;
   }
 }

@@ -6,7 +6,16 @@ import type { DatabaseSync } from "node:sqlite";
 import { SqliteStore } from "./sqlite.ts";
 import { SqliteKv } from "./sqlite-kv.ts";
 import { SqliteQueue } from "./sqlite-queue.ts";
-import type { Delivery, DeliveryQueue, Leadership, Signal, Storage } from "./storage.ts";
+import {
+  type Delivery,
+  type DeliveryQueue,
+  type Leadership,
+  type LedgerRow,
+  mergeDeliveries,
+  type QueueRow,
+  type Signal,
+  type Storage,
+} from "./storage.ts";
 
 class SqliteDeliveryQueue extends SqliteQueue implements DeliveryQueue<DatabaseSync> {
   async resumeStopped(): Promise<number> {
@@ -18,7 +27,6 @@ class SqliteDeliveryQueue extends SqliteQueue implements DeliveryQueue<DatabaseS
 const ALWAYS: Leadership = {
   hold: async () => true,
   release: async () => {},
-  holder: async () => undefined,
 };
 
 export function openSqliteStorage(file: string): Storage<DatabaseSync> & { readonly store: SqliteStore } {
@@ -42,6 +50,7 @@ export function openSqliteStorage(file: string): Storage<DatabaseSync> & { reado
     },
     deliveries: async () => sqliteDeliveries(db),
     leadership: () => ALWAYS,
+    schedulerHolder: async () => undefined,
     async notify(signal: Signal) {
       signals.emit(signal);
     },
@@ -86,49 +95,4 @@ function sqliteDeliveries(db: DatabaseSync): Map<string, Delivery> {
     )
     .all(Date.now()) as unknown as QueueRow[];
   return mergeDeliveries(ledger, queued);
-}
-
-export interface LedgerRow {
-  articleId: string;
-  kind: "create" | "update" | "delete";
-  n: number;
-  pending: number;
-  silent: number;
-  last: string;
-}
-
-export interface QueueRow {
-  articleId: string;
-  waiting: number;
-  failing: number;
-}
-
-/** Both backends answer with the same two row sets; this folds them into one entry per article. */
-export function mergeDeliveries(
-  ledger: readonly LedgerRow[],
-  queued: readonly QueueRow[],
-): Map<string, Delivery> {
-  const out = new Map<string, Delivery>();
-  for (const row of ledger) {
-    const d = out.get(row.articleId) ?? {
-      activities: {},
-      pending: 0,
-      silent: 0,
-      waiting: 0,
-      failing: 0,
-      last: row.last,
-    };
-    d.activities[row.kind] = Number(row.n);
-    d.pending += Number(row.pending);
-    d.silent += Number(row.silent);
-    if (row.last > d.last) d.last = row.last;
-    out.set(row.articleId, d);
-  }
-  for (const row of queued) {
-    const d = out.get(row.articleId);
-    if (!d) continue;
-    d.waiting = Number(row.waiting);
-    d.failing = Number(row.failing);
-  }
-  return out;
 }

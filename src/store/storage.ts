@@ -3,6 +3,7 @@
 // store, Fedify's KV store, the delivery queue, the scheduler's leadership and the signals between
 // processes. SQLite is the default, for one process; PostgreSQL, for several processes on one or many
 // hosts, is chosen by `database.url` or DATABASE_URL.
+import { join } from "node:path";
 import type { KvStore, MessageQueue, MessageQueueDepth } from "@fedify/fedify";
 import type { Config } from "../config/load.ts";
 import type { AtomicQueue } from "../federation/publisher.ts";
@@ -60,8 +61,6 @@ export interface Leadership {
   hold(): Promise<boolean>;
   /** Gives the lease up (clean stop), so another scheduler takes over on its next try. */
   release(): Promise<void>;
-  /** Who holds it, for the status page. */
-  holder(): Promise<string | undefined>;
 }
 
 /** Cross-process wake-ups: the scheduler tells web processes that content changed. */
@@ -86,7 +85,10 @@ export interface Storage<Tx = unknown> {
   /** The delivery queue, created on first use with this process's concurrency. */
   queue(options: { concurrency: number }): DeliveryQueue<Tx>;
   deliveries(): Promise<Map<string, Delivery>>;
+  /** This process's bid for the scheduler's lease (one per process: it is released on close). */
   leadership(holderId: string): Leadership;
+  /** Who acts as the scheduler now, for the status page; undefined when nobody (or on SQLite). */
+  schedulerHolder(): Promise<string | undefined>;
   /** Tells every process subscribed to `signal` (this one included). */
   notify(signal: Signal): Promise<void>;
   /** Calls `listener` on every `notify(signal)`, in any process; returns the unsubscribe. */
@@ -97,7 +99,7 @@ export interface Storage<Tx = unknown> {
 }
 
 /** Opens the backend the configuration names: PostgreSQL when database.url is set, else SQLite in data.dir. */
-export async function openStorage(config: Config, options: { sqliteFile?: string } = {}): Promise<Storage> {
+export async function openStorage(config: Config): Promise<Storage> {
   if (config.database.url) {
     const { openPostgresStorage } = await import("./postgres-storage.ts");
     return openPostgresStorage(config.database.url, {
@@ -106,12 +108,56 @@ export async function openStorage(config: Config, options: { sqliteFile?: string
     });
   }
   const { openSqliteStorage } = await import("./sqlite-storage.ts");
-  const { join } = await import("node:path");
-  return openSqliteStorage(options.sqliteFile ?? join(config.data.dir, "herald.sqlite"));
+  return openSqliteStorage(join(config.data.dir, "herald.sqlite"));
 }
 
 /** host:port/database of a PostgreSQL URL, without user or password. */
 export function describePostgresUrl(url: string): string {
   const u = new URL(url);
   return `${u.hostname}${u.port ? `:${u.port}` : ""}${u.pathname}`;
+}
+
+export interface LedgerRow {
+  articleId: string;
+  kind: "create" | "update" | "delete";
+  n: number;
+  pending: number;
+  silent: number;
+  last: string;
+}
+
+export interface QueueRow {
+  articleId: string;
+  waiting: number;
+  failing: number;
+}
+
+/** Both backends answer with the same two row sets; this folds them into one entry per article. */
+export function mergeDeliveries(
+  ledger: readonly LedgerRow[],
+  queued: readonly QueueRow[],
+): Map<string, Delivery> {
+  const out = new Map<string, Delivery>();
+  for (const row of ledger) {
+    const d = out.get(row.articleId) ?? {
+      activities: {},
+      pending: 0,
+      silent: 0,
+      waiting: 0,
+      failing: 0,
+      last: row.last,
+    };
+    d.activities[row.kind] = Number(row.n);
+    d.pending += Number(row.pending);
+    d.silent += Number(row.silent);
+    if (row.last > d.last) d.last = row.last;
+    out.set(row.articleId, d);
+  }
+  for (const row of queued) {
+    const d = out.get(row.articleId);
+    if (!d) continue;
+    d.waiting = Number(row.waiting);
+    d.failing = Number(row.failing);
+  }
+  return out;
 }

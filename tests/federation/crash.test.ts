@@ -239,18 +239,25 @@ async function expectExactlyOnce(site: Site, herald: HeraldProcess): Promise<voi
   expect(ledger.map((a) => ({ id: a.id, state: a.state }))).toEqual([{ id, state: "queued" }]);
 }
 
+/**
+ * A followed Herald publishing ARTICLE: returns once the first wave of its fan-out landed and the
+ * second is in flight at the peers, half-way through: the moment the tests stop or kill it.
+ */
+async function midFanOut(store: TestStore): Promise<{ site: Site; first: HeraldProcess }> {
+  const site = await makeSite(store);
+  const first = await startHerald(site);
+  await follow(site);
+  writeFileSync(join(site.content, "harbour.md"), ARTICLE);
+  await until(() => delivered() >= CONCURRENCY, 20_000);
+  await new Promise((r) => setTimeout(r, DELAY_MS / 2));
+  return { site, first };
+}
+
 // One `herald serve` (role all) on each store: a crash must not lose or repeat a post on either.
 describe.each<TestStore>(["sqlite", "postgres"])("on %s", (store) => {
   describe("kill -9 during a fan-out", () => {
     it("mid-fan-out: the restarted process delivers the rest, each inbox gets exactly one Create", async () => {
-      const site = await makeSite(store);
-      const first = await startHerald(site);
-      await follow(site);
-
-      writeFileSync(join(site.content, "harbour.md"), ARTICLE);
-      // The first wave landed; the second is in flight at the peers: kill half-way through it.
-      await until(() => delivered() >= CONCURRENCY, 20_000);
-      await new Promise((r) => setTimeout(r, DELAY_MS / 2));
+      const { site, first } = await midFanOut(store);
       process.kill(first.pid, "SIGKILL");
       expect((await first.exited).signal).toBe("SIGKILL");
       const atKill = delivered();
@@ -301,13 +308,7 @@ describe.each<TestStore>(["sqlite", "postgres"])("on %s", (store) => {
 
   describe("SIGTERM during a fan-out", () => {
     it("exits 0 within seconds, and the restart delivers the rest exactly once", async () => {
-      const site = await makeSite(store);
-      const first = await startHerald(site);
-      await follow(site);
-
-      writeFileSync(join(site.content, "harbour.md"), ARTICLE);
-      await until(() => delivered() >= CONCURRENCY, 20_000);
-      await new Promise((r) => setTimeout(r, DELAY_MS / 2));
+      const { site, first } = await midFanOut(store);
       const stopped = Date.now();
       process.kill(first.pid, "SIGTERM");
       const exit = await Promise.race([

@@ -9,6 +9,7 @@ import { fromObject } from "../../src/config/load.ts";
 import type { Article } from "../../src/content/model.ts";
 import { toArticleRow } from "../../src/store/article-rows.ts";
 import type { ArticleChange, ArticleRecord, ArticleStore } from "../../src/store/types.ts";
+import { openedWorlds } from "./contract.ts";
 
 export interface ArticleWorld {
   store: ArticleStore;
@@ -85,15 +86,11 @@ const byId = (records: ArticleRecord[]) => [...records].sort((a, b) => (a.id < b
 
 export function articleStoreContract(target: ArticleTarget): void {
   describe(`ArticleStore contract: ${target.name}`, () => {
-    let world: ArticleWorld | undefined;
+    const worlds = openedWorlds<ArticleWorld>();
     const dirs: string[] = [];
-    const open = async () => {
-      world = await target.open();
-      return world;
-    };
+    const open = () => worlds.track(target.open());
     afterEach(async () => {
-      await world?.close();
-      world = undefined;
+      await worlds.closeAll();
       for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
     });
 
@@ -134,14 +131,16 @@ export function articleStoreContract(target: ArticleTarget): void {
       const withJson = record("old", { title: "", tags: [] });
       const noJson = record("bare", { title: "", tags: [] });
       const removed = record("gone", { path: null, removedAt: "2026-01-02T00:00:00.000Z", file: null });
-      world = await target.openLegacy([
-        {
-          record: withJson,
-          article: JSON.stringify(article("old", { title: "旧标题", tags: ["港口", "Tide"] })),
-        },
-        { record: noJson, article: null },
-        { record: removed, article: JSON.stringify(article("gone", { tags: [] })) },
-      ]);
+      const world = await worlds.track(
+        target.openLegacy([
+          {
+            record: withJson,
+            article: JSON.stringify(article("old", { title: "旧标题", tags: ["港口", "Tide"] })),
+          },
+          { record: noJson, article: null },
+          { record: removed, article: JSON.stringify(article("gone", { tags: [] })) },
+        ]),
+      );
       const records = Object.fromEntries((await world.store.listRecords()).map((r) => [r.id, r]));
       expect(records.old).toEqual({ ...withJson, title: "旧标题", tags: ["港口", "Tide"] });
       expect(records.gone).toEqual({ ...removed, title: "港口 gone ✓", tags: [] });

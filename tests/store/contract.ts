@@ -30,19 +30,29 @@ async function listed(kv: KvStore, prefix?: KvKey): Promise<string[]> {
   return keys.sort();
 }
 
+/** The worlds one test opened, however it opened them: `closeAll` in the suite's afterEach. */
+export function openedWorlds<W extends { close(): Promise<void> }>() {
+  const opened: W[] = [];
+  return {
+    async track(world: Promise<W>): Promise<W> {
+      const w = await world;
+      opened.push(w);
+      return w;
+    },
+    latest: (): W | undefined => opened.at(-1),
+    async closeAll(): Promise<void> {
+      for (const w of opened.splice(0)) await w.close();
+    },
+  };
+}
+
 const keysOf = (...keys: KvKey[]) => keys.map((k) => JSON.stringify(k)).sort();
 
 export function kvContract(target: KvTarget): void {
   describe(`KvStore contract: ${target.name}`, () => {
-    let world: KvWorld | undefined;
-    const open = async () => {
-      world = await target.open();
-      return world;
-    };
-    afterEach(async () => {
-      await world?.close();
-      world = undefined;
-    });
+    const worlds = openedWorlds<KvWorld>();
+    const open = () => worlds.track(target.open());
+    afterEach(() => worlds.closeAll());
     const test = (name: string, fn: () => Promise<void>) =>
       target.knownFailures?.[name]
         ? it.fails(`${name} (known: ${target.knownFailures[name]})`, fn)
@@ -144,7 +154,7 @@ export function kvContract(target: KvTarget): void {
 
     test("cas from two processes at once loses no update", async () => {
       const { kv } = await open();
-      const other = await world!.other();
+      const other = await worlds.latest()!.other();
       await kv.set(["counter"], 0);
       const increment = async (store: KvStore) => {
         for (;;) {
@@ -328,16 +338,12 @@ function expectEachOnce(seen: readonly Msg[], total: number): void {
 
 export function queueContract(target: QueueTarget): void {
   describe(`MessageQueue contract: ${target.name}`, () => {
-    let world: QueueWorld | undefined;
-    const open = async () => {
-      world = await target.open();
-      return world;
-    };
+    const worlds = openedWorlds<QueueWorld>();
+    const open = () => worlds.track(target.open());
     const gates: (() => void)[] = [];
     afterEach(async () => {
       for (const release of gates.splice(0)) release();
-      await world?.close();
-      world = undefined;
+      await worlds.closeAll();
     });
 
     it("delivers every message exactly once", async () => {

@@ -16,6 +16,7 @@ import {
   type StoredKey,
   StoreNotEmptyError,
 } from "../../src/store/types.ts";
+import { openedWorlds } from "./contract.ts";
 
 export interface FederationWorld<Tx> {
   store: FederationStore<Tx>;
@@ -153,15 +154,9 @@ async function populate<Tx>(world: FederationWorld<Tx>): Promise<void> {
 
 export function federationStoreContract<Tx>(target: FederationTarget<Tx>): void {
   describe(`FederationStore contract: ${target.name}`, () => {
-    let world: FederationWorld<Tx> | undefined;
-    const open = async () => {
-      world = await target.open();
-      return world;
-    };
-    afterEach(async () => {
-      await world?.close();
-      world = undefined;
-    });
+    const worlds = openedWorlds<FederationWorld<Tx>>();
+    const open = () => worlds.track(target.open());
+    afterEach(() => worlds.closeAll());
 
     it("keeps meta values, overwriting by key", async () => {
       const { store } = await open();

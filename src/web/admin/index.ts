@@ -161,8 +161,8 @@ export function createAdmin(deps: AdminDeps): RouteHandler {
     session: Session,
   ): Promise<true> => {
     const id = new URLSearchParams((req.url ?? "").split("?")[1] ?? "").get("id") ?? "";
-    const known = [...herald.library.records()].some((r) => r.id === id);
-    if (!known || (await herald.storage.federation.retractedIds()).has(id)) {
+    const record = [...herald.library.records()].find((r) => r.id === id);
+    if (!record || (await herald.storage.federation.retractedIds()).has(id)) {
       session.flash = { ok: false, text: `No article "${id}" to retract.` };
       await sessions.save(session);
       seeOther(res, "/admin", ADMIN_HEADERS);
@@ -173,7 +173,7 @@ export function createAdmin(deps: AdminDeps): RouteHandler {
       siteTitle,
       csrf: session.csrf,
       id,
-      title: [...herald.library.records()].find((r) => r.id === id)?.title || id,
+      title: record.title || id,
       federated: object !== undefined && object.deletedAt === null,
     });
     sendHtml(req, res, 200, html, ADMIN_HEADERS);
