@@ -83,6 +83,11 @@ export const configSchema = z.strictObject({
           bio: patternList,
           caption: patternList,
           editorsNote: patternList,
+          publisher: patternList,
+          photoCredit: patternList,
+          boilerplate: patternList,
+          decorativeImage: patternList,
+          wire: patternList,
         })
         .default({}),
     })

@@ -4,9 +4,10 @@ import { type CompiledPatterns, CREDIT_KINDS, type CreditKind, GENERIC_LINK_TEXT
 import { hasCjk } from "./plain-text.ts";
 import { absoluteUrl } from "./sanitize.ts";
 
-// Reads who wrote, translated and edited a reprinted article, and where it came from, out of
-// the lines editors actually write. Every block gets a role, so the summary can skip what
-// is not prose. The labels themselves are in patterns.ts.
+// Reads who wrote, translated, edited and published a reprinted article, and where it came
+// from, out of the lines editors actually write. Every line gets a role, so the summary can
+// skip what is not prose, and every finding says which rule made it (shown by `preview`).
+// The labels themselves are in patterns.ts.
 
 export type BlockRole =
   | "prose"
@@ -18,27 +19,44 @@ export type BlockRole =
   | "caption"
   | "heading"
   | "media"
+  | "boilerplate"
   | "other";
+
+/** A derived field and the rule that found it, for editors checking what Herald read. */
+export type DerivedField =
+  | "summary"
+  | "via"
+  | "source"
+  | "translators"
+  | "editors"
+  | "publishers"
+  | "authors";
 
 export interface DetectedAttribution {
   roles: BlockRole[];
-  /** Editor's notes with their label removed, by block index. */
+  /** Editor's notes with their label removed, by block index (continuation lines appended). */
   noteText: Map<number, string>;
+  /** Prose lines whose start was not prose (a dateline, a bracketed byline), by block index. */
+  proseText: Map<number, string>;
   /** First block of a trailing Source / About-the-author section; prose stops there. */
   tailStart: number;
   via?: SourceLink;
   source?: SourceLink;
   translators: Person[];
   editors: Person[];
+  publishers: Person[];
   authors: Person[];
+  /** How each field was found, in words: "label 转载自 in a link's text (paragraph 1)". */
+  rules: Partial<Record<DerivedField, string>>;
 }
 
 const NAME_FORBIDDEN = /[\p{Nd}。！？!?；;…"“”《》@]/u;
 const PUBLICATION_FORBIDDEN = /[。！？!?；;…]|[,，](?=.)/u;
 const LOWERCASE_START = /^\p{Ll}/u;
 const NAME_EDGES =
-  /^[\s:：,，、。.;；()（）【】[\]「」'"‘’“”\-—–]+|[\s:：,，、。.;；()（）【】[\]「」'"‘’“”\-—–]+$/gu;
-const NAME_SEPARATORS = /\s*(?:[、,，&＆/／;；|｜]|\band\b|\s和\s)\s*/u;
+  /^[\s:：,，、。.;；()（）【】[\]「」『』'"‘’“”\-—–]+|[\s:：,，、。.;；()（）【】[\]「」『』'"‘’“”\-—–]+$/gu;
+const NAME_SEPARATORS = /\s*(?:[、,，&＆;；|｜]|\band\b|\s和\s)\s*/u;
+const ORG_SEPARATOR = /\s*[/／]\s*/u;
 const WHITESPACE_RUN = /\s+/u;
 const QUOTED = /[《〈「『“"]([^》〉」』”"]+)[》〉」』”"]/u;
 const URL_LIKE = /^(?:[a-z][a-z0-9+.-]*:\/\/|www\.)/i;
@@ -46,6 +64,21 @@ const SEGMENT_SEPARATORS = /[,，、;；。]|\.(?:\s|$)/u;
 const CREDIT_WRAPPER_START = /^[(（【[]\s*/u;
 const CREDIT_WRAPPER_END = /\s*[)）】\]]\s*[。.]?$/u;
 const MAX_CREDIT_LINE = 200;
+/** Lines longer than this are story text, whatever label they contain. */
+const MAX_LABEL_LINE = 400;
+/** A CJK "reprinted from" phrase anywhere in a line this short is a via line. */
+const MAX_SHORT_LINE = 80;
+const SENTENCE_END = /[。！？!?.…」』”"）)]\s*$/u;
+const PUBLICATION_PREFIX = /^(?:微信)?(?:公众号|公眾號|微信号|微信號)\s*/u;
+/** A user name as newsroom CMSs credit it: "yuxingcao01". */
+const HANDLE = /^[a-z][a-z0-9_.-]{1,30}[0-9][a-z0-9_]*$/iu;
+const BYLINE =
+  /^\s*[【〔[(（]\s*(?:記者|记者|文|撰文|文／|文\/)\s*(?<name>[^／/】〕\])）|｜\s]{1,20})\s*(?:[／/|｜][^】〕\])）]{0,20})?[】〕\])）]\s*/u;
+const BIO_LATIN_NAME =
+  /^[^（(]{1,20}[（(]\s*(?<latin>[A-Z][\p{L}.'’-]*(?:\s+[A-Z][\p{L}.'’-]*){0,4})\s*[)）]/u;
+const BIO_SENTENCE_NAME =
+  /^(?<name>[\p{Lu}][\p{L}.'’-]+(?:\s+[\p{Lu}][\p{L}.'’-]+){1,3})\s+(?:is|was|writes|covers|has|teaches|works|reports|lives)\b/u;
+const BIO_CJK_NAME = /^(?<name>[\p{Script=Han}‧·・]{2,8}?)(?:[，,、]|是|为|為|系|曾|现|現|任|，)/u;
 
 function trimName(text: string): string {
   return text.replace(NAME_EDGES, "");
@@ -53,6 +86,7 @@ function trimName(text: string): string {
 
 /** A person's name: short, no digits or sentence punctuation, capitalised if the script has case. */
 function isPersonName(name: string): boolean {
+  if (HANDLE.test(name)) return true;
   if (name === "" || name.length > 40 || NAME_FORBIDDEN.test(name)) return false;
   if (hasCjk(name)) return name.length <= 20;
   const words = name.split(" ");
@@ -64,16 +98,30 @@ function isPublicationName(name: string): boolean {
   return name !== "" && name.length <= 60 && !PUBLICATION_FORBIDDEN.test(name) && !LOWERCASE_START.test(name);
 }
 
-function splitNames(value: string): string[] | undefined {
+/** "东京樱花团/Hopkins" → Hopkins of 东京樱花团; "张三、李四" → two people. */
+function splitPeople(value: string): Person[] | undefined {
   const trimmed = trimName(value);
   if (trimmed === "") return undefined;
-  let parts = trimmed
-    .split(NAME_SEPARATORS)
-    .map(trimName)
-    .filter((s) => s !== "");
-  // "记者 张三 李四": Chinese names listed with spaces.
-  if (parts.every(hasCjk)) parts = parts.flatMap((p) => p.split(WHITESPACE_RUN));
-  return parts.length > 0 && parts.every(isPersonName) ? parts : undefined;
+  const people: Person[] = [];
+  for (const part of trimmed.split(NAME_SEPARATORS)) {
+    const entry = trimName(part);
+    if (entry === "") continue;
+    const pair = entry.split(ORG_SEPARATOR);
+    if (pair.length === 2 && pair[0] !== "" && pair[1] !== "") {
+      const org = trimName(pair[0]!);
+      const name = trimName(pair[1]!);
+      if (!isPublicationName(org) || !isPersonName(name)) return undefined;
+      people.push({ name, org });
+      continue;
+    }
+    // "记者 张三 李四": Chinese names listed with spaces.
+    const names = hasCjk(entry) && !/\p{Script=Latin}/u.test(entry) ? entry.split(WHITESPACE_RUN) : [entry];
+    for (const name of names) {
+      if (!isPersonName(name)) return undefined;
+      people.push({ name });
+    }
+  }
+  return people.length > 0 ? people : undefined;
 }
 
 interface CreditMatch {
@@ -82,11 +130,11 @@ interface CreditMatch {
   end: number;
 }
 
-/** `编译：张三 ｜ 编辑：李四`, `Translated by A, edited by B` → names per role; undefined if not a credit line. */
+/** `编译：张三 ｜ 编辑：李四`, `Translated by A, edited by B` → people per role; undefined if not a credit line. */
 export function parseCreditLine(
   text: string,
   patterns: CompiledPatterns,
-): Array<{ kind: CreditKind; names: string[] }> | undefined {
+): Array<{ kind: CreditKind; names: string[]; people: Person[] }> | undefined {
   const line = text.replace(CREDIT_WRAPPER_START, "").replace(CREDIT_WRAPPER_END, "");
   if (line.length > MAX_CREDIT_LINE) return undefined;
   const found: CreditMatch[] = [];
@@ -103,12 +151,12 @@ export function parseCreditLine(
   const labels: CreditMatch[] = [];
   for (const m of found) if (m.start >= (labels.at(-1)?.end ?? 0)) labels.push(m);
   if (labels[0]!.start !== 0) return undefined;
-  const credits: Array<{ kind: CreditKind; names: string[] }> = [];
+  const credits: Array<{ kind: CreditKind; names: string[]; people: Person[] }> = [];
   for (let i = 0; i < labels.length; i++) {
     const label = labels[i]!;
-    const names = splitNames(line.slice(label.end, labels[i + 1]?.start ?? line.length));
-    if (names === undefined) return undefined;
-    credits.push({ kind: label.kind, names });
+    const people = splitPeople(line.slice(label.end, labels[i + 1]?.start ?? line.length));
+    if (people === undefined) return undefined;
+    credits.push({ kind: label.kind, names: people.map((p) => p.name), people });
   }
   return credits;
 }
@@ -119,8 +167,10 @@ function isMeaningfulLinkText(text: string): boolean {
 
 /** The first sensible segment of free text next to a link: "，南岸晚报，2026年11月19日。" → 南岸晚报. */
 function publicationNear(text: string): string | undefined {
+  const quoted = QUOTED.exec(text);
+  if (quoted !== null && quoted.index <= 8 && isPublicationName(quoted[1]!.trim())) return quoted[1]!.trim();
   for (const segment of text.split(SEGMENT_SEPARATORS)) {
-    const candidate = trimName(segment);
+    const candidate = trimName(segment.replace(PUBLICATION_PREFIX, ""));
     if (candidate === "") continue;
     return isPublicationName(candidate) && !/\p{Nd}/u.test(candidate) ? candidate : undefined;
   }
@@ -159,36 +209,151 @@ function sourceFrom(block: Block, rest: string, baseUrl: string): SourceLink | u
     }
     return compact(result);
   }
+  const quoted = QUOTED.exec(rest);
+  if (quoted !== null) return { title: quoted[1]!.trim() };
   const name = trimName(rest);
   return isPublicationName(name) ? { name } : undefined;
 }
 
-function viaFrom(block: Block, rest: string, baseUrl: string): SourceLink | undefined {
+/** A link a reader follows to the original: "Read the original article", "原文链接". */
+function originalLink(block: Block, patterns: CompiledPatterns, baseUrl: string): SourceLink | undefined {
   for (const link of block.links) {
+    if (!patterns.anywhere.source.test(link.text) && !GENERIC_LINK_TEXT.test(link.text)) continue;
     const url = absoluteUrl(link.href, baseUrl);
-    if (url === undefined) continue;
-    if (isMeaningfulLinkText(link.text)) return { url, name: link.text };
-    const before = trimName(rest.slice(0, Math.max(0, rest.indexOf(link.text))));
-    return isPublicationName(before) ? { url, name: before } : { url };
+    if (url !== undefined) return { url };
   }
-  // No link: only a bare publication name counts, so "Via the new bridge, commuters…" is prose.
-  const name = trimName(rest);
-  return isPublicationName(name) ? { name } : undefined;
+  return undefined;
 }
 
-/** Adds names not yet listed; "By [Jane Doe](https://…)" gives Jane Doe her URL. */
+interface ViaFinding {
+  via: SourceLink;
+  rule: string;
+  /** A link to the original in the same sentence ("Read the original article"). */
+  original?: SourceLink;
+}
+
+/** A label at the very start of the line, or right after its decoration ("`Group` 编者按：…"). */
+function labelAt(re: RegExp, b: Block): { match: RegExpExecArray; rest: string } | undefined {
+  const atStart = re.exec(b.text);
+  if (atStart !== null) return { match: atStart, rest: b.text.slice(atStart[0].length) };
+  if (b.decoration === 0) return undefined;
+  const decorated = b.text.slice(b.decoration);
+  const after = re.exec(decorated);
+  return after === null ? undefined : { match: after, rest: decorated.slice(after[0].length) };
+}
+
+function linkAfter(block: Block, at: number): BlockLink | undefined {
+  return block.links.find((l) => l.at + l.text.length > at);
+}
+
+function viaFromLink(
+  link: BlockLink,
+  label: RegExpExecArray | null,
+  baseUrl: string,
+): SourceLink | undefined {
+  const url = absoluteUrl(link.href, baseUrl);
+  if (url === undefined) return undefined;
+  let name = link.text;
+  if (label !== null && label.index >= link.at && label.index < link.at + link.text.length) {
+    const offset = label.index - link.at;
+    name = trimName(name.slice(0, offset) + name.slice(offset + label[0].length));
+  }
+  name = trimName(name.replace(PUBLICATION_PREFIX, ""));
+  return isMeaningfulLinkText(name) && isPublicationName(name) ? { url, name } : { url };
+}
+
+/**
+ * "转载自[X](url)", "`Group` [轉載自GNews](url)", "This story was originally published by [X](url)
+ * and is republished here with permission.", "本文经授权转载自公众号「X」". The label starts the
+ * line (after decoration), or sits in a link's text, or (a whole phrase) anywhere in a short line
+ * or before a link.
+ */
+function findVia(b: Block, patterns: CompiledPatterns, baseUrl: string): ViaFinding | undefined {
+  if (b.text.length > MAX_LABEL_LINE) return undefined;
+  const where = `paragraph ${b.para + 1}`;
+  const atStart = patterns.line.via.exec(b.text.slice(b.decoration));
+  const label = patterns.anywhere.via.exec(b.text);
+  if (label === null) return undefined;
+  const labelEnd = label.index + label[0].length;
+  const inLink = b.links.find((l) => label.index >= l.at && label.index < l.at + Math.max(1, l.text.length));
+  let result: ViaFinding | undefined;
+  if (inLink !== undefined && (label.index - inLink.at <= 2 || b.text.length <= MAX_SHORT_LINE)) {
+    const via = viaFromLink(inLink, label, baseUrl);
+    if (via !== undefined) result = { via, rule: `“${label[0]}” in a link's text (${where})` };
+  } else if (atStart !== null) {
+    const rest = b.text.slice(b.decoration + atStart[0].length);
+    const link = linkAfter(b, b.decoration);
+    const via = link === undefined ? undefined : viaFromLink(link, null, baseUrl);
+    if (via !== undefined) {
+      if (via.name === undefined) {
+        const before = trimName(rest.slice(0, Math.max(0, rest.indexOf(link!.text))));
+        if (isPublicationName(before)) via.name = before;
+      }
+      result = { via, rule: `line starting “${label[0]}” (${where})` };
+    } else {
+      // No link: only a bare publication name counts, so "Via the new bridge, commuters…" is prose.
+      const name = publicationNear(rest);
+      if (name !== undefined && (hasCjk(label[0]) || trimName(rest).length <= 60)) {
+        result = { via: { name }, rule: `line starting “${label[0]}” (${where})` };
+      }
+    }
+  } else if (label[0].length >= 3 || hasCjk(label[0])) {
+    // A phrase mid-sentence: "…was originally published by [X](url) and is republished…".
+    const link = linkAfter(b, labelEnd);
+    const via = link === undefined ? undefined : viaFromLink(link, null, baseUrl);
+    if (via !== undefined && link!.at - labelEnd <= 30) {
+      result = { via, rule: `“${label[0]}” before a link (${where})` };
+    } else if (hasCjk(label[0]) && b.text.length <= MAX_SHORT_LINE) {
+      const name = publicationNear(b.text.slice(labelEnd));
+      if (name !== undefined) result = { via: { name }, rule: `“${label[0]}” in a short line (${where})` };
+    }
+  }
+  if (result === undefined) return undefined;
+  const link = originalLink(b, patterns, baseUrl);
+  if (link?.url !== undefined && link.url !== result.via.url) result.original = link;
+  return result;
+}
+
+/** "作者简介：周晓宁，南岸晚报记者…", "安德斯‧科尔（Anders Corr）拥有…", "Jane Doe is a reporter…" → the name. */
+function bioName(text: string): string | undefined {
+  const latin = BIO_LATIN_NAME.exec(text);
+  if (latin?.groups?.latin !== undefined) return latin.groups.latin;
+  const sentence = BIO_SENTENCE_NAME.exec(text);
+  if (sentence?.groups?.name !== undefined) return sentence.groups.name;
+  const cjk = BIO_CJK_NAME.exec(text);
+  if (cjk?.groups?.name !== undefined) return cjk.groups.name;
+  const first = trimName(text.split(SEGMENT_SEPARATORS, 1)[0] ?? "");
+  return isPersonName(first) ? first : undefined;
+}
+
+/** Adds people not yet listed; "By [Jane Doe](https://…)" gives Jane Doe her URL. */
 function addPeople(
   into: Person[],
-  names: readonly string[],
+  people: readonly Person[],
   links: readonly BlockLink[] = [],
   baseUrl = "",
 ): void {
-  for (const name of names) {
-    if (into.some((p) => p.name === name)) continue;
-    const link = links.find((l) => l.text === name);
+  for (const person of people) {
+    if (into.some((p) => p.name === person.name)) continue;
+    const link = links.find((l) => l.text === person.name);
     const url = link === undefined ? undefined : absoluteUrl(link.href, baseUrl);
-    into.push(url === undefined ? { name } : { name, url });
+    into.push(url === undefined ? { ...person } : { ...person, url });
   }
+}
+
+const CONTINUING_ROLES = new Set<BlockRole>(["prose", "editors-note", "bio"]);
+
+/** A line that only wraps the sentence of the line before it (hard-wrapped Markdown). */
+function continues(previous: Block | undefined, b: Block, previousRole: BlockRole | undefined): boolean {
+  return (
+    previous !== undefined &&
+    previousRole !== undefined &&
+    previous.para === b.para &&
+    b.line > 0 &&
+    CONTINUING_ROLES.has(previousRole) &&
+    previous.images.length === 0 &&
+    !SENTENCE_END.test(previous.text)
+  );
 }
 
 export function detectAttribution(
@@ -199,38 +364,69 @@ export function detectAttribution(
 ): DetectedAttribution {
   const roles: BlockRole[] = [];
   const noteText = new Map<number, string>();
+  const proseText = new Map<number, string>();
+  const rules: DetectedAttribution["rules"] = {};
   const found: DetectedAttribution = {
     roles,
     noteText,
+    proseText,
     tailStart: blocks.length,
     translators: [],
     editors: [],
+    publishers: [],
     authors: [],
+    rules,
   };
   const people: Record<CreditKind, Person[]> = {
     translator: found.translators,
     editor: found.editors,
     author: found.authors,
+    publisher: found.publishers,
+  };
+  const peopleField: Record<CreditKind, DerivedField> = {
+    translator: "translators",
+    editor: "editors",
+    author: "authors",
+    publisher: "publishers",
   };
   const bioAuthors: Person[] = [];
-  let section: { kind: "source" | "bio"; level: number } | undefined;
-  let sectionSource: SourceLink | undefined;
-  let lineSource: SourceLink | undefined;
+  let bioRule: string | undefined;
+  let section: { kind: "source" | "bio" | "note"; level: number } | undefined;
+  let pending: { kind: "source" | "bio"; para: number; label: string } | undefined;
+  let noteStart: number | undefined;
+  const sources: Array<{ link: SourceLink; rank: number; rule: string }> = [];
+  const addSource = (link: SourceLink | undefined, rank: number, rule: string): void => {
+    if (link !== undefined) sources.push({ link, rank, rule });
+  };
+  const readBio = (text: string, where: string): void => {
+    const name = bioName(text);
+    if (name !== undefined && isPersonName(name)) {
+      addPeople(bioAuthors, [{ name }]);
+      bioRule ??= `author bio (${where})`;
+    }
+  };
 
   for (let i = 0; i < blocks.length; i++) {
     const b = blocks[i]!;
+    const where = `paragraph ${b.para + 1}`;
+    const previous = blocks[i - 1];
+    if (pending !== undefined && b.para > pending.para + 1 && b.kind !== "heading") pending = undefined;
+
     if (b.kind === "heading") {
+      pending = undefined;
       if (section !== undefined && b.level <= section.level) section = undefined;
       const kind = patterns.heading.source.test(b.text)
         ? "source"
         : patterns.heading.bio.test(b.text)
           ? "bio"
-          : undefined;
+          : patterns.heading.editorsNote.test(b.text)
+            ? "note"
+            : undefined;
       if (kind !== undefined) {
         section = { kind, level: b.level };
-        found.tailStart = Math.min(found.tailStart, i);
+        if (kind !== "note") found.tailStart = Math.min(found.tailStart, i);
       }
-      roles.push(kind ?? "heading");
+      roles.push(kind === "note" ? "other" : (kind ?? "heading"));
       continue;
     }
     if (b.kind === "caption") {
@@ -241,88 +437,195 @@ export function detectAttribution(
       roles.push("media");
       continue;
     }
-    if (b.kind === "blockquote") {
-      const note = patterns.line.editorsNote.exec(b.text);
-      if (note !== null && section === undefined) noteText.set(i, b.text.slice(note[0].length));
-      roles.push(note !== null && section === undefined ? "editors-note" : "other");
+    if (b.kind === "blockquote" || b.kind === "list") {
+      const note = b.kind === "blockquote" ? patterns.line.editorsNote.exec(b.text) : null;
+      if (note !== null && section === undefined) {
+        noteText.set(i, b.text.slice(note[0].length));
+        roles.push("editors-note");
+        continue;
+      }
+      if ((pending?.kind === "source" || section?.kind === "source") && b.links.length > 0) {
+        addSource(
+          sourceFrom(b, b.text, baseUrl),
+          2,
+          `links after “${pending?.label ?? "Source"}” (${where})`,
+        );
+        pending = undefined;
+        roles.push("source");
+        continue;
+      }
+      roles.push(section?.kind === "note" && b.kind === "blockquote" ? "editors-note" : "other");
+      if (section?.kind === "note" && b.kind === "blockquote") noteText.set(i, b.text);
       continue;
     }
     if (b.kind !== "paragraph") {
       roles.push("other");
       continue;
     }
+
+    if (continues(previous, b, roles[i - 1])) {
+      const role = roles[i - 1]!;
+      roles.push(role);
+      if (role === "editors-note" && noteStart !== undefined) {
+        noteText.set(noteStart, `${noteText.get(noteStart) ?? ""}\n${b.text}`);
+      }
+      continue;
+    }
+    noteStart = undefined;
+
+    if (pending?.kind === "source" && (b.links.length > 0 || b.text.length <= MAX_SHORT_LINE)) {
+      addSource(sourceFrom(b, b.text, baseUrl), 2, `“${pending.label}” then the next paragraph (${where})`);
+      pending = undefined;
+      roles.push("source");
+      continue;
+    }
+    if (pending?.kind === "bio") {
+      readBio(b.text, where);
+      pending = undefined;
+      roles.push("bio");
+      continue;
+    }
+    if (patterns.line.boilerplate.test(b.text)) {
+      roles.push("boilerplate");
+      continue;
+    }
     const bio = patterns.line.bio.exec(b.text);
     if (bio !== null) {
-      // "作者简介：周晓宁，南岸晚报记者…": the name before the first comma is the author.
-      const name = trimName(b.text.slice(bio[0].length).split(SEGMENT_SEPARATORS, 1)[0] ?? "");
-      if (isPersonName(name)) addPeople(bioAuthors, [name]);
+      const rest = b.text.slice(bio[0].length);
+      if (rest.trim() === "") pending = { kind: "bio", para: b.para, label: bio[0].trim() };
+      else readBio(rest, where);
+      found.tailStart = Math.min(found.tailStart, i);
       roles.push("bio");
       continue;
     }
     const credits = parseCreditLine(b.text, patterns);
     if (credits !== undefined) {
-      for (const c of credits) addPeople(people[c.kind], c.names, b.links, baseUrl);
+      for (const c of credits) {
+        addPeople(people[c.kind], c.people, b.links, baseUrl);
+        rules[peopleField[c.kind]] ??= `credit line (${where})`;
+      }
       roles.push("credit");
       continue;
     }
-    const viaLabel = patterns.line.via.exec(b.text);
-    const via = viaLabel === null ? undefined : viaFrom(b, b.text.slice(viaLabel[0].length), baseUrl);
+    const via = findVia(b, patterns, baseUrl);
     if (via !== undefined) {
-      found.via ??= via;
+      if (found.via === undefined) {
+        found.via = via.via;
+        rules.via = via.rule;
+      }
+      addSource(via.original, 1, `original-article link beside the reprint note (${where})`);
       roles.push("via");
       continue;
     }
-    const sourceLabel = patterns.line.source.exec(b.text);
+    const sourceAt = labelAt(patterns.line.source, b);
+    const sourceLabel = sourceAt?.match;
     // Without a colon or a link, "Sources say…" is a sentence, not a Source line.
-    if (sourceLabel !== null && (sourceLabel.groups?.colon !== undefined || b.links.length > 0)) {
-      const source = sourceFrom(b, b.text.slice(sourceLabel[0].length), baseUrl);
-      // The first Source line with a link wins; a name-only one ("来源：新华社") only if none has one.
-      if (
-        source !== undefined &&
-        (lineSource === undefined || (lineSource.url === undefined && source.url !== undefined))
-      ) {
-        lineSource = source;
+    if (
+      sourceAt !== undefined &&
+      sourceLabel !== undefined &&
+      b.text.length <= MAX_LABEL_LINE &&
+      (sourceLabel.groups?.colon !== undefined || b.links.length > 0 || sourceAt.rest.trim() === "")
+    ) {
+      const after = sourceAt.rest;
+      if (after.trim() === "" && b.links.length === 0) {
+        pending = { kind: "source", para: b.para, label: sourceLabel[0].trim() };
+      } else {
+        const link = sourceFrom(b, after, baseUrl);
+        addSource(
+          link,
+          link?.url === undefined ? 0 : 3,
+          `line starting “${sourceLabel[0].trim()}” (${where})`,
+        );
       }
       roles.push("source");
       continue;
     }
     if (section !== undefined) {
-      if (section.kind === "source" && sectionSource === undefined && b.links.length > 0) {
-        sectionSource = sourceFrom(b, b.text, baseUrl);
+      if (section.kind === "source" && b.links.length > 0) {
+        addSource(sourceFrom(b, b.text, baseUrl), 2, `link in the Source section (${where})`);
+      }
+      if (section.kind === "bio" && !roles.includes("bio")) readBio(b.text, where);
+      if (section.kind === "note") {
+        noteText.set(i, b.text);
+        noteStart = i;
+        roles.push("editors-note");
+        continue;
       }
       roles.push(section.kind);
       continue;
     }
-    const note = patterns.line.editorsNote.exec(b.text);
-    if (note !== null) {
-      noteText.set(i, b.text.slice(note[0].length));
+    const note = labelAt(patterns.line.editorsNote, b);
+    if (note !== undefined) {
+      noteText.set(i, note.rest);
+      noteStart = i;
       roles.push("editors-note");
       continue;
     }
-    roles.push(b.linkOnly ? "other" : "prose");
+    if (b.linkOnly) {
+      roles.push("other");
+      continue;
+    }
+    const byline = BYLINE.exec(b.text);
+    if (byline?.groups?.name !== undefined && isPersonName(byline.groups.name)) {
+      addPeople(found.authors, [{ name: byline.groups.name }]);
+      rules.authors ??= `bracketed byline (${where})`;
+      const story = b.text.slice(byline[0].length);
+      if (story.trim() === "") {
+        roles.push("credit");
+        continue;
+      }
+      proseText.set(i, story);
+    }
+    const dateline = patterns.dateline.exec(proseText.get(i) ?? b.text);
+    if (dateline !== null) proseText.set(i, (proseText.get(i) ?? b.text).slice(dateline[0].length));
+    roles.push("prose");
   }
 
-  if (found.authors.length === 0) found.authors.push(...bioAuthors);
-  found.source = lineSource?.url !== undefined ? lineSource : (sectionSource ?? lineSource);
-  markTrailingItalicBio(blocks, roles, [...knownAuthors, ...found.authors]);
-  if (found.source === undefined) delete found.source;
+  if (found.authors.length === 0 && bioAuthors.length > 0) {
+    found.authors.push(...bioAuthors);
+    if (bioRule !== undefined) rules.authors = bioRule;
+  }
+  // An explicit Source line with a link beats a link after a label, which beats an
+  // "original article" link beside the reprint note, which beats a name-only Source line.
+  const best = sources
+    .filter((s) => s.link.url !== undefined || s.rank === 0)
+    .sort((a, b) => b.rank - a.rank)[0];
+  const source = best ?? sources.find((s) => s.link.title !== undefined || s.link.name !== undefined);
+  if (source !== undefined) {
+    found.source = source.link;
+    rules.source = source.rule;
+  }
+  markTrailingItalicBio(blocks, roles, [...knownAuthors, ...found.authors], found, rules);
   if (found.via === undefined) delete found.via;
   return found;
 }
 
-/** An italic paragraph at the very end that names the author is a bio, not prose. */
+/** An italic paragraph at the very end that names the author, or says "Jane Doe is a…", is a bio. */
 function markTrailingItalicBio(
   blocks: readonly Block[],
   roles: BlockRole[],
   authors: readonly Person[],
+  found: DetectedAttribution,
+  rules: DetectedAttribution["rules"],
 ): void {
-  if (authors.length === 0) return;
   for (let i = blocks.length - 1; i >= 0; i--) {
     const role = roles[i];
-    if (role === "credit" || role === "source" || role === "bio" || role === "other" || role === "via")
+    if (role !== "prose") {
+      if (role === "media" || role === "caption" || role === "heading" || role === "editors-note") return;
       continue;
+    }
     const b = blocks[i]!;
-    if (role === "prose" && b.italic && authors.some((a) => b.text.includes(a.name))) roles[i] = "bio";
+    if (!b.italic) return;
+    if (authors.some((a) => b.text.includes(a.name))) {
+      roles[i] = "bio";
+      return;
+    }
+    const name = BIO_SENTENCE_NAME.exec(b.text)?.groups?.name;
+    if (name !== undefined && found.authors.length === 0) {
+      roles[i] = "bio";
+      found.authors.push({ name });
+      rules.authors ??= `italic author bio at the end (paragraph ${b.para + 1})`;
+    }
     return;
   }
 }

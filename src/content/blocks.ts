@@ -1,16 +1,19 @@
 import type { Token } from "markdown-it";
+import { splitCaptionCredit } from "./caption.ts";
 import type { CompiledPatterns } from "./patterns.ts";
 import { collapseWhitespace } from "./plain-text.ts";
 
-// The top-level structure of an article body, read from markdown-it tokens (never from
-// rendered HTML): attribution, summary and cover all reason about "the paragraph after an
-// image" or "the heading that starts the Source section", which is block-level structure.
+// The structure of an article body, read from markdown-it tokens (never from rendered HTML),
+// one LINE at a time. Real exports put several things in one Markdown paragraph, separated by
+// soft line breaks: an editor's note, then an image with its caption on the same line, then
+// the first story sentence; or an editor credit and a publisher credit. Each line is classified
+// on its own; lines that merely wrap a sentence are joined back by whoever reads prose.
 
 export type BlockKind =
   | "heading"
-  | "paragraph"
-  | "image" // a paragraph of nothing but images (optionally linked)
-  | "caption" // the paragraph right after an image that describes it
+  | "paragraph" // one line of a paragraph (a whole paragraph when it has no line breaks)
+  | "image" // a line of nothing but images (optionally linked), or images with their caption
+  | "caption" // the line right after an image that describes it
   | "list"
   | "blockquote"
   | "code"
@@ -23,6 +26,8 @@ export interface BlockLink {
   /** As written in Markdown (percent-encoded by markdown-it), not yet absolute. */
   href: string;
   text: string;
+  /** Where the link's text starts in its block's `text`. */
+  at: number;
 }
 
 export interface BlockImage {
@@ -30,13 +35,14 @@ export interface BlockImage {
   src: string;
   alt: string;
   title?: string;
+  /** The caption written with it (same line, next line, `<figcaption>`), label and credit removed. */
+  caption?: string;
+  /** A photographer or agency credit found in the caption ("Greg Baker/AFP via Getty Images"). */
+  credit?: string;
 }
 
 export interface Block {
   kind: BlockKind;
-  /** Token range [start, end) in the token list the blocks were read from. */
-  start: number;
-  end: number;
   /** Heading level 1–6, 0 for other blocks. */
   level: number;
   /** Plain text: inline markup removed, whitespace collapsed. Images contribute nothing. */
@@ -47,7 +53,17 @@ export interface Block {
   italic: boolean;
   /** Has links and no visible text outside them (separators such as `|` or `·` allowed). */
   linkOnly: boolean;
-  /** For a caption: its text without a "图片说明：" / "Photo:" label. */
+  /** Ordinal of the top-level Markdown block this line belongs to. */
+  para: number;
+  /** 0 for the first line of its paragraph. */
+  line: number;
+  /**
+   * Length of the leading decoration of `text`: inline code, bold or italic runs, bracketed
+   * group names and separators ("`Tokyo Group` 转载自…", "**新闻组** | 转载自…"). A label right
+   * after it still starts the line.
+   */
+  decoration: number;
+  /** For a caption line: its text without a "图片说明：" / "Photo:" label. */
   captionText?: string;
 }
 
@@ -58,49 +74,122 @@ function attr(t: Token, name: string): string {
 
 const VISIBLE = /[^\s\p{P}\p{S}]/u;
 const VISIBLE_TEXT = /\S/;
+const LEADING_BRACKETED = /^\s*(?:[【〔[「『(（][^】〕\]」』)）\n]{1,40}[】〕\]」』)）]\s*)/u;
+const SEPARATORS_ONLY = /^[\s\-–—|｜·•:：/／]*$/u;
 
-interface InlineFacts {
+/** One line of a paragraph while it is being read. */
+interface LineFacts {
   text: string;
   links: BlockLink[];
   images: BlockImage[];
+  /** Offset in `text` of each image, in order. */
+  imageAt: number[];
   textOutsideLinks: boolean;
   textOutsideEmphasis: boolean;
   hasVisibleText: boolean;
+  /** Where decorated (code, bold, italic) text ends, as long as nothing plain came before. */
+  decoratedUntil: number;
+  plainSeen: boolean;
 }
 
-function readInline(children: readonly Token[]): InlineFacts {
-  let text = "";
-  const links: BlockLink[] = [];
+function newLine(): LineFacts {
+  return {
+    text: "",
+    links: [],
+    images: [],
+    imageAt: [],
+    textOutsideLinks: false,
+    textOutsideEmphasis: false,
+    hasVisibleText: false,
+    decoratedUntil: 0,
+    plainSeen: false,
+  };
+}
+
+const IMG_TAG = /<img\b[^>]*>/giu;
+const ATTRIBUTE = /([a-z-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/giu;
+const TAG = /<[^>]*>/gu;
+const FIGCAPTION = /<figcaption\b[^>]*>([\s\S]*?)<\/figcaption>/iu;
+const HTML_ENTITY = /&(?:#(\d{1,7})|#x([0-9a-f]{1,6})|(amp|lt|gt|quot|apos|nbsp));/giu;
+const NAMED_ENTITIES: Readonly<Record<string, string>> = {
+  amp: "&",
+  lt: "<",
+  gt: ">",
+  quot: '"',
+  apos: "'",
+  nbsp: " ",
+};
+const MAX_HTML_SCAN = 20_000;
+
+function decodeEntities(text: string): string {
+  return text.replace(HTML_ENTITY, (whole, dec?: string, hex?: string, name?: string) => {
+    const code = dec !== undefined ? Number(dec) : hex !== undefined ? Number.parseInt(hex, 16) : undefined;
+    if (code === undefined) return NAMED_ENTITIES[name!.toLowerCase()] ?? whole;
+    return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+  });
+}
+
+/** `<img>` tags in raw HTML: src, alt and title (what a `<figure>` export gives us). */
+function htmlImages(html: string): BlockImage[] {
   const images: BlockImage[] = [];
-  let openLink: BlockLink | undefined;
-  let emphasisDepth = 0;
-  let textOutsideLinks = false;
-  let textOutsideEmphasis = false;
-  let hasVisibleText = false;
-  const addText = (s: string): void => {
-    text += s;
-    if (openLink !== undefined) openLink.text += s;
-    if (VISIBLE_TEXT.test(s)) {
-      hasVisibleText = true;
-      if (emphasisDepth === 0) textOutsideEmphasis = true;
+  for (const tag of html.slice(0, MAX_HTML_SCAN).matchAll(IMG_TAG)) {
+    const attrs = new Map<string, string>();
+    for (const a of tag[0].matchAll(ATTRIBUTE)) {
+      attrs.set(a[1]!.toLowerCase(), decodeEntities(a[2] ?? a[3] ?? a[4] ?? ""));
     }
-    if (openLink === undefined && VISIBLE.test(s)) textOutsideLinks = true;
+    const src = attrs.get("src") ?? attrs.get("data-src");
+    if (src === undefined || src === "") continue;
+    const title = attrs.get("title");
+    const image: BlockImage = { src, alt: collapseWhitespace(attrs.get("alt") ?? "") };
+    if (title !== undefined && title !== "") image.title = title;
+    images.push(image);
+  }
+  return images;
+}
+
+function htmlText(html: string): string {
+  return collapseWhitespace(decodeEntities(html.replace(TAG, " ")));
+}
+
+function readLines(children: readonly Token[]): LineFacts[] {
+  const lines: LineFacts[] = [newLine()];
+  let line = lines[0]!;
+  let openLink: BlockLink | undefined;
+  let emphasis = 0;
+  let strong = 0;
+  const addText = (s: string, decorated: boolean): void => {
+    if (openLink !== undefined) {
+      if (openLink.text === "") openLink.at = line.text.length;
+      openLink.text += s;
+    }
+    line.text += s;
+    if (VISIBLE_TEXT.test(s)) {
+      line.hasVisibleText = true;
+      if (emphasis === 0) line.textOutsideEmphasis = true;
+    }
+    if (openLink === undefined && VISIBLE.test(s)) line.textOutsideLinks = true;
+    if (!line.plainSeen) {
+      if (decorated || (openLink === undefined && SEPARATORS_ONLY.test(s)))
+        line.decoratedUntil = line.text.length;
+      else line.plainSeen = true;
+    }
   };
   for (const t of children) {
     switch (t.type) {
       case "text":
+        addText(t.content, emphasis + strong > 0 && openLink === undefined);
+        break;
       case "code_inline":
-        addText(t.content);
+        addText(t.content, openLink === undefined);
         break;
       case "softbreak":
-        addText("\n");
-        break;
       case "hardbreak":
-        addText(" ");
+        line = newLine();
+        lines.push(line);
         break;
       case "link_open": {
-        const link = { href: attr(t, "href"), text: "" };
-        links.push(link);
+        const link = { href: attr(t, "href"), text: "", at: line.text.length };
+        line.links.push(link);
         openLink = link;
         break;
       }
@@ -108,30 +197,35 @@ function readInline(children: readonly Token[]): InlineFacts {
         openLink = undefined;
         break;
       case "em_open":
-        emphasisDepth++;
+        emphasis++;
         break;
       case "em_close":
-        emphasisDepth--;
+        emphasis--;
+        break;
+      case "strong_open":
+        strong++;
+        break;
+      case "strong_close":
+        strong--;
         break;
       case "image": {
         const title = attr(t, "title");
         const alt = collapseWhitespace(t.children === null ? t.content : plainTextOf(t.children));
-        images.push(title === "" ? { src: attr(t, "src"), alt } : { src: attr(t, "src"), alt, title });
+        line.images.push(title === "" ? { src: attr(t, "src"), alt } : { src: attr(t, "src"), alt, title });
+        line.imageAt.push(line.text.length);
         break;
       }
+      case "html_inline":
+        for (const image of htmlImages(t.content)) {
+          line.images.push(image);
+          line.imageAt.push(line.text.length);
+        }
+        break;
       default:
-        break; // html_inline, strong, s: no text of their own
+        break; // s: no text of its own
     }
   }
-  for (const link of links) link.text = collapseWhitespace(link.text);
-  return {
-    text: collapseWhitespace(text),
-    links,
-    images,
-    textOutsideLinks,
-    textOutsideEmphasis,
-    hasVisibleText,
-  };
+  return lines;
 }
 
 /** Plain text of inline tokens (no images, no HTML tags). */
@@ -168,7 +262,7 @@ const KIND_BY_SINGLE: Readonly<Record<string, BlockKind>> = {
   html_block: "html",
 };
 
-/** Text of any block, for the rare cases (a blockquote editor's note) that need it. */
+/** Text of any block, for the cases (a blockquote editor's note, a list) that need it. */
 function textOfRange(tokens: readonly Token[], start: number, end: number): string {
   const parts: string[] = [];
   for (let i = start; i < end; i++) {
@@ -178,60 +272,193 @@ function textOfRange(tokens: readonly Token[], start: number, end: number): stri
   return parts.join("\n");
 }
 
-function emptyBlock(kind: BlockKind, start: number, end: number): Block {
-  return { kind, start, end, level: 0, text: "", links: [], images: [], italic: false, linkOnly: false };
+/** Links anywhere inside a block (a list of footer links, a quoted source). */
+function linksOfRange(tokens: readonly Token[], start: number, end: number): BlockLink[] {
+  const links: BlockLink[] = [];
+  for (let i = start; i < end; i++) {
+    const t = tokens[i]!;
+    if (t.type === "inline" && t.children !== null) {
+      for (const line of readLines(t.children)) links.push(...line.links);
+    }
+  }
+  return links;
 }
 
-/** Classifies each top-level block. `patterns.line.caption` decides captions. */
+function emptyBlock(kind: BlockKind, para: number): Block {
+  return {
+    kind,
+    level: 0,
+    text: "",
+    links: [],
+    images: [],
+    italic: false,
+    linkOnly: false,
+    para,
+    line: 0,
+    decoration: 0,
+  };
+}
+
+/** Where a label may still start in `text`: right after its decoration and any bracketed group name. */
+function decorationOf(facts: LineFacts): number {
+  const raw = facts.text;
+  let at = facts.decoratedUntil;
+  const bracketed = LEADING_BRACKETED.exec(raw.slice(at));
+  if (bracketed !== null) at += bracketed[0].length;
+  const rest = raw.slice(at);
+  return at + (rest.length - rest.trimStart().length);
+}
+
+const MAX_SAME_LINE_CAPTION = 300;
+
+function toBlock(facts: LineFacts, kind: BlockKind, para: number, line: number, level = 0): Block {
+  // Collapse the line's text, keeping link and image offsets valid: only leading whitespace and
+  // runs are collapsed here, so offsets are recomputed by searching the collapsed text.
+  const text = collapseWhitespace(facts.text);
+  const leading = facts.text.length - facts.text.trimStart().length;
+  const links = facts.links.map((l) => {
+    const linkText = collapseWhitespace(l.text);
+    const found = text.indexOf(linkText, Math.max(0, l.at - leading - 8));
+    return { href: l.href, text: linkText, at: found === -1 ? Math.max(0, l.at - leading) : found };
+  });
+  return {
+    kind,
+    level,
+    text,
+    links,
+    images: facts.images,
+    italic: facts.hasVisibleText && !facts.textOutsideEmphasis,
+    linkOnly: facts.links.length > 0 && !facts.textOutsideLinks && facts.images.length === 0,
+    para,
+    line,
+    decoration: Math.max(0, decorationOf(facts) - leading),
+  };
+}
+
+/** Describes the last image of `image` blocks with a caption text (label already removed). */
+function attachCaption(image: BlockImage, text: string, patterns: CompiledPatterns): void {
+  const { caption, credit } = splitCaptionCredit(text, patterns);
+  if (caption !== "") image.caption = caption;
+  if (credit !== undefined) image.credit = credit;
+}
+
+/** A line that describes the image before it: labelled, italic, or a photo credit. */
+function captionLabel(b: Block, patterns: CompiledPatterns): string | undefined {
+  const label = patterns.line.caption.exec(b.text);
+  if (label !== null) return b.text.slice(label[0].length).trim();
+  if (b.italic) return b.text;
+  if (patterns.photoCreditLine.test(b.text)) return b.text;
+  return undefined;
+}
+
+/** An image line: the images, then (on the same line) nothing, or a caption. */
+function classifyImageLine(facts: LineFacts, block: Block, patterns: CompiledPatterns): void {
+  const before = facts.text.slice(0, facts.imageAt[0]);
+  if (VISIBLE.test(before)) return; // prose with an inline image: a paragraph line
+  const after = collapseWhitespace(facts.text.slice(facts.imageAt.at(-1)));
+  if (after === "" || !VISIBLE.test(after)) {
+    block.kind = "image";
+    return;
+  }
+  const label = patterns.line.caption.exec(after);
+  const caption = label === null ? after : after.slice(label[0].length).trim();
+  if (label !== null || block.italic || after.length <= MAX_SAME_LINE_CAPTION) {
+    block.kind = "image";
+    block.captionText = caption;
+    attachCaption(facts.images.at(-1)!, caption, patterns);
+  }
+}
+
+/** Classifies every line of every top-level block. `patterns.line.caption` decides captions. */
 export function classifyBlocks(tokens: readonly Token[], patterns: CompiledPatterns): Block[] {
   const blocks: Block[] = [];
   let i = 0;
+  let para = 0;
   while (i < tokens.length) {
     const t = tokens[i]!;
     const end = t.nesting === 1 ? endOf(tokens, i) : i + 1;
     if (t.type === "heading_open" || t.type === "paragraph_open") {
       const inline = tokens[i + 1];
-      const facts = readInline(inline?.type === "inline" && inline.children !== null ? inline.children : []);
-      const block: Block = {
-        kind: t.type === "heading_open" ? "heading" : "paragraph",
-        start: i,
-        end,
-        level: t.type === "heading_open" ? Number(t.tag.slice(1)) : 0,
-        text: facts.text,
-        links: facts.links,
-        images: facts.images,
-        italic: facts.hasVisibleText && !facts.textOutsideEmphasis,
-        linkOnly: facts.links.length > 0 && !facts.textOutsideLinks && facts.images.length === 0,
-      };
-      if (block.kind === "paragraph") {
-        if (facts.images.length > 0 && !facts.textOutsideLinks && !facts.hasVisibleText) {
-          block.kind = "image";
-        } else if (blocks.at(-1)?.kind === "image") {
-          const label = patterns.line.caption.exec(facts.text);
-          if (label !== null || block.italic) {
-            block.kind = "caption";
-            block.captionText = label === null ? facts.text : facts.text.slice(label[0].length).trim();
+      const children = inline?.type === "inline" && inline.children !== null ? inline.children : [];
+      const lines = t.type === "heading_open" ? [flatten(readLines(children))] : readLines(children);
+      let n = 0;
+      for (const facts of lines) {
+        if (!VISIBLE_TEXT.test(facts.text) && facts.images.length === 0) continue;
+        const kind = t.type === "heading_open" ? "heading" : "paragraph";
+        const level = t.type === "heading_open" ? Number(t.tag.slice(1)) : 0;
+        const block = toBlock(facts, kind, para, n++, level);
+        if (kind === "paragraph") {
+          const previous = blocks.at(-1);
+          if (facts.images.length > 0) {
+            classifyImageLine(facts, block, patterns);
+          } else if (previous?.kind === "image" && previous.captionText === undefined) {
+            const caption = captionLabel(block, patterns);
+            if (caption !== undefined) {
+              block.kind = "caption";
+              block.captionText = caption;
+              const image = previous.images.at(-1);
+              if (image !== undefined) attachCaption(image, caption, patterns);
+            }
           }
         }
+        blocks.push(block);
+      }
+    } else if (t.type === "html_block") {
+      const images = htmlImages(t.content);
+      const block = emptyBlock(images.length > 0 ? "image" : "html", para);
+      block.images = images;
+      const figcaption = FIGCAPTION.exec(t.content.slice(0, MAX_HTML_SCAN));
+      const image = images.at(-1);
+      if (figcaption !== null && image !== undefined) {
+        const text = htmlText(figcaption[1]!);
+        block.captionText = text;
+        const label = patterns.line.caption.exec(text);
+        attachCaption(image, label === null ? text : text.slice(label[0].length).trim(), patterns);
       }
       blocks.push(block);
     } else {
       const kind = KIND_BY_OPEN[t.type] ?? KIND_BY_SINGLE[t.type] ?? "other";
-      const block = emptyBlock(kind, i, end);
-      if (kind === "blockquote" || kind === "list") block.text = textOfRange(tokens, i, end);
+      const block = emptyBlock(kind, para);
+      if (kind === "blockquote" || kind === "list") {
+        block.text = textOfRange(tokens, i, end);
+        block.links = linksOfRange(tokens, i, end);
+      }
       blocks.push(block);
     }
+    para++;
     i = end;
   }
   return blocks;
 }
 
-/** `src` of every Markdown image anywhere in the body (lists and quotes included), in order. */
+/** A heading's lines as one line. */
+function flatten(lines: LineFacts[]): LineFacts {
+  const [first, ...rest] = lines;
+  for (const l of rest) {
+    const offset = first!.text.length + 1;
+    first!.text += ` ${l.text}`;
+    first!.links.push(...l.links.map((link) => ({ ...link, at: link.at + offset })));
+    first!.images.push(...l.images);
+    first!.textOutsideEmphasis ||= l.textOutsideEmphasis;
+    first!.textOutsideLinks ||= l.textOutsideLinks;
+    first!.hasVisibleText ||= l.hasVisibleText;
+  }
+  return first!;
+}
+
+/** `src` of every image anywhere in the body (lists, quotes and raw HTML included), in order. */
 export function imageSources(tokens: readonly Token[]): string[] {
   const out: string[] = [];
   for (const t of tokens) {
+    if (t.type === "html_block") {
+      for (const image of htmlImages(t.content)) out.push(image.src);
+      continue;
+    }
     if (t.type !== "inline" || t.children === null) continue;
-    for (const c of t.children) if (c.type === "image") out.push(attr(c, "src"));
+    for (const c of t.children) {
+      if (c.type === "image") out.push(attr(c, "src"));
+      else if (c.type === "html_inline") for (const image of htmlImages(c.content)) out.push(image.src);
+    }
   }
   return out;
 }

@@ -1,7 +1,9 @@
 import { displayRef, isLocalRef, resolveAsset } from "./assets.ts";
-import type { Block } from "./blocks.ts";
+import type { BlockRole } from "./attribution.ts";
+import type { Block, BlockImage } from "./blocks.ts";
 import { readImageFacts } from "./image.ts";
 import type { ImageInfo } from "./model.ts";
+import type { CompiledPatterns } from "./patterns.ts";
 import { absoluteUrl } from "./sanitize.ts";
 
 // The cover is the image feeds announce (enclosure, media:content, JSON Feed `image`) and
@@ -13,6 +15,10 @@ export interface CoverChoice {
   /** As written (front matter) or as markdown-it normalised it (body). */
   ref: string;
   alt?: string;
+  /** Photographer or agency, from the caption. */
+  credit?: string;
+  /** Why this image: "front matter", "first image (paragraph 3)". */
+  rule?: string;
 }
 
 export interface CoverContext {
@@ -21,37 +27,77 @@ export interface CoverContext {
   articleUrl: string;
 }
 
-/** Alt text for an image in the body: its alt, else the caption under it, else its title. */
-function bodyImageAlt(
+const CLOSING_ROLES = new Set<BlockRole>(["credit", "source", "bio", "boilerplate", "via"]);
+
+/** File name of an image reference, decoded, for telling a QR code or a logo from a photo. */
+function fileName(ref: string): string {
+  const path = ref.split(/[?#]/u, 1)[0] ?? "";
+  const name = path.slice(path.lastIndexOf("/") + 1);
+  try {
+    return decodeURIComponent(name);
+  } catch {
+    return name;
+  }
+}
+
+/**
+ * Images that are never the cover: QR codes, logos, banners and tracking pixels by name or alt,
+ * and anything after the article's closing credits ("编辑：… 发布：…", a disclaimer, a Source line).
+ */
+function decorativeImages(
   blocks: readonly Block[],
-  index: number,
-  image: Block["images"][number],
-): string | undefined {
-  if (image.alt !== "") return image.alt;
-  const next = blocks[index + 1];
-  if (blocks[index]!.kind === "image" && next?.kind === "caption" && next.captionText)
-    return next.captionText;
-  return image.title;
+  roles: readonly BlockRole[],
+  patterns: CompiledPatterns,
+): Set<BlockImage> {
+  const out = new Set<BlockImage>();
+  let lastProse = -1;
+  for (let i = 0; i < roles.length; i++)
+    if (roles[i] === "prose" || roles[i] === "editors-note") lastProse = i;
+  let closed = false;
+  for (let i = 0; i < blocks.length; i++) {
+    if (i > lastProse && CLOSING_ROLES.has(roles[i]!)) closed = true;
+    for (const image of blocks[i]!.images) {
+      const named =
+        patterns.decorativeImage.test(fileName(image.src)) || patterns.decorativeImage.test(image.alt);
+      if (named || (closed && i > lastProse) || roles[i] === "boilerplate") out.add(image);
+    }
+  }
+  return out;
+}
+
+function bodyChoice(image: BlockImage, rule: string): CoverChoice {
+  const choice: CoverChoice = { ref: image.src, rule };
+  const alt = image.alt !== "" ? image.alt : (image.caption ?? image.title);
+  if (alt !== undefined && alt !== "") choice.alt = alt;
+  if (image.credit !== undefined) choice.credit = image.credit;
+  return choice;
 }
 
 export function chooseCover(
   frontMatter: CoverChoice | undefined,
   blocks: readonly Block[],
+  roles: readonly BlockRole[],
+  patterns: CompiledPatterns,
 ): CoverChoice | undefined {
-  for (let i = 0; i < blocks.length; i++) {
-    for (const image of blocks[i]!.images) {
+  const skip = frontMatter === undefined ? decorativeImages(blocks, roles, patterns) : new Set<BlockImage>();
+  for (const block of blocks) {
+    for (const image of block.images) {
       if (frontMatter === undefined) {
-        const alt = bodyImageAlt(blocks, i, image);
-        return alt === undefined ? { ref: image.src } : { ref: image.src, alt };
+        if (skip.has(image)) continue;
+        return bodyChoice(image, `first image in the body (paragraph ${block.para + 1})`);
       }
-      // A front-matter cover that is also shown in the body borrows the body's alt text.
-      if (frontMatter.alt === undefined && sameRef(image.src, frontMatter.ref)) {
-        const alt = bodyImageAlt(blocks, i, image);
-        return alt === undefined ? frontMatter : { ...frontMatter, alt };
+      // A front-matter cover that is also shown in the body borrows the body's alt text and credit.
+      if (sameRef(image.src, frontMatter.ref)) {
+        const body = bodyChoice(image, "front matter");
+        return {
+          ...frontMatter,
+          ...(frontMatter.alt === undefined && body.alt !== undefined ? { alt: body.alt } : {}),
+          ...(body.credit === undefined ? {} : { credit: body.credit }),
+        };
       }
     }
   }
-  return frontMatter;
+  return frontMatter === undefined ? undefined : { ...frontMatter, rule: "front matter" };
 }
 
 function sameRef(a: string, b: string): boolean {
@@ -73,6 +119,7 @@ export function describeCover(
     return undefined;
   }
   const cover: ImageInfo = { url };
+  if (choice.credit !== undefined) cover.credit = choice.credit;
   if (choice.alt !== undefined && choice.alt !== "") cover.alt = choice.alt;
   else warnings.push(`Cover image "${shown}" has no alt text; add cover_alt or alt text to the image.`);
   if (!isLocalRef(choice.ref)) return cover;

@@ -4,6 +4,8 @@
 /** A person credited on an article (author, translator, editor). */
 export interface Person {
   name: string;
+  /** The group the person credits with their name ("东京樱花团/Hopkins" → Hopkins of 东京樱花团). */
+  org?: string;
   url?: string;
   email?: string;
 }
@@ -22,6 +24,8 @@ export interface ImageInfo {
   /** Absolute URL. */
   url: string;
   alt?: string;
+  /** Who took or supplied the picture, from its caption ("Greg Baker/AFP via Getty Images"). */
+  credit?: string;
   /** Sniffed from the bytes for local files; `undefined` when unknown (remote). */
   mediaType?: string;
   width?: number;
@@ -35,6 +39,8 @@ export interface Attribution {
   via?: SourceLink;
   translators: Person[];
   editors: Person[];
+  /** Who published the reprint (发布：group/person); absent when nobody is named. */
+  publishers?: Person[];
 }
 
 export type Visibility = "public" | "unlisted";

@@ -149,7 +149,7 @@ export function parseArticle(
 
   const contentHtml = renderArticleHtml(markdown, url);
 
-  const coverChoice = chooseCover(fm.cover, blocks);
+  const coverChoice = chooseCover(fm.cover, blocks, detected.roles, patterns);
   const coverCtx = { contentDir: ctx.contentDir, articlePath: path, articleUrl: url };
   const cover = coverChoice === undefined ? undefined : describeCover(coverChoice, coverCtx, warnings);
   for (const src of new Set(imageSources(tokens))) {
@@ -179,6 +179,7 @@ export function parseArticle(
       ...(via === undefined ? {} : { via }),
       translators: chosen(fm.translators, detected.translators),
       editors: chosen(fm.editors, detected.editors),
+      ...(detected.publishers.length > 0 ? { publishers: detected.publishers } : {}),
     },
     draft: fm.draft,
     federate: fm.federate,

@@ -14,32 +14,52 @@ export type PatternKind =
   | "translator"
   | "editor"
   | "author"
+  | "publisher"
   | "bio"
   | "caption"
-  | "editorsNote";
+  | "photoCredit"
+  | "editorsNote"
+  | "boilerplate"
+  | "decorativeImage"
+  | "wire";
 
 /** Extra label regex sources per kind from config, added to the defaults. */
 export type AttributionPatternsConfig = Partial<Record<PatternKind, string[]>>;
 
 export const DEFAULT_PATTERNS: Readonly<Record<PatternKind, readonly string[]>> = {
   via: [
+    "本文经授权转载自",
+    "本文經授權轉載自",
+    "经授权转载自",
+    "經授權轉載自",
     "本文转载自",
     "本文轉載自",
     "转载自",
     "轉載自",
     "转载于",
+    "轉載於",
     "转自",
     "轉自",
+    "原载于",
+    "原載於",
+    "原刊于",
+    "原刊於",
+    "本文首发于",
+    "本文首發於",
+    "首发于",
+    "首發於",
+    "転載元",
+    "転載",
     "via",
-    "reprinted from",
-    "republished from",
+    "reprinted (?:with permission )?from",
+    "republished (?:here )?(?:with permission )?from",
     "cross-?posted from",
-    "originally published (?:at|in|on|by)",
-    "first published (?:at|in|on|by)",
+    "(?:this (?:story|article|post|piece) )?(?:was |is )?(?:originally|first) (?:published|posted|appeared) (?:at|in|on|by)",
   ],
   source: [
     "信息来源",
     "資訊來源",
+    "資料来源",
     "资料来源",
     "資料來源",
     "新闻来源",
@@ -59,29 +79,64 @@ export const DEFAULT_PATTERNS: Readonly<Record<PatternKind, readonly string[]>> 
     "來源",
     "出处",
     "出處",
+    "出典",
+    "引用元",
+    "元記事",
     "sources?",
-    "original (?:article|story|link)",
+    "original (?:article|story|link|post)",
+    "read the original(?: article| story| post)?",
   ],
   translator: [
     "编译",
     "編譯",
     "翻译",
     "翻譯",
+    "翻訳",
     "译者",
     "譯者",
+    "訳",
     "译",
     "譯",
     "translated by",
     "translation by",
     "translators?",
   ],
-  editor: ["责任编辑", "責任編輯", "责编", "責編", "编辑", "編輯", "校对", "校對", "edited by", "editors?"],
-  author: ["作者", "撰文", "记者", "記者", "written by", "words by", "story by", "by", "authors?"],
+  editor: [
+    "责任编辑",
+    "責任編輯",
+    "责编",
+    "責編",
+    "编辑",
+    "編輯",
+    "編集",
+    "校对",
+    "校對",
+    "edited by",
+    "editing by",
+    "editors?",
+  ],
+  author: [
+    "作者",
+    "撰文",
+    "记者",
+    "記者",
+    "取材・文",
+    "文",
+    "written by",
+    "words by",
+    "story by",
+    "reporting by",
+    "by",
+    "authors?",
+  ],
+  publisher: ["发布", "發布", "發佈", "发布人", "發布人", "published by", "posted by"],
   bio: [
     "作者简介",
     "作者簡介",
     "作者介绍",
     "作者介紹",
+    "作者プロフィール",
+    "著者プロフィール",
     "关于作者",
     "關於作者",
     "[(（]作者(?:系|为|為|是)",
@@ -97,10 +152,33 @@ export const DEFAULT_PATTERNS: Readonly<Record<PatternKind, readonly string[]>> 
     "圖註",
     "图说",
     "圖說",
+    "图",
+    "圖",
+    "写真",
+    "画像",
     "photo(?:graph)?",
     "caption",
     "image",
     "pictured",
+  ],
+  photoCredit: [
+    "摄影",
+    "攝影",
+    "撮影",
+    "图片来源",
+    "圖片來源",
+    "图源",
+    "圖源",
+    "图片提供",
+    "圖片提供",
+    "写真提供",
+    "photo(?:graph)?s? by",
+    "photo(?:graph)? credit",
+    "photo(?:graph)?",
+    "image credit",
+    "credit",
+    "courtesy of",
+    "courtesy",
   ],
   editorsNote: [
     "编者按",
@@ -111,40 +189,143 @@ export const DEFAULT_PATTERNS: Readonly<Record<PatternKind, readonly string[]>> 
     "編者註",
     "编者的话",
     "編者的話",
+    "編集部注",
+    "編集部より",
+    "編注",
     "editor['’]?s['’]? note",
     "note from the editors?",
   ],
+  boilerplate: [
+    "免责声明",
+    "免責聲明",
+    "版权声明",
+    "版權聲明",
+    "点击上方",
+    "點擊上方",
+    "点击蓝字",
+    "關注我們",
+    "关注我们",
+    "长按识别",
+    "長按識別",
+    "长按二维码",
+    "長按二維碼",
+    "扫码关注",
+    "掃碼關注",
+    "扫描二维码",
+    "掃描二維碼",
+    "往期推荐",
+    "往期推薦",
+    "往期回顾",
+    "往期回顧",
+    "往期精选",
+    "推荐阅读",
+    "推薦閱讀",
+    "未完待续",
+    "未完待續",
+    "全文完",
+    "disclaimer",
+    "thanks for reading",
+    "subscribe (?:now|for free|to)",
+    "share this",
+    "sign up for",
+    "follow us",
+    "to be continued",
+  ],
+  // Matched against an image's file name and alt text: never a cover.
+  decorativeImage: [
+    "qr",
+    "qr-?codes?",
+    "二维码",
+    "二維碼",
+    "logo",
+    "avatar",
+    "banner",
+    "subscribe",
+    "pixel",
+    "spacer",
+    "icon",
+    "badge",
+    "button",
+    "divider",
+    "emoji",
+    "follow",
+    "关注",
+    "關注",
+    "wechat",
+    "placeholder",
+  ],
+  wire: [
+    "Reuters",
+    "AP",
+    "AFP",
+    "Bloomberg",
+    "Xinhua",
+    "Kyodo",
+    "EPA",
+    "Getty Images",
+    "Shutterstock",
+    "Unsplash",
+    "新华社",
+    "新華社",
+    "中新社",
+    "中央社",
+    "路透社?",
+    "美联社",
+    "美聯社",
+    "法新社",
+    "共同通信",
+    "時事通信",
+    "视觉中国",
+    "視覺中國",
+  ],
 };
 
-export const LINE_KINDS = ["via", "source", "bio", "caption", "editorsNote"] as const;
+export const LINE_KINDS = ["via", "source", "bio", "caption", "editorsNote", "boilerplate"] as const;
 export type LineKind = (typeof LINE_KINDS)[number];
-export const CREDIT_KINDS = ["translator", "editor", "author"] as const;
+export const CREDIT_KINDS = ["translator", "editor", "author", "publisher"] as const;
 export type CreditKind = (typeof CREDIT_KINDS)[number];
 
 export interface CompiledPatterns {
   /**
-   * Anchored at the start of a paragraph's text. Group `colon` is the colon, if any; the match
+   * Anchored at the start of a line's text. Group `colon` is the colon, if any; the match
    * covers label, brackets, colon and following spaces, so `text.slice(m[0].length)` is the rest.
    */
   readonly line: Readonly<Record<LineKind, RegExp>>;
+  /** Same labels, unanchored: a label inside a short line or inside a link's text. */
+  readonly anywhere: Readonly<Record<"via" | "source" | "bio" | "editorsNote", RegExp>>;
   /** Same labels, for a heading that is nothing but the label ("## 信息来源", "## Sources"). */
-  readonly heading: Readonly<Record<"source" | "bio", RegExp>>;
+  readonly heading: Readonly<Record<"source" | "bio" | "editorsNote", RegExp>>;
   /** Global, for scanning a credit line; a label must follow a separator and precede `：` or a space. */
   readonly credit: Readonly<Record<CreditKind, RegExp>>;
+  /** A line that is nothing but a photo credit: "Photo by Jane Roe on Unsplash", "摄影：王小明". */
+  readonly photoCreditLine: RegExp;
+  /** A photo-credit label at the start of a parenthesised credit: "攝影／", "Photo: ". */
+  readonly photoCreditLabel: RegExp;
+  /** A wire service or photo agency named anywhere ("AFP via Getty Images", "新华社"). */
+  readonly agency: RegExp;
+  /** An image that decorates (QR code, logo, banner, tracking pixel), by file name or alt. */
+  readonly decorativeImage: RegExp;
+  /** A wire dateline before the first sentence: "WASHINGTON (Reuters) -", "東京（共同）". */
+  readonly dateline: RegExp;
 }
 
 const ENDS_IN_LATIN_LETTER = /[a-z][?)]*$/i;
+const STARTS_WITH_LATIN_LETTER = /^[a-z(]/i;
 
 function alternatives(sources: readonly string[]): string {
   // Longest first, so "原文链接" wins over "原文" and the colon after it is seen.
   return [...sources]
     .sort((a, b) => b.length - a.length)
-    .map((s) => (ENDS_IN_LATIN_LETTER.test(s) ? `(?:${s})(?![\\p{L}\\p{N}])` : `(?:${s})`))
+    .map((s) => {
+      const before = STARTS_WITH_LATIN_LETTER.test(s) ? "(?<![\\p{L}\\p{N}])" : "";
+      const after = ENDS_IN_LATIN_LETTER.test(s) ? "(?![\\p{L}\\p{N}])" : "";
+      return `${before}(?:${s})${after}`;
+    })
     .join("|");
 }
 
-const OPEN = "[【\\[〔(（]";
-const CLOSE = "[】\\]〕)）]";
+const OPEN = "[【\\[〔(（「]";
+const CLOSE = "[】\\]〕)）」]";
 const SEPARATOR_BEFORE = "(?<=^|[\\s|｜、,，;；/／(（【\\[])";
 
 function merged(kind: PatternKind, extra: AttributionPatternsConfig | undefined): string {
@@ -152,25 +333,52 @@ function merged(kind: PatternKind, extra: AttributionPatternsConfig | undefined)
 }
 
 function compile(extra: AttributionPatternsConfig | undefined): CompiledPatterns {
-  const lineRe = (kind: PatternKind): RegExp =>
-    new RegExp(`^\\s*${OPEN}?\\s*(?:${merged(kind, extra)})\\s*${CLOSE}?\\s*(?<colon>[:：])?\\s*`, "iu");
+  const lineRe = (kind: PatternKind, colon = "[:：]"): RegExp =>
+    new RegExp(`^\\s*${OPEN}?\\s*(?:${merged(kind, extra)})\\s*${CLOSE}?\\s*(?<colon>${colon})?\\s*`, "iu");
+  const anywhereRe = (kind: PatternKind): RegExp => new RegExp(`(?:${merged(kind, extra)})`, "iu");
   const headingRe = (kind: PatternKind): RegExp =>
     new RegExp(`^\\s*${OPEN}?\\s*(?:${merged(kind, extra)})\\s*${CLOSE}?\\s*[:：]?\\s*$`, "iu");
   const creditRe = (kind: PatternKind): RegExp =>
     new RegExp(`${SEPARATOR_BEFORE}(?:${merged(kind, extra)})(?:\\s*[:：]\\s*|\\s+)`, "giu");
+  const photoCredit = merged("photoCredit", extra);
   return {
     line: {
       via: lineRe("via"),
       source: lineRe("source"),
       bio: lineRe("bio"),
-      caption: lineRe("caption"),
+      caption: lineRe("caption", "[:：／/|｜]"),
       editorsNote: lineRe("editorsNote"),
+      // Boilerplate may follow an emoji or an arrow: "👆点击上方蓝字关注我们".
+      boilerplate: new RegExp(`^[^\\p{L}\\p{N}]{0,6}(?:${merged("boilerplate", extra)})`, "iu"),
     },
-    heading: { source: headingRe("source"), bio: headingRe("bio") },
-    credit: { translator: creditRe("translator"), editor: creditRe("editor"), author: creditRe("author") },
+    anywhere: {
+      via: anywhereRe("via"),
+      source: anywhereRe("source"),
+      bio: anywhereRe("bio"),
+      editorsNote: anywhereRe("editorsNote"),
+    },
+    heading: { source: headingRe("source"), bio: headingRe("bio"), editorsNote: headingRe("editorsNote") },
+    credit: {
+      translator: creditRe("translator"),
+      editor: creditRe("editor"),
+      author: creditRe("author"),
+      publisher: creditRe("publisher"),
+    },
+    photoCreditLine: new RegExp(`^\\s*${OPEN}?\\s*(?:${photoCredit})\\s*(?:[:：／/]\\s*|\\s+)\\S`, "iu"),
+    photoCreditLabel: new RegExp(`^\\s*(?:${photoCredit})\\s*(?:[:：／/]\\s*|\\s+)`, "iu"),
+    decorativeImage: new RegExp(
+      merged("decorativeImage", extra)
+        .replaceAll("(?<![\\p{L}\\p{N}])", "(?<![\\p{L}])")
+        .replaceAll("(?![\\p{L}\\p{N}])", "(?![\\p{L}])"),
+      "iu",
+    ),
+    agency: new RegExp(`(?:${merged("wire", extra)})|\\bvia\\b|[/／]`, "iu"),
+    dateline: new RegExp(
+      `^(?:[\\p{Lu}][\\p{Lu}\\p{M} .'’-]{1,40}(?:,\\s*[\\p{L}. ]{2,30})?\\s*\\((?:${merged("wire", extra)})\\)\\s*[-—–]+\\s*|[\\p{Script=Han}\\p{Script=Katakana}]{1,8}[(（](?:${merged("wire", extra)})[)）]\\s*[-—–]*\\s*)`,
+      "u",
+    ),
   };
 }
-
 const DEFAULT_COMPILED = compile(undefined);
 // Keyed by the config object: the loader passes the same frozen config for every article,
 // so patterns are compiled once per config, never per article.
@@ -205,4 +413,4 @@ export function compilePatterns(extra?: AttributionPatternsConfig): CompiledPatt
 
 /** Link text that says nothing about the target ("原文链接", "here"): never a title or a name. */
 export const GENERIC_LINK_TEXT =
-  /^(?:阅读原文|閱讀原文|原文链接|原文鏈接|原文連結|原文|链接|鏈接|連結|点击这里|點擊這裡|点此|點此|link|here|click here|original|read (?:more|the original|it here)|source)$/iu;
+  /^(?:阅读原文|閱讀原文|阅读全文|閱讀全文|查看原文|原文链接|原文鏈接|原文連結|原文を読む|元記事|原文|链接|鏈接|連結|点击这里|點擊這裡|点此|點此|link|here|click here|original(?: (?:article|story|post|link))?|read (?:more|the original(?: article| story| post)?|it here)|source)$/iu;

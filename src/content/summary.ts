@@ -2,7 +2,7 @@ import type { DetectedAttribution } from "./attribution.ts";
 import type { Block } from "./blocks.ts";
 import { plainTextOf } from "./blocks.ts";
 import { parseInlineMarkdown } from "./markdown.ts";
-import { cleanLine, joinProse } from "./plain-text.ts";
+import { cleanLine, collapseWhitespace, joinProse } from "./plain-text.ts";
 
 // Summaries are measured in graphemes (what a reader sees as one character: 字, é, 👩‍👩‍👧)
 // and cut at sentence boundaries, so CJK text gets the same treatment as English and no
@@ -86,20 +86,30 @@ export function summarizeProse(paragraphs: readonly string[], locale: string, ma
   return out;
 }
 
-/** The paragraphs a derived summary may use, in reading order. */
+/** The paragraphs a derived summary may use, in reading order: lines of one paragraph joined. */
 export function summaryParagraphs(blocks: readonly Block[], detected: DetectedAttribution): string[] {
-  const out: string[] = [];
-  let seenProse = false;
+  const notes: string[] = [];
+  const prose: string[] = [];
+  let lastPara = -1;
   for (let i = 0; i < detected.tailStart; i++) {
     const role = detected.roles[i];
     // An editor's note before the article proper is the best summary there is; one after
     // it ("编者注：本文有删节") is a footnote.
-    if (role === "editors-note" && !seenProse) out.push(detected.noteText.get(i) ?? "");
+    if (role === "editors-note" && prose.length === 0 && detected.noteText.has(i)) {
+      notes.push(detected.noteText.get(i)!);
+    }
     if (role === "prose") {
-      seenProse = true;
-      out.push(blocks[i]!.text);
+      const b = blocks[i]!;
+      const text = detected.proseText.get(i) ?? b.text;
+      if (b.para === lastPara && prose.length > 0 && detected.roles[i - 1] === "prose") {
+        prose[prose.length - 1] = joinProse(prose.at(-1)!, text);
+      } else {
+        prose.push(text);
+      }
+      lastPara = b.para;
     }
   }
+  const out = [...notes.map((n) => collapseWhitespace(n)), ...prose];
   if (out.length === 0) {
     // No paragraph prose at all (a list of bullet points): better than an empty summary.
     for (let i = 0; i < detected.tailStart; i++) {

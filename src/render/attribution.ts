@@ -8,6 +8,7 @@ interface Labels {
   source: string;
   translators: string;
   editors: string;
+  publishers: string;
   listSeparator: string;
   nameInParens: (name: string) => string;
 }
@@ -17,6 +18,7 @@ const ZH: Labels = {
   source: "原文：",
   translators: "翻译：",
   editors: "编辑：",
+  publishers: "发布：",
   listSeparator: "、",
   nameInParens: (name) => `（${name}）`,
 };
@@ -26,11 +28,18 @@ const EN: Labels = {
   source: "Original: ",
   translators: "Translated by ",
   editors: "Edited by ",
+  publishers: "Published by ",
   listSeparator: ", ",
   nameInParens: (name) => ` (${name})`,
 };
 
-const ZH_HANT: Labels = { ...ZH, via: "轉載自：", translators: "翻譯：", editors: "編輯：" };
+const ZH_HANT: Labels = {
+  ...ZH,
+  via: "轉載自：",
+  translators: "翻譯：",
+  editors: "編輯：",
+  publishers: "發布：",
+};
 
 function labelsFor(lang: string): Labels {
   const tag = lang.toLowerCase();
@@ -74,7 +83,11 @@ function peopleLine(
 ): string | undefined {
   const names = people.flatMap((person) => {
     const name = clean(person.name);
-    return name === undefined ? [] : [link(httpUrl(person.url, base), escapeHtml(name))];
+    if (name === undefined) return [];
+    // "Hopkins（东京樱花团）": the group a credit names stays with the person.
+    const org = clean(person.org);
+    const suffix = org === undefined ? "" : escapeHtml(labels.nameInParens(org));
+    return [`${link(httpUrl(person.url, base), escapeHtml(name))}${suffix}`];
   });
   return names.length === 0
     ? undefined
@@ -89,7 +102,7 @@ export function attributionLines(
   article: Article,
   { short = false, besideBody = false }: { short?: boolean; besideBody?: boolean } = {},
 ): string[] {
-  const { source, via, translators, editors } = article.attribution;
+  const { source, via, translators, editors, publishers = [] } = article.attribution;
   const labels = labelsFor(article.lang);
   const base = article.url;
   // Shown under the body, a link the body already gives (its "转载自…" line, its source section)
@@ -105,6 +118,7 @@ export function attributionLines(
     source === undefined || inBody(source) ? undefined : sourceLine(source, base, labels),
     peopleLine(labels.translators, translators, base, labels),
     short ? undefined : peopleLine(labels.editors, editors, base, labels),
+    short ? undefined : peopleLine(labels.publishers, publishers, base, labels),
   ].filter((line) => line !== undefined);
 }
 

@@ -211,7 +211,21 @@ describe("front matter and body together", () => {
 describe("patterns", () => {
   it("are one exported object with every kind", () => {
     expect(Object.keys(DEFAULT_PATTERNS).sort()).toEqual(
-      ["author", "bio", "caption", "editor", "editorsNote", "source", "translator", "via"].sort(),
+      [
+        "author",
+        "bio",
+        "boilerplate",
+        "caption",
+        "decorativeImage",
+        "editor",
+        "editorsNote",
+        "photoCredit",
+        "publisher",
+        "source",
+        "translator",
+        "via",
+        "wire",
+      ].sort(),
     );
   });
 
@@ -237,11 +251,14 @@ describe("patterns", () => {
 
   it("parses combined credit lines and rejects sentences", () => {
     const p = compilePatterns();
-    expect(parseCreditLine("编译：张三 编辑：李四", p)).toEqual([
+    expect(parseCreditLine("编译：张三 编辑：李四", p)).toMatchObject([
       { kind: "translator", names: ["张三"] },
       { kind: "editor", names: ["李四"] },
     ]);
-    expect(parseCreditLine("记者 张三 李四", p)).toEqual([{ kind: "author", names: ["张三", "李四"] }]);
+    expect(parseCreditLine("记者 张三 李四", p)).toMatchObject([{ kind: "author", names: ["张三", "李四"] }]);
+    expect(parseCreditLine("编辑：东京樱花团/喜马拉雅的微尘", p)).toEqual([
+      { kind: "editor", names: ["喜马拉雅的微尘"], people: [{ name: "喜马拉雅的微尘", org: "东京樱花团" }] },
+    ]);
     expect(parseCreditLine("编辑部认为这件事很重要。", p)).toBeUndefined();
     expect(parseCreditLine("By 2030, the city will grow.", p)).toBeUndefined();
   });

@@ -1,0 +1,65 @@
+import type { CompiledPatterns } from "./patterns.ts";
+
+// A caption often ends with whoever took the picture: "阿里巴巴在北京办公室的外墙。（Greg Baker/AFP
+// via Getty Images）", "市民在公园散步（攝影／王小明）", "Crowds at the pier. Photo: Jane Roe".
+// That credit belongs beside the image, not in its alt text (a screen reader would read it as
+// part of the picture), so captions are split into what the image shows and who made it.
+
+const TRAILING_PARENS = /\s*[（(]([^（）()]{1,100})[)）]\s*[。.]?\s*$/u;
+const SENTENCE_END = /[。！？!?]$|[^A-Z]\.$/u;
+const MAX_CREDIT = 100;
+const EDGES = /^[\s:：,，、;；/／|｜\-—–]+|[\s:：,，、;；|｜\-—–]+$/gu;
+const ON_SITE = /\s+on\s+(?:Unsplash|Pexels|Pixabay|Flickr|Wikimedia Commons)\s*$/iu;
+
+export interface CaptionParts {
+  /** What the image shows; "" when the caption was only a credit. */
+  caption: string;
+  credit?: string;
+}
+
+function clean(text: string): string {
+  return text.replace(EDGES, "");
+}
+
+/** A credit's text without its label: "攝影／王小明" → 王小明, "Photo by Jane Roe on Unsplash" → Jane Roe. */
+function creditValue(text: string, patterns: CompiledPatterns): string | undefined {
+  const label = patterns.photoCreditLabel.exec(text);
+  const value = clean((label === null ? text : text.slice(label[0].length)).replace(ON_SITE, ""));
+  return value === "" || value.length > MAX_CREDIT ? undefined : value;
+}
+
+/** Looks like a name list rather than a sentence: short, no sentence end. */
+function nameLike(text: string): boolean {
+  return text.length <= 60 && !SENTENCE_END.test(text) && text.split(/\s+/u).length <= 8;
+}
+
+/** Splits a caption (its label already removed) into description and photo credit. */
+export function splitCaptionCredit(text: string, patterns: CompiledPatterns): CaptionParts {
+  const whole = text.trim();
+  // The whole caption is a credit: "Photo by Jane Roe on Unsplash", "摄影：王小明", "(AFP)".
+  if (patterns.photoCreditLine.test(whole)) {
+    const rest = whole.replace(patterns.photoCreditLabel, "");
+    if (nameLike(rest.replace(ON_SITE, ""))) {
+      const credit = creditValue(whole, patterns);
+      if (credit !== undefined) return { caption: "", credit };
+    }
+  }
+  const parens = TRAILING_PARENS.exec(whole);
+  if (parens !== null) {
+    const inner = parens[1]!.trim();
+    if (patterns.photoCreditLabel.test(inner) || (patterns.agency.test(inner) && nameLike(inner))) {
+      const credit = creditValue(inner, patterns);
+      if (credit !== undefined) return { caption: clean(whole.slice(0, parens.index)), credit };
+    }
+  }
+  // "Crowds at the pier. Photo: Jane Roe" / "市民在公园散步。图片来源：新华社"
+  const sentences = whole.split(/(?<=[。！？.!?])\s*/u);
+  if (sentences.length > 1) {
+    const last = sentences.at(-1)!;
+    if (patterns.photoCreditLine.test(last) && nameLike(last.replace(patterns.photoCreditLabel, ""))) {
+      const credit = creditValue(last, patterns);
+      if (credit !== undefined) return { caption: clean(sentences.slice(0, -1).join(" ")), credit };
+    }
+  }
+  return { caption: whole };
+}
