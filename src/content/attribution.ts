@@ -58,6 +58,7 @@ const NAME_EDGES =
 const NAME_SEPARATORS = /\s*(?:[、,，&＆;；|｜]|\band\b|\s和\s)\s*/u;
 const ORG_SEPARATOR = /\s*[/／]\s*/u;
 const WHITESPACE_RUN = /\s+/u;
+const TRAILING_PUNCTUATION = /[\s.。,，]+$/u;
 const QUOTED = /[《〈「『“"]([^》〉」』”"]+)[》〉」』”"]/u;
 const URL_LIKE = /^(?:[a-z][a-z0-9+.-]*:\/\/|www\.)/i;
 const SEGMENT_SEPARATORS = /[,，、;；。]|\.(?:\s|$)/u;
@@ -70,12 +71,29 @@ const MAX_LABEL_LINE = 400;
 const MAX_SHORT_LINE = 80;
 const SENTENCE_END = /[。！？!?.…」』”"）)]\s*$/u;
 const PUBLICATION_PREFIX = /^(?:微信)?(?:公众号|公眾號|微信号|微信號)\s*/u;
+const DOMAIN_NAME = /^[a-z0-9-]+(?:\.[a-z0-9-]+)+$/iu;
+/** Dates and times in a byline: "March 18, 2025", "2025年03月02日", "07:30". */
+const DATE_LIKE =
+  /^(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:,?\s*\d{4})?|\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?(?:\s+\d{4})?|\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?|\d{1,2}:\d{2}|(?:updated|published)\b.*)$/iu;
+/** An affiliation after a byline's name: "By Jane Doe, University of Northfield". */
+const ORGANISATION =
+  /\b(?:university|college|institute|press|news|times|post|agency|foundation|cent(?:er|re)|school|journal|magazine|daily|herald|tribune|review|media|group|lab|society|council|ministry|bureau|reuters|bloomberg)\b|(?:大学|大學|研究所|研究院|研究中心|报社|報社|日报|日報|新闻|新聞|电视台|電視台)/iu;
+/** Words that name a role, never a person: "作者为…" is not an author called 作者. */
+const NOT_A_NAME = /^(?:作者|笔者|筆者|本文|记者|記者|编者|編者|译者|譯者|the author|author)$/iu;
+/** A profile page: Medium's /@user, /author/jane-doe, /profile/… */
+const PROFILE_URL =
+  /\/@[\w.-]+\/?(?:[?#]|$)|\/(?:authors?|profiles?|people|staff|writers?|contributors?)\/[^/?#]+\/?(?:[?#]|$)/iu;
+/** WeChat's article header: "原创 林夏 城事研究所 2025年03月02日". */
+const WECHAT_HEADER = /^原创\s+(?<name>[^\s]{1,12})\s/u;
 /** A user name as newsroom CMSs credit it: "yuxingcao01". */
 const HANDLE = /^[a-z][a-z0-9_.-]{1,30}[0-9][a-z0-9_]*$/iu;
 const BYLINE =
   /^\s*[【〔[(（]\s*(?:記者|记者|文|撰文|文／|文\/)\s*(?<name>[^／/】〕\])）|｜\s]{1,20})\s*(?:[／/|｜][^】〕\])）]{0,20})?[】〕\])）]\s*/u;
 const BIO_LATIN_NAME =
   /^[^（(]{1,20}[（(]\s*(?<latin>[A-Z][\p{L}.'’-]*(?:\s+[A-Z][\p{L}.'’-]*){0,4})\s*[)）]/u;
+/** "浜田 亮（はまだ・りょう）フリーライター": a name, then its reading in brackets. */
+const BIO_NAME_WITH_READING =
+  /^(?<name>[^（(，,。、\s]{1,10}(?:[ 　][^（(，,。、\s]{1,10})?)\s*[（(][\p{Script=Hiragana}\p{Script=Katakana}・ー\s]+[)）]/u;
 const BIO_SENTENCE_NAME =
   /^(?<name>[\p{Lu}][\p{L}.'’-]+(?:\s+[\p{Lu}][\p{L}.'’-]+){1,3})\s+(?:is|was|writes|covers|has|teaches|works|reports|lives)\b/u;
 const BIO_CJK_NAME = /^(?<name>[\p{Script=Han}‧·・]{2,8}?)(?:[，,、]|是|为|為|系|曾|现|現|任|，)/u;
@@ -93,19 +111,22 @@ function isPersonName(name: string): boolean {
   return words.length <= 6 && !LOWERCASE_START.test(words[0]!) && !LOWERCASE_START.test(words.at(-1)!);
 }
 
-/** A publication's name: like a person's, but longer and digits allowed ("36氪", "The 19th"). */
+/** A publication's name: like a person's, but longer and digits allowed ("36氪", "The 19th", "janepark.blog"). */
 function isPublicationName(name: string): boolean {
+  if (DOMAIN_NAME.test(name)) return true;
   return name !== "" && name.length <= 60 && !PUBLICATION_FORBIDDEN.test(name) && !LOWERCASE_START.test(name);
 }
 
 /** "东京樱花团/Hopkins" → Hopkins of 东京樱花团; "张三、李四" → two people. */
-function splitPeople(value: string): Person[] | undefined {
+function splitPeople(value: string, spacedNames: boolean): Person[] | undefined {
   const trimmed = trimName(value);
   if (trimmed === "") return undefined;
   const people: Person[] = [];
   for (const part of trimmed.split(NAME_SEPARATORS)) {
     const entry = trimName(part);
-    if (entry === "") continue;
+    if (entry === "" || DATE_LIKE.test(entry)) continue;
+    // "By Jane Doe, University of Northfield": the affiliation is not a second author.
+    if (people.length > 0 && !hasCjk(entry) && ORGANISATION.test(entry)) continue;
     const pair = entry.split(ORG_SEPARATOR);
     if (pair.length === 2 && pair[0] !== "" && pair[1] !== "") {
       const org = trimName(pair[0]!);
@@ -114,8 +135,11 @@ function splitPeople(value: string): Person[] | undefined {
       people.push({ name, org });
       continue;
     }
-    // "记者 张三 李四": Chinese names listed with spaces.
-    const names = hasCjk(entry) && !/\p{Script=Latin}/u.test(entry) ? entry.split(WHITESPACE_RUN) : [entry];
+    // "记者 张三 李四": Chinese names listed with spaces; "山田 花子" is one Japanese name.
+    const names =
+      !spacedNames && hasCjk(entry) && !/\p{Script=Latin}/u.test(entry)
+        ? entry.split(WHITESPACE_RUN)
+        : [entry];
     for (const name of names) {
       if (!isPersonName(name)) return undefined;
       people.push({ name });
@@ -134,6 +158,7 @@ interface CreditMatch {
 export function parseCreditLine(
   text: string,
   patterns: CompiledPatterns,
+  { spacedNames = false }: { spacedNames?: boolean } = {},
 ): Array<{ kind: CreditKind; names: string[]; people: Person[] }> | undefined {
   const line = text.replace(CREDIT_WRAPPER_START, "").replace(CREDIT_WRAPPER_END, "");
   if (line.length > MAX_CREDIT_LINE) return undefined;
@@ -154,7 +179,7 @@ export function parseCreditLine(
   const credits: Array<{ kind: CreditKind; names: string[]; people: Person[] }> = [];
   for (let i = 0; i < labels.length; i++) {
     const label = labels[i]!;
-    const people = splitPeople(line.slice(label.end, labels[i + 1]?.start ?? line.length));
+    const people = splitPeople(line.slice(label.end, labels[i + 1]?.start ?? line.length), spacedNames);
     if (people === undefined) return undefined;
     credits.push({ kind: label.kind, names: people.map((p) => p.name), people });
   }
@@ -192,8 +217,13 @@ function sourceFrom(block: Block, rest: string, baseUrl: string): SourceLink | u
     if (url === undefined) continue;
     const result: SourceLink = { url };
     if (isMeaningfulLinkText(link.text)) {
+      // "《标题》南岸晚报" → title and publication; "花蓮縣文化局「東部職人」調查計畫" is one title.
       const quoted = QUOTED.exec(link.text);
-      if (quoted !== null) {
+      const quotedAtEdge =
+        quoted !== null &&
+        (quoted.index === 0 ||
+          quoted.index + quoted[0].length >= link.text.replace(TRAILING_PUNCTUATION, "").length);
+      if (quoted !== null && quotedAtEdge) {
         result.title = quoted[1]!.trim();
         const remainder = trimName(link.text.replace(quoted[0], ""));
         if (isPublicationName(remainder)) result.name = remainder;
@@ -304,8 +334,15 @@ function findVia(b: Block, patterns: CompiledPatterns, baseUrl: string): ViaFind
     if (via !== undefined && link!.at - labelEnd <= 30) {
       result = { via, rule: `“${label[0]}” before a link (${where})` };
     } else if (hasCjk(label[0]) && b.text.length <= MAX_SHORT_LINE) {
-      const name = publicationNear(b.text.slice(labelEnd));
-      if (name !== undefined) result = { via: { name }, rule: `“${label[0]}” in a short line (${where})` };
+      // Japanese puts the source first: "「[X](url)」から転載しています".
+      const before = b.links.findLast((l) => l.at + l.text.length <= label.index);
+      const linked = before === undefined ? undefined : viaFromLink(before, null, baseUrl);
+      if (linked !== undefined && label.index - (before!.at + before!.text.length) <= 6) {
+        result = { via: linked, rule: `a link before “${label[0]}” (${where})` };
+      } else {
+        const name = publicationNear(b.text.slice(labelEnd));
+        if (name !== undefined) result = { via: { name }, rule: `“${label[0]}” in a short line (${where})` };
+      }
     }
   }
   if (result === undefined) return undefined;
@@ -316,8 +353,15 @@ function findVia(b: Block, patterns: CompiledPatterns, baseUrl: string): ViaFind
 
 /** "作者简介：周晓宁，南岸晚报记者…", "安德斯‧科尔（Anders Corr）拥有…", "Jane Doe is a reporter…" → the name. */
 function bioName(text: string): string | undefined {
+  const name = bioNameCandidate(text);
+  return name === undefined || NOT_A_NAME.test(name) ? undefined : name;
+}
+
+function bioNameCandidate(text: string): string | undefined {
   const latin = BIO_LATIN_NAME.exec(text);
   if (latin?.groups?.latin !== undefined) return latin.groups.latin;
+  const reading = BIO_NAME_WITH_READING.exec(text);
+  if (reading?.groups?.name !== undefined) return reading.groups.name;
   const sentence = BIO_SENTENCE_NAME.exec(text);
   if (sentence?.groups?.name !== undefined) return sentence.groups.name;
   const cjk = BIO_CJK_NAME.exec(text);
@@ -341,7 +385,11 @@ function addPeople(
   }
 }
 
-const CONTINUING_ROLES = new Set<BlockRole>(["prose", "editors-note", "bio"]);
+const KANA = /[\p{Script=Hiragana}\p{Script=Katakana}]/u;
+/** A line this short without a sentence end, before the story starts, is page furniture ("6 min read"). */
+const MAX_HEADER_LINE = 60;
+
+const CONTINUING_ROLES = new Set<BlockRole>(["prose", "editors-note"]);
 
 /** A line that only wraps the sentence of the line before it (hard-wrapped Markdown). */
 function continues(previous: Block | undefined, b: Block, previousRole: BlockRole | undefined): boolean {
@@ -391,7 +439,10 @@ export function detectAttribution(
   };
   const bioAuthors: Person[] = [];
   let bioRule: string | undefined;
-  let section: { kind: "source" | "bio" | "note"; level: number } | undefined;
+  let section: { kind: "source" | "bio" | "note" | "via"; level: number; read: boolean } | undefined;
+  let seenProse = false;
+  // Japanese names are written "山田 花子": a space inside a credit does not separate two people.
+  const spacedNames = blocks.some((b) => KANA.test(b.text));
   let pending: { kind: "source" | "bio"; para: number; label: string } | undefined;
   let noteStart: number | undefined;
   const sources: Array<{ link: SourceLink; rank: number; rule: string }> = [];
@@ -421,12 +472,18 @@ export function detectAttribution(
           ? "bio"
           : patterns.heading.editorsNote.test(b.text)
             ? "note"
-            : undefined;
-      if (kind !== undefined) {
-        section = { kind, level: b.level };
-        if (kind !== "note") found.tailStart = Math.min(found.tailStart, i);
-      }
+            : patterns.heading.via.test(b.text)
+              ? "via"
+              : undefined;
+      if (kind !== undefined) section = { kind, level: b.level, read: false };
       roles.push(kind === "note" ? "other" : (kind ?? "heading"));
+      continue;
+    }
+    if (b.kind === "hr") {
+      // A thematic break ends a labelled section: "## 作者簡介 … --- story".
+      section = undefined;
+      pending = undefined;
+      roles.push("other");
       continue;
     }
     if (b.kind === "caption") {
@@ -463,7 +520,7 @@ export function detectAttribution(
       continue;
     }
 
-    if (continues(previous, b, roles[i - 1])) {
+    if (pending === undefined && continues(previous, b, roles[i - 1])) {
       const role = roles[i - 1]!;
       roles.push(role);
       if (role === "editors-note" && noteStart !== undefined) {
@@ -494,11 +551,10 @@ export function detectAttribution(
       const rest = b.text.slice(bio[0].length);
       if (rest.trim() === "") pending = { kind: "bio", para: b.para, label: bio[0].trim() };
       else readBio(rest, where);
-      found.tailStart = Math.min(found.tailStart, i);
       roles.push("bio");
       continue;
     }
-    const credits = parseCreditLine(b.text, patterns);
+    const credits = parseCreditLine(b.text, patterns, { spacedNames });
     if (credits !== undefined) {
       for (const c of credits) {
         addPeople(people[c.kind], c.people, b.links, baseUrl);
@@ -544,7 +600,22 @@ export function detectAttribution(
       if (section.kind === "source" && b.links.length > 0) {
         addSource(sourceFrom(b, b.text, baseUrl), 2, `link in the Source section (${where})`);
       }
-      if (section.kind === "bio" && !roles.includes("bio")) readBio(b.text, where);
+      if (section.kind === "via" && !section.read) {
+        const link = b.links[0] === undefined ? undefined : viaFromLink(b.links[0], null, baseUrl);
+        const via =
+          link ?? (publicationNear(b.text) === undefined ? undefined : { name: publicationNear(b.text)! });
+        if (via !== undefined && found.via === undefined) {
+          found.via = via;
+          rules.via = `under the heading (${where})`;
+        }
+        section.read = true;
+        roles.push("via");
+        continue;
+      }
+      if (section.kind === "bio" && !section.read) {
+        readBio(b.text, where);
+        section.read = true;
+      }
       if (section.kind === "note") {
         noteText.set(i, b.text);
         noteStart = i;
@@ -562,7 +633,26 @@ export function detectAttribution(
       continue;
     }
     if (b.linkOnly) {
-      roles.push("other");
+      const original = b.links.length === 1 ? originalLink(b, patterns, baseUrl) : undefined;
+      const profile = b.links.find((l) => PROFILE_URL.test(l.href) && isPersonName(l.text));
+      if (original !== undefined) {
+        // "[阅读原文](url)" at the end of a WeChat post: the way to the original.
+        addSource(original, 1, `“${b.links[0]!.text}” link (${where})`);
+        roles.push("source");
+      } else if (profile !== undefined && !seenProse) {
+        addPeople(found.authors, [{ name: profile.text }], b.links, baseUrl);
+        rules.authors ??= `link to the author's profile (${where})`;
+        roles.push("credit");
+      } else {
+        roles.push("other");
+      }
+      continue;
+    }
+    const wechat = WECHAT_HEADER.exec(b.text);
+    if (wechat?.groups?.name !== undefined && !seenProse && isPersonName(wechat.groups.name)) {
+      addPeople(found.authors, [{ name: wechat.groups.name }]);
+      rules.authors ??= `WeChat article header (${where})`;
+      roles.push("credit");
       continue;
     }
     const byline = BYLINE.exec(b.text);
@@ -576,8 +666,21 @@ export function detectAttribution(
       }
       proseText.set(i, story);
     }
+    const wraps = blocks[i + 1]?.para === b.para && blocks[i + 1]?.kind === "paragraph";
+    if (
+      !seenProse &&
+      !wraps &&
+      !proseText.has(i) &&
+      b.text.length <= MAX_HEADER_LINE &&
+      !SENTENCE_END.test(b.text)
+    ) {
+      // Page furniture before the story: "Follow", "6 min read · Mar 3, 2025", a subtitle.
+      roles.push("other");
+      continue;
+    }
     const dateline = patterns.dateline.exec(proseText.get(i) ?? b.text);
     if (dateline !== null) proseText.set(i, (proseText.get(i) ?? b.text).slice(dateline[0].length));
+    seenProse = true;
     roles.push("prose");
   }
 

@@ -39,6 +39,8 @@ export interface BlockImage {
   caption?: string;
   /** A photographer or agency credit found in the caption ("Greg Baker/AFP via Getty Images"). */
   credit?: string;
+  /** Where the image links to, when wrapped in a link (a profile link marks an avatar). */
+  href?: string;
 }
 
 export interface Block {
@@ -211,7 +213,10 @@ function readLines(children: readonly Token[]): LineFacts[] {
       case "image": {
         const title = attr(t, "title");
         const alt = collapseWhitespace(t.children === null ? t.content : plainTextOf(t.children));
-        line.images.push(title === "" ? { src: attr(t, "src"), alt } : { src: attr(t, "src"), alt, title });
+        const image: BlockImage = { src: attr(t, "src"), alt };
+        if (title !== "") image.title = title;
+        if (openLink !== undefined) image.href = openLink.href;
+        line.images.push(image);
         line.imageAt.push(line.text.length);
         break;
       }
@@ -310,11 +315,18 @@ function decorationOf(facts: LineFacts): number {
 }
 
 const MAX_SAME_LINE_CAPTION = 300;
+const LITERAL_STRONG = /\*\*|__/gu;
 
 function toBlock(facts: LineFacts, kind: BlockKind, para: number, line: number, level = 0): Block {
   // Collapse the line's text, keeping link and image offsets valid: only leading whitespace and
   // runs are collapsed here, so offsets are recomputed by searching the collapsed text.
-  const text = collapseWhitespace(facts.text);
+  // "**导读：**连续…": CommonMark leaves emphasis markers before CJK text after punctuation as
+  // literal asterisks; they are markup all the same.
+  const raw =
+    facts.text.includes("**") || facts.text.includes("__")
+      ? facts.text.replace(LITERAL_STRONG, "")
+      : facts.text;
+  const text = collapseWhitespace(raw);
   const leading = facts.text.length - facts.text.trimStart().length;
   const links = facts.links.map((l) => {
     const linkText = collapseWhitespace(l.text);
@@ -335,20 +347,33 @@ function toBlock(facts: LineFacts, kind: BlockKind, para: number, line: number, 
   };
 }
 
-/** Describes the last image of `image` blocks with a caption text (label already removed). */
+/** Describes an image with the caption written for it (label removed; a credit-only line stays whole). */
 function attachCaption(image: BlockImage, text: string, patterns: CompiledPatterns): void {
+  if (image.caption !== undefined && patterns.photoCreditLine.test(text)) {
+    // The second line of a two-line caption: "村民正在分拣核桃" / "图片来源：山野图库".
+    const { credit } = splitCaptionCredit(text, patterns);
+    if (credit !== undefined) image.credit = credit;
+    return;
+  }
   const { caption, credit } = splitCaptionCredit(text, patterns);
   if (caption !== "") image.caption = caption;
   if (credit !== undefined) image.credit = credit;
 }
 
-/** A line that describes the image before it: labelled, italic, or a photo credit. */
-function captionLabel(b: Block, patterns: CompiledPatterns): string | undefined {
-  const label = patterns.line.caption.exec(b.text);
-  if (label !== null) return b.text.slice(label[0].length).trim();
-  if (b.italic) return b.text;
-  if (patterns.photoCreditLine.test(b.text)) return b.text;
-  return undefined;
+/**
+ * A line that describes the image before it: a photo credit, labelled, italic, ending in a
+ * credit ("…（摄影：何川）"), or followed by a credit line of its own paragraph.
+ */
+function isCaption(b: Block, next: LineFacts | undefined, patterns: CompiledPatterns): boolean {
+  if (patterns.photoCreditLine.test(b.text) || patterns.line.caption.test(b.text) || b.italic) return true;
+  if (b.text.length > MAX_SAME_LINE_CAPTION) return false;
+  if (splitCaptionCredit(b.text, patterns).credit !== undefined) return true;
+  return next !== undefined && patterns.photoCreditLine.test(collapseWhitespace(next.text));
+}
+
+function withoutCaptionLabel(text: string, patterns: CompiledPatterns): string {
+  const label = patterns.line.caption.exec(text);
+  return label === null ? text : text.slice(label[0].length).trim();
 }
 
 /** An image line: the images, then (on the same line) nothing, or a caption. */
@@ -360,12 +385,10 @@ function classifyImageLine(facts: LineFacts, block: Block, patterns: CompiledPat
     block.kind = "image";
     return;
   }
-  const label = patterns.line.caption.exec(after);
-  const caption = label === null ? after : after.slice(label[0].length).trim();
-  if (label !== null || block.italic || after.length <= MAX_SAME_LINE_CAPTION) {
+  if (patterns.line.caption.test(after) || block.italic || after.length <= MAX_SAME_LINE_CAPTION) {
     block.kind = "image";
-    block.captionText = caption;
-    attachCaption(facts.images.at(-1)!, caption, patterns);
+    block.captionText = withoutCaptionLabel(after, patterns);
+    attachCaption(facts.images.at(-1)!, after, patterns);
   }
 }
 
@@ -382,7 +405,7 @@ export function classifyBlocks(tokens: readonly Token[], patterns: CompiledPatte
       const children = inline?.type === "inline" && inline.children !== null ? inline.children : [];
       const lines = t.type === "heading_open" ? [flatten(readLines(children))] : readLines(children);
       let n = 0;
-      for (const facts of lines) {
+      for (const [index, facts] of lines.entries()) {
         if (!VISIBLE_TEXT.test(facts.text) && facts.images.length === 0) continue;
         const kind = t.type === "heading_open" ? "heading" : "paragraph";
         const level = t.type === "heading_open" ? Number(t.tag.slice(1)) : 0;
@@ -391,13 +414,17 @@ export function classifyBlocks(tokens: readonly Token[], patterns: CompiledPatte
           const previous = blocks.at(-1);
           if (facts.images.length > 0) {
             classifyImageLine(facts, block, patterns);
-          } else if (previous?.kind === "image" && previous.captionText === undefined) {
-            const caption = captionLabel(block, patterns);
-            if (caption !== undefined) {
+          } else if (
+            (previous?.kind === "image" && previous.captionText === undefined) ||
+            (previous?.kind === "caption" &&
+              previous.para === para &&
+              patterns.photoCreditLine.test(block.text))
+          ) {
+            if (isCaption(block, lines[index + 1], patterns)) {
               block.kind = "caption";
-              block.captionText = caption;
-              const image = previous.images.at(-1);
-              if (image !== undefined) attachCaption(image, caption, patterns);
+              block.captionText = withoutCaptionLabel(block.text, patterns);
+              const image = blocks.findLast((x) => x.kind === "image")?.images.at(-1);
+              if (image !== undefined) attachCaption(image, block.text, patterns);
             }
           }
         }
@@ -411,9 +438,8 @@ export function classifyBlocks(tokens: readonly Token[], patterns: CompiledPatte
       const image = images.at(-1);
       if (figcaption !== null && image !== undefined) {
         const text = htmlText(figcaption[1]!);
-        block.captionText = text;
-        const label = patterns.line.caption.exec(text);
-        attachCaption(image, label === null ? text : text.slice(label[0].length).trim(), patterns);
+        block.captionText = withoutCaptionLabel(text, patterns);
+        attachCaption(image, text, patterns);
       }
       blocks.push(block);
     } else {

@@ -6,7 +6,7 @@ import type { CompiledPatterns } from "./patterns.ts";
 // part of the picture), so captions are split into what the image shows and who made it.
 
 const TRAILING_PARENS = /\s*[（(]([^（）()]{1,100})[)）]\s*[。.]?\s*$/u;
-const SENTENCE_END = /[。！？!?]$|[^A-Z]\.$/u;
+const SENTENCE_PUNCTUATION = /[。！？!?；;（()）]|[^A-Z]\.(?:\s|$)/u;
 const MAX_CREDIT = 100;
 const EDGES = /^[\s:：,，、;；/／|｜\-—–]+|[\s:：,，、;；|｜\-—–]+$/gu;
 const ON_SITE = /\s+on\s+(?:Unsplash|Pexels|Pixabay|Flickr|Wikimedia Commons)\s*$/iu;
@@ -28,15 +28,20 @@ function creditValue(text: string, patterns: CompiledPatterns): string | undefin
   return value === "" || value.length > MAX_CREDIT ? undefined : value;
 }
 
-/** Looks like a name list rather than a sentence: short, no sentence end. */
+const CJK_RUN = /\p{Script=Han}|\p{Script=Hiragana}|\p{Script=Katakana}/gu;
+
+/** Looks like a name or an agency rather than a description: short, no sentence punctuation. */
 function nameLike(text: string): boolean {
-  return text.length <= 60 && !SENTENCE_END.test(text) && text.split(/\s+/u).length <= 8;
+  if (text === "" || text.length > 60 || SENTENCE_PUNCTUATION.test(text)) return false;
+  if (/[/／]/u.test(text)) return true; // "新华社/张三", "Reuters/Jane Roe"
+  const cjk = text.match(CJK_RUN)?.length ?? 0;
+  return cjk > 0 ? cjk <= 8 : text.split(/\s+/u).length <= 5;
 }
 
-/** Splits a caption (its label already removed) into description and photo credit. */
+/** Splits a caption line (label and all) into what the image shows and who made it. */
 export function splitCaptionCredit(text: string, patterns: CompiledPatterns): CaptionParts {
-  const whole = text.trim();
-  // The whole caption is a credit: "Photo by Jane Roe on Unsplash", "摄影：王小明", "(AFP)".
+  let whole = text.trim();
+  // The whole caption is a credit: "Photo by Jane Roe on Unsplash", "摄影：王小明", "图：刘书航".
   if (patterns.photoCreditLine.test(whole)) {
     const rest = whole.replace(patterns.photoCreditLabel, "");
     if (nameLike(rest.replace(ON_SITE, ""))) {
@@ -44,6 +49,8 @@ export function splitCaptionCredit(text: string, patterns: CompiledPatterns): Ca
       if (credit !== undefined) return { caption: "", credit };
     }
   }
+  const label = patterns.line.caption.exec(whole);
+  if (label !== null) whole = whole.slice(label[0].length).trim();
   const parens = TRAILING_PARENS.exec(whole);
   if (parens !== null) {
     const inner = parens[1]!.trim();

@@ -29,14 +29,19 @@ export interface CoverContext {
 
 const CLOSING_ROLES = new Set<BlockRole>(["credit", "source", "bio", "boilerplate", "via"]);
 
-/** File name of an image reference, decoded, for telling a QR code or a logo from a photo. */
-function fileName(ref: string): string {
-  const path = ref.split(/[?#]/u, 1)[0] ?? "";
-  const name = path.slice(path.lastIndexOf("/") + 1);
+const PROFILE_LINK = /\/@[\w.-]+\/?(?:[?#]|$)|\/(?:authors?|profiles?|users?)\/[^/?#]+\/?(?:[?#]|$)/iu;
+const SCHEME_AND_HOST = /^[a-z][a-z0-9+.-]*:\/\/[^/]*/iu;
+
+/**
+ * The path of an image reference, decoded, for telling a QR code or a logo from a photo: the
+ * folders count too ("mmbiz_gif/top_follow_banner/640.gif"), the host does not.
+ */
+function imagePath(ref: string): string {
+  const path = (ref.split(/[?#]/u, 1)[0] ?? "").replace(SCHEME_AND_HOST, "");
   try {
-    return decodeURIComponent(name);
+    return decodeURIComponent(path);
   } catch {
-    return name;
+    return path;
   }
 }
 
@@ -58,8 +63,10 @@ function decorativeImages(
     if (i > lastProse && CLOSING_ROLES.has(roles[i]!)) closed = true;
     for (const image of blocks[i]!.images) {
       const named =
-        patterns.decorativeImage.test(fileName(image.src)) || patterns.decorativeImage.test(image.alt);
-      if (named || (closed && i > lastProse) || roles[i] === "boilerplate") out.add(image);
+        patterns.decorativeImage.test(imagePath(image.src)) || patterns.decorativeImage.test(image.alt);
+      // An image linked to a profile page is the author's avatar.
+      const avatar = image.href !== undefined && PROFILE_LINK.test(image.href);
+      if (named || avatar || (closed && i > lastProse) || roles[i] === "boilerplate") out.add(image);
     }
   }
   return out;

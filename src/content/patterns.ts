@@ -36,6 +36,7 @@ export const DEFAULT_PATTERNS: Readonly<Record<PatternKind, readonly string[]>> 
     "本文轉載自",
     "转载自",
     "轉載自",
+    "[转轉][载載](?:自|于|於)",
     "转载于",
     "轉載於",
     "转自",
@@ -54,7 +55,7 @@ export const DEFAULT_PATTERNS: Readonly<Record<PatternKind, readonly string[]>> 
     "reprinted (?:with permission )?from",
     "republished (?:here )?(?:with permission )?from",
     "cross-?posted from",
-    "(?:this (?:story|article|post|piece) )?(?:was |is )?(?:originally|first) (?:published|posted|appeared) (?:at|in|on|by)",
+    "(?:this (?:story|article|post|piece) )?(?:was |is )?(?:originally|first) (?:published|posted|appeared)(?: (?:at|in|on|by))?",
   ],
   source: [
     "信息来源",
@@ -113,6 +114,7 @@ export const DEFAULT_PATTERNS: Readonly<Record<PatternKind, readonly string[]>> 
     "校對",
     "edited by",
     "editing by",
+    "editing",
     "editors?",
   ],
   author: [
@@ -121,11 +123,14 @@ export const DEFAULT_PATTERNS: Readonly<Record<PatternKind, readonly string[]>> 
     "记者",
     "記者",
     "取材・文",
+    "文[・/／]写真",
     "文",
     "written by",
     "words by",
     "story by",
+    "additional reporting by",
     "reporting by",
+    "words",
     "by",
     "authors?",
   ],
@@ -137,6 +142,9 @@ export const DEFAULT_PATTERNS: Readonly<Record<PatternKind, readonly string[]>> 
     "作者介紹",
     "作者プロフィール",
     "著者プロフィール",
+    "筆者紹介",
+    "著者紹介",
+    "筆者プロフィール",
     "关于作者",
     "關於作者",
     "[(（]作者(?:系|为|為|是)",
@@ -144,6 +152,13 @@ export const DEFAULT_PATTERNS: Readonly<Record<PatternKind, readonly string[]>> 
     "author bio(?:graphy)?",
   ],
   caption: [
+    "▲",
+    "△",
+    "↑",
+    "上图",
+    "上圖",
+    "图为",
+    "圖為",
     "图片说明",
     "圖片說明",
     "图片来源",
@@ -162,6 +177,8 @@ export const DEFAULT_PATTERNS: Readonly<Record<PatternKind, readonly string[]>> 
     "pictured",
   ],
   photoCredit: [
+    "图",
+    "圖",
     "摄影",
     "攝影",
     "撮影",
@@ -172,6 +189,7 @@ export const DEFAULT_PATTERNS: Readonly<Record<PatternKind, readonly string[]>> 
     "图片提供",
     "圖片提供",
     "写真提供",
+    "写真",
     "photo(?:graph)?s? by",
     "photo(?:graph)? credit",
     "photo(?:graph)?",
@@ -192,6 +210,12 @@ export const DEFAULT_PATTERNS: Readonly<Record<PatternKind, readonly string[]>> 
     "編集部注",
     "編集部より",
     "編注",
+    "导读",
+    "導讀",
+    "导语",
+    "導語",
+    "内容提要",
+    "內容提要",
     "editor['’]?s['’]? note",
     "note from the editors?",
   ],
@@ -294,7 +318,7 @@ export interface CompiledPatterns {
   /** Same labels, unanchored: a label inside a short line or inside a link's text. */
   readonly anywhere: Readonly<Record<"via" | "source" | "bio" | "editorsNote", RegExp>>;
   /** Same labels, for a heading that is nothing but the label ("## 信息来源", "## Sources"). */
-  readonly heading: Readonly<Record<"source" | "bio" | "editorsNote", RegExp>>;
+  readonly heading: Readonly<Record<"via" | "source" | "bio" | "editorsNote", RegExp>>;
   /** Global, for scanning a credit line; a label must follow a separator and precede `：` or a space. */
   readonly credit: Readonly<Record<CreditKind, RegExp>>;
   /** A line that is nothing but a photo credit: "Photo by Jane Roe on Unsplash", "摄影：王小明". */
@@ -339,7 +363,7 @@ function compile(extra: AttributionPatternsConfig | undefined): CompiledPatterns
   const headingRe = (kind: PatternKind): RegExp =>
     new RegExp(`^\\s*${OPEN}?\\s*(?:${merged(kind, extra)})\\s*${CLOSE}?\\s*[:：]?\\s*$`, "iu");
   const creditRe = (kind: PatternKind): RegExp =>
-    new RegExp(`${SEPARATOR_BEFORE}(?:${merged(kind, extra)})(?:\\s*[:：]\\s*|\\s+)`, "giu");
+    new RegExp(`${SEPARATOR_BEFORE}(?:${merged(kind, extra)})(?:\\s*[:：／|｜]\\s*|\\s+)`, "giu");
   const photoCredit = merged("photoCredit", extra);
   return {
     line: {
@@ -357,7 +381,12 @@ function compile(extra: AttributionPatternsConfig | undefined): CompiledPatterns
       bio: anywhereRe("bio"),
       editorsNote: anywhereRe("editorsNote"),
     },
-    heading: { source: headingRe("source"), bio: headingRe("bio"), editorsNote: headingRe("editorsNote") },
+    heading: {
+      via: headingRe("via"),
+      source: headingRe("source"),
+      bio: headingRe("bio"),
+      editorsNote: headingRe("editorsNote"),
+    },
     credit: {
       translator: creditRe("translator"),
       editor: creditRe("editor"),
@@ -374,7 +403,7 @@ function compile(extra: AttributionPatternsConfig | undefined): CompiledPatterns
     ),
     agency: new RegExp(`(?:${merged("wire", extra)})|\\bvia\\b|[/／]`, "iu"),
     dateline: new RegExp(
-      `^(?:[\\p{Lu}][\\p{Lu}\\p{M} .'’-]{1,40}(?:,\\s*[\\p{L}. ]{2,30})?\\s*\\((?:${merged("wire", extra)})\\)\\s*[-—–]+\\s*|[\\p{Script=Han}\\p{Script=Katakana}]{1,8}[(（](?:${merged("wire", extra)})[)）]\\s*[-—–]*\\s*)`,
+      `^(?:[\\p{Lu}][\\p{Lu}\\p{M} .'’-]{1,40}(?:,\\s*[\\p{L}\\p{N}. ]{2,30})?\\s*\\((?:${merged("wire", extra)})\\)\\s*[-—–]+\\s*|[\\p{Script=Han}\\p{Script=Katakana}]{1,8}[(（](?:${merged("wire", extra)})[)）]\\s*[-—–]*\\s*|[【〔[]\\s*[^】〕\\]]{0,20}(?:訊|讯|報導|报道|報道|電|电)\\s*[】〕\\]]\\s*|(?:${merged("wire", extra)})[^，。,]{0,20}(?:电|電)\\s*(?:[（(][^）)]{0,20}[)）])?\\s*)`,
       "u",
     ),
   };
