@@ -82,6 +82,7 @@ export const configSchema = z.strictObject({
           author: patternList,
           bio: patternList,
           caption: patternList,
+          captionAbove: patternList,
           editorsNote: patternList,
           publisher: patternList,
           photoCredit: patternList,

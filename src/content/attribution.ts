@@ -62,7 +62,10 @@ const TRAILING_PUNCTUATION = /[\s.。,，]+$/u;
 const QUOTED = /[《〈「『“"]([^》〉」』”"]+)[》〉」』”"]/u;
 const URL_LIKE = /^(?:[a-z][a-z0-9+.-]*:\/\/|www\.)/i;
 const SEGMENT_SEPARATORS = /[,，、;；。]|\.(?:\s|$)/u;
-const CREDIT_WRAPPER_START = /^[(（【[]\s*/u;
+const CREDIT_WRAPPER_START = /^(?:[(（【[]|[-—–]{1,2})\s*/u;
+/** "Posted by Mark Delaney on May 2, 2025": the date is not part of the name. */
+const TRAILING_DATE =
+  /\s+(?:on\s+)?(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2},?\s+\d{4}|\d{4}-\d{2}-\d{2})\s*\.?$/iu;
 const CREDIT_WRAPPER_END = /\s*[)）】\]]\s*[。.]?$/u;
 const MAX_CREDIT_LINE = 200;
 /** Lines longer than this are story text, whatever label they contain. */
@@ -148,22 +151,39 @@ function splitPeople(value: string, spacedNames: boolean): Person[] | undefined 
   return people.length > 0 ? people : undefined;
 }
 
+type CreditLabelKind = CreditKind | "photographer" | "via";
+const CREDIT_LABEL_KINDS: readonly CreditLabelKind[] = [...CREDIT_KINDS, "photographer", "via"];
+
 interface CreditMatch {
-  kind: CreditKind;
+  kind: CreditLabelKind;
   start: number;
   end: number;
 }
 
-/** `编译：张三 ｜ 编辑：李四`, `Translated by A, edited by B` → people per role; undefined if not a credit line. */
+export interface CreditEntry {
+  kind: CreditLabelKind;
+  names: string[];
+  people: Person[];
+  /** The text after the label, as written (for a `via` entry: the publication). */
+  text: string;
+}
+
+/**
+ * `编译：张三 ｜ 编辑：李四`, `Translated by A, edited by B`, `作者：何远　转自：[X](url)` → people per
+ * role (and the photographer and reprint segments, which end a name); undefined if not a credit line.
+ */
 export function parseCreditLine(
   text: string,
   patterns: CompiledPatterns,
   { spacedNames = false }: { spacedNames?: boolean } = {},
-): Array<{ kind: CreditKind; names: string[]; people: Person[] }> | undefined {
-  const line = text.replace(CREDIT_WRAPPER_START, "").replace(CREDIT_WRAPPER_END, "");
+): CreditEntry[] | undefined {
+  const line = text
+    .replace(CREDIT_WRAPPER_START, "")
+    .replace(CREDIT_WRAPPER_END, "")
+    .replace(TRAILING_DATE, "");
   if (line.length > MAX_CREDIT_LINE) return undefined;
   const found: CreditMatch[] = [];
-  for (const kind of CREDIT_KINDS) {
+  for (const kind of CREDIT_LABEL_KINDS) {
     const re = patterns.credit[kind];
     re.lastIndex = 0;
     for (let m = re.exec(line); m !== null; m = re.exec(line)) {
@@ -175,13 +195,20 @@ export function parseCreditLine(
   found.sort((a, b) => a.start - b.start || b.end - a.end);
   const labels: CreditMatch[] = [];
   for (const m of found) if (m.start >= (labels.at(-1)?.end ?? 0)) labels.push(m);
-  if (labels[0]!.start !== 0) return undefined;
-  const credits: Array<{ kind: CreditKind; names: string[]; people: Person[] }> = [];
+  if (labels[0]!.start !== 0 || labels.every((l) => l.kind === "via" || l.kind === "photographer")) {
+    return undefined;
+  }
+  const credits: CreditEntry[] = [];
   for (let i = 0; i < labels.length; i++) {
     const label = labels[i]!;
-    const people = splitPeople(line.slice(label.end, labels[i + 1]?.start ?? line.length), spacedNames);
+    const value = line.slice(label.end, labels[i + 1]?.start ?? line.length);
+    if (label.kind === "via") {
+      credits.push({ kind: "via", names: [], people: [], text: value.trim() });
+      continue;
+    }
+    const people = splitPeople(value, spacedNames);
     if (people === undefined) return undefined;
-    credits.push({ kind: label.kind, names: people.map((p) => p.name), people });
+    credits.push({ kind: label.kind, names: people.map((p) => p.name), people, text: value.trim() });
   }
   return credits;
 }
@@ -333,11 +360,11 @@ function findVia(b: Block, patterns: CompiledPatterns, baseUrl: string): ViaFind
     const via = link === undefined ? undefined : viaFromLink(link, null, baseUrl);
     if (via !== undefined && link!.at - labelEnd <= 30) {
       result = { via, rule: `“${label[0]}” before a link (${where})` };
-    } else if (hasCjk(label[0]) && b.text.length <= MAX_SHORT_LINE) {
+    } else if (hasCjk(label[0]) && b.text.length <= MAX_SHORT_LINE * 1.5) {
       // Japanese puts the source first: "「[X](url)」から転載しています".
       const before = b.links.findLast((l) => l.at + l.text.length <= label.index);
       const linked = before === undefined ? undefined : viaFromLink(before, null, baseUrl);
-      if (linked !== undefined && label.index - (before!.at + before!.text.length) <= 6) {
+      if (linked !== undefined) {
         result = { via: linked, rule: `a link before “${label[0]}” (${where})` };
       } else {
         const name = publicationNear(b.text.slice(labelEnd));
@@ -388,6 +415,22 @@ function addPeople(
 const KANA = /[\p{Script=Hiragana}\p{Script=Katakana}]/u;
 /** A line this short without a sentence end, before the story starts, is page furniture ("6 min read"). */
 const MAX_HEADER_LINE = 60;
+
+const HEADER_SEPARATOR = /\s*[·|｜•]\s*/u;
+const READ_TIME = /^\d+\s*(?:min(?:ute)?s?(?: read)?|分钟阅读|分鐘閱讀|分で読める)$/iu;
+
+/** "**Maya Lindqvist** · Feb 2, 2025 · 5 min read": a name, then only dates and reading times. */
+function headerByline(text: string): string | undefined {
+  const [first, ...rest] = text.split(HEADER_SEPARATOR);
+  if (first === undefined || rest.length === 0) return undefined;
+  if (!rest.every((part) => part === "" || DATE_LIKE.test(part) || READ_TIME.test(part))) return undefined;
+  const name = trimName(first);
+  const words = name.split(" ");
+  const nameLike = hasCjk(name)
+    ? name.length >= 2 && name.length <= 6
+    : words.length >= 2 && words.length <= 4;
+  return nameLike && isPersonName(name) ? name : undefined;
+}
 
 const CONTINUING_ROLES = new Set<BlockRole>(["prose", "editors-note"]);
 
@@ -515,6 +558,17 @@ export function detectAttribution(
       if (section?.kind === "note" && b.kind === "blockquote") noteText.set(i, b.text);
       continue;
     }
+    if (b.kind === "html" && b.text !== "") {
+      // `<p class="byline">Story by <strong>Naomi Ferris</strong></p>`
+      const credits = parseCreditLine(b.text, patterns, { spacedNames });
+      for (const c of credits ?? []) {
+        if (c.kind === "via" || c.kind === "photographer") continue;
+        addPeople(people[c.kind], c.people);
+        rules[peopleField[c.kind]] ??= `credit in HTML (${where})`;
+      }
+      roles.push(credits === undefined ? "other" : "credit");
+      continue;
+    }
     if (b.kind !== "paragraph") {
       roles.push("other");
       continue;
@@ -557,6 +611,17 @@ export function detectAttribution(
     const credits = parseCreditLine(b.text, patterns, { spacedNames });
     if (credits !== undefined) {
       for (const c of credits) {
+        if (c.kind === "photographer") continue; // a picture credit; the image has its own
+        if (c.kind === "via") {
+          const link = b.links.find((l) => c.text.includes(l.text));
+          const via = link === undefined ? undefined : viaFromLink(link, null, baseUrl);
+          const named = publicationNear(c.text);
+          if (found.via === undefined && (via !== undefined || named !== undefined)) {
+            found.via = via ?? { name: named! };
+            rules.via = `reprint label in a credit line (${where})`;
+          }
+          continue;
+        }
         addPeople(people[c.kind], c.people, b.links, baseUrl);
         rules[peopleField[c.kind]] ??= `credit line (${where})`;
       }
@@ -648,6 +713,13 @@ export function detectAttribution(
       }
       continue;
     }
+    const header = seenProse ? undefined : headerByline(b.text);
+    if (header !== undefined) {
+      addPeople(found.authors, [{ name: header }], b.links, baseUrl);
+      rules.authors ??= `name beside the date at the top (${where})`;
+      roles.push("credit");
+      continue;
+    }
     const wechat = WECHAT_HEADER.exec(b.text);
     if (wechat?.groups?.name !== undefined && !seenProse && isPersonName(wechat.groups.name)) {
       addPeople(found.authors, [{ name: wechat.groups.name }]);
@@ -695,8 +767,11 @@ export function detectAttribution(
     .sort((a, b) => b.rank - a.rank)[0];
   const source = best ?? sources.find((s) => s.link.title !== undefined || s.link.name !== undefined);
   if (source !== undefined) {
-    found.source = source.link;
+    found.source = { ...source.link };
     rules.source = source.rule;
+    // "原文标题：《…》" on one line and "原文链接：<url>" on the next are one source.
+    const titled = sources.find((s) => s.link.url === undefined && s.link.title !== undefined);
+    if (found.source.title === undefined && titled !== undefined) found.source.title = titled.link.title!;
   }
   markTrailingItalicBio(blocks, roles, [...knownAuthors, ...found.authors], found, rules);
   if (found.via === undefined) delete found.via;

@@ -112,6 +112,11 @@ const IMG_TAG = /<img\b[^>]*>/giu;
 const ATTRIBUTE = /([a-z-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/giu;
 const TAG = /<[^>]*>/gu;
 const FIGCAPTION = /<figcaption\b[^>]*>([\s\S]*?)<\/figcaption>/iu;
+/** A credit marked up inside a figcaption: `<span class="credit">`, `<small>`, `<cite>`. */
+const MARKED_CREDIT =
+  /<(?:span|div|p)\b[^>]*class\s*=\s*["'][^"']*(?:credit|byline|source|photographer)[^"']*["'][^>]*>([\s\S]*?)<\/(?:span|div|p)>|<(small|cite)\b[^>]*>([\s\S]*?)<\/\2>/iu;
+/** Raw HTML short enough to be a byline (`<p class="byline">Story by <strong>…</strong></p>`). */
+const MAX_HTML_LINE = 300;
 const HTML_ENTITY = /&(?:#(\d{1,7})|#x([0-9a-f]{1,6})|(amp|lt|gt|quot|apos|nbsp));/giu;
 const NAMED_ENTITIES: Readonly<Record<string, string>> = {
   amp: "&",
@@ -153,7 +158,16 @@ function htmlText(html: string): string {
   return collapseWhitespace(decodeEntities(html.replace(TAG, " ")));
 }
 
-function readLines(children: readonly Token[]): LineFacts[] {
+/** Alt text that is really a caption ("（图片说明）…（图片来源：X）") loses its label; its credit moves out. */
+function imageFromAlt(src: string, alt: string, patterns: CompiledPatterns): BlockImage {
+  if (alt === "" || (!patterns.line.caption.test(alt) && !alt.endsWith(")") && !alt.endsWith("）"))) {
+    return { src, alt };
+  }
+  const { caption, credit } = splitCaptionCredit(alt, patterns);
+  return credit === undefined ? { src, alt: caption } : { src, alt: caption, credit };
+}
+
+function readLines(children: readonly Token[], patterns: CompiledPatterns): LineFacts[] {
   const lines: LineFacts[] = [newLine()];
   let line = lines[0]!;
   let openLink: BlockLink | undefined;
@@ -213,7 +227,7 @@ function readLines(children: readonly Token[]): LineFacts[] {
       case "image": {
         const title = attr(t, "title");
         const alt = collapseWhitespace(t.children === null ? t.content : plainTextOf(t.children));
-        const image: BlockImage = { src: attr(t, "src"), alt };
+        const image = imageFromAlt(attr(t, "src"), alt, patterns);
         if (title !== "") image.title = title;
         if (openLink !== undefined) image.href = openLink.href;
         line.images.push(image);
@@ -278,12 +292,17 @@ function textOfRange(tokens: readonly Token[], start: number, end: number): stri
 }
 
 /** Links anywhere inside a block (a list of footer links, a quoted source). */
-function linksOfRange(tokens: readonly Token[], start: number, end: number): BlockLink[] {
+function linksOfRange(
+  tokens: readonly Token[],
+  start: number,
+  end: number,
+  patterns: CompiledPatterns,
+): BlockLink[] {
   const links: BlockLink[] = [];
   for (let i = start; i < end; i++) {
     const t = tokens[i]!;
     if (t.type === "inline" && t.children !== null) {
-      for (const line of readLines(t.children)) links.push(...line.links);
+      for (const line of readLines(t.children, patterns)) links.push(...line.links);
     }
   }
   return links;
@@ -392,6 +411,19 @@ function classifyImageLine(facts: LineFacts, block: Block, patterns: CompiledPat
   }
 }
 
+/** "▼ 钱医生正在为居民测量血压（摄影：孔维）" right above an uncaptioned image is its caption. */
+function captionFromAbove(previous: Block | undefined, block: Block, patterns: CompiledPatterns): void {
+  const image = block.images.at(0);
+  if (previous?.kind !== "paragraph" || block.kind !== "image" || image === undefined) return;
+  if (image.caption !== undefined || previous.text.length > MAX_SAME_LINE_CAPTION) return;
+  const label = patterns.line.captionAbove.exec(previous.text);
+  if (label === null) return;
+  const text = previous.text.slice(label[0].length).trim();
+  previous.kind = "caption";
+  previous.captionText = withoutCaptionLabel(text, patterns);
+  attachCaption(image, text, patterns);
+}
+
 /** Classifies every line of every top-level block. `patterns.line.caption` decides captions. */
 export function classifyBlocks(tokens: readonly Token[], patterns: CompiledPatterns): Block[] {
   const blocks: Block[] = [];
@@ -403,7 +435,8 @@ export function classifyBlocks(tokens: readonly Token[], patterns: CompiledPatte
     if (t.type === "heading_open" || t.type === "paragraph_open") {
       const inline = tokens[i + 1];
       const children = inline?.type === "inline" && inline.children !== null ? inline.children : [];
-      const lines = t.type === "heading_open" ? [flatten(readLines(children))] : readLines(children);
+      const lines =
+        t.type === "heading_open" ? [flatten(readLines(children, patterns))] : readLines(children, patterns);
       let n = 0;
       for (const [index, facts] of lines.entries()) {
         if (!VISIBLE_TEXT.test(facts.text) && facts.images.length === 0) continue;
@@ -414,6 +447,7 @@ export function classifyBlocks(tokens: readonly Token[], patterns: CompiledPatte
           const previous = blocks.at(-1);
           if (facts.images.length > 0) {
             classifyImageLine(facts, block, patterns);
+            captionFromAbove(previous, block, patterns);
           } else if (
             (previous?.kind === "image" && previous.captionText === undefined) ||
             (previous?.kind === "caption" &&
@@ -437,9 +471,16 @@ export function classifyBlocks(tokens: readonly Token[], patterns: CompiledPatte
       const figcaption = FIGCAPTION.exec(t.content.slice(0, MAX_HTML_SCAN));
       const image = images.at(-1);
       if (figcaption !== null && image !== undefined) {
-        const text = htmlText(figcaption[1]!);
+        const marked = MARKED_CREDIT.exec(figcaption[1]!);
+        const inner = marked === null ? figcaption[1]! : figcaption[1]!.replace(marked[0], " ");
+        const text = htmlText(inner);
         block.captionText = withoutCaptionLabel(text, patterns);
         attachCaption(image, text, patterns);
+        const credit = marked === null ? "" : htmlText(marked[1] ?? marked[3] ?? "");
+        if (credit !== "") image.credit = splitCaptionCredit(credit, patterns).credit ?? credit;
+      } else if (images.length === 0) {
+        const text = htmlText(t.content.slice(0, MAX_HTML_SCAN));
+        if (text.length <= MAX_HTML_LINE) block.text = text;
       }
       blocks.push(block);
     } else {
@@ -447,7 +488,20 @@ export function classifyBlocks(tokens: readonly Token[], patterns: CompiledPatte
       const block = emptyBlock(kind, para);
       if (kind === "blockquote" || kind === "list") {
         block.text = textOfRange(tokens, i, end);
-        block.links = linksOfRange(tokens, i, end);
+        block.links = linksOfRange(tokens, i, end, patterns);
+      }
+      const previous = blocks.at(-1);
+      // "> 图：改造前的城中村巷道（摄影：卢映川）": a caption set as a quote under its image.
+      if (kind === "blockquote" && previous?.kind === "image" && previous.captionText === undefined) {
+        const quoted = collapseWhitespace(block.text);
+        const facts = { ...block, text: quoted, italic: false };
+        if (quoted.length <= MAX_SAME_LINE_CAPTION && isCaption(facts, undefined, patterns)) {
+          block.kind = "caption";
+          block.text = quoted;
+          block.captionText = withoutCaptionLabel(quoted, patterns);
+          const image = previous.images.at(-1);
+          if (image !== undefined) attachCaption(image, quoted, patterns);
+        }
       }
       blocks.push(block);
     }

@@ -8,6 +8,7 @@ import type { CompiledPatterns } from "./patterns.ts";
 const TRAILING_PARENS = /\s*[（(]([^（）()]{1,100})[)）]\s*[。.]?\s*$/u;
 const SENTENCE_PUNCTUATION = /[。！？!?；;（()）]|[^A-Z]\.(?:\s|$)/u;
 const MAX_CREDIT = 100;
+const JAPANESE_CREDIT = /＝([^＝。]{1,30}(?:提供|撮影))\s*$/u;
 const EDGES = /^[\s:：,，、;；/／|｜\-—–]+|[\s:：,，、;；|｜\-—–]+$/gu;
 const ON_SITE = /\s+on\s+(?:Unsplash|Pexels|Pixabay|Flickr|Wikimedia Commons)\s*$/iu;
 
@@ -59,6 +60,9 @@ export function splitCaptionCredit(text: string, patterns: CompiledPatterns): Ca
       if (credit !== undefined) return { caption: clean(whole.slice(0, parens.index)), credit };
     }
   }
+  // Japanese papers end a caption with "＝観測チーム提供" or "＝山田太郎撮影".
+  const equals = JAPANESE_CREDIT.exec(whole);
+  if (equals !== null) return { caption: clean(whole.slice(0, equals.index)), credit: equals[1]! };
   // "Crowds at the pier. Photo: Jane Roe" / "市民在公园散步。图片来源：新华社"
   const sentences = whole.split(/(?<=[。！？.!?])\s*/u);
   if (sentences.length > 1) {

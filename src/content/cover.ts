@@ -63,7 +63,10 @@ function decorativeImages(
     if (i > lastProse && CLOSING_ROLES.has(roles[i]!)) closed = true;
     for (const image of blocks[i]!.images) {
       const named =
-        patterns.decorativeImage.test(imagePath(image.src)) || patterns.decorativeImage.test(image.alt);
+        patterns.decorativeImage.test(imagePath(image.src)) ||
+        patterns.decorativeImage.test(image.alt) ||
+        patterns.line.boilerplate.test(image.alt) ||
+        patterns.line.boilerplate.test(image.caption ?? "");
       // An image linked to a profile page is the author's avatar.
       const avatar = image.href !== undefined && PROFILE_LINK.test(image.href);
       if (named || avatar || (closed && i > lastProse) || roles[i] === "boilerplate") out.add(image);

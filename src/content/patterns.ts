@@ -17,6 +17,7 @@ export type PatternKind =
   | "publisher"
   | "bio"
   | "caption"
+  | "captionAbove"
   | "photoCredit"
   | "editorsNote"
   | "boilerplate"
@@ -28,6 +29,11 @@ export type AttributionPatternsConfig = Partial<Record<PatternKind, string[]>>;
 
 export const DEFAULT_PATTERNS: Readonly<Record<PatternKind, readonly string[]>> = {
   via: [
+    "本文来源于(?:微信)?公众号",
+    "来源于(?:微信)?公众号",
+    "來源於(?:微信)?公眾號",
+    "[经經獲获]授[权權][转轉][载載]",
+    "原[载載]",
     "本文经授权转载自",
     "本文經授權轉載自",
     "经授权转载自",
@@ -83,6 +89,14 @@ export const DEFAULT_PATTERNS: Readonly<Record<PatternKind, readonly string[]>> 
     "出典",
     "引用元",
     "元記事",
+    "原文标题",
+    "原文標題",
+    "原标题",
+    "原標題",
+    "原題",
+    "英文原文",
+    "英文标题",
+    "英文標題",
     "sources?",
     "original (?:article|story|link|post)",
     "read the original(?: article| story| post)?",
@@ -112,6 +126,11 @@ export const DEFAULT_PATTERNS: Readonly<Record<PatternKind, readonly string[]>> 
     "編集",
     "校对",
     "校對",
+    "审校",
+    "審校",
+    "核稿",
+    "校订",
+    "校訂",
     "edited by",
     "editing by",
     "editing",
@@ -129,12 +148,14 @@ export const DEFAULT_PATTERNS: Readonly<Record<PatternKind, readonly string[]>> 
     "words by",
     "story by",
     "additional reporting by",
+    "with (?:additional )?assistance from",
+    "posted by",
     "reporting by",
     "words",
     "by",
     "authors?",
   ],
-  publisher: ["发布", "發布", "發佈", "发布人", "發布人", "published by", "posted by"],
+  publisher: ["发布", "發布", "發佈", "发布人", "發布人", "published by"],
   bio: [
     "作者简介",
     "作者簡介",
@@ -169,6 +190,7 @@ export const DEFAULT_PATTERNS: Readonly<Record<PatternKind, readonly string[]>> 
     "圖說",
     "图",
     "圖",
+    "写真説明",
     "写真",
     "画像",
     "photo(?:graph)?",
@@ -176,6 +198,8 @@ export const DEFAULT_PATTERNS: Readonly<Record<PatternKind, readonly string[]>> 
     "image",
     "pictured",
   ],
+  // A caption written above its image: "▼ 钱医生正在为居民测量血压（摄影：孔维）".
+  captionAbove: ["▼", "↓", "下图", "下圖", "下方图片", "下方圖片"],
   photoCredit: [
     "图",
     "圖",
@@ -259,17 +283,19 @@ export const DEFAULT_PATTERNS: Readonly<Record<PatternKind, readonly string[]>> 
   decorativeImage: [
     "qr",
     "qr-?codes?",
+    "gravatar",
+    "track(?:ing)?",
     "二维码",
     "二維碼",
-    "logo",
-    "avatar",
-    "banner",
+    "logos?",
+    "avatars?",
+    "banners?",
     "subscribe",
     "pixel",
     "spacer",
-    "icon",
-    "badge",
-    "button",
+    "icons?",
+    "badges?",
+    "buttons?",
     "divider",
     "emoji",
     "follow",
@@ -304,7 +330,15 @@ export const DEFAULT_PATTERNS: Readonly<Record<PatternKind, readonly string[]>> 
   ],
 };
 
-export const LINE_KINDS = ["via", "source", "bio", "caption", "editorsNote", "boilerplate"] as const;
+export const LINE_KINDS = [
+  "via",
+  "source",
+  "bio",
+  "caption",
+  "captionAbove",
+  "editorsNote",
+  "boilerplate",
+] as const;
 export type LineKind = (typeof LINE_KINDS)[number];
 export const CREDIT_KINDS = ["translator", "editor", "author", "publisher"] as const;
 export type CreditKind = (typeof CREDIT_KINDS)[number];
@@ -319,8 +353,11 @@ export interface CompiledPatterns {
   readonly anywhere: Readonly<Record<"via" | "source" | "bio" | "editorsNote", RegExp>>;
   /** Same labels, for a heading that is nothing but the label ("## 信息来源", "## Sources"). */
   readonly heading: Readonly<Record<"via" | "source" | "bio" | "editorsNote", RegExp>>;
-  /** Global, for scanning a credit line; a label must follow a separator and precede `：` or a space. */
-  readonly credit: Readonly<Record<CreditKind, RegExp>>;
+  /**
+   * Global, for scanning a credit line; a label must follow a separator and precede `：` or a
+   * space. `photographer` and `via` labels only end the name before them ("文｜A　攝影｜B", "作者：A　转自：B").
+   */
+  readonly credit: Readonly<Record<CreditKind | "photographer" | "via", RegExp>>;
   /** A line that is nothing but a photo credit: "Photo by Jane Roe on Unsplash", "摄影：王小明". */
   readonly photoCreditLine: RegExp;
   /** A photo-credit label at the start of a parenthesised credit: "攝影／", "Photo: ". */
@@ -348,8 +385,8 @@ function alternatives(sources: readonly string[]): string {
     .join("|");
 }
 
-const OPEN = "[【\\[〔(（「]";
-const CLOSE = "[】\\]〕)）」]";
+const OPEN = "[【\\[〔(（「＜〈<]";
+const CLOSE = "[】\\]〕)）」＞〉>]";
 const SEPARATOR_BEFORE = "(?<=^|[\\s|｜、,，;；/／(（【\\[])";
 
 function merged(kind: PatternKind, extra: AttributionPatternsConfig | undefined): string {
@@ -363,14 +400,15 @@ function compile(extra: AttributionPatternsConfig | undefined): CompiledPatterns
   const headingRe = (kind: PatternKind): RegExp =>
     new RegExp(`^\\s*${OPEN}?\\s*(?:${merged(kind, extra)})\\s*${CLOSE}?\\s*[:：]?\\s*$`, "iu");
   const creditRe = (kind: PatternKind): RegExp =>
-    new RegExp(`${SEPARATOR_BEFORE}(?:${merged(kind, extra)})(?:\\s*[:：／|｜]\\s*|\\s+)`, "giu");
+    new RegExp(`${SEPARATOR_BEFORE}(?:${merged(kind, extra)})(?:\\s*[:：／|｜＝=]\\s*|\\s+)`, "giu");
   const photoCredit = merged("photoCredit", extra);
   return {
     line: {
       via: lineRe("via"),
       source: lineRe("source"),
       bio: lineRe("bio"),
-      caption: lineRe("caption", "[:：／/|｜]"),
+      caption: lineRe("caption", "[:：／/|｜＝]"),
+      captionAbove: lineRe("captionAbove", "[:：／/|｜＝]"),
       editorsNote: lineRe("editorsNote"),
       // Boilerplate may follow an emoji or an arrow: "👆点击上方蓝字关注我们".
       boilerplate: new RegExp(`^[^\\p{L}\\p{N}]{0,6}(?:${merged("boilerplate", extra)})`, "iu"),
@@ -392,9 +430,14 @@ function compile(extra: AttributionPatternsConfig | undefined): CompiledPatterns
       editor: creditRe("editor"),
       author: creditRe("author"),
       publisher: creditRe("publisher"),
+      photographer: creditRe("photoCredit"),
+      via: creditRe("via"),
     },
-    photoCreditLine: new RegExp(`^\\s*${OPEN}?\\s*(?:${photoCredit})\\s*(?:[:：／/]\\s*|\\s+)\\S`, "iu"),
-    photoCreditLabel: new RegExp(`^\\s*(?:${photoCredit})\\s*(?:[:：／/]\\s*|\\s+)`, "iu"),
+    photoCreditLine: new RegExp(
+      `^\\s*${OPEN}?\\s*(?:${photoCredit})\\s*(?:[:：／/＝=|｜]\\s*|\\s+)\\S`,
+      "iu",
+    ),
+    photoCreditLabel: new RegExp(`^\\s*(?:${photoCredit})\\s*(?:[:：／/＝=|｜]\\s*|\\s+)`, "iu"),
     decorativeImage: new RegExp(
       merged("decorativeImage", extra)
         .replaceAll("(?<![\\p{L}\\p{N}])", "(?<![\\p{L}])")
@@ -403,7 +446,7 @@ function compile(extra: AttributionPatternsConfig | undefined): CompiledPatterns
     ),
     agency: new RegExp(`(?:${merged("wire", extra)})|\\bvia\\b|[/／]`, "iu"),
     dateline: new RegExp(
-      `^(?:[\\p{Lu}][\\p{Lu}\\p{M} .'’-]{1,40}(?:,\\s*[\\p{L}\\p{N}. ]{2,30})?\\s*\\((?:${merged("wire", extra)})\\)\\s*[-—–]+\\s*|[\\p{Script=Han}\\p{Script=Katakana}]{1,8}[(（](?:${merged("wire", extra)})[)）]\\s*[-—–]*\\s*|[【〔[]\\s*[^】〕\\]]{0,20}(?:訊|讯|報導|报道|報道|電|电)\\s*[】〕\\]]\\s*|(?:${merged("wire", extra)})[^，。,]{0,20}(?:电|電)\\s*(?:[（(][^）)]{0,20}[)）])?\\s*)`,
+      `^(?:(?:[\\p{Lu}][\\p{Lu}\\p{M} .'’-]{1,40}(?:,\\s*[\\p{L}\\p{N}. ]{2,30})?\\s*)?\\((?:${merged("wire", extra)})\\)\\s*[-—–]+\\s*|[\\p{Script=Han}\\p{Script=Katakana}]{1,8}[(（](?:${merged("wire", extra)})[)）]\\s*[-—–]*\\s*|[【〔[]\\s*[^】〕\\]]{0,30}(?:訊|讯|報導|报道|報道|電|电|特派員|特派员|支局|総局)\\s*[】〕\\]]\\s*|(?:${merged("wire", extra)})[^，。,]{0,20}(?:电|電)\\s*(?:[（(][^）)]{0,20}[)）])?\\s*)`,
       "u",
     ),
   };

@@ -216,6 +216,7 @@ describe("patterns", () => {
         "bio",
         "boilerplate",
         "caption",
+        "captionAbove",
         "decorativeImage",
         "editor",
         "editorsNote",
@@ -256,7 +257,7 @@ describe("patterns", () => {
       { kind: "editor", names: ["李四"] },
     ]);
     expect(parseCreditLine("记者 张三 李四", p)).toMatchObject([{ kind: "author", names: ["张三", "李四"] }]);
-    expect(parseCreditLine("编辑：东京樱花团/喜马拉雅的微尘", p)).toEqual([
+    expect(parseCreditLine("编辑：东京樱花团/喜马拉雅的微尘", p)).toMatchObject([
       { kind: "editor", names: ["喜马拉雅的微尘"], people: [{ name: "喜马拉雅的微尘", org: "东京樱花团" }] },
     ]);
     expect(parseCreditLine("编辑部认为这件事很重要。", p)).toBeUndefined();
