@@ -10,7 +10,7 @@ import { siteUrls } from "./urls.ts";
 import { VERSION } from "./version.ts";
 
 // Bumped when derivation rules change, so cached articles are re-derived once.
-const DERIVATION_VERSION = 3;
+const DERIVATION_VERSION = 4;
 
 export function parseContext(config: Config): ParseContext {
   return {

@@ -7,6 +7,7 @@ import type { Article } from "../content/model.ts";
 import { computeContentHash, parseArticle } from "../content/parse.ts";
 import { type ObjectContext, toPost } from "../federation/objects.ts";
 import { siteUrls } from "../urls.ts";
+import { type DerivedRow, derivedLabel, derivedRows, missingFieldWarnings } from "./derived.ts";
 
 export interface Preview {
   file: string;
@@ -16,6 +17,8 @@ export interface Preview {
   link: string;
   language: string;
   hashtags: string[];
+  /** Each derived field with the rule that found it. */
+  derived: DerivedRow[];
   warnings: string[];
 }
 
@@ -109,6 +112,7 @@ export async function previewFile(
       );
   }
   for (const w of article.warnings) warnings.push(w.replace(/\.?$/, "."));
+  for (const w of missingFieldWarnings(article)) if (!warnings.includes(w)) warnings.push(w);
   return {
     file: rel,
     text,
@@ -125,6 +129,7 @@ export async function previewFile(
     link: article.url,
     language: article.lang,
     hashtags: [].concat((json.tag as never) ?? []).map((t: { name?: string }) => t.name ?? ""),
+    derived: derivedRows(article),
     warnings,
   };
 }
@@ -155,6 +160,11 @@ export function formatPreview(p: Preview): string {
     lines.push(`  alt text: ${p.attachment.alt ?? "(none)"}`);
   } else lines.push("Attachment: none (link card from the article page)");
   lines.push(`Link: ${p.link}`, `Language: ${p.language}`, `Hashtags: ${p.hashtags.join(" ") || "(none)"}`);
+  lines.push("", "What Herald derived (and how):");
+  for (const row of p.derived) {
+    lines.push(`  ${derivedLabel(row.field)}: ${row.value || "(not found)"}`);
+    if (row.rule !== undefined) lines.push(`      ← ${row.rule}`);
+  }
   if (p.warnings.length > 0) {
     lines.push("", "Warnings:");
     for (const w of p.warnings) lines.push(`  - ${w}`);

@@ -45,6 +45,31 @@ export interface Attribution {
 
 export type Visibility = "public" | "unlisted";
 
+/** The fields Herald derives from an article's body when front matter does not give them. */
+export type DerivedFieldName =
+  | "summary"
+  | "cover"
+  | "alt"
+  | "credit"
+  | "via"
+  | "source"
+  | "authors"
+  | "translators"
+  | "editors"
+  | "publishers"
+  | "lang";
+
+/**
+ * How each field was found, for editors checking what Herald read (`herald preview`, the
+ * dashboard's article view). Never federated, never part of the content hash.
+ */
+export interface Derivation {
+  /** Field → the rule that found it: "front matter", "“轉載自” in a link's text (paragraph 1)". */
+  found: Partial<Record<DerivedFieldName, string>>;
+  /** Fields Herald looked for in the body and did not find. */
+  missing: DerivedFieldName[];
+}
+
 export interface Article {
   /** Stable identity: front-matter `id`, or assigned at first sight and recorded in the store. */
   id: string;
@@ -82,6 +107,8 @@ export interface Article {
   extra: Record<string, unknown>;
   /** Non-fatal observations (e.g. "cover has no alt text"). */
   warnings: string[];
+  /** How the derived fields were found; absent on records stored before Herald kept it. */
+  derivation?: Derivation;
 }
 
 /** Why one file could not become an article. The run goes on without it. */

@@ -1,22 +1,30 @@
 import type { Token } from "markdown-it";
 import type { SiteUrls } from "../urls.ts";
 import { displayRef, isLocalRef, resolveAsset } from "./assets.ts";
-import { detectAttribution } from "./attribution.ts";
+import { type DetectedAttribution, detectAttribution } from "./attribution.ts";
 import { classifyBlocks, imageSources, plainTextOf } from "./blocks.ts";
 import { chooseCover, describeCover } from "./cover.ts";
 import { decodeArticle } from "./decode.ts";
-import { readFrontMatter } from "./fields.ts";
+import { type FrontMatter, readFrontMatter } from "./fields.ts";
 import { splitFrontMatter } from "./frontmatter.ts";
 import { sha256Hex } from "./hash.ts";
 import { inferLanguage } from "./language.ts";
 import { parseMarkdown, renderArticleHtml } from "./markdown.ts";
-import type { ArticleError, Person, Result, SourceLink } from "./model.ts";
+import type {
+  ArticleError,
+  Derivation,
+  DerivedFieldName,
+  ImageInfo,
+  Person,
+  Result,
+  SourceLink,
+} from "./model.ts";
 import type { ParsedArticle } from "./parsed.ts";
 import { type AttributionPatternsConfig, type CompiledPatterns, compilePatterns } from "./patterns.ts";
 import { cleanLine, stripXmlInvalid } from "./plain-text.ts";
 import { type ArticleProblem, problem } from "./problem.ts";
 import { slugify, slugSourceFromPath } from "./slug.ts";
-import { explicitSummary, summarizeProse, summaryParagraphs } from "./summary.ts";
+import { explicitSummary, summarizeProse, summarySource } from "./summary.ts";
 
 // One file's bytes → everything Herald can know about the article without the store.
 // Pure except for reading images beside the article (cover facts, missing-image warnings).
@@ -84,6 +92,57 @@ function mergeLink(
   return compatible ? { ...detected, ...fromFrontMatter } : fromFrontMatter;
 }
 
+interface DerivationFacts {
+  frontMatter: FrontMatter;
+  detected: DetectedAttribution;
+  summaryRule: string | undefined;
+  coverRule: string | undefined;
+  cover: ImageInfo | undefined;
+  langRule: string;
+}
+
+/** Which rule found each field (front matter first), and which fields nothing found. */
+function describeDerivation(f: DerivationFacts): Derivation {
+  const found: Derivation["found"] = {};
+  const missing: DerivedFieldName[] = [];
+  const note = (field: DerivedFieldName, rule: string | undefined): void => {
+    if (rule === undefined) missing.push(field);
+    else found[field] = rule;
+  };
+  const fm = f.frontMatter;
+  const rules = f.detected.rules;
+  const fromFrontMatter = (given: boolean, detectedRule: string | undefined): string | undefined =>
+    given ? "front matter" : detectedRule;
+  note("summary", f.summaryRule);
+  note("cover", f.coverRule);
+  if (f.cover !== undefined) {
+    note(
+      "alt",
+      f.cover.alt === undefined
+        ? undefined
+        : fm.cover?.alt !== undefined
+          ? "front matter"
+          : "the image's alt text or caption",
+    );
+    if (f.cover.credit !== undefined) found.credit = "the caption";
+  }
+  note("via", fromFrontMatter(fm.via !== undefined, rules.via));
+  note("source", fromFrontMatter(fm.source !== undefined, rules.source));
+  note("authors", fromFrontMatter(fm.authors.length > 0, rules.authors));
+  const optional: Array<[DerivedFieldName, boolean, string | undefined]> = [
+    ["translators", fm.translators.length > 0, rules.translators],
+    ["editors", fm.editors.length > 0, rules.editors],
+    ["publishers", false, rules.publishers],
+  ];
+  // Many articles are not translated and name no editor: only say what was found.
+  for (const [field, given, rule] of optional) {
+    const how = fromFrontMatter(given, rule);
+    if (how !== undefined) found[field] = how;
+  }
+  found.lang = f.langRule;
+  return { found, missing };
+}
+
 function chosen(fromFrontMatter: Person[], detected: Person[]): Person[] {
   return fromFrontMatter.length > 0 ? fromFrontMatter : detected;
 }
@@ -141,10 +200,11 @@ export function parseArticle(
 
   const blocks = classifyBlocks(tokens, patterns);
   const detected = detectAttribution(blocks, patterns, fm.authors, url);
+  const summarySourced = fm.summary === undefined ? summarySource(blocks, detected) : undefined;
   const summary =
-    fm.summary !== undefined
-      ? explicitSummary(fm.summary)
-      : summarizeProse(summaryParagraphs(blocks, detected), lang, ctx.summaryLength);
+    summarySourced === undefined
+      ? explicitSummary(fm.summary ?? "")
+      : summarizeProse(summarySourced.paragraphs, lang, ctx.summaryLength);
   if (summary === "") warnings.push("Article has no prose to derive a summary from; add `summary`.");
 
   const contentHtml = renderArticleHtml(markdown, url);
@@ -190,6 +250,15 @@ export function parseArticle(
     bodyHash: sha256Hex(body),
   };
   if (cover !== undefined) article.cover = cover;
+  article.derivation = describeDerivation({
+    frontMatter: fm,
+    detected,
+    summaryRule: summary === "" ? undefined : (summarySourced?.rule ?? "front matter"),
+    coverRule: cover === undefined ? undefined : coverChoice?.rule,
+    cover,
+    langRule:
+      fm.lang !== undefined ? "front matter" : `the script of the text (site language ${ctx.language})`,
+  });
   if (fm.publishAt !== undefined) article.publishAt = fm.publishAt;
   if (fm.contentWarning !== undefined) article.contentWarning = fm.contentWarning;
   if (fm.visibility !== undefined) article.visibility = fm.visibility;

@@ -88,6 +88,15 @@ export function summarizeProse(paragraphs: readonly string[], locale: string, ma
 
 /** The paragraphs a derived summary may use, in reading order: lines of one paragraph joined. */
 export function summaryParagraphs(blocks: readonly Block[], detected: DetectedAttribution): string[] {
+  return summarySource(blocks, detected).paragraphs;
+}
+
+/** The summary's paragraphs and, in words, where they come from. */
+export function summarySource(
+  blocks: readonly Block[],
+  detected: DetectedAttribution,
+): { paragraphs: string[]; rule?: string } {
+  let rule: string | undefined;
   const notes: string[] = [];
   const prose: string[] = [];
   let lastPara = -1;
@@ -97,6 +106,7 @@ export function summaryParagraphs(blocks: readonly Block[], detected: DetectedAt
     // it ("编者注：本文有删节") is a footnote.
     if (role === "editors-note" && prose.length === 0 && detected.noteText.has(i)) {
       notes.push(detected.noteText.get(i)!);
+      rule ??= `editor's note (paragraph ${blocks[i]!.para + 1})`;
     }
     if (role === "prose") {
       const b = blocks[i]!;
@@ -107,6 +117,7 @@ export function summaryParagraphs(blocks: readonly Block[], detected: DetectedAt
         prose.push(text);
       }
       lastPara = b.para;
+      rule ??= `first story sentences (paragraph ${b.para + 1})`;
     }
   }
   const out = [...notes.map((n) => collapseWhitespace(n)), ...prose];
@@ -114,10 +125,14 @@ export function summaryParagraphs(blocks: readonly Block[], detected: DetectedAt
     // No paragraph prose at all (a list of bullet points): better than an empty summary.
     for (let i = 0; i < detected.tailStart; i++) {
       const b = blocks[i]!;
-      if (b.kind === "list" || (b.kind === "blockquote" && detected.roles[i] === "other")) out.push(b.text);
+      if (b.kind === "list" || (b.kind === "blockquote" && detected.roles[i] === "other")) {
+        out.push(b.text);
+        rule ??= `a list or quote (paragraph ${b.para + 1})`;
+      }
     }
   }
-  return out.filter((p) => p !== "");
+  const paragraphs = out.filter((p) => p !== "");
+  return rule === undefined ? { paragraphs } : { paragraphs, rule };
 }
 
 /** An explicit front-matter summary: Markdown and HTML removed, whitespace collapsed, never cut. */
