@@ -21,6 +21,10 @@ export interface FeedImage {
   length?: number;
   width?: number;
   height?: number;
+  /** What the image shows (its alt text or caption). */
+  alt?: string;
+  /** Photographer or agency. */
+  credit?: string;
 }
 
 export interface FeedItem {
@@ -84,6 +88,10 @@ function image(cover: ImageInfo | undefined, base: string): FeedImage | undefine
   if (length !== undefined) image.length = length;
   if (width !== undefined) image.width = width;
   if (height !== undefined) image.height = height;
+  const alt = title(cover.alt ?? "");
+  const credit = title(cover.credit ?? "");
+  if (alt !== "") image.alt = alt;
+  if (credit !== "") image.credit = credit;
   return image;
 }
 

@@ -6,13 +6,21 @@ import type { XmlWriter } from "./xml.ts";
 export const MEDIA_RSS_NAMESPACE = "http://search.yahoo.com/mrss/";
 
 export function writeMediaRss(xml: XmlWriter, cover: FeedImage): void {
-  xml.leaf("media:content", {
+  const attrs = {
     url: cover.url,
     medium: "image",
     type: cover.mediaType,
     fileSize: cover.length,
     width: cover.width,
     height: cover.height,
-  });
+  };
+  if (cover.alt === undefined && cover.credit === undefined) xml.leaf("media:content", attrs);
+  else {
+    // Readers that show the thumbnail read its caption and credit from here.
+    xml.open("media:content", attrs);
+    if (cover.alt !== undefined) xml.leaf("media:description", { type: "plain" }, cover.alt);
+    if (cover.credit !== undefined) xml.leaf("media:credit", { role: "photographer" }, cover.credit);
+    xml.close();
+  }
   xml.leaf("media:thumbnail", { url: cover.url, width: cover.width, height: cover.height });
 }
