@@ -140,7 +140,7 @@ function readLang(v: unknown): Read<string> {
   return tag === undefined ? expected("a BCP 47 language tag such as zh-CN") : ok(tag);
 }
 
-const PERSON = "a name, {name, url, email}, or a list of them (url must be http(s))";
+const PERSON = "a name, {name, url, email, org}, or a list of them (url must be http(s))";
 
 function readPerson(v: unknown): Person | undefined {
   if (typeof v === "string") {
@@ -157,6 +157,10 @@ function readPerson(v: unknown): Person | undefined {
   if (v.email !== undefined && v.email !== null) {
     if (typeof v.email !== "string" || !v.email.includes("@")) return undefined;
     person.email = v.email.trim();
+  }
+  if (v.org !== undefined && v.org !== null) {
+    if (typeof v.org !== "string" || cleanLine(v.org) === "") return undefined;
+    person.org = cleanLine(v.org);
   }
   return person;
 }

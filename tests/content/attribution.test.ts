@@ -264,3 +264,13 @@ describe("patterns", () => {
     expect(parseCreditLine("By 2030, the city will grow.", p)).toBeUndefined();
   });
 });
+
+describe("credits in front matter", () => {
+  it("take an org beside the name, as a group/person credit in the body does", () => {
+    const a = parseOk(
+      "---\ntitle: T\ntranslator: { name: Hopkins, org: 东京樱花团 }\n---\n\n正文第一句。\n",
+      makeContext(),
+    );
+    expect(a.attribution.translators).toEqual([{ name: "Hopkins", org: "东京樱花团" }]);
+  });
+});
