@@ -1,7 +1,7 @@
 import type { Block, BlockLink } from "./blocks.ts";
 import type { Person, SourceLink } from "./model.ts";
 import { type CompiledPatterns, CREDIT_KINDS, type CreditKind, GENERIC_LINK_TEXT } from "./patterns.ts";
-import { hasCjk } from "./plain-text.ts";
+import { collapseWhitespace, hasCjk } from "./plain-text.ts";
 import { absoluteUrl } from "./sanitize.ts";
 
 // Reads who wrote, translated, edited and published a reprinted article, and where it came
@@ -55,7 +55,10 @@ const PUBLICATION_FORBIDDEN = /[。！？!?；;…]|[,，](?=.)/u;
 const LOWERCASE_START = /^\p{Ll}/u;
 const NAME_EDGES =
   /^[\s:：,，、。.;；()（）【】[\]「」『』'"‘’“”\-—–]+|[\s:：,，、。.;；()（）【】[\]「」『』'"‘’“”\-—–]+$/gu;
-const NAME_SEPARATORS = /\s*(?:[、,，&＆;；|｜]|\band\b|\s和\s)\s*/u;
+const NAME_SEPARATORS = /\s*(?:[、,，&＆;；|｜·•]|\band\b|\s和\s)\s*/u;
+/** "アストリッド・ベリ（Astrid Berg）": a transliteration, then the name as the person writes it. */
+const TRANSLITERATED =
+  /^[^（(]{1,20}[（(]\s*(?<latin>[A-Z][\p{L}.'’-]*(?:\s+[A-Z][\p{L}.'’-]*){0,4})\s*[)）]?$/u;
 const ORG_SEPARATOR = /\s*[/／]\s*/u;
 const WHITESPACE_RUN = /\s+/u;
 const TRAILING_PUNCTUATION = /[\s.。,，]+$/u;
@@ -78,6 +81,7 @@ const DOMAIN_NAME = /^[a-z0-9-]+(?:\.[a-z0-9-]+)+$/iu;
 /** Dates and times in a byline: "March 18, 2025", "2025年03月02日", "07:30". */
 const DATE_LIKE =
   /^(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:,?\s*\d{4})?|\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?(?:\s+\d{4})?|\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?|\d{1,2}:\d{2}|(?:updated|published)\b.*)$/iu;
+const READ_TIME = /^\d+\s*(?:min(?:ute)?s?(?: read)?|分钟阅读|分鐘閱讀|分で読める)$/iu;
 /** An affiliation after a byline's name: "By Jane Doe, University of Northfield". */
 const ORGANISATION =
   /\b(?:university|college|institute|press|news|times|post|agency|foundation|cent(?:er|re)|school|journal|magazine|daily|herald|tribune|review|media|group|lab|society|council|ministry|bureau|reuters|bloomberg)\b|(?:大学|大學|研究所|研究院|研究中心|报社|報社|日报|日報|新闻|新聞|电视台|電視台)/iu;
@@ -127,7 +131,12 @@ function splitPeople(value: string, spacedNames: boolean): Person[] | undefined 
   const people: Person[] = [];
   for (const part of trimmed.split(NAME_SEPARATORS)) {
     const entry = trimName(part);
-    if (entry === "" || DATE_LIKE.test(entry)) continue;
+    if (entry === "" || DATE_LIKE.test(entry) || READ_TIME.test(entry)) continue;
+    const latin = TRANSLITERATED.exec(entry)?.groups?.latin;
+    if (latin !== undefined) {
+      people.push({ name: latin });
+      continue;
+    }
     // "By Jane Doe, University of Northfield": the affiliation is not a second author.
     if (people.length > 0 && !hasCjk(entry) && ORGANISATION.test(entry)) continue;
     const pair = entry.split(ORG_SEPARATOR);
@@ -177,10 +186,13 @@ export function parseCreditLine(
   patterns: CompiledPatterns,
   { spacedNames = false }: { spacedNames?: boolean } = {},
 ): CreditEntry[] | undefined {
-  const line = text
-    .replace(CREDIT_WRAPPER_START, "")
-    .replace(CREDIT_WRAPPER_END, "")
-    .replace(TRAILING_DATE, "");
+  // "（编辑：张三）" is wrapped; "原著者：アストリッド・ベリ（Astrid Berg）" only ends in a bracket.
+  const opening = CREDIT_WRAPPER_START.exec(text)?.[0] ?? "";
+  const inner = text.slice(opening.length);
+  const line = (/^[(（【[]/u.test(opening) ? inner.replace(CREDIT_WRAPPER_END, "") : inner).replace(
+    TRAILING_DATE,
+    "",
+  );
   if (line.length > MAX_CREDIT_LINE) return undefined;
   const found: CreditMatch[] = [];
   for (const kind of CREDIT_LABEL_KINDS) {
@@ -417,7 +429,20 @@ const KANA = /[\p{Script=Hiragana}\p{Script=Katakana}]/u;
 const MAX_HEADER_LINE = 60;
 
 const HEADER_SEPARATOR = /\s*[·|｜•]\s*/u;
-const READ_TIME = /^\d+\s*(?:min(?:ute)?s?(?: read)?|分钟阅读|分鐘閱讀|分で読める)$/iu;
+
+/** "[Priya Raman](…/profiles/priya-raman), University of Westmarch": a profile link, then an affiliation. */
+function profileByline(b: Block): string | undefined {
+  const first = b.links[0];
+  if (first === undefined || first.at > 2 || !PROFILE_URL.test(first.href) || !isPersonName(first.text)) {
+    return undefined;
+  }
+  const rest = trimName(b.text.slice(first.at + first.text.length));
+  const parts = rest.split(HEADER_SEPARATOR).flatMap((p) => p.split(/\s*[,，]\s*/u));
+  const furniture = parts.every(
+    (p) => p === "" || DATE_LIKE.test(p) || READ_TIME.test(p) || (ORGANISATION.test(p) && p.length <= 60),
+  );
+  return furniture ? first.text : undefined;
+}
 
 /** "**Maya Lindqvist** · Feb 2, 2025 · 5 min read": a name, then only dates and reading times. */
 function headerByline(text: string): string | undefined {
@@ -492,6 +517,13 @@ export function detectAttribution(
   const addSource = (link: SourceLink | undefined, rank: number, rule: string): void => {
     if (link !== undefined) sources.push({ link, rank, rule });
   };
+  // The first reprint line wins, except that one with a link beats a name-only one before it.
+  const setVia = (via: SourceLink, rule: string): void => {
+    if (found.via !== undefined && (found.via.url !== undefined || via.url === undefined)) return;
+    found.via =
+      found.via?.name !== undefined && via.name === undefined ? { ...via, name: found.via.name } : via;
+    rules.via = rule;
+  };
   const readBio = (text: string, where: string): void => {
     const name = bioName(text);
     if (name !== undefined && isPersonName(name)) {
@@ -554,6 +586,15 @@ export function detectAttribution(
         roles.push("source");
         continue;
       }
+      if (b.kind === "blockquote" && section?.kind !== "note") {
+        // "> 转載自：[海风评论网](url)": a reprint line set as a quote.
+        const via = findVia({ ...b, text: collapseWhitespace(b.text) }, patterns, baseUrl);
+        if (via !== undefined) {
+          setVia(via.via, via.rule);
+          roles.push("via");
+          continue;
+        }
+      }
       roles.push(section?.kind === "note" && b.kind === "blockquote" ? "editors-note" : "other");
       if (section?.kind === "note" && b.kind === "blockquote") noteText.set(i, b.text);
       continue;
@@ -585,9 +626,16 @@ export function detectAttribution(
     noteStart = undefined;
 
     if (pending?.kind === "source" && (b.links.length > 0 || b.text.length <= MAX_SHORT_LINE)) {
-      addSource(sourceFrom(b, b.text, baseUrl), 2, `“${pending.label}” then the next paragraph (${where})`);
-      pending = undefined;
+      // "“Title”" on one line and the bare URL on the next, in one paragraph: one source.
+      const rule = `“${pending.label}” then the next paragraph (${where})`;
+      addSource(sourceFrom(b, b.text, baseUrl), 2, rule);
       roles.push("source");
+      while (blocks[i + 1]?.para === b.para && blocks[i + 1]?.kind === "paragraph") {
+        i++;
+        addSource(sourceFrom(blocks[i]!, blocks[i]!.text, baseUrl), 2, rule);
+        roles.push("source");
+      }
+      pending = undefined;
       continue;
     }
     if (pending?.kind === "bio") {
@@ -616,9 +664,8 @@ export function detectAttribution(
           const link = b.links.find((l) => c.text.includes(l.text));
           const via = link === undefined ? undefined : viaFromLink(link, null, baseUrl);
           const named = publicationNear(c.text);
-          if (found.via === undefined && (via !== undefined || named !== undefined)) {
-            found.via = via ?? { name: named! };
-            rules.via = `reprint label in a credit line (${where})`;
+          if (via !== undefined || named !== undefined) {
+            setVia(via ?? { name: named! }, `reprint label in a credit line (${where})`);
           }
           continue;
         }
@@ -630,10 +677,7 @@ export function detectAttribution(
     }
     const via = findVia(b, patterns, baseUrl);
     if (via !== undefined) {
-      if (found.via === undefined) {
-        found.via = via.via;
-        rules.via = via.rule;
-      }
+      setVia(via.via, via.rule);
       addSource(via.original, 1, `original-article link beside the reprint note (${where})`);
       roles.push("via");
       continue;
@@ -662,17 +706,14 @@ export function detectAttribution(
       continue;
     }
     if (section !== undefined) {
-      if (section.kind === "source" && b.links.length > 0) {
-        addSource(sourceFrom(b, b.text, baseUrl), 2, `link in the Source section (${where})`);
+      if (section.kind === "source" && (b.links.length > 0 || QUOTED.test(b.text))) {
+        addSource(sourceFrom(b, b.text, baseUrl), 2, `the Source section (${where})`);
       }
       if (section.kind === "via" && !section.read) {
         const link = b.links[0] === undefined ? undefined : viaFromLink(b.links[0], null, baseUrl);
         const via =
           link ?? (publicationNear(b.text) === undefined ? undefined : { name: publicationNear(b.text)! });
-        if (via !== undefined && found.via === undefined) {
-          found.via = via;
-          rules.via = `under the heading (${where})`;
-        }
+        if (via !== undefined) setVia(via, `under the heading (${where})`);
         section.read = true;
         roles.push("via");
         continue;
@@ -699,7 +740,9 @@ export function detectAttribution(
     }
     if (b.linkOnly) {
       const original = b.links.length === 1 ? originalLink(b, patterns, baseUrl) : undefined;
-      const profile = b.links.find((l) => PROFILE_URL.test(l.href) && isPersonName(l.text));
+      const profile = b.links.find(
+        (l) => PROFILE_URL.test(l.href) && isPersonName(l.text) && !ORGANISATION.test(l.text),
+      );
       if (original !== undefined) {
         // "[阅读原文](url)" at the end of a WeChat post: the way to the original.
         addSource(original, 1, `“${b.links[0]!.text}” link (${where})`);
@@ -713,7 +756,7 @@ export function detectAttribution(
       }
       continue;
     }
-    const header = seenProse ? undefined : headerByline(b.text);
+    const header = seenProse ? undefined : (headerByline(b.text) ?? profileByline(b));
     if (header !== undefined) {
       addPeople(found.authors, [{ name: header }], b.links, baseUrl);
       rules.authors ??= `name beside the date at the top (${where})`;
@@ -774,8 +817,33 @@ export function detectAttribution(
     if (found.source.title === undefined && titled !== undefined) found.source.title = titled.link.title!;
   }
   markTrailingItalicBio(blocks, roles, [...knownAuthors, ...found.authors], found, rules);
+  markTaglineBeforeCredits(blocks, roles, proseText);
   if (found.via === undefined) delete found.via;
   return found;
+}
+
+/** A tagline this short before the credits is an account's description, not the story. */
+const MAX_TAGLINE = 40;
+const SKIPPED_BEFORE_CREDITS = new Set<BlockRole>(["media", "caption", "other", "boilerplate"]);
+
+/**
+ * "关注城市与人的日常。" between a WeChat account card and the reprint line: the first prose line,
+ * short, followed (past images and furniture) by a reprint or credit line, is furniture too.
+ */
+function markTaglineBeforeCredits(
+  blocks: readonly Block[],
+  roles: BlockRole[],
+  proseText: Map<number, string>,
+): void {
+  const first = roles.indexOf("prose");
+  if (first === -1 || blocks[first]!.text.length > MAX_TAGLINE || proseText.has(first)) return;
+  for (let i = first + 1; i < roles.length; i++) {
+    if (roles[i] === "via" || roles[i] === "credit") {
+      roles[first] = "other";
+      return;
+    }
+    if (!SKIPPED_BEFORE_CREDITS.has(roles[i]!)) return;
+  }
 }
 
 /** An italic paragraph at the very end that names the author, or says "Jane Doe is a…", is a bio. */

@@ -114,7 +114,7 @@ const TAG = /<[^>]*>/gu;
 const FIGCAPTION = /<figcaption\b[^>]*>([\s\S]*?)<\/figcaption>/iu;
 /** A credit marked up inside a figcaption: `<span class="credit">`, `<small>`, `<cite>`. */
 const MARKED_CREDIT =
-  /<(?:span|div|p)\b[^>]*class\s*=\s*["'][^"']*(?:credit|byline|source|photographer)[^"']*["'][^>]*>([\s\S]*?)<\/(?:span|div|p)>|<(small|cite)\b[^>]*>([\s\S]*?)<\/\2>/iu;
+  /<(?:span|div|p)\b[^>]*class\s*=\s*["'][^"']*(?:credit|byline|source|photographer|attribution)[^"']*["'][^>]*>([\s\S]*?)<\/(?:span|div|p)>|<(small|cite)\b[^>]*>([\s\S]*?)<\/\2>/iu;
 /** Raw HTML short enough to be a byline (`<p class="byline">Story by <strong>…</strong></p>`). */
 const MAX_HTML_LINE = 300;
 const HTML_ENTITY = /&(?:#(\d{1,7})|#x([0-9a-f]{1,6})|(amp|lt|gt|quot|apos|nbsp));/giu;
@@ -152,6 +152,44 @@ function htmlImages(html: string): BlockImage[] {
     images.push(image);
   }
   return images;
+}
+
+const HTML_PARAGRAPH = /<p\b[^>]*>([\s\S]*?)<\/p>/giu;
+const HTML_LINK = /<a\b[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)')[^>]*>([\s\S]*?)<\/a>/giu;
+const STARTS_WITH_PARAGRAPH = /^\s*<p[\s>]/iu;
+
+/** `<p>…</p>` blocks of raw HTML as paragraph lines: their text and links, nothing else. */
+function htmlParagraphs(html: string): Block[] {
+  if (!STARTS_WITH_PARAGRAPH.test(html) || html.length > MAX_HTML_SCAN) return [];
+  const out: Block[] = [];
+  for (const m of html.matchAll(HTML_PARAGRAPH)) {
+    const inner = m[1]!;
+    const text = htmlText(inner);
+    if (text === "") continue;
+    const links: BlockLink[] = [];
+    for (const a of inner.matchAll(HTML_LINK)) {
+      const linkText = htmlText(a[3]!);
+      links.push({
+        href: decodeEntities(a[1] ?? a[2] ?? ""),
+        text: linkText,
+        at: Math.max(0, text.indexOf(linkText)),
+      });
+    }
+    const outside = links.reduce((rest, l) => rest.replace(l.text, ""), text);
+    out.push({
+      kind: "paragraph",
+      level: 0,
+      text,
+      links,
+      images: [],
+      italic: false,
+      linkOnly: links.length > 0 && !VISIBLE.test(outside),
+      para: 0,
+      line: 0,
+      decoration: 0,
+    });
+  }
+  return out;
 }
 
 function htmlText(html: string): string {
@@ -416,9 +454,10 @@ function captionFromAbove(previous: Block | undefined, block: Block, patterns: C
   const image = block.images.at(0);
   if (previous?.kind !== "paragraph" || block.kind !== "image" || image === undefined) return;
   if (image.caption !== undefined || previous.text.length > MAX_SAME_LINE_CAPTION) return;
-  const label = patterns.line.captionAbove.exec(previous.text);
-  if (label === null) return;
-  const text = previous.text.slice(label[0].length).trim();
+  const above = patterns.line.captionAbove.exec(previous.text);
+  // "（图片说明）…（credit）" right above an image is its caption too: the label says so.
+  if (above === null && !patterns.line.caption.test(previous.text)) return;
+  const text = above === null ? previous.text : previous.text.slice(above[0].length).trim();
   previous.kind = "caption";
   previous.captionText = withoutCaptionLabel(text, patterns);
   attachCaption(image, text, patterns);
@@ -479,6 +518,14 @@ export function classifyBlocks(tokens: readonly Token[], patterns: CompiledPatte
         const credit = marked === null ? "" : htmlText(marked[1] ?? marked[3] ?? "");
         if (credit !== "") image.credit = splitCaptionCredit(credit, patterns).credit ?? credit;
       } else if (images.length === 0) {
+        const paragraphs = htmlParagraphs(t.content);
+        if (paragraphs.length > 0) {
+          // Raw HTML paragraphs (a CMS export that kept its <p> tags) are read like Markdown ones.
+          for (const [n, p] of paragraphs.entries()) blocks.push({ ...p, para: para + n });
+          para += paragraphs.length;
+          i = end;
+          continue;
+        }
         const text = htmlText(t.content.slice(0, MAX_HTML_SCAN));
         if (text.length <= MAX_HTML_LINE) block.text = text;
       }

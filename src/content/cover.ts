@@ -59,7 +59,11 @@ function decorativeImages(
   for (let i = 0; i < roles.length; i++)
     if (roles[i] === "prose" || roles[i] === "editors-note") lastProse = i;
   let closed = false;
+  const firstProse = roles.findIndex((r) => r === "prose" || r === "editors-note");
+  const header = (i: number): boolean => firstProse === -1 || i < firstProse;
   for (let i = 0; i < blocks.length; i++) {
+    // "点击上方蓝字关注我们" and the animated banner beside it, before the story starts.
+    const besideBoilerplate = header(i) && (roles[i - 1] === "boilerplate" || roles[i + 1] === "boilerplate");
     if (i > lastProse && CLOSING_ROLES.has(roles[i]!)) closed = true;
     for (const image of blocks[i]!.images) {
       const named =
@@ -69,7 +73,9 @@ function decorativeImages(
         patterns.line.boilerplate.test(image.caption ?? "");
       // An image linked to a profile page is the author's avatar.
       const avatar = image.href !== undefined && PROFILE_LINK.test(image.href);
-      if (named || avatar || (closed && i > lastProse) || roles[i] === "boilerplate") out.add(image);
+      if (named || avatar || besideBoilerplate || (closed && i > lastProse) || roles[i] === "boilerplate") {
+        out.add(image);
+      }
     }
   }
   return out;
