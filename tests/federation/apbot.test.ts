@@ -1,6 +1,11 @@
 // Herald against an independent ActivityPub server (activitypub.bot): it follows us, we deliver.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ApbotPeer, ensureApbotInstalled, startApbot } from "../helpers/apbot.ts";
+import {
+  APBOT_INSTALL_TIMEOUT_MS,
+  type ApbotPeer,
+  ensureApbotInstalled,
+  startApbot,
+} from "../helpers/apbot.ts";
 import { type HeraldUnderTest, startHerald, type TestStore, until } from "./setup.ts";
 
 let peer: ApbotPeer;
@@ -9,10 +14,10 @@ let herald: HeraldUnderTest;
 // The same conversation with Herald on each store: one process on SQLite, and on PostgreSQL.
 describe.each<TestStore>(["sqlite", "postgres"])("on %s", (store) => {
   beforeAll(async () => {
-    ensureApbotInstalled();
+    await ensureApbotInstalled();
     herald = await startHerald({}, undefined, store);
     peer = await startApbot();
-  }, 300_000);
+  }, APBOT_INSTALL_TIMEOUT_MS);
 
   afterAll(async () => {
     await peer?.stop();

@@ -1,21 +1,19 @@
 /**
- * An independent ActivityPub peer for tests: activitypub.bot (`@evanp/activitypub-bot`), installed from the
- * shared tools (../shared/tools/apbot-peer) into a cache directory and run on loopback.
+ * An independent ActivityPub peer for tests: activitypub.bot (`@evanp/activitypub-bot`), which the project
+ * installs itself from tests/peers/activitypub-bot (pinned, from its lockfile) into a cache directory, and
+ * runs on loopback.
  *
  * The peer hosts one bot, `watcher` (actor `${origin}/user/watcher`), which appends every activity
  * delivered to it to `received.jsonl`. A control port (127.0.0.1) lets tests make it follow/unfollow an
  * actor by URL and list whom it follows.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
 import net, { type AddressInfo } from "node:net";
 import os from "node:os";
-import { delimiter, dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const PEER_FILES = ["start.js", "bots.js", "watcher.js", "patch-as2.sh"];
+import { join } from "node:path";
+import { ensurePeer, peerEnv } from "../peers/install.ts";
 
 /** One line of received.jsonl: either a delivered activity or an `onFollow` event. */
 export interface ApbotReceived {
@@ -32,7 +30,7 @@ export interface ApbotReceived {
 
 export interface ApbotFollowing {
   following: string[];
-  /** Always empty: the shared start.js does not list pending follows (see the report / pendingFollowing). */
+  /** Actors the watcher asked to follow that have not accepted yet. */
   pending: string[];
 }
 
@@ -74,86 +72,20 @@ export interface StartApbotOptions {
   env?: Record<string, string>;
 }
 
-function sharedToolsDir(): string {
-  const shared = process.env.HERALD_SHARED_DIR ?? resolve(repoRoot, "../shared");
-  const tools = join(shared, "tools", "apbot-peer");
-  if (!existsSync(join(tools, "install.sh"))) {
-    throw new Error(
-      `apbot peer tools not found at ${tools}: the shared folder is expected at ${shared} ` +
-        "(a sibling of the repository); set HERALD_SHARED_DIR to its location",
-    );
-  }
-  return tools;
-}
-
-/** PATH with the running Node (>= 22, the one running the tests) first. */
-function nodeFirstPath(): string {
-  return [dirname(process.execPath), process.env.PATH ?? ""].join(delimiter);
-}
-
-function isInstalled(dir: string, tools: string): boolean {
-  if (!existsSync(join(dir, "node_modules", "@evanp", "activitypub-bot", "package.json"))) return false;
-  const as2 = join(dir, "node_modules", "activitystrea.ms", "src", "activitystreams.js");
-  if (!existsSync(as2) || !readFileSync(as2, "utf8").includes("registerContext")) return false;
-  // the sqlite3 native module must have been built
-  if (!existsSync(join(dir, "node_modules", "sqlite3", "build", "Release", "node_sqlite3.node")))
-    return false;
-  return PEER_FILES.every((f) => {
-    const a = join(dir, f);
-    return existsSync(a) && readFileSync(a, "utf8") === readFileSync(join(tools, f), "utf8");
-  });
-}
-
-function sleepSync(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+/**
+ * Installs the peer (tests/peers/activitypub-bot, see tests/peers/install.ts) unless its current files are
+ * installed already, and returns the installed copy's directory. The first install takes a minute or two
+ * (npm builds sqlite3); parallel test workers wait for one install.
+ */
+export function ensureApbotInstalled(): Promise<string> {
+  return ensurePeer("activitypub-bot");
 }
 
 /**
- * Installs the peer into `$APBOT_DIR` (default ~/.cache/herald-apbot-peer) unless it is already there,
- * and returns that directory. The first install takes about a minute (npm builds sqlite3). A lock
- * directory keeps parallel test workers from installing at the same time.
+ * Time to allow a hook or test that may install the peer: a first install builds sqlite3 while the
+ * rest of the suite runs beside it, and other workers wait for that one install.
  */
-export function ensureApbotInstalled(): string {
-  const dir = resolve(process.env.APBOT_DIR ?? join(os.homedir(), ".cache", "herald-apbot-peer"));
-  const tools = sharedToolsDir();
-  if (isInstalled(dir, tools)) return dir;
-  mkdirSync(dirname(dir), { recursive: true });
-  const lock = `${dir}.lock`;
-  const deadline = Date.now() + 10 * 60_000;
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      // a stale lock (older than 10 minutes) is taken over
-      try {
-        if (Date.now() - statSync(lock).mtimeMs > 10 * 60_000) rmSync(lock, { recursive: true, force: true });
-      } catch {
-        // vanished meanwhile
-      }
-      if (Date.now() > deadline) throw new Error(`timed out waiting for install lock ${lock}`);
-      sleepSync(500);
-      if (isInstalled(dir, tools)) return dir;
-    }
-  }
-  try {
-    if (isInstalled(dir, tools)) return dir;
-    const r = spawnSync("bash", [join(tools, "install.sh"), dir], {
-      env: { ...process.env, PATH: nodeFirstPath() },
-      encoding: "utf8",
-      timeout: 10 * 60_000,
-    });
-    if (r.status !== 0 || !isInstalled(dir, tools)) {
-      throw new Error(
-        `installing the apbot peer into ${dir} failed (exit ${r.status}${r.error ? `, ${r.error.message}` : ""}):\n` +
-          `${r.stdout}\n${r.stderr}`,
-      );
-    }
-    return dir;
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
-}
+export const APBOT_INSTALL_TIMEOUT_MS = 600_000;
 
 /** A free TCP port on 127.0.0.1 (the OS picks it; there is a small race until the peer binds it). */
 export function freePort(): Promise<number> {
@@ -213,7 +145,7 @@ export function isAlive(pid: number): boolean {
 
 /** Starts the peer on free loopback ports and waits until its HTTP and control ports answer. */
 export async function startApbot(opts: StartApbotOptions = {}): Promise<ApbotPeer> {
-  const dir = opts.dir ?? ensureApbotInstalled();
+  const dir = opts.dir ?? (await ensureApbotInstalled());
   const port = await freePort();
   let controlPort = await freePort();
   while (controlPort === port) controlPort = await freePort();
@@ -223,16 +155,14 @@ export async function startApbot(opts: StartApbotOptions = {}): Promise<ApbotPee
 
   const child = spawn(process.execPath, ["start.js"], {
     cwd: dir,
-    env: {
-      ...process.env,
-      PATH: nodeFirstPath(),
+    env: peerEnv({
       ORIGIN: origin,
       PORT: String(port),
       CONTROL_PORT: String(controlPort),
       WATCH_LOG: receivedLog,
       LOG_LEVEL: opts.logLevel ?? "info",
       ...opts.env,
-    },
+    }),
     stdio: ["ignore", "pipe", "pipe"],
   });
   if (!child.pid) throw new Error("could not spawn the apbot peer");

@@ -5,7 +5,7 @@
  */
 import { signRequest } from "@fedify/fedify/sig";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ApbotPeer, isAlive, startApbot } from "./apbot.ts";
+import { APBOT_INSTALL_TIMEOUT_MS, type ApbotPeer, isAlive, startApbot } from "./apbot.ts";
 import { type FakeActor, startVerifyingInbox, type VerifyingInbox } from "./inbox.ts";
 
 type Spec = "draft-cavage-http-signatures-12" | "rfc9421";
@@ -285,8 +285,8 @@ describe("activitypub.bot peer", { timeout: 300_000 }, () => {
     await inbox?.close();
   });
 
-  it("starts and answers actor and WebFinger requests", { timeout: 300_000 }, async () => {
-    // the first call installs the peer (about a minute)
+  it("starts and answers actor and WebFinger requests", { timeout: APBOT_INSTALL_TIMEOUT_MS }, async () => {
+    // the first call installs the peer (a minute or two)
     peer = await startApbot();
     const p = peer;
     expect(p.origin).toBe(`http://localhost:${p.port}`);

@@ -5,7 +5,12 @@ import { join, resolve } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { until } from "../federation/setup.ts";
-import { type ApbotPeer, ensureApbotInstalled, startApbot } from "../helpers/apbot.ts";
+import {
+  APBOT_INSTALL_TIMEOUT_MS,
+  type ApbotPeer,
+  ensureApbotInstalled,
+  startApbot,
+} from "../helpers/apbot.ts";
 import { launchChromium } from "../helpers/chromium.ts";
 import { type AdminHerald, article, startAdminHerald, TOKEN } from "./admin-helpers.ts";
 
@@ -17,7 +22,7 @@ let peer: ApbotPeer;
 let browser: Browser;
 
 beforeAll(async () => {
-  ensureApbotInstalled();
+  await ensureApbotInstalled();
   mkdirSync(SCREENSHOTS, { recursive: true });
   herald = await startAdminHerald({
     env: { HERALD_ADMIN_TOKEN: TOKEN },
@@ -31,7 +36,7 @@ beforeAll(async () => {
   });
   peer = await startApbot();
   browser = await launchChromium();
-}, 300_000);
+}, APBOT_INSTALL_TIMEOUT_MS);
 
 afterAll(async () => {
   await browser?.close();
