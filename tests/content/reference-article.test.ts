@@ -1,23 +1,15 @@
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { countGraphemes } from "../../src/content/summary.ts";
+import { sharedFixture, sharedFixtureMissing } from "../helpers/shared-fixtures.ts";
 import { makeContext, parseOk } from "./factories.ts";
 
 // The article Herald was specified from, exactly as a real WordPress site exported it. It is
 // someone else's text, so it is read from the workplace's shared folder beside the checkout and
 // never copied into the project; a clone without that folder skips these tests and says so.
-const REFERENCE = join(
-  resolve(dirname(fileURLToPath(import.meta.url)), "../../.."),
-  "shared/fixtures/reference-article.md",
-);
-const present = existsSync(REFERENCE);
-if (!present) {
-  console.warn(
-    `reference-article.test.ts skipped: ${REFERENCE} is not beside this clone (it lives only in the workplace's shared folder).`,
-  );
-}
+const REFERENCE = sharedFixture("reference-article.md") ?? "";
+const present = REFERENCE !== "";
+if (!present) console.warn(sharedFixtureMissing("reference-article.md"));
 
 function reference(transform: (text: string) => string = (t) => t) {
   return parseOk(
