@@ -3,6 +3,7 @@ import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "./config/load.ts";
 import { Library } from "./content/library.ts";
+import type { Article } from "./content/model.ts";
 import type { ParseContext } from "./content/parse.ts";
 import { type FeedSite, renderAtom, renderJsonFeed, renderRss } from "./feeds/index.ts";
 import type { ArticleStore } from "./store/types.ts";
@@ -39,7 +40,7 @@ export async function openLibrary(
   config: Config,
   store: ArticleStore,
   now?: () => Date,
-  options: { stableMs?: number; maxCachedArticles?: number } = {},
+  options: { stableMs?: number; maxCachedArticles?: number; show?: (article: Article) => Article } = {},
 ): Promise<Library> {
   return Library.open({
     store,
