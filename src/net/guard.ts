@@ -51,6 +51,8 @@ export class GuardedFetchError extends Error {
 export interface GuardOptions {
   /** Loopback and private addresses too (`federation.allowPrivateAddress`: tests only). */
   allowPrivateAddress?: boolean;
+  /** Exceptions for single non-public addresses (an internal proxy one trusts), checked per hop. */
+  allowAddress?: (address: string) => boolean;
 }
 
 export interface GuardedGetOptions extends GuardOptions {
@@ -79,9 +81,9 @@ export const DEFAULT_MAX_BYTES = 10 * 1024 * 1024;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 /** The address a socket may connect to, or the refusal. */
-function refusal(url: string, address: string, allowPrivate: boolean): GuardedFetchError | undefined {
+function refusal(url: string, address: string, options: GuardOptions): GuardedFetchError | undefined {
   const cls = classifyAddress(address);
-  if (cls === undefined || allowPrivate) return undefined;
+  if (cls === undefined || options.allowPrivateAddress || options.allowAddress?.(address)) return undefined;
   return new GuardedFetchError(
     "private-address",
     url,
@@ -96,7 +98,6 @@ function refusal(url: string, address: string, allowPrivate: boolean): GuardedFe
  * private address must not get a chance to be reached on the private one.
  */
 export function guardedLookup(options: GuardOptions = {}, url = ""): LookupFunction {
-  const allowPrivate = options.allowPrivateAddress ?? false;
   return ((hostname: string, lookupOptions: { all?: boolean; family?: number }, callback: LookupCallback) => {
     dnsLookup(
       hostname,
@@ -111,7 +112,7 @@ export function guardedLookup(options: GuardOptions = {}, url = ""): LookupFunct
           return;
         }
         for (const { address } of addresses) {
-          const refused = refusal(url || hostname, address, allowPrivate);
+          const refused = refusal(url || hostname, address, options);
           if (refused) {
             callback(refused, lookupOptions.all ? [] : "", 0);
             return;
@@ -136,7 +137,7 @@ export function checkTarget(raw: string | URL, options: GuardOptions = {}): URL 
   // net.connect skips `lookup` for a literal address, so it is checked here.
   const host = url.hostname.replace(/^\[|\]$/g, "");
   if (isIP(host) !== 0) {
-    const refused = refusal(url.href, host, options.allowPrivateAddress ?? false);
+    const refused = refusal(url.href, host, options);
     if (refused) throw refused;
   }
   return url;
