@@ -183,7 +183,9 @@ describe("operator CLI", () => {
     // The remote cover cannot be fetched (no such host here): the post links to the original, typed
     // by its extension, and the scans will try again.
     expect(p.attachment).toMatchObject({ url: "https://img.example.com/x.jpg", mediaType: "image/jpeg" });
-    expect(p.warnings.join("\n")).toMatch(/could not be fetched \((dns|network): .*tries again on later scans/);
+    expect(p.warnings.join("\n")).toMatch(
+      /could not be fetched \((dns|network): .*tries again on later scans/,
+    );
     writeFileSync(cw, "---\ntitle: Hard news\ncover: https://img.example.com/picture\n---\nA grim story.\n");
     const unknown = JSON.parse(herald(["preview", cw, "--json"], dir).stdout);
     expect(unknown.attachment).toBeNull();
