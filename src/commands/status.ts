@@ -169,13 +169,14 @@ async function statusOf(
   };
 }
 
-/** Covers of present articles that are not ready: fetches that failed, and those not tried yet. */
+/** Remote covers of present articles that are not ready: fetches that failed, and those not tried yet. */
 function coverProblems(herald: Herald): CoverProblem[] {
   const paths = new Map([...herald.library.records()].map((r) => [r.id, r.path]));
   const problems: CoverProblem[] = [];
   for (const m of herald.media.records()) {
     const path = paths.get(m.articleId);
-    if (m.state === "ready" || path === undefined || path === null) continue;
+    // A missing local file is reported by the scan itself (a warning on the article).
+    if (m.kind !== "remote" || m.state === "ready" || path === undefined || path === null) continue;
     problems.push({
       articleId: m.articleId,
       path,

@@ -4,7 +4,7 @@ import type { CoverSighting } from "../content/library.ts";
 import type { ImageInfo } from "../content/model.ts";
 import type { MediaRecord } from "../store/types.ts";
 import type { SiteUrls } from "../urls.ts";
-import { imageTypeOfUrl, mirrorExtension } from "./types.ts";
+import { imageTypeOfUrl, MIRRORED_TYPES, mirrorExtension } from "./types.ts";
 
 const FIRST_RETRY_MS = 5 * 60_000;
 const MAX_RETRY_MS = 24 * 3_600_000;
@@ -85,8 +85,9 @@ export function showCover(
       ? { ...cover, blurhash: record.blurhash }
       : cover;
   if (record.state !== "ready") {
+    // Raster types only: an `.svg` is no attachment Mastodon shows.
     const type = cover.mediaType ?? imageTypeOfUrl(cover.url);
-    return type === undefined ? cover : { ...cover, mediaType: type };
+    return type === undefined || !MIRRORED_TYPES.has(type) ? cover : { ...cover, mediaType: type };
   }
   const shown: ImageInfo = { ...cover };
   if (record.mediaType !== undefined) shown.mediaType = record.mediaType;
