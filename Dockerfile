@@ -13,7 +13,9 @@ COPY src ./src
 COPY config ./config
 COPY content ./content
 
-RUN mkdir -p /app/data && chown -R node:node /app/data
+# data/media exists in the image so that a volume mounted there (copies of remote covers, shared
+# between scheduler and web processes) starts owned by the node user.
+RUN mkdir -p /app/data/media && chown -R node:node /app/data
 USER node
 
 VOLUME ["/app/content", "/app/config", "/app/data"]

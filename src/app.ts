@@ -9,8 +9,10 @@ import type { Library, RefreshResult } from "./content/library.ts";
 import type { PublishOptions, PublishSummary } from "./federation/publisher.ts";
 import type { FederationRuntime } from "./federation/runtime.ts";
 import type { Logger } from "./log.ts";
+import { CoverMedia } from "./media/covers.ts";
 import { openStorage, type Storage } from "./store/storage.ts";
 import type { FederationAction } from "./sync/plan.ts";
+import { siteUrls } from "./urls.ts";
 
 export interface HeraldOptions {
   /** Set up the fediverse side (default true). */
@@ -40,6 +42,8 @@ export interface Herald {
   readonly log: Logger;
   readonly storage: Storage;
   readonly library: Library;
+  /** Cover images: what is known of them, and their mirrored copies. */
+  readonly media: CoverMedia;
   readonly federation: FederationRuntime | undefined;
   /**
    * The `scan` job: rescan content (or, without `scans`, take the records saved by the process that
@@ -58,10 +62,23 @@ export interface Herald {
 export async function openHerald(config: Config, log: Logger, options: HeraldOptions = {}): Promise<Herald> {
   const storage = await openStorage(config);
   let library: Library;
+  let media: CoverMedia;
   try {
     await storage.initialize();
     await refuseForgottenInstance(config, storage);
-    library = await openLibrary(config, storage.articles, options.now, { stableMs: options.stableMs });
+    media = await CoverMedia.open({
+      store: storage.media,
+      urls: siteUrls(config.site.url),
+      contentDir: config.content.dir,
+      dataDir: config.data.dir,
+      mirror: config.media.mirror,
+      allowPrivateAddress: config.federation.allowPrivateAddress,
+      log: log.child({ module: "media" }),
+    });
+    library = await openLibrary(config, storage.articles, options.now, {
+      stableMs: options.stableMs,
+      show: media.show,
+    });
   } catch (error) {
     await storage.close();
     throw error;
@@ -93,9 +110,27 @@ export async function openHerald(config: Config, log: Logger, options: HeraldOpt
     return library.hide(hidden);
   };
 
+  /** Records newly seen covers and looks at those due; true when what readers see changed. */
+  const lookAtCovers = async (covers: RefreshResult["covers"]): Promise<boolean> => {
+    await media.notice(covers);
+    if ((await media.process()) === 0) return false;
+    library.forgetLoaded();
+    return true;
+  };
+
+  /** Articles and cover images another process saved. */
+  const reload = async (): Promise<boolean> => {
+    const articles = await library.reload();
+    const covers = await media.reload();
+    if (covers) library.forgetLoaded();
+    return articles || covers;
+  };
+
   const runScan = async (publishOptions: PublishOptions): Promise<ScanResult> => {
     const started = performance.now();
-    const content = scans ? await library.refresh() : reloadResult(await library.reload()).content;
+    const content = scans ? await library.refresh() : reloadResult(await reload()).content;
+    // New covers are looked at before publishing, so a new post carries its image from the start.
+    const coversChanged = scans && !publishOptions.dryRun ? await lookAtCovers(content.covers) : false;
     const at = new Date().toISOString();
     for (const error of content.rejected)
       contentLog.warn({ path: error.path, reason: error.type }, error.message);
@@ -125,7 +160,11 @@ export async function openHerald(config: Config, log: Logger, options: HeraldOpt
       },
       "scan done",
     );
-    return { content, federation: published, feedsChanged: content.dirty || hiddenChanged };
+    return {
+      content,
+      federation: published,
+      feedsChanged: content.dirty || hiddenChanged || coversChanged,
+    };
   };
 
   let running: Promise<ScanResult> | undefined;
@@ -145,10 +184,11 @@ export async function openHerald(config: Config, log: Logger, options: HeraldOpt
     log,
     storage,
     library,
+    media,
     federation,
     scan,
     async reload() {
-      const changed = await library.reload();
+      const changed = await reload();
       return (await updateHidden()) || changed;
     },
     async writeStaticFeeds() {
@@ -182,6 +222,7 @@ export function reloadResult(changed: boolean): ScanResult {
       unchanged: 0,
       deferred: 0,
       dirty: changed,
+      covers: [],
     },
     federation: undefined,
     feedsChanged: changed,

@@ -3,13 +3,15 @@ import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "./config/load.ts";
 import { Library } from "./content/library.ts";
+import type { Article } from "./content/model.ts";
 import type { ParseContext } from "./content/parse.ts";
 import { type FeedSite, renderAtom, renderJsonFeed, renderRss } from "./feeds/index.ts";
 import type { ArticleStore } from "./store/types.ts";
 import { siteUrls } from "./urls.ts";
 import { VERSION } from "./version.ts";
 
-// Bumped when derivation rules change, so cached articles are re-derived once.
+// Bumped when derivation rules change, so cached articles are re-derived once. 4: line-based derivation
+// (summaries, captions, credits), and the media module sees covers stored before it existed.
 const DERIVATION_VERSION = 4;
 
 export function parseContext(config: Config): ParseContext {
@@ -39,7 +41,7 @@ export async function openLibrary(
   config: Config,
   store: ArticleStore,
   now?: () => Date,
-  options: { stableMs?: number; maxCachedArticles?: number } = {},
+  options: { stableMs?: number; maxCachedArticles?: number; show?: (article: Article) => Article } = {},
 ): Promise<Library> {
   return Library.open({
     store,

@@ -218,6 +218,7 @@ export async function startServer(
         state,
         library,
         contentDir: config.content.dir,
+        dataDir: config.data.dir,
         log: log.child({ module: "web" }),
         feedLinkHeader: config.feeds.hub
           ? `<${config.feeds.hub}>; rel="hub", <${siteUrls(config.site.url).rss}>; rel="self"`

@@ -14,6 +14,8 @@ export interface SiteUrls {
    */
   object(id: string): string;
   tag(tag: string): string;
+  /** Herald's copy of a remote image, by its file name (`<sha256>.<ext>`). */
+  media(name: string): string;
 }
 
 export function siteUrls(siteUrl: string): SiteUrls {
@@ -30,5 +32,6 @@ export function siteUrls(siteUrl: string): SiteUrls {
     article: (slug) => at(`articles/${encodeURIComponent(slug)}/`),
     object: (id) => at(`objects/${encodeURIComponent(id)}`),
     tag: (tag) => at(`tags/${encodeURIComponent(tag)}/`),
+    media: (name) => at(`media/${encodeURIComponent(name)}`),
   };
 }

@@ -167,6 +167,8 @@ describe("operator CLI", () => {
     const r = herald(["preview", join(dir, "content", "tidal-energy", "index.md")], dir);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Attachment: image\/jpeg 640×360/);
+    // Read from the file: Mastodon's placeholder.
+    expect(r.stdout).toMatch(/ {2}blurhash: \S{28}\n/);
     expect(r.stdout).toMatch(/https:\/\/news\.example\.org\/articles\/tidal-energy\//);
     const cw = join(dir, "content", "cw.md");
     writeFileSync(
@@ -178,7 +180,16 @@ describe("operator CLI", () => {
     expect(p.contentWarning).toBe("violence");
     expect(p.warnings.join("\n")).toMatch(/content warning/);
     expect(p.warnings.join("\n")).toMatch(/no alt text/);
-    expect(p.warnings.join("\n")).toMatch(/type is unknown/);
+    // The remote cover cannot be fetched (no such host here): the post links to the original, typed
+    // by its extension, and the scans will try again.
+    expect(p.attachment).toMatchObject({ url: "https://img.example.com/x.jpg", mediaType: "image/jpeg" });
+    expect(p.warnings.join("\n")).toMatch(
+      /could not be fetched \((dns|network): .*tries again on later scans/,
+    );
+    writeFileSync(cw, "---\ntitle: Hard news\ncover: https://img.example.com/picture\n---\nA grim story.\n");
+    const unknown = JSON.parse(herald(["preview", cw, "--json"], dir).stdout);
+    expect(unknown.attachment).toBeNull();
+    expect(unknown.warnings.join("\n")).toMatch(/type is unknown/);
     expect(herald(["preview", "/etc/hostname"], dir).code).toBe(1);
   });
 

@@ -23,8 +23,11 @@ import { type ArticleChange, type FederationDump, StoreNotEmptyError } from "../
 /** Articles per saveBatches batch: bounded statements, one transaction for all of them. */
 const ARTICLE_BATCH = 500;
 
-/** Rows per table: articles, the federation tables, and messages in the delivery queue. */
-export type StoreCounts = { articles: number } & Record<keyof FederationDump, number> & { queue: number };
+/** Rows per table: articles, the federation tables, messages in the delivery queue and cover images. */
+export type StoreCounts = { articles: number } & Record<keyof FederationDump, number> & {
+    queue: number;
+    media: number;
+  };
 
 export interface MigrationReport {
   from: string;
@@ -65,6 +68,8 @@ export async function copyStore(
   const articles = await readArticles(from);
   const dump = await from.federation.exportAll();
   const messages = await deliveryQueue(from).exportMessages();
+  // Mirrored copies stay where they are (data.dir/media): only their records move.
+  const media = await from.media.listMedia();
   log(
     `Copying ${articles.flat().length} articles, ${dump.keys.length} keys, ${dump.followers.length} followers, ` +
       `${dump.activities.length} activities and ${messages.length} queued deliveries to ${to.location}…`,
@@ -74,6 +79,7 @@ export async function copyStore(
   try {
     await to.articles.saveBatches(articles);
     await deliveryQueue(to).importMessages(messages);
+    await to.media.saveMedia(media);
   } catch (error) {
     throw new Error(
       `The copy stopped half-way: ${to.location} holds the federation store but not every article or ` +
@@ -115,16 +121,18 @@ async function refuseTargetInUse(to: Storage): Promise<void> {
 }
 
 async function countRows(storage: Storage): Promise<StoreCounts> {
-  const [records, dump, messages] = await Promise.all([
+  const [records, dump, messages, media] = await Promise.all([
     storage.articles.listRecords(),
     storage.federation.exportAll(),
     deliveryQueue(storage).exportMessages(),
+    storage.media.listMedia(),
   ]);
   const federation = Object.fromEntries(Object.entries(dump).map(([table, rows]) => [table, rows.length]));
   return {
     articles: records.length,
     ...(federation as Record<keyof FederationDump, number>),
     queue: messages.length,
+    media: media.length,
   };
 }
 
@@ -164,6 +172,7 @@ export function formatMigration(r: MigrationReport): string {
     ["events", r.counts.events],
     ["settings (meta)", r.counts.meta],
     ["queued deliveries", r.counts.queue],
+    ["cover images", r.counts.media],
   ];
   return [
     `Copied ${r.from} to ${r.to}, and verified:`,

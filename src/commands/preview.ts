@@ -6,6 +6,9 @@ import type { Config } from "../config/load.ts";
 import type { Article } from "../content/model.ts";
 import { computeContentHash, parseArticle } from "../content/parse.ts";
 import { type ObjectContext, toPost } from "../federation/objects.ts";
+import { mirroredName, showCover } from "../media/cover-record.ts";
+import { probeCover } from "../media/look.ts";
+import type { MediaRecord } from "../store/types.ts";
 import { siteUrls } from "../urls.ts";
 import { type DerivedRow, derivedLabel, derivedRows, missingFieldWarnings } from "./derived.ts";
 
@@ -13,7 +16,14 @@ export interface Preview {
   file: string;
   text: string;
   contentWarning: string | null;
-  attachment: { url: string; mediaType: string; alt: string | null; width?: number; height?: number } | null;
+  attachment: {
+    url: string;
+    mediaType: string;
+    alt: string | null;
+    width?: number;
+    height?: number;
+    blurhash?: string;
+  } | null;
   link: string;
   language: string;
   hashtags: string[];
@@ -46,6 +56,21 @@ export async function previewFile(
   const p = parsed.value;
   const id = p.frontMatterId ?? p.slug;
   const now = new Date().toISOString();
+  const urls = siteUrls(config.site.url);
+  // The cover as a scan would see it: a remote image fetched (through the same guard), a local one
+  // read, nothing kept.
+  const looked = p.cover
+    ? await probeCover(
+        { articleId: id, articlePath: rel, articleUrl: p.url, cover: p.cover },
+        {
+          contentDir: config.content.dir,
+          dataDir: config.data.dir,
+          mirror: config.media.mirror,
+          allowPrivateAddress: config.federation.allowPrivateAddress,
+        },
+        checkCover,
+      )
+    : undefined;
   const article: Article = {
     ...p,
     id,
@@ -53,7 +78,7 @@ export async function previewFile(
     updated: p.updatedAt ?? p.date ?? now,
     contentHash: computeContentHash({ ...p, id }),
   };
-  const urls = siteUrls(config.site.url);
+  if (article.cover) article.cover = showCover(article.cover, looked, urls, config.media.mirror);
   const ctx: ObjectContext = {
     urls,
     actorId: new URL(`users/${config.bot.username}`, urls.home),
@@ -80,11 +105,12 @@ export async function previewFile(
     warnings.push(`Mastodon shows at most 4 attachments; ${attachments.length - 4} will not be shown.`);
   if (!article.cover)
     warnings.push("No cover image: Mastodon will show a link card built from the article page.");
-  else if (!article.cover.mediaType) {
+  else if (looked) warnings.push(...coverWarnings(looked, checkCover));
+  if (article.cover && !article.cover.mediaType) {
     warnings.push(
-      "The cover's type is unknown (a remote image), so it is not attached: Mastodon will show a link card instead.",
+      "The cover's type is unknown (its file name has no image extension), so it is not attached: Mastodon will show a link card instead.",
     );
-  } else if (!SAFE_IMAGE_TYPES.has(article.cover.mediaType)) {
+  } else if (article.cover?.mediaType && !SAFE_IMAGE_TYPES.has(article.cover.mediaType)) {
     warnings.push(
       `The cover is ${article.cover.mediaType}, which some servers cannot show; prefer JPEG, PNG or WebP.`,
     );
@@ -102,7 +128,7 @@ export async function previewFile(
     warnings.push(
       `site.url is ${urls.home}: Mastodon's crawler cannot reach it, so images and link cards will not load.`,
     );
-  } else if (checkCover && article.cover) {
+  } else if (checkCover && article.cover && looked?.kind === "local") {
     const reachable = await fetch(article.cover.url, { method: "HEAD", signal: AbortSignal.timeout(5000) })
       .then((r) => r.ok)
       .catch(() => false);
@@ -124,6 +150,7 @@ export async function previewFile(
           alt: (first.name as string | undefined) ?? null,
           width: first.width as number | undefined,
           height: first.height as number | undefined,
+          blurhash: first.blurhash as string | undefined,
         }
       : null,
     link: article.url,
@@ -132,6 +159,21 @@ export async function previewFile(
     derived: derivedRows(article),
     warnings,
   };
+}
+
+/** What looking at the cover found, for the editor: a copy to be kept, or why it could not be fetched. */
+function coverWarnings(looked: MediaRecord, fetched: boolean): string[] {
+  if (looked.kind === "local")
+    return looked.state === "failed" ? [`The cover could not be read: ${looked.error?.message}`] : [];
+  if (!fetched)
+    return ["The cover is remote and was not fetched (no network check): the post links to the original."];
+  if (looked.state === "failed")
+    return [
+      `The cover ${looked.source} could not be fetched (${looked.error?.reason}: ${looked.error?.message}) ` +
+        "The post links to the original, typed by its file extension; Herald tries again on later scans.",
+    ];
+  const name = mirroredName(looked);
+  return name ? [`Herald keeps its own copy of the cover (/media/${name}) and posts that.`] : [];
 }
 
 /** Roughly what Mastodon shows: paragraphs as blank-line-separated text, links as their text. */
@@ -158,6 +200,7 @@ export function formatPreview(p: Preview): string {
       p.attachment.width && p.attachment.height ? ` ${p.attachment.width}×${p.attachment.height}` : "";
     lines.push(`Attachment: ${p.attachment.mediaType}${size} ${p.attachment.url}`);
     lines.push(`  alt text: ${p.attachment.alt ?? "(none)"}`);
+    if (p.attachment.blurhash) lines.push(`  blurhash: ${p.attachment.blurhash}`);
   } else lines.push("Attachment: none (link card from the article page)");
   lines.push(`Link: ${p.link}`, `Language: ${p.language}`, `Hashtags: ${p.hashtags.join(" ") || "(none)"}`);
   lines.push("", "What Herald derived (and how):");

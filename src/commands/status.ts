@@ -26,6 +26,19 @@ export interface ArticleStatus {
 
 export type { Delivery };
 
+/** A remote cover Herald could not fetch (yet): the post links to the original, retried later. */
+export interface CoverProblem {
+  articleId: string;
+  path: string | null;
+  source: string;
+  /** `pending`: not fetched yet (the next scan will); `failed`: the last attempt failed. */
+  state: "pending" | "failed";
+  reason?: string;
+  message?: string;
+  attempts: number;
+  retryAt: string | null;
+}
+
 export interface Status {
   articles: ArticleStatus[];
   counts: Record<ArticleStatus["state"] | "rejected", number>;
@@ -38,6 +51,8 @@ export interface Status {
   /** On PostgreSQL, the process that acts as the scheduler now (`host/pid/role`), if any. */
   scheduler?: string | null;
   nextRuns: Record<string, string | null>;
+  /** Cover images not fetched or read (yet), and why. */
+  covers: CoverProblem[];
   recentErrors: { at: string; level: string; kind: string; message: string }[];
 }
 
@@ -149,8 +164,31 @@ async function statusOf(
       ],
       config.schedule.timezone,
     ),
+    covers: coverProblems(herald),
     recentErrors: await fed.recentEvents(10, "warn"),
   };
+}
+
+/** Remote covers of present articles that are not ready: fetches that failed, and those not tried yet. */
+function coverProblems(herald: Herald): CoverProblem[] {
+  const paths = new Map([...herald.library.records()].map((r) => [r.id, r.path]));
+  const problems: CoverProblem[] = [];
+  for (const m of herald.media.records()) {
+    const path = paths.get(m.articleId);
+    // A missing local file is reported by the scan itself (a warning on the article).
+    if (m.kind !== "remote" || m.state === "ready" || path === undefined || path === null) continue;
+    problems.push({
+      articleId: m.articleId,
+      path,
+      source: m.source,
+      state: m.state,
+      reason: m.error?.reason,
+      message: m.error?.message,
+      attempts: m.attempts,
+      retryAt: m.retryAt,
+    });
+  }
+  return problems.sort((a, b) => (a.path ?? "").localeCompare(b.path ?? ""));
 }
 
 export function formatStatus(s: Status, timezone: string): string {
@@ -182,6 +220,15 @@ export function formatStatus(s: Status, timezone: string): string {
       .map(([job, at]) => `${job} ${at ? time(at) : "disabled"}`)
       .join(", ")}`,
   );
+  if (s.covers.length > 0) {
+    lines.push(
+      `Covers: ${s.covers.length} not fetched (posts link to the original image; retried on later scans)`,
+    );
+    for (const c of s.covers) {
+      const why = c.state === "failed" ? `${c.reason}: ${c.message}` : "not tried yet";
+      lines.push(`  ${"cover".padEnd(10)} ${c.path}: ${c.source} (${why}) next try ${time(c.retryAt)}`);
+    }
+  }
   if (s.recentErrors.length > 0) {
     lines.push("Recent problems:");
     for (const e of s.recentErrors) lines.push(`  ${time(e.at)} ${e.level} ${e.kind}: ${e.message}`);

@@ -19,6 +19,7 @@ export interface Config {
     readonly patterns: AttributionPatternsConfig;
   };
   readonly data: { readonly dir: string };
+  readonly media: Readonly<Parsed["media"]>;
   /** `url` undefined: SQLite in data.dir. */
   readonly database: {
     readonly url: string | undefined;
@@ -151,6 +152,7 @@ export function fromObject(
     site: { ...c.site, url: new URL(siteUrl).href },
     content: { ...c.content, dir: resolve(base, c.content.dir) },
     data: { dir: resolve(base, env.HERALD_DATA_DIR ?? c.data.dir) },
+    media: c.media,
     database: { ...c.database, url: databaseUrl },
     server: { ...c.server, port },
     feeds: { ...c.feeds, outDir: c.feeds.outDir ? resolve(base, c.feeds.outDir) : undefined },

@@ -94,6 +94,15 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   data: z.strictObject({ dir: z.string().min(1).default("data") }).prefault({}),
+  media: z
+    .strictObject({
+      /**
+       * Keep a copy of remote cover images under data.dir/media and serve it from Herald's own origin,
+       * so posts and pages keep their image when the original site removes it.
+       */
+      mirror: z.boolean().default(true),
+    })
+    .prefault({}),
   /**
    * Where followers, keys, the ledger and the delivery queue live. Unset: SQLite in data.dir (one
    * process). A postgres:// URL: PostgreSQL, shared by several Herald processes (DATABASE_URL wins).
@@ -215,6 +224,7 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
   "content.dir": "../content",
   "content.maxBytes": "5242880",
   "data.dir": "../data",
+  "media.mirror": "false",
   "database.url": "postgres://herald@db.internal:5432/herald",
   "database.poolSize": "10",
   "database.leaseSeconds": "30",

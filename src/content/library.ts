@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { ArticleChange, ArticleRecord, ArticleStore } from "../store/types.ts";
-import type { Article, ArticleError } from "./model.ts";
+import type { Article, ArticleError, ImageInfo } from "./model.ts";
 import { computeContentHash, type ParseContext, parseArticle } from "./parse.ts";
 import type { ParsedArticle } from "./parsed.ts";
 import { type ContentFile, scanContent } from "./scan.ts";
@@ -21,6 +21,21 @@ export interface LibraryDeps {
    * the store on demand). Bounds a web process that a crawler walks through every article page.
    */
   maxCachedArticles?: number;
+  /**
+   * How an article is shown, applied to every article `get` hands out (cover images as the media
+   * module knows them). The stored article stays as parsed, and so does its content hash.
+   */
+  show?: (article: Article) => Article;
+}
+
+/** A cover as parsed, with the article that shows it: what the media module looks at. */
+export interface CoverSighting {
+  articleId: string;
+  /** The article file, relative to content.dir (POSIX separators). */
+  articlePath: string;
+  /** The article page URL: a file beside the article has its URL under it. */
+  articleUrl: string;
+  cover: ImageInfo;
 }
 
 /** Enough for every feed and a busy set of pages; far below a 10,000-article corpus. */
@@ -43,6 +58,8 @@ export interface RefreshResult {
   deferred: number;
   /** True when anything a feed or page shows may differ. */
   dirty: boolean;
+  /** The cover of every article read in this refresh (changed or not). */
+  covers: CoverSighting[];
 }
 
 /** Articles written to the store per statement batch during a refresh; bounds memory in a cold build. */
@@ -109,6 +126,7 @@ export class Library {
       this.#articles.set(id, article);
     } else if (this.#records.has(id)) {
       article = await this.#deps.store.getArticle(id);
+      if (article && this.#deps.show) article = this.#deps.show(article);
       // A refresh may have replaced it while the store answered: keep only a current version.
       if (article && article.contentHash === this.#records.get(id)?.contentHash) this.#remember(id, article);
     }
@@ -123,6 +141,11 @@ export class Library {
       if (this.#articles.size <= max) break;
       this.#articles.delete(oldest);
     }
+  }
+
+  /** Drops every loaded article, so the next `get` shows it afresh (after cover images changed). */
+  forgetLoaded(): void {
+    this.#articles.clear();
   }
 
   /** The record of the present article with this slug (assets are found by its path; no article is loaded). */
@@ -353,6 +376,7 @@ export class Library {
     const changed: string[] = [];
     const moved: string[] = [];
     const removed: string[] = [];
+    const covers: CoverSighting[] = [];
 
     const candidate = (file: ContentFile): void => {
       if (decided.has(file.path)) return; // failed when read ahead: already rejected
@@ -414,6 +438,8 @@ export class Library {
       else if (base.contentHash !== record.contentHash) changed.push(id);
       else if (base.path !== record.path) moved.push(id);
       this.#records.set(id, record);
+      if (article.cover)
+        covers.push({ articleId: id, articlePath: file.path, articleUrl: article.url, cover: article.cover });
       // Not cached: `get` reads it back from the store when someone asks.
       this.#articles.delete(id);
       save({ record, article });
@@ -455,7 +481,7 @@ export class Library {
     this.#rejected = rejected.sort((a, b) => cmp(a.path, b.path));
     const dirty = changeCount > 0 || this.#lastVisibleCheck !== this.#visibleSignature(nowIso);
     this.#lastVisibleCheck = this.#visibleSignature(nowIso);
-    return { added, changed, moved, removed, rejected: this.#rejected, unchanged, deferred, dirty };
+    return { added, changed, moved, removed, rejected: this.#rejected, unchanged, deferred, dirty, covers };
   }
 
   #lastVisibleCheck = "";

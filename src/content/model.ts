@@ -32,6 +32,13 @@ export interface ImageInfo {
   height?: number;
   /** Size in bytes, when local. */
   length?: number;
+  /**
+   * The original URL of a remote image when `url` is Herald's own copy of it (`/media/…`): kept as
+   * the image's source. Set when the copy is served, never at parse time.
+   */
+  source?: string;
+  /** Mastodon's placeholder (https://blurha.sh), computed from the pixels once they were read. */
+  blurhash?: string;
 }
 
 export interface Attribution {

@@ -30,6 +30,7 @@ import { Temporal } from "@js-temporal/polyfill";
 import type { Logger } from "../log.ts";
 import type { FederationStore, Follower } from "../store/types.ts";
 import type { SiteUrls } from "../urls.ts";
+import { blurhashesIn, withBlurhashes } from "./blurhash.ts";
 import type { ActorKeyPairs } from "./keys.ts";
 
 export interface BotProfile {
@@ -117,7 +118,11 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
       if (!isBot(identifier) || cursor === null) return null;
       const offset = Number(cursor) || 0;
       const records = await store.listCreates({ offset, limit: PAGE_SIZE });
-      const items = await Promise.all(records.map((r) => Create.fromJsonLd(r.activity)));
+      const items = await Promise.all(
+        records.map(async (r) =>
+          withBlurhashes(await Create.fromJsonLd(r.activity), blurhashesIn(r.activity)),
+        ),
+      );
       return {
         items,
         nextCursor: offset + PAGE_SIZE < (await store.countCreates()) ? String(offset + PAGE_SIZE) : null,
@@ -346,5 +351,6 @@ function toRecipient(f: Follower): Recipient {
 /** Rebuilds a stored post (Note or Article JSON-LD) as a vocab object. */
 export async function postFromJson(json: Record<string, unknown>) {
   const { Article } = await import("@fedify/vocab");
-  return json.type === "Article" ? Article.fromJsonLd(json) : Note.fromJsonLd(json);
+  const post = json.type === "Article" ? await Article.fromJsonLd(json) : await Note.fromJsonLd(json);
+  return withBlurhashes(post, blurhashesIn(json));
 }

@@ -20,6 +20,7 @@ import type { Article } from "../content/model.ts";
 import { attributionLines } from "../render/attribution.ts";
 import { escapeHtml, escapeHtmlAttribute } from "../render/html.ts";
 import type { SiteUrls } from "../urls.ts";
+import { blurhashesOf, withBlurhashes } from "./blurhash.ts";
 
 export type ObjectType = "note" | "article";
 
@@ -65,16 +66,21 @@ export function toPost(article: Article, ctx: ObjectContext, times: ObjectTimes)
     }),
     ...audience,
   };
+  // Fedify's Image has no `blurhash`: the post carries it (blurhash.ts).
+  const blurhashes = new Map(
+    cover && article.cover?.blurhash ? [[article.cover.url, article.cover.blurhash]] : [],
+  );
   if (ctx.objectType === "note") {
-    return new Note({
+    const note = new Note({
       ...common,
       // On a Note, `summary` is a content warning: only a real one goes there.
       summary: article.contentWarning ?? null,
       contents: localized(noteHtml, lang),
     });
+    return withBlurhashes(note, blurhashes);
   }
   const fullHtml = `${article.contentHtml}${attributionParagraph(article)}`;
-  return new ApArticle({
+  const post = new ApArticle({
     ...common,
     name: article.title,
     summary: article.contentWarning ?? article.summary,
@@ -88,10 +94,11 @@ export function toPost(article: Article, ctx: ObjectContext, times: ObjectTimes)
       tags: tags.map((t) => new Hashtag({ name: `#${t.name}`, href: new URL(t.href) })),
     }),
   });
+  return withBlurhashes(post, blurhashes);
 }
 
 export function createActivity(post: Note | ApArticle, ctx: ObjectContext): Create {
-  return new Create({
+  const create = new Create({
     id: new URL("#create", post.id!),
     actor: ctx.actorId,
     object: post,
@@ -99,6 +106,7 @@ export function createActivity(post: Note | ApArticle, ctx: ObjectContext): Crea
     tos: post.toIds,
     ccs: post.ccIds,
   });
+  return withBlurhashes(create, blurhashesOf(post));
 }
 
 export function updateActivity(
@@ -108,7 +116,7 @@ export function updateActivity(
   n = 1,
 ): Update {
   const suffix = n > 1 ? `-${n}` : "";
-  return new Update({
+  const update = new Update({
     id: new URL(`#update-${contentHash.slice(0, 16)}${suffix}`, post.id!),
     actor: ctx.actorId,
     object: post,
@@ -116,6 +124,7 @@ export function updateActivity(
     tos: post.toIds,
     ccs: post.ccIds,
   });
+  return withBlurhashes(update, blurhashesOf(post));
 }
 
 export function deleteActivity(id: URL, ctx: ObjectContext, deletedAt: Date): Delete {

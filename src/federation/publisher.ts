@@ -17,6 +17,7 @@ import {
 } from "../store/types.ts";
 import { applyControls, type HoldReason, type PublishingControls } from "../sync/controls.ts";
 import { type FederationAction, planFederation } from "../sync/plan.ts";
+import { blurhashesIn, withBlurhashes } from "./blurhash.ts";
 import {
   createActivity,
   deleteActivity,
@@ -257,7 +258,11 @@ export class Publisher<Tx = unknown> {
 
   async #enqueue(record: ActivityRecord): Promise<void> {
     const { federation, queue, store, username, objects } = this.#d;
-    const activity = await Activity.fromJsonLd(record.activity);
+    // Rebuilt from the ledger: what was recorded is what is sent, blurhashes included.
+    const activity = withBlurhashes(
+      await Activity.fromJsonLd(record.activity),
+      blurhashesIn(record.activity),
+    );
     const ctx = federation.createContext(new URL(objects.urls.home));
     try {
       await queue.atomically(

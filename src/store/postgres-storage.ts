@@ -5,6 +5,7 @@ import { PostgresArticleStore } from "./postgres-articles.ts";
 import { PostgresFederationStore } from "./postgres-federation.ts";
 import { PostgresKvStore } from "./postgres-kv.ts";
 import { PostgresLeases } from "./postgres-lease.ts";
+import { PostgresMediaStore } from "./postgres-media.ts";
 import { PostgresQueue } from "./postgres-queue.ts";
 import { fnv1a } from "./postgres-schema.ts";
 import {
@@ -50,6 +51,7 @@ export function openPostgresStorage(
   const articles = new PostgresArticleStore(sql, { prefix });
   const federation = new PostgresFederationStore(sql, { prefix });
   const kv = new PostgresKvStore(sql, { table: `${prefix}kv` });
+  const media = new PostgresMediaStore(sql, { prefix });
   const leases = new PostgresLeases(sql, { table: `${prefix}leases` });
   const queueTable = `${prefix}queue`;
   let queue: PostgresDeliveryQueue | undefined;
@@ -84,6 +86,7 @@ export function openPostgresStorage(
     articles,
     federation,
     kv,
+    media,
     async initialize() {
       // Every table, in a fixed order, each under the schema lock: a process that starts sees them all.
       await articles.initialize();
@@ -91,6 +94,7 @@ export function openPostgresStorage(
       await kv.initialize();
       await leases.initialize();
       await queueTableReady();
+      await media.initialize();
     },
     queue: (opts) => getQueue(opts.concurrency),
     async deliveries() {

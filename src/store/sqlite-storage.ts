@@ -41,6 +41,7 @@ export function openSqliteStorage(file: string): Storage<DatabaseSync> & { reado
     store,
     articles: store,
     federation: store.federation,
+    media: store.media,
     kv,
     // SqliteStore migrates when it opens.
     initialize: async () => {},

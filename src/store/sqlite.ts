@@ -4,6 +4,7 @@ import { DatabaseSync, type StatementSync } from "node:sqlite";
 import type { Article } from "../content/model.ts";
 import { type ArticleRow, RECORD_COLUMNS, toArticleRecord } from "./article-rows.ts";
 import { SqliteFederationStore } from "./sqlite-federation.ts";
+import { SqliteMediaStore } from "./sqlite-media.ts";
 import { QUEUE_SCHEMA } from "./sqlite-queue.ts";
 import { immediateTransaction } from "./sqlite-tx.ts";
 import type { ArticleChange, ArticleRecord, ArticleStore } from "./types.ts";
@@ -98,6 +99,8 @@ const MIGRATIONS: readonly string[] = [
       SET title = COALESCE(json_extract(article, '$.title'), ''),
           tags = COALESCE(json_extract(article, '$.tags'), '[]')
     WHERE json_valid(article);`,
+  // Cover images: facts, mirror state and retries (MediaRecord as JSON, keyed by the image URL).
+  `CREATE TABLE media (source TEXT PRIMARY KEY, record TEXT NOT NULL);`,
 ];
 
 type Row = ArticleRow;
@@ -107,6 +110,8 @@ export class SqliteStore implements ArticleStore {
   readonly #file: string;
   /** Followers, keys, the activity ledger and interactions, on the same connection. */
   readonly federation: SqliteFederationStore;
+  /** Cover images, on the same connection. */
+  readonly media: SqliteMediaStore;
 
   constructor(file: string) {
     this.#file = file;
@@ -120,6 +125,7 @@ export class SqliteStore implements ArticleStore {
       throw error;
     }
     this.federation = new SqliteFederationStore(this.#db);
+    this.media = new SqliteMediaStore(this.#db);
   }
 
   /** The same connection, for Fedify's KV store and the delivery queue (one transaction with the ledger). */

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { KvStore, MessageQueue, MessageQueueDepth } from "@fedify/fedify";
 import type { Config } from "../config/load.ts";
 import type { AtomicQueue } from "../federation/publisher.ts";
-import type { ArticleStore, FederationStore } from "./types.ts";
+import type { ArticleStore, FederationStore, MediaStore } from "./types.ts";
 
 /** Fedify's queue plus what Herald needs of it: atomic batches with the ledger, depth, resuming. */
 export interface DeliveryQueue<Tx = unknown> extends MessageQueue, AtomicQueue<Tx> {
@@ -72,6 +72,8 @@ export interface Storage<Tx = unknown> {
   readonly location: string;
   readonly articles: ArticleStore;
   readonly federation: FederationStore<Tx>;
+  /** Cover images: their facts, mirrored copies and retries. */
+  readonly media: MediaStore;
   /**
    * Fedify's KV store, also holding the dashboard's sessions and login limit; with compare-and-swap,
    * which Fedify's interface leaves optional.

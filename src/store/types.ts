@@ -60,6 +60,51 @@ export interface ArticleStore {
   saveBatches(batches: Iterable<readonly ArticleChange[]>): Promise<void>;
 }
 
+/**
+ * What Herald knows of one cover image, by its URL: its facts (type, size, blurhash) and, for a
+ * remote image, whether a copy is kept under data.dir/media. Written by the process that scans,
+ * read by every process that serves pages, feeds and posts.
+ */
+export interface MediaRecord {
+  /** The image's own URL: the original for a remote image, Herald's URL for a file beside an article. */
+  source: string;
+  kind: "remote" | "local";
+  /** For a file beside an article: where it is (resolved again, with the same rules, each time). */
+  local?: { articlePath: string; ref: string };
+  /**
+   * `pending`: seen, not looked at yet; `ready`: facts known (and the copy kept, for a mirrored
+   * remote image); `failed`: the last attempt failed, tried again from `retryAt`.
+   */
+  state: "pending" | "ready" | "failed";
+  mediaType?: string;
+  width?: number;
+  height?: number;
+  /** Bytes. */
+  length?: number;
+  blurhash?: string;
+  /** sha256 (hex) of the bytes: the copy's file name, with the extension of `mediaType`. */
+  sha256?: string;
+  /** A copy is kept and served from Herald's origin. */
+  mirrored: boolean;
+  /** Failed attempts in a row (0 once ready). */
+  attempts: number;
+  /** When it was last looked at (ISO), `null` before that. */
+  checkedAt: string | null;
+  /** When to look at it (again) (ISO); `null` once ready. */
+  retryAt: string | null;
+  /** Why the last attempt failed: a stable reason code and a sentence. */
+  error?: { reason: string; message: string };
+  /** The article that showed it last (status names it). */
+  articleId: string;
+}
+
+/** Cover images' records. SQLite and PostgreSQL pass one contract suite (tests/store/media.contract.test.ts). */
+export interface MediaStore {
+  listMedia(): Promise<MediaRecord[]>;
+  /** Upserts, by `source`, in one transaction. */
+  saveMedia(records: readonly MediaRecord[]): Promise<void>;
+}
+
 export interface StoredKey {
   kind: "rsa" | "ed25519";
   privateJwk: JsonWebKey;

@@ -1,9 +1,10 @@
 import { createReadStream, statSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { extname } from "node:path";
 import { resolveAsset } from "../content/assets.ts";
 import type { Library } from "../content/library.ts";
 import type { Logger } from "../log.ts";
+import { mirroredFile } from "../media/files.ts";
+import { imageTypeOfPath } from "../media/types.ts";
 import { type ActivityPubDeps, handleWithFedify, isActivityPubPath, serveObject } from "./activitypub.ts";
 import type { CachedBody } from "./cached.ts";
 import { sendCached } from "./cached.ts";
@@ -19,6 +20,8 @@ export interface WebDeps {
   state: WebState;
   library: Library;
   contentDir: string;
+  /** data.dir: mirrored images are served from its media/ folder. */
+  dataDir?: string;
   log: Logger;
   /** Extra links for feed responses (WebSub). */
   feedLinkHeader?: string;
@@ -41,15 +44,9 @@ export type RouteHandler = (
   path: string,
 ) => Promise<boolean> | boolean;
 
-const ASSET_TYPES: Readonly<Record<string, string>> = {
-  ".jpg": "image/jpeg",
-  ".jpeg": "image/jpeg",
-  ".png": "image/png",
-  ".gif": "image/gif",
-  ".webp": "image/webp",
-  ".avif": "image/avif",
-  ".svg": "image/svg+xml",
-};
+/** A day for files an editor may replace; a year for mirrored copies, named by their bytes. */
+const ASSET_CACHE = "public, max-age=86400";
+const IMMUTABLE_CACHE = "public, max-age=31536000, immutable";
 
 export function createWebServer(deps: WebDeps): Server {
   const server = createServer((req, res) => {
@@ -121,6 +118,9 @@ async function route(deps: WebDeps, req: IncomingMessage, res: ServerResponse): 
     const file = record?.path ? resolveAsset(deps.contentDir, record.path, asset[2]!) : undefined;
     return serveFile(req, res, file);
   }
+  const mirrored = /^\/media\/([^/]+)$/.exec(path);
+  if (mirrored && deps.dataDir)
+    return serveFile(req, res, mirroredFile(deps.dataDir, mirrored[1]!), IMMUTABLE_CACHE);
   const profileFile = deps.profileFiles?.get(path);
   if (profileFile) return serveFile(req, res, profileFile);
 
@@ -129,9 +129,14 @@ async function route(deps: WebDeps, req: IncomingMessage, res: ServerResponse): 
   else plain(res, 404, "Not found.\n");
 }
 
-/** Images beside an article or named in config; only image types. */
-function serveFile(req: IncomingMessage, res: ServerResponse, file: string | undefined): void {
-  const type = file ? ASSET_TYPES[extname(file).toLowerCase()] : undefined;
+/** Images beside an article, named in config or mirrored; only image types. */
+function serveFile(
+  req: IncomingMessage,
+  res: ServerResponse,
+  file: string | undefined,
+  cacheControl = ASSET_CACHE,
+): void {
+  const type = file ? imageTypeOfPath(file) : undefined;
   const st = file && type ? statSync(file, { throwIfNoEntry: false }) : undefined;
   if (!file || !st?.isFile() || !type) {
     plain(res, 404, "Not found.\n");
@@ -141,7 +146,7 @@ function serveFile(req: IncomingMessage, res: ServerResponse, file: string | und
   res.setHeader("Content-Type", type);
   res.setHeader("ETag", etag);
   res.setHeader("Last-Modified", st.mtime.toUTCString());
-  res.setHeader("Cache-Control", "public, max-age=86400");
+  res.setHeader("Cache-Control", cacheControl);
   res.setHeader("X-Content-Type-Options", "nosniff");
   res.setHeader("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; sandbox");
   if (req.headers["if-none-match"] === etag) {

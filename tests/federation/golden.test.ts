@@ -71,6 +71,7 @@ const article: Article = {
     width: 1200,
     height: 630,
     length: 48213,
+    blurhash: "LEHV6nWB2yk8pyo0adR*.7kCMdnj",
   },
   attribution: {
     source: { url: "https://news.example.com/a/1", name: "东岸时报", title: "港口的早晨" },

@@ -2,9 +2,13 @@
 // follows, Accepts, Creates, forged requests, interactions, unfollows, collections and NodeInfo.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { formatStatus, liveStatus } from "../../src/commands/status.ts";
 import { pngBytes } from "../content/factories.ts";
+import { type ImageServer, routes, startImageServer } from "../helpers/image-server.ts";
 import { type AcceptedDelivery, startVerifyingInbox, type VerifyingInbox } from "../helpers/inbox.ts";
+import { mastodonAttachments } from "../helpers/mastodon-media.ts";
 import { type HeraldUnderTest, startHerald, type TestStore, until } from "./setup.ts";
 
 const PUBLIC = "https://www.w3.org/ns/activitystreams#Public";
@@ -54,15 +58,18 @@ describe.each<TestStore>(["sqlite", "postgres"])(
   (store) => {
     let herald: HeraldUnderTest;
     let inbox: VerifyingInbox;
+    let images: ImageServer;
     const fed = () => herald.server.storage.federation;
 
     beforeAll(async () => {
       inbox = await startVerifyingInbox({ mode: "any" });
+      images = await startImageServer();
       herald = await startHerald({}, undefined, store);
     });
     afterAll(async () => {
       await herald?.stop();
       await inbox?.close();
+      await images?.close();
     });
 
     it("stores a Follow sent to the shared inbox, fetches the actor and sends a verified Accept", async () => {
@@ -165,8 +172,21 @@ describe.each<TestStore>(["sqlite", "postgres"])(
           name: "清晨的码头",
           width: 8,
           height: 6,
+          blurhash: expect.any(String),
         },
       ]);
+      // Read as Mastodon reads it: a plain `blurhash` key it accepts, defined in the context.
+      expect(mastodonAttachments(note)).toEqual([
+        {
+          url: `${page}cover.png`,
+          mediaType: "image/png",
+          description: "清晨的码头",
+          width: 8,
+          height: 6,
+          blurhash: expect.stringMatching(/^.{28}$/),
+        },
+      ]);
+      expect(JSON.stringify(create["@context"])).toContain('"blurhash":"toot:blurhash"');
       // Federation time, not the article's 2020 date: Mastodon only puts fresh posts on timelines.
       const published = Date.parse(String(note.published));
       expect(published).toBeGreaterThanOrEqual(before - 1_000);
@@ -472,6 +492,104 @@ describe.each<TestStore>(["sqlite", "postgres"])(
         openRegistrations: false,
         usage: { users: { total: 1 }, localPosts: 2 },
       });
+    });
+
+    // Last: the posts they add would change the counts the tests above check.
+    it("attaches a remote cover from Herald's own copy, with type, size and blurhash read from the image", async () => {
+      const jpeg = await sharp({ create: { width: 64, height: 48, channels: 3, background: "#2a6f97" } })
+        .jpeg()
+        .toBuffer();
+      // The original site labels it wrongly; Herald goes by the bytes.
+      images.route("/uploads/2022/04/1-668.jpg", routes.bytes(jpeg, "application/octet-stream"));
+      const original = `${images.origin}/uploads/2022/04/1-668.jpg`;
+      herald.write(
+        "reprint.md",
+        [
+          "---",
+          "title: 转载的新闻",
+          `cover: ${original}`,
+          "cover_alt: 阿里巴巴在北京办公室的外墙。",
+          "---",
+          "",
+          "正文。",
+        ].join("\n"),
+      );
+      await herald.server.tick();
+      const objectId = `${herald.origin}/objects/reprint`;
+      const [delivery] = await inbox.waitFor(
+        (d) => d.activity.type === "Create" && (d.activity.object as Json).id === objectId,
+      );
+      const note = delivery!.activity.object as Json;
+      const [attachment] = mastodonAttachments(note);
+      expect(attachment).toEqual({
+        url: expect.stringMatching(new RegExp(`^${herald.origin}/media/[0-9a-f]{64}\\.jpg$`)),
+        mediaType: "image/jpeg",
+        description: "阿里巴巴在北京办公室的外墙。",
+        width: 64,
+        height: 48,
+        blurhash: expect.stringMatching(/^.{28}$/),
+      });
+      expect(images.hits.get("/uploads/2022/04/1-668.jpg")).toBe(1);
+      // Herald serves the copy itself, for good.
+      const copy = await fetch(attachment!.url);
+      expect(copy.status).toBe(200);
+      expect(copy.headers.get("content-type")).toBe("image/jpeg");
+      expect(copy.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+      expect(copy.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(Buffer.from(await copy.arrayBuffer()).equals(jpeg)).toBe(true);
+      // The page shows the copy, captioned; the original stays recorded as the source.
+      const page = await (await fetch(`${herald.origin}/articles/reprint/`)).text();
+      expect(page).toContain(
+        `<img src="${attachment!.url}" alt="阿里巴巴在北京办公室的外墙。" width="64" height="48"`,
+      );
+      expect(page).toContain("<figcaption>阿里巴巴在北京办公室的外墙。</figcaption>");
+      expect((await herald.server.library.get("reprint"))?.cover?.source).toBe(original);
+      // Later scans neither fetch again nor send an Update.
+      await herald.server.tick();
+      await sleep(500);
+      expect(images.hits.get("/uploads/2022/04/1-668.jpg")).toBe(1);
+      expect(
+        inbox.accepted.filter((d) => (d.activity.object as Json | undefined)?.id === objectId),
+      ).toHaveLength(1);
+    });
+
+    it("attaches a remote cover by its original URL, typed by its extension, when its site is down", async () => {
+      const down = await startImageServer();
+      const original = `${down.origin}/photos/storm.webp`;
+      await down.close();
+      herald.write(
+        "offline.md",
+        [
+          "---",
+          "title: 断网的封面",
+          `cover: ${original}`,
+          "cover_alt: 风暴中的海堤",
+          "---",
+          "",
+          "正文。",
+        ].join("\n"),
+      );
+      await herald.server.tick();
+      const objectId = `${herald.origin}/objects/offline`;
+      const [delivery] = await inbox.waitFor(
+        (d) => d.activity.type === "Create" && (d.activity.object as Json).id === objectId,
+      );
+      expect(mastodonAttachments(delivery!.activity.object as Json)).toEqual([
+        {
+          url: original,
+          mediaType: "image/webp",
+          description: "风暴中的海堤",
+          width: undefined,
+          height: undefined,
+          blurhash: undefined,
+        },
+      ]);
+      // The operator is told, and the fetch is tried again later.
+      const status = await liveStatus(herald.server.herald);
+      expect(status.covers).toEqual([
+        expect.objectContaining({ path: "offline.md", source: original, state: "failed", reason: "network" }),
+      ]);
+      expect(formatStatus(status, "UTC")).toMatch(/Covers: 1 not fetched/);
     });
   },
 );

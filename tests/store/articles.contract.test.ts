@@ -8,7 +8,8 @@ import { articleStoreContract, type LegacyRow, legacyColumns } from "./articles-
 import { createTestSchema } from "./contract-postgres.ts";
 
 // The old schema is today's with the last articles migration taken back: the columns it added
-// dropped, the recorded version one lower. Then the rows go in as the old code wrote them.
+// dropped, the recorded version lowered to before it (on SQLite, whose versions are one sequence,
+// the later media table goes too). Then the rows go in as the old code wrote them.
 
 articleStoreContract({
   name: "SqliteStore",
@@ -22,7 +23,8 @@ articleStoreContract({
     const db = new DatabaseSync(file);
     const { user_version: version } = db.prepare("PRAGMA user_version").get() as { user_version: number };
     db.exec("ALTER TABLE articles DROP COLUMN title; ALTER TABLE articles DROP COLUMN tags;");
-    db.exec(`PRAGMA user_version = ${version - 1}`);
+    db.exec("DROP TABLE media");
+    db.exec(`PRAGMA user_version = ${version - 2}`);
     for (const row of rows) {
       const values = legacyColumns(row);
       const columns = Object.keys(values);

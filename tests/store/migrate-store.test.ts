@@ -157,6 +157,25 @@ async function seedSqlite(dir: string): Promise<Storage<DatabaseSync>> {
     // A removed file: no path, no cached article.
     { record: record("gone", { path: null, removedAt: "2026-01-01T00:00:00.000Z" }) },
   ]);
+  // A mirrored cover: its record moves (the copy stays in data.dir/media).
+  await source.media.saveMedia([
+    {
+      source: "https://img.example/harbor.jpg",
+      kind: "remote",
+      state: "ready",
+      mediaType: "image/jpeg",
+      width: 8,
+      height: 6,
+      length: 321,
+      blurhash: "L8M^z|=0fQ=0|wo1fQo1fQfQfQfQ",
+      sha256: "b".repeat(64),
+      mirrored: true,
+      attempts: 0,
+      checkedAt: "2026-01-01T00:00:00.000Z",
+      retryAt: null,
+      articleId: "harbor",
+    },
+  ]);
   return source;
 }
 
@@ -182,6 +201,7 @@ async function everything(storage: Storage) {
     depth: { queued: depth.queued, ready: depth.ready, delayed: depth.delayed },
     messages: await queue.exportMessages(),
     deliveries: [...(await storage.deliveries()).entries()].sort(),
+    media: await storage.media.listMedia(),
   };
 }
 
@@ -233,6 +253,7 @@ describe("herald migrate-store", () => {
       retractions: 1,
       events: 5,
       queue: 5,
+      media: 1,
     });
     expect(lines.at(-1)).toBe("Verifying…");
     const after = await everything(target);

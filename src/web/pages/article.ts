@@ -1,6 +1,6 @@
 // An article's own page: what a reader lands on from a feed or a post, and what Mastodon's
 // crawler reads for the link card (og:title/description/image, fediverse:creator).
-import type { Article, Person } from "../../content/model.ts";
+import type { Article, ImageInfo, Person } from "../../content/model.ts";
 import { renderAttributionHtml } from "../../render/attribution.ts";
 import { escapeHtml, httpUrl } from "../../render/html.ts";
 import { displayDate } from "./dates.ts";
@@ -15,12 +15,7 @@ export function renderArticle(site: PageSite, a: Article): string {
     a.authors.length > 0 ? ` · ${escapeHtml(labels.by)}${people(a.authors, a, labels.listSeparator)}` : "";
   // A cover taken from the body's first picture is already shown there.
   const coverInBody = a.cover !== undefined && a.contentHtml.includes(`src="${attr(a.cover.url)}"`);
-  const cover =
-    a.cover && !coverInBody
-      ? `<figure class="cover"><img src="${attr(a.cover.url)}" alt="${attr(a.cover.alt ?? "")}"${
-          a.cover.width && a.cover.height ? ` width="${a.cover.width}" height="${a.cover.height}"` : ""
-        } fetchpriority="high"></figure>`
-      : "";
+  const cover = a.cover && !coverInBody ? coverFigure(a.cover) : "";
   const tags =
     a.tags.length > 0
       ? `<nav aria-label="${attr(labels.tags)}"><ul class="tags">${a.tags
@@ -48,6 +43,18 @@ ${tags}
     head: cardTags(site, a),
     main,
   });
+}
+
+/** The cover with its caption (the alt text) and the photographer's credit, when the article names one. */
+function coverFigure(cover: ImageInfo & { credit?: string }): string {
+  const size = cover.width && cover.height ? ` width="${cover.width}" height="${cover.height}"` : "";
+  const img = `<img src="${attr(cover.url)}" alt="${attr(cover.alt ?? "")}"${size} fetchpriority="high">`;
+  const credit = cover.credit ? `<span class="credit">${escapeHtml(cover.credit)}</span>` : "";
+  const caption =
+    cover.alt || credit
+      ? `<figcaption>${cover.alt ? escapeHtml(cover.alt) : ""}${cover.alt && credit ? " " : ""}${credit}</figcaption>`
+      : "";
+  return `<figure class="cover">${img}${caption}</figure>`;
 }
 
 /** OpenGraph, Twitter and fediverse:creator: the link card Mastodon and others build. */

@@ -115,6 +115,8 @@ input {
 .article-header { margin-bottom: 1.5rem; }
 .cover { margin: 0 0 1.75rem; }
 .cover img { display: block; position: relative; width: 100%; border-radius: 10px; }
+.cover figcaption { margin-top: 0.5rem; color: var(--muted); font-size: 0.9rem; }
+.cover .credit { font-style: italic; }
 .prose > * { margin: 0 0 1.1em; }
 .prose h2 { font-size: 1.35rem; margin-top: 1.8em; }
 .prose h3 { font-size: 1.15rem; margin-top: 1.5em; }
