@@ -46,7 +46,7 @@ ${tags}
 }
 
 /** The cover with its caption (the alt text) and the photographer's credit, when the article names one. */
-function coverFigure(cover: ImageInfo & { credit?: string }): string {
+function coverFigure(cover: ImageInfo): string {
   const size = cover.width && cover.height ? ` width="${cover.width}" height="${cover.height}"` : "";
   const img = `<img src="${attr(cover.url)}" alt="${attr(cover.alt ?? "")}"${size} fetchpriority="high">`;
   const credit = cover.credit ? `<span class="credit">${escapeHtml(cover.credit)}</span>` : "";
