@@ -27,10 +27,24 @@ export function imageTypeOfPath(path: string): string | undefined {
   return dot < 0 ? undefined : BY_EXTENSION[path.slice(dot).toLowerCase()];
 }
 
-/** The type a URL's path names by its extension (query and fragment ignored). */
+/** Query parameters image CDNs name the format with: WeChat's `wx_fmt=jpeg`, imgix's `fm=jpg`, … */
+const FORMAT_PARAMS = ["wx_fmt", "format", "fm", "ext", "type"];
+
+/**
+ * The type a URL names: by its path's extension, else by a format parameter
+ * (`…/640?wx_fmt=jpeg`, `…/photo?format=webp`), since many image CDNs serve extensionless paths.
+ */
 export function imageTypeOfUrl(url: string): string | undefined {
   try {
-    return imageTypeOfPath(new URL(url).pathname);
+    const parsed = new URL(url);
+    const byPath = imageTypeOfPath(parsed.pathname);
+    if (byPath !== undefined) return byPath;
+    for (const name of FORMAT_PARAMS) {
+      const value = parsed.searchParams.get(name);
+      const type = value === null ? undefined : BY_EXTENSION[`.${value.toLowerCase()}`];
+      if (type !== undefined && type !== "image/svg+xml") return type;
+    }
+    return undefined;
   } catch {
     return undefined;
   }
