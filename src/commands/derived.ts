@@ -40,7 +40,7 @@ function link(l: SourceLink | undefined): string {
   return [text, l.url === undefined ? "" : `<${l.url}>`].filter((t) => t !== "").join(" ");
 }
 
-function valueOf(article: Article, field: DerivedFieldName): string {
+function fieldValue(article: Article, field: DerivedFieldName): string {
   switch (field) {
     case "summary":
       return article.summary;
@@ -73,7 +73,7 @@ export function derivedRows(article: Article): DerivedRow[] {
   const missing = new Set(article.derivation?.missing ?? []);
   const rows: DerivedRow[] = [];
   for (const field of ORDER) {
-    const value = valueOf(article, field);
+    const value = fieldValue(article, field);
     const rule = found[field];
     if (rule !== undefined) rows.push({ field, value, rule });
     else if (missing.has(field) || value !== "") rows.push({ field, value });
