@@ -3,33 +3,16 @@
 // through an allow-list again here, whatever was done to them upstream.
 import sanitizeHtml from "sanitize-html";
 import { sanitizeArticleHtml } from "../../content/sanitize.ts";
+import { escapeHtml, escapeHtmlAttribute, httpUrl } from "../../render/html.ts";
 
 // Mastodon's allow-list for remote posts (Sanitize::Config::MASTODON_STRICT): other elements are
-// dropped and their text kept; the contents of these are dropped too (the sanitize gem's default).
+// dropped and their text kept, except what is inside script, style and the like (nonTextTags, as
+// the sanitize gem's remove_contents).
 const MASTODON: sanitizeHtml.IOptions = {
-  allowedTags: [
-    "p",
-    "br",
-    "span",
-    "a",
-    "del",
-    "pre",
-    "code",
-    "em",
-    "strong",
-    "b",
-    "i",
-    "u",
-    "ul",
-    "ol",
-  ].concat(["li", "blockquote"]),
-  allowedAttributes: {
-    a: ["href", "rel", "class"],
-    span: ["class"],
-    ol: ["start", "reversed"],
-    li: ["value"],
-  },
-  // Mastodon keeps microformats and its own classes only; these are the ones Herald's posts use.
+  allowedTags: "p br span a del pre code em strong b i u ul ol li blockquote".split(" "),
+  allowedAttributes: { a: ["href", "rel", "class"], ol: ["start", "reversed"], li: ["value"] },
+  // Mastodon keeps microformats and a few classes of its own (on a and span); of those, Herald's
+  // posts use these two, and nothing else here would style the rest.
   allowedClasses: { a: ["mention", "hashtag"] },
   allowedSchemes: ["http", "https"],
   allowProtocolRelative: false,
@@ -50,15 +33,36 @@ export function mastodonHtml(html: string): string {
  * tell that site when an admin looks. Herald's own images (beside the article, under site.url)
  * are loaded by path, so they also show when the dashboard is opened through an SSH tunnel.
  */
-export function ownImagePath(url: string | undefined, siteOrigin: string): string | undefined {
+function ownImagePath(url: string | undefined, siteOrigin: string): string | undefined {
   if (url === undefined || !URL.canParse(url)) return undefined;
   const parsed = new URL(url);
   return parsed.origin === siteOrigin ? parsed.pathname + parsed.search : undefined;
 }
 
 /** The visible stand-in for a picture the dashboard does not load: its URL, as text and link. */
-export function remoteImageText(url: string, alt: string | undefined): string {
+function remoteImageText(url: string, alt: string | null | undefined): string {
   return `Image on another site, not loaded here: ${url}${alt ? ` (alt: ${alt})` : ""}`;
+}
+
+export interface Picture {
+  url: string;
+  alt?: string | null;
+  width?: number;
+  height?: number;
+}
+
+/** A picture the view shows itself (a cover, an attachment): loaded if Herald's own, else a link. */
+export function pictureHtml(p: Picture, siteOrigin: string): string {
+  const path = ownImagePath(p.url, siteOrigin);
+  if (path !== undefined) {
+    const size = p.width && p.height ? ` width="${p.width}" height="${p.height}"` : "";
+    return `<img src="${escapeHtmlAttribute(path)}" alt="${escapeHtmlAttribute(p.alt ?? "")}"${size}>`;
+  }
+  const text = escapeHtml(remoteImageText(p.url, p.alt));
+  const href = httpUrl(p.url, siteOrigin);
+  return href === undefined
+    ? `<span class="remote-image">${text}</span>`
+    : `<a class="remote-image" href="${escapeHtmlAttribute(href)}">${text}</a>`;
 }
 
 /**

@@ -5,7 +5,7 @@ import { derivedLabel, derivedRows, missingFieldWarnings } from "../../commands/
 import type { PostAttachment, RenderedPost } from "../../commands/post.ts";
 import type { Article } from "../../content/model.ts";
 import type { FeedImage, FeedItem } from "../../feeds/document.ts";
-import { mastodonHtml, ownImagePath, readerHtml, remoteImageText } from "./article-html.ts";
+import { mastodonHtml, pictureHtml, readerHtml } from "./article-html.ts";
 import { timeFormatter } from "./dashboard.ts";
 import { attr, esc, renderShell } from "./layout.ts";
 
@@ -129,18 +129,13 @@ ${
 }
 
 function attachment(m: PostAttachment, siteOrigin: string, sensitive: boolean): string {
-  const path = ownImagePath(m.url, siteOrigin);
-  const size = m.width && m.height ? ` width="${m.width}" height="${m.height}"` : "";
-  const picture = path
-    ? `<img src="${attr(path)}" alt="${attr(m.alt ?? "")}"${size}>`
-    : `<a class="remote-image" href="${attr(m.url)}">${esc(remoteImageText(m.url, undefined))}</a>`;
   const facts = [
     m.alt ? `Alt text: ${esc(m.alt)}` : '<span class="warn">No alt text</span>',
     m.width && m.height ? `${m.width}×${m.height}` : "size unknown",
     esc(m.mediaType),
     sensitive ? "marked sensitive: Mastodon blurs it" : "",
   ].filter(Boolean);
-  return `<figure>${picture}<figcaption lang="en">${facts.join(" · ")}</figcaption></figure>`;
+  return `<figure>${pictureHtml(m, siteOrigin)}<figcaption lang="en">${facts.join(" · ")}</figcaption></figure>`;
 }
 
 function feedItem(v: ArticleView, time: (iso: string) => string): string {
@@ -161,17 +156,12 @@ ${readerHtml(i.contentHtml, i.url, v.siteOrigin)}
 }
 
 function cover(c: FeedImage, alt: string | undefined, siteOrigin: string): string {
-  const path = ownImagePath(c.url, siteOrigin);
-  const size = c.width && c.height ? ` width="${c.width}" height="${c.height}"` : "";
-  const picture = path
-    ? `<img src="${attr(path)}" alt="${attr(alt ?? "")}"${size}>`
-    : `<a class="remote-image" href="${attr(c.url)}">${esc(remoteImageText(c.url, alt))}</a>`;
   const facts = [
     "Cover image (enclosure, media:content, JSON Feed image)",
     c.mediaType ? esc(c.mediaType) : "type unknown",
     c.width && c.height ? `${c.width}×${c.height}` : "",
   ].filter(Boolean);
-  return `<figure class="feed-cover">${picture}<figcaption lang="en">${facts.join(" · ")}</figcaption></figure>`;
+  return `<figure class="feed-cover">${pictureHtml({ ...c, alt }, siteOrigin)}<figcaption lang="en">${facts.join(" · ")}</figcaption></figure>`;
 }
 
 function firstLetter(name: string): string {
