@@ -5,25 +5,18 @@ import { parseContext } from "../build.ts";
 import type { Config } from "../config/load.ts";
 import type { Article } from "../content/model.ts";
 import { computeContentHash, parseArticle } from "../content/parse.ts";
-import { type ObjectContext, toPost } from "../federation/objects.ts";
 import { mirroredName, showCover } from "../media/cover-record.ts";
 import { probeCover } from "../media/look.ts";
 import type { MediaRecord } from "../store/types.ts";
 import { siteUrls } from "../urls.ts";
 import { type DerivedRow, derivedLabel, derivedRows, missingFieldWarnings } from "./derived.ts";
+import { type PostAttachment, renderPost } from "./post.ts";
 
 export interface Preview {
   file: string;
   text: string;
   contentWarning: string | null;
-  attachment: {
-    url: string;
-    mediaType: string;
-    alt: string | null;
-    width?: number;
-    height?: number;
-    blurhash?: string;
-  } | null;
+  attachment: PostAttachment | null;
   link: string;
   language: string;
   hashtags: string[];
@@ -79,25 +72,8 @@ export async function previewFile(
     contentHash: computeContentHash({ ...p, id }),
   };
   if (article.cover) article.cover = showCover(article.cover, looked, urls, config.media.mirror);
-  const ctx: ObjectContext = {
-    urls,
-    actorId: new URL(`users/${config.bot.username}`, urls.home),
-    followersId: new URL(`users/${config.bot.username}/followers`, urls.home),
-    objectType: config.federation.objectType,
-    visibility: config.federation.visibility,
-  };
-  const post = toPost(article, ctx, { published: new Date() });
-  const json = (await post.toJsonLd({ format: "compact" })) as Record<string, unknown>;
-  const html = String(
-    config.federation.objectType === "note"
-      ? json.content
-      : ((json.preview as { content?: string })?.content ?? ""),
-  );
+  const { json, html, attachments } = await renderPost(config, article, new Date());
   const text = htmlToText(html);
-  const attachments = ([] as Record<string, unknown>[]).concat(
-    (json.attachment as Record<string, unknown>) ?? [],
-  );
-  const first = attachments[0];
   const warnings: string[] = [];
   if (article.contentWarning)
     warnings.push(`The post will be hidden behind a content warning: "${article.contentWarning}".`);
@@ -143,16 +119,7 @@ export async function previewFile(
     file: rel,
     text,
     contentWarning: article.contentWarning ?? null,
-    attachment: first
-      ? {
-          url: String(first.url),
-          mediaType: String(first.mediaType),
-          alt: (first.name as string | undefined) ?? null,
-          width: first.width as number | undefined,
-          height: first.height as number | undefined,
-          blurhash: first.blurhash as string | undefined,
-        }
-      : null,
+    attachment: attachments[0] ?? null,
     link: article.url,
     language: article.lang,
     hashtags: [].concat((json.tag as never) ?? []).map((t: { name?: string }) => t.name ?? ""),

@@ -20,7 +20,7 @@ export interface AdminHerald {
   content: string;
   /** Every log line written so far. */
   logs: string[];
-  write(rel: string, text: string): void;
+  write(rel: string, text: string | Uint8Array): void;
   stop(): Promise<void>;
 }
 
@@ -29,7 +29,7 @@ export async function startAdminHerald(
     env?: Record<string, string>;
     config?: Record<string, unknown>;
     /** Articles present before the first start, by path under content/. */
-    files?: Record<string, string>;
+    files?: Record<string, string | Uint8Array>;
     siteUrl?: string;
     /** An existing root (a restart, or a second process on the same files); a new one by default. */
     root?: string;
@@ -39,7 +39,7 @@ export async function startAdminHerald(
   const root = options.root ?? mkdtempSync(join(tmpdir(), "herald-admin-"));
   const content = join(root, "content");
   mkdirSync(content, { recursive: true });
-  const write = (rel: string, text: string) => {
+  const write = (rel: string, text: string | Uint8Array) => {
     mkdirSync(join(content, rel, ".."), { recursive: true });
     writeFileSync(join(content, rel), text);
   };
@@ -49,9 +49,15 @@ export async function startAdminHerald(
   const logs: string[] = [];
   const config = fromObject(
     {
-      site: { url: options.siteUrl ?? `${origin}/`, timezone: "Asia/Shanghai", title: "Herald test" },
       bot: { username: "news", name: "Herald News" },
       ...options.config,
+      // Extra site keys (language, title) join the test's own URL.
+      site: {
+        url: options.siteUrl ?? `${origin}/`,
+        timezone: "Asia/Shanghai",
+        title: "Herald test",
+        ...(options.config?.site as object),
+      },
       // Extra server keys (trustProxy) join the test's own port and host.
       server: { ...(options.config?.server as object), port, host: "127.0.0.1" },
       federation: { allowPrivateAddress: true },

@@ -1,5 +1,5 @@
 // The watcher is the fast path: a file written in several chunks is processed once, complete.
-import { appendFileSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -17,7 +17,11 @@ describe("content watcher", () => {
   it("waits until a file written in chunks has settled, then publishes it once", async () => {
     const root = mkdtempSync(join(tmpdir(), "herald-watch-"));
     mkdirSync(join(root, "content"));
-    writeFileSync(join(root, "content", "seed.md"), "---\ntitle: Seed\n---\nAlready here.\n");
+    const seed = join(root, "content", "seed.md");
+    writeFileSync(seed, "---\ntitle: Seed\n---\nAlready here.\n");
+    // Long settled: on a fast start the scan below would otherwise defer it too (it is 400 ms old).
+    const minuteAgo = new Date(Date.now() - 60_000);
+    utimesSync(seed, minuteAgo, minuteAgo);
     const config = fromObject(
       {
         site: { url: "http://localhost:1/" },

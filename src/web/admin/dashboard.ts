@@ -175,8 +175,8 @@ function articleItem(v: DashboardView, a: ArticleStatus, time: (iso: string) => 
     : "";
   return `<li class="item" id="article-${attr(a.id)}" data-state="${attr(a.state)}">
 <div>
-<h3><span class="badge ${attr(a.state)}">${esc(a.state)}</span> ${url ? `<a href="${attr(url)}">${title}</a>` : title}</h3>
-<p class="meta">${esc(a.id)}${a.path ? ` · ${esc(a.path)}` : ""}</p>
+<h3><span class="badge ${attr(a.state)}">${esc(a.state)}</span> <a href="/admin/articles/${attr(encodeURIComponent(a.id))}">${title}</a></h3>
+<p class="meta">${esc(a.id)}${a.path ? ` · ${esc(a.path)}` : ""}${url ? ` · <a href="${attr(url)}" aria-label="Public page of ${attr(a.title ?? a.id)}">public page</a>` : ""}</p>
 ${detail ? `<p>${detail}</p>` : ""}
 ${counts.length ? `<ul class="counts">${counts.join("")}</ul>` : ""}
 </div>
@@ -237,7 +237,7 @@ function plainText(html: string): string {
   return text.length > 280 ? `${text.slice(0, 279)}…` : text;
 }
 
-function timeFormatter(timezone: string): (iso: string) => string {
+export function timeFormatter(timezone: string): (iso: string) => string {
   const format = new Intl.DateTimeFormat("sv-SE", {
     timeZone: timezone,
     year: "numeric",

@@ -3,18 +3,22 @@
 // `herald sync --once` (src/commands/operate.ts) on the running server.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Herald } from "../../app.ts";
+import { feedSite } from "../../build.ts";
 import { publishOn, removeFollowerFrom, retractOn, type Scan } from "../../commands/operate.ts";
+import { renderPost } from "../../commands/post.ts";
 import { liveStatus } from "../../commands/status.ts";
 import type { Config } from "../../config/load.ts";
 import type { Library } from "../../content/library.ts";
+import { toFeedItem } from "../../feeds/document.ts";
 import type { Logger } from "../../log.ts";
 import type { Interaction } from "../../store/types.ts";
 import { type SiteUrls, siteUrls } from "../../urls.ts";
 import type { RouteHandler } from "../server.ts";
+import { renderArticleView } from "./article.ts";
 import { renderRetract } from "./confirm.ts";
 import { renderDashboard } from "./dashboard.ts";
 import { clientAddress, cookie, fromSameOrigin, readCookie, readForm, seeOther, sendHtml } from "./http.ts";
-import { ADMIN_HEADERS, renderShell } from "./layout.ts";
+import { ADMIN_HEADERS, esc, renderShell } from "./layout.ts";
 import { renderLogin } from "./login.ts";
 import { secretCheck } from "./secret.ts";
 import {
@@ -180,6 +184,51 @@ export function createAdmin(deps: AdminDeps): RouteHandler {
     return true;
   };
 
+  const articleView = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    session: Session,
+    id: string,
+  ): Promise<true> => {
+    const article = await herald.library.get(id);
+    if (!article) {
+      const main = `<section class="message"><h1>No such article</h1><p>Herald knows no article with the id “${esc(id)}”.</p><p><a href="/admin">Back to the dashboard</a></p></section>`;
+      sendHtml(
+        req,
+        res,
+        404,
+        renderShell({ title: "Not found", siteTitle, main, csrf: session.csrf }),
+        ADMIN_HEADERS,
+      );
+      return true;
+    }
+    const fed = herald.storage.federation;
+    const object = await fed.getObject(id);
+    const postedAt = object && object.deletedAt === null ? object.published : undefined;
+    const visible = (await herald.library.visibleRecords()).some((r) => r.id === id);
+    const html = renderArticleView({
+      siteTitle,
+      siteOrigin,
+      timezone: config.schedule.timezone,
+      csrf: session.csrf,
+      article,
+      // Dated as followers saw it, or will: a post's date is when it went out.
+      post: await renderPost(herald.config, article, new Date(postedAt ?? article.published)),
+      postedAt,
+      retracted: (await fed.retractedIds()).has(id),
+      removed: [...herald.library.records()].some((r) => r.id === id && r.path === null),
+      federated: herald.federation !== undefined && article.federate,
+      bot: {
+        name: herald.config.bot.name,
+        handle: `@${herald.config.bot.username}@${new URL(urls.home).host}`,
+      },
+      item: toFeedItem(feedSite(herald.config), article),
+      page: visible ? article.url : undefined,
+    });
+    sendHtml(req, res, 200, html, ADMIN_HEADERS);
+    return true;
+  };
+
   /** Runs an operator action; its outcome is shown once on the dashboard (post/redirect/get). */
   const act = async (
     res: ServerResponse,
@@ -273,7 +322,8 @@ export function createAdmin(deps: AdminDeps): RouteHandler {
     const session = await sessions.get(readCookie(req, SESSION_COOKIE));
     if (!session) {
       if (!isGet) return forbidden(req, res);
-      if (path !== "/admin" && path !== "/admin/" && path !== "/admin/retract") return notFound(req, res);
+      const page = path === "/admin" || path === "/admin/" || path === "/admin/retract" || ARTICLE.test(path);
+      if (!page) return notFound(req, res);
       seeOther(res, "/admin/login", ADMIN_HEADERS);
       return true;
     }
@@ -284,9 +334,14 @@ export function createAdmin(deps: AdminDeps): RouteHandler {
       return true;
     }
     if (path === "/admin/retract") return retractConfirm(req, res, session);
+    const article = ARTICLE.exec(path);
+    if (article) return articleView(req, res, session, article[1]!);
     return notFound(req, res);
   };
 }
+
+/** `/admin/articles/<id>`; the server has decoded the path, so an id may hold any character. */
+const ARTICLE = /^\/admin\/articles\/(.+)$/;
 
 const ACTIONS = new Set([
   "/admin/logout",

@@ -74,6 +74,53 @@ a.button.secondary { background: transparent; color: var(--accent); }
 .confirm form { margin: 0; }
 .problems { list-style: none; padding: 0; margin: 0; font-size: 0.9375rem; }
 .problems li { padding: 0.4rem 0; border-bottom: 1px solid var(--line); overflow-wrap: anywhere; }
+.crumbs { margin: 0 0 0.5rem; font-size: 0.9375rem; }
+.note { color: var(--muted); font-size: 0.9375rem; margin: 0 0 0.75rem; }
+table.derived { width: 100%; border-collapse: collapse; font-size: 0.9375rem; background: var(--card);
+  border: 1px solid var(--line); }
+.derived th, .derived td { text-align: left; vertical-align: top; padding: 0.45rem 0.75rem;
+  border-bottom: 1px solid var(--line); overflow-wrap: anywhere; }
+.derived thead th { font-size: 0.85rem; color: var(--muted); }
+.derived tbody th { width: 9.5rem; }
+.derived td:last-child { width: 30%; color: var(--muted); }
+.derived tr.missing { background: var(--mark); }
+@media (max-width: 40rem) {
+  .derived thead { display: none; }
+  .derived tr { display: block; padding: 0.35rem 0; border-bottom: 1px solid var(--line); }
+  .derived th, .derived td, .derived td:last-child { display: block; width: auto; border: 0; padding: 0.1rem 0.75rem; }
+  .derived tr:not(.missing) td:last-child::before { content: "Found by: "; }
+}
+.previews { display: grid; grid-template-columns: minmax(0, 1fr); column-gap: 2rem; }
+@media (min-width: 62rem) { .previews { grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); } }
+.toot, .feed-item { background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: 1rem 1.1rem; }
+.toot { max-width: 36rem; font-size: 0.9375rem; }
+.toot-head { display: flex; flex-wrap: wrap; gap: 0.25rem 0.75rem; align-items: flex-start; margin-bottom: 0.75rem;
+  line-height: 1.35; }
+.toot-head > span:not(.monogram) { flex: 1 1 9rem; min-width: 0; overflow-wrap: anywhere; }
+.toot-head .monogram { flex: none; width: 46px; height: 46px; border-radius: 8px; background: var(--mark);
+  font-size: 1.35rem; }
+.toot-head time { margin-left: auto; font-size: 0.85rem; color: var(--muted); white-space: nowrap; }
+.toot-content p { margin: 0 0 0.75rem; }
+.toot-content a { overflow-wrap: anywhere; }
+.toot-media figure { margin: 0.5rem 0 0; }
+.toot-media img { display: block; width: 100%; max-height: 24rem; object-fit: cover; border-radius: 8px;
+  background: var(--mark); }
+.toot figcaption, .feed-cover figcaption { font-size: 0.85rem; color: var(--muted); margin-top: 0.3rem; }
+.toot-card { margin: 0; padding: 0.6rem 0.8rem; border: 1px dashed var(--line); border-radius: 8px;
+  color: var(--muted); font-size: 0.875rem; }
+.cw summary { cursor: pointer; font-weight: 600; margin-bottom: 0.75rem; }
+.cw summary small { font-weight: 400; color: var(--muted); }
+.feed-item h3 { font-size: 1.3rem; line-height: 1.35; margin: 0 0 0.25rem; }
+.feed-item .meta { margin: 0 0 0.75rem; font-size: 0.875rem; }
+.feed-summary { color: var(--muted); border-left: 3px solid var(--line); padding-left: 0.75rem; }
+.feed-cover { display: flex; flex-wrap: wrap; gap: 0.75rem; align-items: center; margin: 0 0 1.25rem;
+  padding: 0.5rem; border: 1px solid var(--line); border-radius: 8px; }
+.feed-cover img { flex: none; width: 7rem; max-height: 7rem; object-fit: cover; overflow: hidden;
+  font-size: 0.75rem; border-radius: 6px; }
+.feed-cover .remote-image { flex: 1 1 16rem; margin: 0; }
+.feed-cover figcaption { flex: 1 1 12rem; margin: 0; }
+.remote-image { display: block; margin: 0.5rem 0; padding: 0.5rem 0.75rem; border: 1px dashed var(--muted);
+  border-radius: 6px; font-size: 0.875rem; overflow-wrap: anywhere; }
 `
   .replace(/\n\s*/g, " ")
   .trim();
