@@ -113,12 +113,15 @@ export function attributionLines(
       besideBody && href !== undefined && article.contentHtml.includes(`href="${escapeHtmlAttribute(href)}"`)
     );
   };
+  // Likewise people the body already credits by name ("编辑：小禾 发布：潮声编译组/阿岚").
+  const credited = (people: readonly Person[]): boolean =>
+    besideBody && people.length > 0 && people.every((p) => article.contentHtml.includes(escapeHtml(p.name)));
   return [
     via === undefined || inBody(via) ? undefined : viaLine(via, base, labels),
     source === undefined || inBody(source) ? undefined : sourceLine(source, base, labels),
-    peopleLine(labels.translators, translators, base, labels),
-    short ? undefined : peopleLine(labels.editors, editors, base, labels),
-    short ? undefined : peopleLine(labels.publishers, publishers, base, labels),
+    credited(translators) ? undefined : peopleLine(labels.translators, translators, base, labels),
+    short || credited(editors) ? undefined : peopleLine(labels.editors, editors, base, labels),
+    short || credited(publishers) ? undefined : peopleLine(labels.publishers, publishers, base, labels),
   ].filter((line) => line !== undefined);
 }
 
