@@ -33,6 +33,22 @@ describe("renderAttributionHtml", () => {
     expect(attributionLines(article, { short: true })).toHaveLength(2);
   });
 
+  it("does not repeat people the body already credits, and credits the others with their group", () => {
+    const article = makeArticle({
+      id: "credited-in-body",
+      lang: "zh-CN",
+      contentHtml: "<p>正文。</p><p>编辑：小禾</p>",
+      attribution: {
+        translators: [{ name: "阿岚", org: "潮声编译组" }],
+        editors: [{ name: "小禾" }],
+        publishers: [{ name: "ab_cd2020", org: "潮声编译组" }],
+      },
+    });
+    expect(renderAttributionHtml(article)).toBe(
+      '<div class="attribution"><p>翻译：阿岚（潮声编译组）</p><p>发布：ab_cd2020（潮声编译组）</p></div>',
+    );
+  });
+
   it("uses English labels for other languages and links the name when there is no title", () => {
     const article = makeArticle({
       id: "en",
