@@ -1,8 +1,8 @@
-import { readFileSync } from "node:fs";
 import type { ArticleChange, ArticleRecord, ArticleStore } from "../store/types.ts";
 import type { Article, ArticleError, ImageInfo } from "./model.ts";
 import { computeContentHash, type ParseContext, parseArticle } from "./parse.ts";
 import type { ParsedArticle } from "./parsed.ts";
+import { readFileNoFollow } from "./read-file.ts";
 import { type ContentFile, scanContent } from "./scan.ts";
 
 export interface LibraryDeps {
@@ -202,6 +202,11 @@ export class Library {
     let n = 0;
     for (const r of this.#records.values()) if (this.#isVisible(r, iso)) n++;
     return n;
+  }
+
+  /** Whether the article of `record` belongs in feeds and pages at `at` (images beside it are served only then). */
+  isVisible(record: ArticleRecord, at: Date = this.#now()): boolean {
+    return this.#isVisible(record, at.toISOString());
   }
 
   /** The one visibility rule: present, due at `iso` (not a draft, not scheduled later), not hidden. */
@@ -508,7 +513,8 @@ export class Library {
     }
     let bytes: Buffer;
     try {
-      bytes = readFileSync(file.abs);
+      // The scan saw a regular file; what is opened now must still be one (no symlink swap).
+      bytes = readFileNoFollow(file.abs, parse.maxBytes + 1);
     } catch (error) {
       return {
         ok: false,

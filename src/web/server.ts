@@ -1,7 +1,9 @@
-import { createReadStream, statSync } from "node:fs";
+import { closeSync, createReadStream } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { resolveAsset } from "../content/assets.ts";
 import type { Library } from "../content/library.ts";
+import type { Article } from "../content/model.ts";
+import { openNoFollow } from "../content/read-file.ts";
 import type { Logger } from "../log.ts";
 import { mirroredFile } from "../media/files.ts";
 import { imageTypeOfPath } from "../media/types.ts";
@@ -114,8 +116,12 @@ async function route(deps: WebDeps, req: IncomingMessage, res: ServerResponse): 
 
   const asset = /^\/articles\/([^/]+)\/(.+)$/.exec(path);
   if (asset) {
+    // Only images a visible article shows: a draft's, a scheduled or retracted article's, or any
+    // other file beside an article answers 404 like the page itself.
     const record = await deps.library.recordBySlug(asset[1]!);
-    const file = record?.path ? resolveAsset(deps.contentDir, record.path, asset[2]!) : undefined;
+    const article = record && deps.library.isVisible(record) ? await deps.library.get(record.id) : undefined;
+    const shown = article !== undefined && referencesAsset(article, path);
+    const file = shown && record?.path ? resolveAsset(deps.contentDir, record.path, asset[2]!) : undefined;
     return serveFile(req, res, file);
   }
   const mirrored = /^\/media\/([^/]+)$/.exec(path);
@@ -137,11 +143,19 @@ function serveFile(
   cacheControl = ASSET_CACHE,
 ): void {
   const type = file ? imageTypeOfPath(file) : undefined;
-  const st = file && type ? statSync(file, { throwIfNoEntry: false }) : undefined;
-  if (!file || !st?.isFile() || !type) {
+  let opened: ReturnType<typeof openNoFollow> | undefined;
+  try {
+    // Opened without following a symlink: a file swapped for a link after it was resolved is refused.
+    opened = file && type ? openNoFollow(file) : undefined;
+  } catch {
+    opened = undefined;
+  }
+  if (!file || !opened || !type) {
     plain(res, 404, "Not found.\n");
     return;
   }
+  const fd = opened.fd;
+  const st = { size: opened.size, mtimeMs: opened.mtimeMs, mtime: new Date(opened.mtimeMs) };
   const etag = `"${st.size.toString(36)}-${Math.trunc(st.mtimeMs).toString(36)}"`;
   res.setHeader("Content-Type", type);
   res.setHeader("ETag", etag);
@@ -150,18 +164,39 @@ function serveFile(
   res.setHeader("X-Content-Type-Options", "nosniff");
   res.setHeader("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; sandbox");
   if (req.headers["if-none-match"] === etag) {
+    closeSync(fd);
     res.statusCode = 304;
     res.end();
     return;
   }
   res.setHeader("Content-Length", st.size);
   if (req.method === "HEAD") {
+    closeSync(fd);
     res.end();
     return;
   }
-  createReadStream(file)
+  createReadStream("", { fd, autoClose: true })
     .on("error", () => res.destroy())
     .pipe(res);
+}
+
+const REFERENCED_URL = /\b(?:src|href|srcset)="([^"]+)"/gu;
+
+/** Whether the article shows the file at `path` (its cover, or an image or link in its body). */
+function referencesAsset(article: Article, path: string): boolean {
+  const candidates = [article.cover?.url, article.cover?.source];
+  for (const m of article.contentHtml.matchAll(REFERENCED_URL)) {
+    for (const part of m[1]!.replaceAll("&amp;", "&").split(","))
+      candidates.push(part.trim().split(/\s+/u, 1)[0]);
+  }
+  return candidates.some((url) => {
+    if (url === undefined) return false;
+    try {
+      return decodePath(new URL(url, article.url).href) === path;
+    } catch {
+      return false;
+    }
+  });
 }
 
 function decodePath(url: string): string | undefined {

@@ -96,7 +96,7 @@ describe("admin article view in Chromium", () => {
       );
       const item = await seen(page, "#item .prose");
       expect(item).toContain("编者按： 沿海小镇的木船越来越少");
-      expect(item).toMatch(/编辑：小禾 发布：阿岚（潮声编译组）$/);
+      expect(item).toMatch(/编辑：小禾\s*发布：潮声编译组\/阿岚$/);
       // Another site's picture is a link, never fetched.
       const remote = page.getByRole("link", { name: /^Image on another site, not loaded here/ });
       expect(await remote.getAttribute("href")).toBe("https://photos.example.org/boatyard/tools.jpg");
