@@ -1,6 +1,6 @@
 // The CLI as a user runs it: a real child process, real files, real exit codes.
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -42,6 +42,9 @@ describe("herald build", () => {
     const dir = site(join(root, "tests", "fixtures", "broken"));
     // A file over the size limit, generated here rather than committed.
     writeFileSync(join(dir, "content", "huge.md"), `---\ntitle: Huge\n---\n${"x".repeat(6 * 1024 * 1024)}`);
+    // A link named like an article, to a file outside content/: named, never read.
+    writeFileSync(join(dir, "outside.md"), "---\ntitle: Outside\n---\nSECRET\n");
+    symlinkSync(join(dir, "outside.md"), join(dir, "content", "linked.md"));
     const r = herald(["build", "--config", "herald.yaml", "--out", "out"], dir);
     expect(r.code).toBe(1);
     const rejected = Object.fromEntries(
@@ -58,6 +61,7 @@ describe("herald build", () => {
       "duplicate-slug-b.md": "duplicate-slug",
       "huge.md": "too-large",
       "invalid-date.md": "invalid-date",
+      "linked.md": "io",
       "invalid-yaml.md": "yaml",
       "latin1.md": "encoding",
       "no-title.md": "missing-title",

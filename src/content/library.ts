@@ -3,7 +3,7 @@ import type { Article, ArticleError, ImageInfo } from "./model.ts";
 import { computeContentHash, type ParseContext, parseArticle } from "./parse.ts";
 import type { ParsedArticle } from "./parsed.ts";
 import { readFileNoFollow } from "./read-file.ts";
-import { type ContentFile, scanContent } from "./scan.ts";
+import { type ContentFile, type SpecialFile, scanContent } from "./scan.ts";
 
 export interface LibraryDeps {
   store: ArticleStore;
@@ -280,11 +280,18 @@ export class Library {
     const now = this.#now();
     const nowIso = now.toISOString();
     const { parse, fingerprint, store } = this.#deps;
-    const files = scanContent(parse.contentDir);
+    const special: SpecialFile[] = [];
+    const files = scanContent(parse.contentDir, special);
     const byPath = new Map<string, ArticleRecord>();
     for (const r of this.#records.values()) if (r.path !== null) byPath.set(r.path, r);
 
-    const rejected: ArticleError[] = [];
+    // A symlink or a FIFO named like an article is never read (it could point outside content/):
+    // it is reported with the other problems, so the editor learns why it is not published.
+    const rejected: ArticleError[] = special.map((f) => ({
+      type: "io",
+      path: f.path,
+      message: `Not a regular file (${f.kind === "symlink" ? "a symbolic link" : `a ${f.kind}`}); Herald reads only plain files in content.dir.`,
+    }));
     const ownerOfId = new Map<string, string>();
     const ownerOfSlug = new Map<string, string>();
     const known: ContentFile[] = [];
