@@ -1,6 +1,15 @@
 // The CLI as a user runs it: a real child process, real files, real exit codes.
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -127,5 +136,35 @@ describe("herald serve --role", () => {
     // The URL may hold a password: it is never echoed.
     expect(r.stderr).not.toContain("hunter2");
     expect(existsSync(join(dir, "data"))).toBe(false);
+  });
+});
+
+/** Front matter whose unknown key expands to 10^levels strings through aliases ("billion laughs"). */
+function aliasBomb(levels: number): string {
+  const lines = ['l0: &l0 "lol"'];
+  for (let i = 1; i <= levels; i++)
+    lines.push(
+      `l${i}: &l${i} [${Array(10)
+        .fill(`*l${i - 1}`)
+        .join(", ")}]`,
+    );
+  return `---\ntitle: Bomb\nextra:\n${lines.map((l) => `  ${l}`).join("\n")}\n---\n\nBody.\n`;
+}
+
+describe("an alias bomb in front matter", () => {
+  it.each([7, 8])("at 10^%i strings is refused by name, and the next article still builds", (levels) => {
+    const dir = site(join(root, "tests", "fixtures", "broken"));
+    for (const f of readdirSync(join(dir, "content"))) rmSync(join(dir, "content", f), { recursive: true });
+    writeFileSync(join(dir, "content", "bomb.md"), aliasBomb(levels));
+    writeFileSync(join(dir, "content", "good.md"), "---\ntitle: Good\n---\n\n一切正常。\n");
+    for (const command of ["check", "build"]) {
+      const r = herald([command, "--config", "herald.yaml", "--out", "out"], dir);
+      expect(r.code, command).toBe(1);
+      expect(r.stderr, command).toMatch(/^rejected bomb\.md: .*alias.* \[yaml\]$/m);
+    }
+    const feed = JSON.parse(readFileSync(join(dir, "out", "feed.json"), "utf8")) as {
+      items: { title: string }[];
+    };
+    expect(feed.items.map((i) => i.title)).toEqual(["Good"]);
   });
 });

@@ -31,7 +31,12 @@ export interface FrontMatter {
   pinned: boolean;
   visibility?: Visibility;
   extra: Record<string, unknown>;
+  /** Unknown keys left out of `extra` because they were too large. */
+  droppedExtra: string[];
 }
+
+/** How much of unknown front-matter keys an article keeps, in JSON characters. */
+const MAX_EXTRA_CHARS = 16 * 1024;
 
 const KNOWN_KEYS = new Set([
   "title",
@@ -273,8 +278,21 @@ export function readFrontMatter(
     pinned: get("pinned", readBoolean) ?? false,
     visibility: get("visibility", readVisibility),
     extra: {},
+    droppedExtra: [],
   };
   if (failure !== undefined) return { ok: false, error: failure };
-  for (const [key, value] of Object.entries(data)) if (!KNOWN_KEYS.has(key)) fm.extra[key] = value;
+  // Unknown keys are kept for whoever reads the store, but only while small: a key that expands
+  // to megabytes (a careless paste, an alias-heavy block) would ride along in every record.
+  let kept = 0;
+  for (const [key, value] of Object.entries(data)) {
+    if (KNOWN_KEYS.has(key)) continue;
+    const size = JSON.stringify(value ?? null)?.length ?? 0;
+    if (kept + size > MAX_EXTRA_CHARS) {
+      fm.droppedExtra.push(key);
+      continue;
+    }
+    kept += size;
+    fm.extra[key] = value;
+  }
   return { ok: true, value: fm };
 }

@@ -528,7 +528,17 @@ export class Library {
         error: { type: "io", path: file.path, message: `Cannot read file: ${(error as Error).message}.` },
       };
     }
-    return parseArticle(file.path, bytes, parse);
+    try {
+      return parseArticle(file.path, bytes, parse);
+    } catch (error) {
+      // A bug or an exhausted limit while deriving one article rejects that article, by name;
+      // the scan goes on with the others.
+      const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      return {
+        ok: false,
+        error: { type: "failed", path: file.path, message: `Could not be read as an article (${reason}).` },
+      };
+    }
   }
 
   #assignId(slug: string, claimed: ReadonlyMap<string, string>): string {

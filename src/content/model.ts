@@ -130,7 +130,8 @@ export interface ArticleError {
     | "duplicate-slug"
     | "invalid-date"
     | "invalid-field"
-    | "io";
+    | "io"
+    | "failed";
   /** Path relative to the content dir. */
   path: string;
   /** One sentence, ends with a period. */

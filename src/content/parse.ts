@@ -167,6 +167,11 @@ export function parseArticle(
   const body = split.value.body;
   const patterns = compilePatterns(ctx.patterns);
   const warnings: string[] = [];
+  if (fm.droppedExtra.length > 0) {
+    warnings.push(
+      `Front-matter keys ${fm.droppedExtra.map((k) => `\`${k}\``).join(", ")} are not Herald's and too large to keep; they were left out.`,
+    );
+  }
 
   const markdown = parseMarkdown(body);
   const tokens = markdown.tokens;

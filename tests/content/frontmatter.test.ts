@@ -110,3 +110,14 @@ describe("front-matter fields", () => {
     expect(b.bodyHash).toBe(a.bodyHash);
   });
 });
+
+describe("unknown front-matter keys", () => {
+  it("are kept while small, and a large one is left out with a warning naming it", () => {
+    const big = "x".repeat(20_000);
+    const a = parseOk(markdown({ title: "T", small: "kept", huge: big }, "Text."));
+    expect(a.extra).toEqual({ small: "kept" });
+    expect(a.warnings).toContain(
+      "Front-matter keys `huge` are not Herald's and too large to keep; they were left out.",
+    );
+  });
+});
