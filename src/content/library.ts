@@ -344,6 +344,10 @@ export class Library {
     // file is read ahead of its turn (rare: it takes an id or slug change to collide).
     known.sort((a, b) => cmp(a.path, b.path));
     fresh.sort((a, b) => cmp(a.path, b.path));
+    // Undated articles dropped together would all be first seen at the same instant, and their
+    // order then depends on ids. One millisecond apart, in path order, the last path newest:
+    // feeds, pages and the drip feed then keep the order the editor numbered the files in.
+    const seenBefore = new Map(fresh.map((f, k) => [f.path, fresh.length - 1 - k]));
     const reservedBy = new Map<string, ContentFile>();
     for (const file of known) {
       const previous = byPath.get(file.path)!;
@@ -445,6 +449,7 @@ export class Library {
         file,
         fingerprint,
         nowIso,
+        new Date(now.getTime() - (seenBefore.get(file.path) ?? 0)).toISOString(),
       );
       if (!base || base.removedAt !== null) added.push(id);
       else if (base.contentHash !== record.contentHash) changed.push(id);
@@ -555,8 +560,9 @@ function resolve(
   file: ContentFile,
   fingerprint: string,
   nowIso: string,
+  seenIso = nowIso,
 ): { article: Article; record: ArticleRecord } {
-  const firstSeen = base?.firstSeen ?? nowIso;
+  const firstSeen = base?.firstSeen ?? seenIso;
   const published = parsed.date ?? firstSeen;
   const contentHash = computeContentHash({ ...parsed, id });
   const changedAt = base && base.contentHash !== contentHash ? nowIso : (base?.changedAt ?? null);

@@ -44,6 +44,20 @@ const article = (title: string, body = "First sentence here. Second one follows.
   `---\ntitle: ${title}\n---\n\n${body}\n`;
 
 describe("Library", () => {
+  it("orders undated articles dropped together by path, the last path newest", async () => {
+    const t = setup();
+    for (const name of ["03-c", "01-a", "02-b"]) t.write(`${name}.md`, article(name));
+    const lib = await t.library();
+    await lib.refresh();
+    const visible = await lib.visible(10);
+    expect(visible.map((a) => a.id)).toEqual(["03-c", "02-b", "01-a"]);
+    expect(visible.map((a) => a.published)).toEqual([
+      "2026-01-10T00:00:00.000Z",
+      "2026-01-09T23:59:59.999Z",
+      "2026-01-09T23:59:59.998Z",
+    ]);
+  });
+
   it("assigns an id at first sight and keeps it and its date across restarts", async () => {
     const t = setup();
     t.write("hello.md", article("Hello"));
