@@ -6,7 +6,6 @@
 //   scheduler  reads content/, publishes, writes static feeds; one acts at a time (a lease), the
 //              others stand by and take over when its lease runs out.
 // Every role answers GET /healthz on server.port, so one container health check fits all.
-import { type FSWatcher, watch } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { hostname } from "node:os";
@@ -14,6 +13,7 @@ import { type Herald, openHerald, reloadResult, type ScanResult } from "./app.ts
 import { renderFeeds } from "./build.ts";
 import type { Config } from "./config/load.ts";
 import type { Library } from "./content/library.ts";
+import { type ContentWatcher, watchContent } from "./content/watch.ts";
 import type { PublishOptions } from "./federation/publisher.ts";
 import type { FederationRuntime } from "./federation/runtime.ts";
 import { FEED_CONTENT_TYPES } from "./feeds/index.ts";
@@ -26,6 +26,9 @@ import { createAdmin } from "./web/admin/index.ts";
 import { type CachedBody, cachedBody } from "./web/cached.ts";
 import { createPages, pageSite } from "./web/pages/index.ts";
 import { createWebServer, type WebState } from "./web/server.ts";
+
+/** How long start-up waits for the content watcher to cover every folder. */
+const WATCH_READY_MS = 5_000;
 
 export interface RunningServer {
   url: string;
@@ -247,16 +250,20 @@ export async function startServer(
 
   // The fast path: a change is picked up once the folder has been quiet for settleMs.
   let settle: NodeJS.Timeout | undefined;
-  let watcher: FSWatcher | undefined;
+  let watcher: ContentWatcher | undefined;
   if (config.content.watch && schedules) {
     try {
-      watcher = watch(config.content.dir, { recursive: true }, () => {
-        clearTimeout(settle);
-        settle = setTimeout(safeTick, settleMs + 50);
-      });
-      watcher.on("error", (error) =>
-        contentLog.warn({ err: error }, "content watcher failed; scheduled scans go on"),
+      watcher = watchContent(
+        config.content.dir,
+        () => {
+          clearTimeout(settle);
+          settle = setTimeout(safeTick, settleMs + 50);
+        },
+        (error) => contentLog.warn({ err: error }, "content watcher failed; scheduled scans go on"),
       );
+      // Started before the server says it is up, so an article saved right after is seen; a huge
+      // tree that takes longer is watched in the background, with the scheduled scan behind it.
+      await Promise.race([watcher.ready, new Promise((r) => setTimeout(r, WATCH_READY_MS).unref())]);
     } catch (error) {
       contentLog.warn({ err: error }, "content watcher unavailable; scheduled scans go on");
     }
@@ -360,7 +367,7 @@ export async function startServer(
         clearTimeout(scheduled);
         clearInterval(poll);
         clearInterval(standby);
-        watcher?.close();
+        await watcher?.close();
         await unsubscribe?.().catch(() => {});
         await scheduler.stop();
         // Deliveries in flight finish first, while we still serve: their recipients fetch our key
