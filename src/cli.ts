@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // Herald's command line. Every command calls the same functions the server uses.
+import { writeSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { openLibrary, renderFeeds, writeFeeds } from "./build.ts";
 import { type Config, ConfigError, loadConfig } from "./config/load.ts";
 import type { ArticleError } from "./content/model.ts";
-import { createLogger } from "./log.ts";
 import type { Role } from "./serve.ts";
 import { SqliteStore } from "./store/sqlite.ts";
 import { openStorage } from "./store/storage.ts";
@@ -330,9 +330,23 @@ async function hashPasswordCommand(): Promise<number> {
 }
 
 async function serveCommand(config: Config, role: Role): Promise<number> {
-  const { startServer } = await import("./serve.ts");
+  const [{ startServer }, { startBanner }, { createLogger, logFormat }] = await Promise.all([
+    import("./serve.ts"),
+    import("./banner.ts"),
+    import("./log.ts"),
+  ]);
   const log = createLogger(config.log.level);
   const server = await startServer(config, log, { role });
+  if (logFormat() === "pretty")
+    writeSync(
+      1,
+      startBanner({
+        config: server.herald.config,
+        role,
+        port: server.port,
+        federated: server.federation !== undefined,
+      }),
+    );
   await new Promise<void>((done) => {
     const stop = (signal: string): void => {
       log.info({ signal }, "shutting down");
