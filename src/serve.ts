@@ -19,6 +19,7 @@ import type { FederationRuntime } from "./federation/runtime.ts";
 import { FEED_CONTENT_TYPES } from "./feeds/index.ts";
 import { pingHub } from "./feeds/websub.ts";
 import type { Logger } from "./log.ts";
+import type { Role } from "./roles.ts";
 import { type Scheduler, startScheduler } from "./scheduler.ts";
 import type { Storage } from "./store/storage.ts";
 import { siteUrls } from "./urls.ts";
@@ -43,8 +44,7 @@ export interface RunningServer {
 
 export type TickResult = ScanResult;
 
-export const ROLES = ["all", "web", "worker", "scheduler"] as const;
-export type Role = (typeof ROLES)[number];
+export type { Role };
 
 /** How often processes that do not scan look for content saved by the scheduler (besides the signal). */
 const RELOAD_POLL_MS = 15_000;

@@ -1,6 +1,6 @@
 // The lines a person sees last when `herald serve` has started on a terminal: where to look next.
-import type { Config } from "./config/load.ts";
-import { siteUrls } from "./urls.ts";
+import type { Config } from "../config/load.ts";
+import { siteUrls } from "../urls.ts";
 
 export interface BannerFacts {
   /** The configuration as served (site.url following the port when left unset). */
