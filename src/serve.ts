@@ -21,7 +21,7 @@ import { pingHub } from "./feeds/websub.ts";
 import type { Logger } from "./log.ts";
 import type { Role } from "./roles.ts";
 import { type Scheduler, startScheduler } from "./scheduler.ts";
-import type { Storage } from "./store/storage.ts";
+import type { Storage } from "./store/types.ts";
 import { siteUrls } from "./urls.ts";
 import { createAdmin } from "./web/admin/index.ts";
 import { type CachedBody, cachedBody } from "./web/cached.ts";

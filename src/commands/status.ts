@@ -5,7 +5,7 @@ import type { Herald } from "../app.ts";
 import type { Config } from "../config/load.ts";
 import type { ArticleError } from "../content/model.ts";
 import { nextRunsOf } from "../scheduler.ts";
-import type { Delivery } from "../store/storage.ts";
+import type { Delivery } from "../store/types.ts";
 import { dueActions, dueOptionsOf, type HeldAction } from "../sync/due.ts";
 import type { FederationAction } from "../sync/plan.ts";
 import { openSnapshot } from "./context.ts";

@@ -12,6 +12,7 @@ import {
   type ActivityRecord,
   AlreadyQueuedError,
   type ArticleRecord,
+  type AtomicQueue,
   type FederatedObject,
   type FederationStore,
 } from "../store/types.ts";
@@ -29,11 +30,6 @@ import {
   toStoredJson,
   updateActivity,
 } from "./objects.ts";
-
-/** A queue that writes what `send` enqueued and `record`'s writes through `Tx` in one transaction. */
-export interface AtomicQueue<Tx> {
-  atomically<T>(send: () => Promise<T>, record: (value: T, tx: Tx) => unknown): Promise<T>;
-}
 
 export interface PublisherDeps<Tx> {
   federation: Federation<void>;
