@@ -1,6 +1,7 @@
 // `npm run bench`: Herald's speed and memory as ratios against baselines measured in the same run.
 // Environment: BENCH_ARTICLES (default 10000), BENCH_RUNS (default 3), BENCH_ONLY (comma list of suites:
-// content, fanout, http, scaleout). The scaleout suite needs PostgreSQL (HERALD_BENCH_DATABASE_URL, else
+// startup, content, fanout, http, scaleout), BENCH_STARTUP_RUNS (default 11). The startup suite adds a
+// Hugo column when `hugo` is on PATH (Debian: apt-get install hugo). The scaleout suite needs PostgreSQL (HERALD_BENCH_DATABASE_URL, else
 // the test database) and takes BENCH_SCALEOUT_FOLLOWERS (10000), BENCH_SCALEOUT_HOSTS (500),
 // BENCH_SCALEOUT_CONCURRENCY (64 per process) and BENCH_SCALEOUT_MODES (sqlite,postgres).
 import { execFileSync } from "node:child_process";
@@ -120,6 +121,61 @@ function contentSuite(): string[] {
     ),
     "",
   ];
+}
+
+/**
+ * Start-up: `herald --help`, `herald status` (sample site) and a warm build of BENCH_ARTICLES unchanged
+ * articles, each a new process as a user runs it, against `node -e 0` in the same run; the build also
+ * against Hugo's warm rebuild of the same files when `hugo` is installed.
+ * Targets: --help ≤ 2x node, status ≤ 4x node, warm build ≤ 0.1x Hugo.
+ */
+function startupSuite(): string[] {
+  const runs = Number(process.env.BENCH_STARTUP_RUNS ?? 11);
+  const s = child("startup.ts", [String(ARTICLES), String(runs)]);
+  const node = s.node as number;
+  const ms = (key: string) => `${(s[key] as number).toFixed(0)} ms`;
+  const lines = [
+    `### Start-up: new processes on Node ${process.version}, median of ${runs} runs (builds: ${s.buildRuns})`,
+    "",
+    "| measure | value | ratio | target | |",
+    "| --- | --- | --- | --- | --- |",
+    row("baseline: `node -e 0`", ms("node"), "1.00x", "", undefined),
+  ];
+  for (const [key, label, limit] of [
+    ["help", "`herald --help`", 2],
+    ["status", "`herald status` (sample site)", 4],
+  ] as const) {
+    const ratio = (s[key] as number) / node;
+    lines.push(row(label, ms(key), `${ratio.toFixed(2)}x node`, `≤ ${limit}x`, ratio <= limit));
+  }
+  lines.push(row(`cold \`herald build\`, ${ARTICLES} articles (1 run)`, ms("coldBuild"), "", "", undefined));
+  const warm = s.warmBuild as number;
+  if (s.hugoWarm !== undefined) {
+    const hugoWarm = s.hugoWarm as number;
+    lines.push(
+      row(`Hugo ${s.hugo} cold build, same files, feeds only (1 run)`, ms("hugoCold"), "", "", undefined),
+      row("Hugo warm rebuild (it redoes everything)", ms("hugoWarm"), "1.00x", "", undefined),
+      row(
+        `warm \`herald build\`, ${ARTICLES} articles unchanged`,
+        `${warm.toFixed(0)} ms`,
+        `${(warm / hugoWarm).toFixed(3)}x Hugo warm (${(warm / node).toFixed(1)}x node)`,
+        "≤ 0.1x Hugo",
+        warm / hugoWarm <= 0.1,
+      ),
+    );
+  } else {
+    lines.push(
+      row(
+        `warm \`herald build\`, ${ARTICLES} articles unchanged (no \`hugo\` on PATH)`,
+        `${warm.toFixed(0)} ms`,
+        `${(warm / node).toFixed(1)}x node`,
+        "≤ 0.1x Hugo",
+        undefined,
+      ),
+    );
+  }
+  lines.push("");
+  return lines;
 }
 
 /**
@@ -323,6 +379,7 @@ function httpSuite(): string[] {
 }
 
 const suites: Record<string, () => string[]> = {
+  startup: startupSuite,
   content: contentSuite,
   fanout: fanoutSuite,
   http: httpSuite,

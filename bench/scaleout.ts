@@ -19,8 +19,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { loadOrCreateKeys } from "../src/federation/keys.ts";
-import type { Storage } from "../src/store/storage.ts";
-import type { Follower } from "../src/store/types.ts";
+import type { Follower, Storage } from "../src/store/types.ts";
 import { freePort } from "../tests/helpers/apbot.ts";
 import {
   type HeraldProcess,

@@ -10,7 +10,8 @@ import type { PublishOptions, PublishSummary } from "./federation/publisher.ts";
 import type { FederationRuntime } from "./federation/runtime.ts";
 import type { Logger } from "./log.ts";
 import { CoverMedia } from "./media/covers.ts";
-import { openStorage, type Storage } from "./store/storage.ts";
+import { openStorage } from "./store/storage.ts";
+import type { Storage } from "./store/types.ts";
 import type { FederationAction } from "./sync/plan.ts";
 import { siteUrls } from "./urls.ts";
 

@@ -1,17 +1,12 @@
 #!/usr/bin/env node
-// Herald's command line. Every command calls the same functions the server uses.
-import { resolve } from "node:path";
+// Herald's command line. Every command calls the same functions the server uses. This file holds only
+// the help and the dispatch: each command imports what it needs when it runs (`--help` loads nothing;
+// Fedify, the Markdown stack and the PostgreSQL client load only for the commands that use them).
 import { parseArgs } from "node:util";
-import { openLibrary, renderFeeds, writeFeeds } from "./build.ts";
-import { type Config, ConfigError, loadConfig } from "./config/load.ts";
-import type { ArticleError } from "./content/model.ts";
-import { createLogger } from "./log.ts";
-import type { Role } from "./serve.ts";
-import { SqliteStore } from "./store/sqlite.ts";
-import { openStorage } from "./store/storage.ts";
+import { EXIT } from "./commands/exit.ts";
+import type { Config } from "./config/load.ts";
+import { ROLES, type Role } from "./roles.ts";
 import { VERSION } from "./version.ts";
-
-export const EXIT = { ok: 0, rejected: 1, config: 2, usage: 64 } as const;
 
 const COMMON = `Options for every command:
   --config FILE   Config file (default: $HERALD_CONFIG, else config/herald.yaml)
@@ -168,7 +163,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   if (command === "sync" && !flags.once)
     return usage("pass --once (for continuous syncing, run `herald serve`).");
-  if (command === "hash-password") return hashPasswordCommand();
+  if (command === "hash-password") {
+    const { hashPasswordCommand } = await import("./commands/hash-password.ts");
+    return hashPasswordCommand();
+  }
+  const { ConfigError, loadConfig } = await import("./config/load.ts");
   let config: Config;
   try {
     config = loadConfig({ file: flags.config });
@@ -191,7 +190,6 @@ export async function main(argv: readonly string[]): Promise<number> {
       return act(await migrateStoreCommand(config, flags.to, (line) => console.error(line)));
     }
     case "serve": {
-      const { ROLES } = await import("./serve.ts");
       const role = flags.role ?? process.env.HERALD_ROLE ?? "all";
       if (!(ROLES as readonly string[]).includes(role))
         return usage(`--role must be one of ${ROLES.join(", ")}, not "${role}".`);
@@ -201,12 +199,17 @@ export async function main(argv: readonly string[]): Promise<number> {
         );
         return EXIT.config;
       }
+      const { serveCommand } = await import("./commands/serve.ts");
       return serveCommand(config, role as Role);
     }
-    case "build":
-      return buildCommand(config, resolve(flags.out ?? "public"));
-    case "check":
+    case "build": {
+      const { buildCommand } = await import("./commands/build.ts");
+      return buildCommand(config, flags.out ?? "public");
+    }
+    case "check": {
+      const { checkCommand } = await import("./commands/build.ts");
       return checkCommand(config);
+    }
     case "sync": {
       const { syncOnce, formatSync } = await import("./commands/operate.ts");
       const r = await syncOnce(config, { dryRun: flags["dry-run"], deliver: !flags["no-deliver"] });
@@ -273,76 +276,6 @@ function parse(args: readonly string[]) {
     strict: true,
     allowPositionals: true,
   });
-}
-
-function printRejections(rejected: readonly ArticleError[]): void {
-  for (const e of rejected) console.error(`rejected ${e.path}: ${e.message} [${e.type}]`);
-}
-
-async function buildCommand(config: Config, out: string): Promise<number> {
-  const storage = await openStorage(config);
-  try {
-    await storage.initialize();
-    const library = await openLibrary(config, storage.articles);
-    const result = await library.refresh();
-    printRejections(result.rejected);
-    const feeds = await renderFeeds(config, library);
-    writeFeeds(out, feeds);
-    const count = library.visibleCount();
-    console.log(
-      `Wrote ${feeds.map((f) => f.name).join(", ")} to ${out} (${count} articles, ${result.rejected.length} rejected).`,
-    );
-    return result.rejected.length > 0 ? EXIT.rejected : EXIT.ok;
-  } finally {
-    await storage.close();
-  }
-}
-
-async function checkCommand(config: Config): Promise<number> {
-  // An in-memory store: checking must not record identities or write anything.
-  const store = new SqliteStore(":memory:");
-  try {
-    const library = await openLibrary(config, store);
-    const result = await library.refresh();
-    printRejections(result.rejected);
-    console.log(
-      `Checked ${result.added.length + result.rejected.length} files: ${result.added.length} articles, ${result.rejected.length} rejected.`,
-    );
-    return result.rejected.length > 0 ? EXIT.rejected : EXIT.ok;
-  } finally {
-    store.close();
-  }
-}
-
-async function hashPasswordCommand(): Promise<number> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  const password = Buffer.concat(chunks)
-    .toString("utf8")
-    .replace(/\r?\n$/, "");
-  if ([...password].length < 12) {
-    console.error("herald hash-password: the password needs at least 12 characters.");
-    return EXIT.usage;
-  }
-  const { hashPassword } = await import("./web/admin/secret.ts");
-  console.log(await hashPassword(password));
-  return EXIT.ok;
-}
-
-async function serveCommand(config: Config, role: Role): Promise<number> {
-  const { startServer } = await import("./serve.ts");
-  const log = createLogger(config.log.level);
-  const server = await startServer(config, log, { role });
-  await new Promise<void>((done) => {
-    const stop = (signal: string): void => {
-      log.info({ signal }, "shutting down");
-      void server.close().then(done);
-    };
-    process.once("SIGTERM", () => stop("SIGTERM"));
-    process.once("SIGINT", () => stop("SIGINT"));
-  });
-  log.flush();
-  return EXIT.ok;
 }
 
 if (import.meta.main) {

@@ -1,6 +1,18 @@
+import { writeSync } from "node:fs";
+import { createRequire } from "node:module";
 import pino, { type Logger } from "pino";
 
 export type { Logger };
+
+/** `json`: pino's JSON lines; `pretty`: one readable line per event, for a person at a terminal. */
+export type LogFormat = "json" | "pretty";
+
+/** HERALD_LOG_FORMAT (`json` or `pretty`) wins; otherwise pretty exactly when the stream is a terminal. */
+export function logFormat(fd: 1 | 2 = 1): LogFormat {
+  const forced = process.env.HERALD_LOG_FORMAT;
+  if (forced === "json" || forced === "pretty") return forced;
+  return (fd === 1 ? process.stdout : process.stderr).isTTY ? "pretty" : "json";
+}
 
 /** The one root logger. Modules take `log.child({ module })`; messages are constant, data goes in fields. */
 export function createLogger(
@@ -22,18 +34,32 @@ export function createLogger(
   );
 }
 
-/** JSON lines, or pino-pretty when a person is watching the terminal. */
 function defaultDestination(fd: 1 | 2): pino.DestinationStream {
-  const stream = fd === 1 ? process.stdout : process.stderr;
-  if (stream.isTTY && process.env.HERALD_LOG_FORMAT !== "json") {
-    return pino.transport({
-      target: "pino-pretty",
-      options: { destination: fd, translateTime: "SYS:HH:MM:ss" },
-    });
-  }
-  return pino.destination({ fd, sync: false });
+  return logFormat(fd) === "pretty" ? prettyDestination(fd) : pino.destination({ fd, sync: false });
 }
 
+/**
+ * One line per event: time, level, `module: message`, then the other fields as JSON (errors
+ * included, their stacks escaped). Formatted and written synchronously in this thread, so a line
+ * printed after a log call (the start-up banner) comes after it. pino-pretty is loaded only here.
+ */
+function prettyDestination(fd: 1 | 2): pino.DestinationStream {
+  const require = createRequire(import.meta.url);
+  const { prettyFactory } = require("pino-pretty") as typeof import("pino-pretty");
+  const prettify = prettyFactory({
+    singleLine: true,
+    translateTime: "SYS:HH:MM:ss",
+    colorize: (fd === 1 ? process.stdout : process.stderr).isTTY === true,
+    ignore: "module",
+    messageFormat: "{if module}{module}: {end}{msg}",
+    errorLikeObjectKeys: [],
+  });
+  return {
+    write(line: string) {
+      writeSync(fd, prettify(line));
+    },
+  };
+}
 const LOGTAPE_LEVELS = {
   trace: "trace",
   debug: "debug",

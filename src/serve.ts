@@ -6,12 +6,12 @@
 //   scheduler  reads content/, publishes, writes static feeds; one acts at a time (a lease), the
 //              others stand by and take over when its lease runs out.
 // Every role answers GET /healthz on server.port, so one container health check fits all.
-import { createServer, type Server } from "node:http";
+import { createServer, type RequestListener, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { hostname } from "node:os";
 import { type Herald, openHerald, reloadResult, type ScanResult } from "./app.ts";
 import { renderFeeds } from "./build.ts";
-import type { Config } from "./config/load.ts";
+import { type Config, servedOn } from "./config/load.ts";
 import type { Library } from "./content/library.ts";
 import { type ContentWatcher, watchContent } from "./content/watch.ts";
 import type { PublishOptions } from "./federation/publisher.ts";
@@ -19,13 +19,14 @@ import type { FederationRuntime } from "./federation/runtime.ts";
 import { FEED_CONTENT_TYPES } from "./feeds/index.ts";
 import { pingHub } from "./feeds/websub.ts";
 import type { Logger } from "./log.ts";
+import type { Role } from "./roles.ts";
 import { type Scheduler, startScheduler } from "./scheduler.ts";
-import type { Storage } from "./store/storage.ts";
+import type { Storage } from "./store/types.ts";
 import { siteUrls } from "./urls.ts";
 import { createAdmin } from "./web/admin/index.ts";
 import { type CachedBody, cachedBody } from "./web/cached.ts";
 import { createPages, pageSite } from "./web/pages/index.ts";
-import { createWebServer, type WebState } from "./web/server.ts";
+import { createWebHandler, type WebState } from "./web/server.ts";
 
 /** How long start-up waits for the content watcher to cover every folder. */
 const WATCH_READY_MS = 5_000;
@@ -46,8 +47,7 @@ export interface RunningServer {
 
 export type TickResult = ScanResult;
 
-export const ROLES = ["all", "web", "worker", "scheduler"] as const;
-export type Role = (typeof ROLES)[number];
+export type { Role };
 
 /** How often processes that do not scan look for content saved by the scheduler (besides the signal). */
 const RELOAD_POLL_MS = 15_000;
@@ -67,24 +67,40 @@ export interface ServeOptions {
 const FEED_PATHS = { rss: "/feed.xml", atom: "/atom.xml", json: "/feed.json" } as const;
 
 export async function startServer(
-  config: Config,
+  configured: Config,
   log: Logger,
   options: ServeOptions = {},
 ): Promise<RunningServer> {
   const role = options.role ?? "all";
-  const settleMs = options.settleMs ?? config.content.settleMs;
-  if (role !== "all" && !config.database.url)
+  const settleMs = options.settleMs ?? configured.content.settleMs;
+  if (role !== "all" && !configured.database.url)
     throw new Error(
       `The ${role} role needs PostgreSQL (database.url or DATABASE_URL): on SQLite one process does everything (--role all).`,
     );
   const schedules = role === "all" || role === "scheduler";
   const serveHttp = role === "all" || role === "web";
-  const herald = await openHerald(config, log, {
-    federation: options.federation,
-    deliver: role === "all" || role === "worker",
-    stableMs: settleMs,
-    scans: schedules,
+  // The port is taken first: a port in use fails at once, before any state is touched, and with
+  // site.url left unset every URL and id is minted on the port really served (server.port 0 too).
+  const server = createServer(starting);
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((ok, fail) => {
+    server.once("error", fail);
+    server.listen(configured.server.port, configured.server.host, () => ok());
   });
+  const port = (server.address() as AddressInfo).port;
+  const config = servedOn(configured, port);
+  let herald: Herald;
+  try {
+    herald = await openHerald(config, log, {
+      federation: options.federation,
+      deliver: role === "all" || role === "worker",
+      stableMs: settleMs,
+      scans: schedules,
+    });
+  } catch (error) {
+    await closeServer(server);
+    throw error;
+  }
   const { library, storage, federation } = herald;
   const state: WebState = { feeds: new Map(), lastRefresh: undefined };
   const contentLog = log.child({ module: "content" });
@@ -213,11 +229,12 @@ export async function startServer(
     await tick();
   } catch (error) {
     await herald.close();
+    await closeServer(server);
     throw error;
   }
 
-  const server: Server = serveHttp
-    ? createWebServer({
+  const handler: RequestListener = serveHttp
+    ? createWebHandler({
         state,
         library,
         contentDir: config.content.dir,
@@ -238,15 +255,9 @@ export async function startServer(
           notFound: pages.notFound,
         }),
       })
-    : healthServer(() => ({ role, scheduler: leading }));
-  await new Promise<void>((ok, fail) => {
-    server.once("error", fail);
-    server.listen(config.server.port, config.server.host, () => ok());
-  }).catch(async (error: unknown) => {
-    await herald.close();
-    throw error;
-  });
-  const port = (server.address() as AddressInfo).port;
+    : healthHandler(() => ({ role, scheduler: leading }));
+  server.off("request", starting);
+  server.on("request", handler);
 
   // The fast path: a change is picked up once the folder has been quiet for settleMs.
   let settle: NodeJS.Timeout | undefined;
@@ -375,11 +386,7 @@ export async function startServer(
         await federation?.close();
         // A clean stop hands the scheduler's lease on at once instead of after it runs out.
         await leadership.release().catch(() => {});
-        await new Promise<void>((ok) => {
-          server.close(() => ok());
-          server.closeIdleConnections();
-          setTimeout(() => server.closeAllConnections(), 2_000).unref();
-        });
+        await closeServer(server);
         await herald.close();
       })();
       return closing;
@@ -387,11 +394,26 @@ export async function startServer(
   };
 }
 
+/** Until the first scan is done: every request is told to come back (a health check sees "starting"). */
+const starting: RequestListener = (_req, res) => {
+  res.writeHead(503, { "content-type": "application/json", "cache-control": "no-store", "retry-after": "1" });
+  res.end('{"status":"starting"}');
+};
+
 /** Workers and schedulers serve nothing but their health, for container health checks. */
-function healthServer(health: () => Record<string, unknown>): Server {
-  return createServer((req, res) => {
+function healthHandler(health: () => Record<string, unknown>): RequestListener {
+  return (req, res) => {
     const ok = req.method === "GET" && (req.url ?? "").split("?")[0] === "/healthz";
     res.writeHead(ok ? 200 : 404, { "content-type": "application/json", "cache-control": "no-store" });
     res.end(ok ? JSON.stringify({ ok: true, ...health() }) : '{"error":"not found"}');
+  };
+}
+
+/** Stops accepting, ends idle keep-alive connections now and the rest after 2 s. */
+function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((ok) => {
+    server.close(() => ok());
+    server.closeIdleConnections();
+    setTimeout(() => server.closeAllConnections(), 2_000).unref();
   });
 }

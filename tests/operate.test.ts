@@ -6,7 +6,7 @@ import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { openPostgresStorage } from "../src/store/postgres-storage.ts";
 import { openSqliteStorage } from "../src/store/sqlite-storage.ts";
-import type { Storage } from "../src/store/storage.ts";
+import type { Storage } from "../src/store/types.ts";
 import { createTestSchema, type TestSchema } from "./store/contract-postgres.ts";
 
 const root = resolve(import.meta.dirname, "..");

@@ -25,6 +25,7 @@ export interface SnapshotOrigin {
  */
 export async function openSnapshot(
   config: Config,
+  { federation = true }: { federation?: boolean } = {},
 ): Promise<Herald & { dispose(): Promise<void>; origin: SnapshotOrigin }> {
   const dir = mkdtempSync(join(tmpdir(), "herald-snapshot-"));
   const source = join(config.data.dir, "herald.sqlite");
@@ -41,10 +42,7 @@ export async function openSnapshot(
   const herald = await openHerald(
     { ...config, data: { dir }, database: { ...config.database, url: undefined } },
     commandLogger(config),
-    {
-      federation: true,
-      deliver: false,
-    },
+    { federation, deliver: false },
   );
   return Object.assign(herald, {
     origin,

@@ -4,9 +4,9 @@
 import type { Herald } from "../app.ts";
 import type { Config } from "../config/load.ts";
 import type { ArticleError } from "../content/model.ts";
-import type { PublishSummary } from "../federation/publisher.ts";
 import { nextRunsOf } from "../scheduler.ts";
-import type { Delivery } from "../store/storage.ts";
+import type { Delivery } from "../store/types.ts";
+import { dueActions, dueOptionsOf, type HeldAction } from "../sync/due.ts";
 import type { FederationAction } from "../sync/plan.ts";
 import { openSnapshot } from "./context.ts";
 
@@ -57,15 +57,22 @@ export interface Status {
 }
 
 /** The plan of a scan that changed nothing: what would be sent, and what waits. */
-type Plan = (PublishSummary & { plan: FederationAction[] }) | undefined;
+interface Plan {
+  plan: FederationAction[];
+  held: HeldAction[];
+}
 
 /** `herald status`: a dry-run scan on a snapshot of the store, so a running server is not disturbed. */
 export async function collectStatus(config: Config, now?: Date): Promise<Status> {
-  const herald = await openSnapshot(config);
+  // Fedify is not loaded: the plan is read from the ledger, and nothing is sent.
+  const herald = await openSnapshot(config, { federation: false });
   try {
     // The real store is untouched: this scan runs on the snapshot and sends nothing.
     const scan = await herald.scan({ dryRun: true });
-    return { ...(await statusOf(herald, scan.federation, scan.content.rejected, now)), ...herald.origin };
+    return {
+      ...(await statusOf(herald, await planOf(herald), scan.content.rejected, now)),
+      ...herald.origin,
+    };
   } finally {
     await herald.dispose();
   }
@@ -76,15 +83,22 @@ export async function collectStatus(config: Config, now?: Date): Promise<Status>
  * scan left it, and the plan the next one would carry out. Rescans nothing and sends nothing.
  */
 export async function liveStatus(herald: Herald, now?: Date): Promise<Status> {
-  const plan = herald.federation
-    ? await herald.federation.publisher.publish(herald.library.records(), { dryRun: true })
-    : undefined;
+  const plan = herald.federation ? await planOf(herald) : undefined;
   return statusOf(herald, plan, [...herald.library.rejected], now);
+}
+
+/** What the next scan would send and hold now, read from the ledger. */
+function planOf(herald: Herald): Promise<Plan> {
+  return dueActions(
+    herald.storage.federation,
+    herald.library.records(),
+    dueOptionsOf(herald.config, new Date()),
+  );
 }
 
 async function statusOf(
   herald: Herald,
-  plan: Plan,
+  plan: Plan | undefined,
   rejected: ArticleError[],
   now: Date | undefined,
 ): Promise<Status> {
@@ -152,7 +166,7 @@ async function statusOf(
       accepted: await fed.countFollowers("accepted"),
       pending: await fed.countFollowers("pending"),
     },
-    queue: herald.federation ? await herald.federation.queueDepth() : { queued: 0 },
+    queue: await storage.queue({ concurrency: config.federation.concurrency }).getDepth(),
     lastScan: (await fed.getMeta("status.lastScan")) ?? null,
     store: { kind: storage.kind, location: storage.location },
     scheduler: storage.kind === "postgres" ? ((await storage.schedulerHolder()) ?? null) : undefined,

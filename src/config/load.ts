@@ -10,7 +10,14 @@ type Parsed = z.output<typeof configSchema>;
 /** Validated, read-only configuration with absolute paths. The only thing that reads env and config files. */
 export interface Config {
   readonly file: string | undefined;
-  readonly site: Readonly<Parsed["site"]>;
+  readonly site: Readonly<Parsed["site"]> & {
+    readonly url: string;
+    /**
+     * site.url (and HERALD_SITE_URL) left unset: the URL is `http://localhost:<port>/` and follows the
+     * port actually served, so a first run on `PORT=3000` prints and mints URLs on 3000.
+     */
+    readonly urlFollowsPort: boolean;
+  };
   readonly content: {
     readonly dir: string;
     readonly maxBytes: number;
@@ -115,16 +122,17 @@ export function fromObject(
   } catch (error) {
     throw new ConfigError(file, [`${(error as Error).message.replace(/\.?$/, ".")}`]);
   }
-  const siteUrl = env.HERALD_SITE_URL ?? c.site.url;
-  if (!URL.canParse(siteUrl) || !/^https?:$/.test(new URL(siteUrl).protocol)) {
-    throw new ConfigError(file, [
-      `HERALD_SITE_URL: expected an absolute http(s) URL, got "${siteUrl}"; example: HERALD_SITE_URL=https://news.example.org/.`,
-    ]);
-  }
   const port = env.PORT !== undefined ? Number(env.PORT) : c.server.port;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new ConfigError(file, [
       `PORT: expected an integer 0-65535, got "${env.PORT}"; example: PORT=8080.`,
+    ]);
+  }
+  const explicitUrl = env.HERALD_SITE_URL ?? c.site.url;
+  const siteUrl = explicitUrl ?? localSiteUrl(port);
+  if (!URL.canParse(siteUrl) || !/^https?:$/.test(new URL(siteUrl).protocol)) {
+    throw new ConfigError(file, [
+      `HERALD_SITE_URL: expected an absolute http(s) URL, got "${siteUrl}"; example: HERALD_SITE_URL=https://news.example.org/.`,
     ]);
   }
   const level = env.LOG_LEVEL ?? c.log.level;
@@ -149,7 +157,7 @@ export function fromObject(
   }
   const config: Config = {
     file,
-    site: { ...c.site, url: new URL(siteUrl).href },
+    site: { ...c.site, url: new URL(siteUrl).href, urlFollowsPort: explicitUrl === undefined },
     content: { ...c.content, dir: resolve(base, c.content.dir) },
     data: { dir: resolve(base, env.HERALD_DATA_DIR ?? c.data.dir) },
     media: c.media,
@@ -166,6 +174,20 @@ export function fromObject(
     admin: { token, passwordHash: c.admin.passwordHash },
   };
   return deepFreeze(config);
+}
+
+/** The site URL of a first run: this machine, on the port served. */
+function localSiteUrl(port: number): string {
+  return new URL(`http://localhost:${port}/`).href;
+}
+
+/**
+ * The configuration as served on `port`: when site.url was left unset, every URL and id follows the
+ * port actually listened on (server.port 0 picks one only when listening).
+ */
+export function servedOn(config: Config, port: number): Config {
+  if (!config.site.urlFollowsPort || config.site.url === localSiteUrl(port)) return config;
+  return deepFreeze({ ...config, site: { ...config.site, url: localSiteUrl(port) } });
 }
 
 function deepFreeze<T>(value: T): T {

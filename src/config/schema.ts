@@ -55,7 +55,8 @@ const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "Expected HH:MM (24-
 export const configSchema = z.strictObject({
   site: z
     .strictObject({
-      url: absoluteHttpUrl.default("http://localhost:8080/"),
+      /** Unset: `http://localhost:<port>/`, following the port served (see `Config.site.urlFollowsPort`). */
+      url: absoluteHttpUrl.optional(),
       title: z.string().min(1).default("Herald"),
       description: z.string().default("News as feeds and a fediverse account."),
       language: language.default("en"),

@@ -1,6 +1,6 @@
 import type { ArticleChange, ArticleRecord, ArticleStore } from "../store/types.ts";
 import type { Article, ArticleError, ImageInfo } from "./model.ts";
-import { computeContentHash, type ParseContext, parseArticle } from "./parse.ts";
+import type { ParseContext } from "./parse.ts";
 import type { ParsedArticle } from "./parsed.ts";
 import { readFileNoFollow } from "./read-file.ts";
 import { type ContentFile, type SpecialFile, scanContent } from "./scan.ts";
@@ -36,6 +36,19 @@ export interface CoverSighting {
   /** The article page URL: a file beside the article has its URL under it. */
   articleUrl: string;
   cover: ImageInfo;
+}
+
+type Parser = typeof import("./parse.ts");
+type ParseResult = ReturnType<Parser["parseArticle"]>;
+
+let parser: Parser | undefined;
+/**
+ * The Markdown stack (markdown-it, sanitize-html, front matter, the attribution rules) loads with
+ * the first file a refresh must read: a build or status where nothing changed reads none.
+ */
+async function loadParser(): Promise<Parser> {
+  parser ??= await import("./parse.ts");
+  return parser;
 }
 
 /** Enough for every feed and a busy set of pages; far below a 10,000-article corpus. */
@@ -331,6 +344,9 @@ export class Library {
       (previous ? known : fresh).push(file);
     }
 
+    const { parseArticle, computeContentHash } =
+      known.length + fresh.length > 0 ? await loadParser() : NOTHING_TO_PARSE;
+
     // Records whose file vanished are rename candidates for new files without a front-matter id.
     const seen = new Set(files.map((f) => f.path));
     const vanished = [...this.#records.values()].filter(
@@ -354,9 +370,9 @@ export class Library {
       reservedBy.set(`id\u0000${previous.id}`, file);
       reservedBy.set(`slug\u0000${previous.slug}`, file);
     }
-    const readAhead = new Map<string, ReturnType<typeof parseArticle>>();
+    const readAhead = new Map<string, ParseResult>();
     const decided = new Set<string>();
-    const settle = (file: ContentFile, parsed: ReturnType<typeof parseArticle>): boolean => {
+    const settle = (file: ContentFile, parsed: ParseResult): boolean => {
       decided.add(file.path);
       if (parsed.ok) return true;
       rejected.push(parsed.error);
@@ -372,7 +388,7 @@ export class Library {
       const other = reservedBy.get(key);
       if (other === undefined || other === self || decided.has(other.path) || readAhead.has(other.path))
         return;
-      const parsed = this.#read(other);
+      const parsed = this.#read(other, parseArticle);
       readAhead.set(other.path, parsed);
       if (!parsed.ok) settle(other, parsed);
     };
@@ -398,7 +414,7 @@ export class Library {
       if (decided.has(file.path)) return; // failed when read ahead: already rejected
       const early = readAhead.get(file.path);
       readAhead.delete(file.path);
-      const result = early ?? this.#read(file);
+      const result = early ?? this.#read(file, parseArticle);
       if (!settle(file, result) || !result.ok) return;
       const parsed = result.value;
       const previous = byPath.get(file.path);
@@ -449,6 +465,7 @@ export class Library {
         file,
         fingerprint,
         nowIso,
+        computeContentHash,
         new Date(now.getTime() - (seenBefore.get(file.path) ?? 0)).toISOString(),
       );
       if (!base || base.removedAt !== null) added.push(id);
@@ -511,7 +528,7 @@ export class Library {
     return String(n);
   }
 
-  #read(file: ContentFile): ReturnType<typeof parseArticle> {
+  #read(file: ContentFile, parseArticle: Parser["parseArticle"]): ParseResult {
     const { parse } = this.#deps;
     if (file.size > parse.maxBytes) {
       return {
@@ -560,6 +577,7 @@ function resolve(
   file: ContentFile,
   fingerprint: string,
   nowIso: string,
+  computeContentHash: Parser["computeContentHash"],
   seenIso = nowIso,
 ): { article: Article; record: ArticleRecord } {
   const firstSeen = base?.firstSeen ?? seenIso;
@@ -601,6 +619,16 @@ function resolve(
  * A record stored without title and tags: migrated from a row that had no article JSON to take them
  * from, or written by an older Herald still running beside this one. Its file is read again.
  */
+/** What a refresh that reads no file holds instead of the parser: never called. */
+const NOTHING_TO_PARSE: Pick<Parser, "parseArticle" | "computeContentHash"> = {
+  parseArticle: () => {
+    throw new Error("No file was to be read.");
+  },
+  computeContentHash: () => {
+    throw new Error("No file was to be read.");
+  },
+};
+
 function lacksTitle(r: ArticleRecord): boolean {
   return r.title === "";
 }

@@ -12,11 +12,13 @@ import {
   type ActivityRecord,
   AlreadyQueuedError,
   type ArticleRecord,
+  type AtomicQueue,
   type FederatedObject,
   type FederationStore,
 } from "../store/types.ts";
-import { applyControls, type HoldReason, type PublishingControls } from "../sync/controls.ts";
-import { type FederationAction, planFederation } from "../sync/plan.ts";
+import type { PublishingControls } from "../sync/controls.ts";
+import { dueActions, FIRST_RUN_KEY, type HeldAction } from "../sync/due.ts";
+import type { FederationAction } from "../sync/plan.ts";
 import { blurhashesIn, withBlurhashes } from "./blurhash.ts";
 import {
   createActivity,
@@ -28,11 +30,6 @@ import {
   toStoredJson,
   updateActivity,
 } from "./objects.ts";
-
-/** A queue that writes what `send` enqueued and `record`'s writes through `Tx` in one transaction. */
-export interface AtomicQueue<Tx> {
-  atomically<T>(send: () => Promise<T>, record: (value: T, tx: Tx) => unknown): Promise<T>;
-}
 
 export interface PublisherDeps<Tx> {
   federation: Federation<void>;
@@ -55,7 +52,7 @@ export interface PublishSummary {
   deleted: number;
   silent: number;
   /** Actions that wait for a later tick (drip feed, quiet hours). */
-  held: { articleId: string; kind: FederationAction["kind"]; reason: HoldReason }[];
+  held: HeldAction[];
 }
 
 export interface PublishOptions {
@@ -64,8 +61,6 @@ export interface PublishOptions {
   /** Articles that skip the drip feed and quiet hours this once (`herald publish ID --now`). */
   force?: ReadonlySet<string>;
 }
-
-const FIRST_RUN_KEY = "federation.firstRunDone";
 
 export class Publisher<Tx = unknown> {
   readonly #d: PublisherDeps<Tx>;
@@ -87,34 +82,6 @@ export class Publisher<Tx = unknown> {
     return run;
   }
 
-  /** What the next publish would do, without doing it. */
-  async plan(records: Iterable<ArticleRecord>): Promise<FederationAction[]> {
-    const now = this.#now().toISOString();
-    const { store } = this.#d;
-    // Taken before the first await: the library may change while the store answers.
-    const articles = [...records].filter((r) => r.path !== null);
-    const [retracted, objects, firstRunDone] = await Promise.all([
-      store.retractedIds(),
-      store.listObjects(),
-      store.getMeta(FIRST_RUN_KEY),
-    ]);
-    return planFederation({
-      articles: articles.map((r) => ({
-        id: r.id,
-        contentHash: r.contentHash,
-        published: r.published,
-        eligible: r.federate && r.visibleFrom !== null && r.visibleFrom <= now && !retracted.has(r.id),
-      })),
-      objects: objects.map((o) => ({
-        articleId: o.articleId,
-        contentHash: o.contentHash,
-        deleted: o.deletedAt !== null,
-      })),
-      firstRun: firstRunDone === undefined,
-      pushNewestOnFirstRun: this.#d.pushNewestOnFirstRun,
-    });
-  }
-
   /** Sends ledger entries that were recorded but never reached the queue (a crash in between). */
   async recover(): Promise<number> {
     const pending = await this.#d.store.pendingActivities();
@@ -124,30 +91,15 @@ export class Publisher<Tx = unknown> {
   }
 
   async #publish(records: Iterable<ArticleRecord>, { dryRun = false, force = new Set() }: PublishOptions) {
-    const { store, log, controls } = this.#d;
-    const plan = await this.plan(records);
+    const { store, log } = this.#d;
     const now = this.#now();
-    const { send, held } = controls
-      ? applyControls(
-          plan,
-          now,
-          controls,
-          {
-            recentCreates: await store.activityTimesSince(
-              "create",
-              new Date(now.getTime() - 3_600_000).toISOString(),
-            ),
-          },
-          force,
-        )
-      : { send: plan, held: [] };
-    const summary: PublishSummary = {
-      created: 0,
-      updated: 0,
-      deleted: 0,
-      silent: 0,
-      held: held.map((h) => ({ articleId: h.action.articleId, kind: h.action.kind, reason: h.reason })),
-    };
+    const { plan, send, held } = await dueActions(store, records, {
+      pushNewestOnFirstRun: this.#d.pushNewestOnFirstRun,
+      controls: this.#d.controls,
+      now,
+      force,
+    });
+    const summary: PublishSummary = { created: 0, updated: 0, deleted: 0, silent: 0, held };
     if (dryRun) return { ...summary, plan };
     for (const action of send) {
       try {

@@ -7,8 +7,8 @@ import type { Config } from "../config/load.ts";
 import type { Library } from "../content/library.ts";
 import { type Logger, routeFedifyLogs } from "../log.ts";
 import { MemoKv, PER_DELIVERY_PREFIXES } from "../store/memo-kv.ts";
-import type { Storage } from "../store/storage.ts";
-import type { Follower } from "../store/types.ts";
+import type { Follower, Storage } from "../store/types.ts";
+import { dueOptionsOf } from "../sync/due.ts";
 import { siteUrls } from "../urls.ts";
 import { VERSION } from "../version.ts";
 import type { ActivityPubDeps } from "../web/activitypub.ts";
@@ -106,6 +106,7 @@ export async function startFederation(
     onFollowAccepted: (follower) => backfill?.(follower) ?? Promise.resolve(),
   });
 
+  const { pushNewestOnFirstRun, controls } = dueOptionsOf(config, new Date());
   const publisher = new Publisher({
     federation,
     store: fedStore,
@@ -113,13 +114,8 @@ export async function startFederation(
     objects,
     username: config.bot.username,
     article: (id) => library.get(id),
-    pushNewestOnFirstRun: config.federation.pushNewestOnFirstStart,
-    controls: {
-      maxPerHour: config.publishing.maxPerHour,
-      minIntervalMs: config.publishing.minIntervalMinutes * 60_000,
-      quietHours: config.publishing.quietHours,
-      timezone: config.site.timezone,
-    },
+    pushNewestOnFirstRun,
+    controls,
     log: fedLog,
     now: options.now,
   });

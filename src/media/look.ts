@@ -6,10 +6,15 @@ import { resolveAsset } from "../content/assets.ts";
 import type { CoverSighting } from "../content/library.ts";
 import type { MediaRecord } from "../store/types.ts";
 import { recordForSighting, retryDelayMs } from "./cover-record.ts";
-import { inspectImage } from "./facts.ts";
 import { describeFailure, fetchImage } from "./fetch.ts";
 import { writeMirrored } from "./files.ts";
 import { mirrorExtension } from "./types.ts";
+
+/** sharp and blurhash load with the first image looked at: most runs (status, build, an idle scan) look at none. */
+async function inspectImage(input: Buffer | string) {
+  const facts = await import("./facts.ts");
+  return facts.inspectImage(input);
+}
 
 export interface LookDeps {
   contentDir: string;

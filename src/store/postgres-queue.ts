@@ -9,7 +9,7 @@ import type {
 } from "@fedify/fedify";
 import type { Sql, TransactionSql } from "postgres";
 import { applySchema, checkIdentifier, fnv1a, once } from "./postgres-schema.ts";
-import type { QueuedMessage } from "./storage.ts";
+import type { QueuedMessage } from "./types.ts";
 
 // The PostgreSQL twin of SqliteQueue (sqlite-queue.ts), with the same guarantees, checked by the same
 // contract suite (tests/store/queue.contract.test.ts):

@@ -89,3 +89,9 @@ export function fnv1a(text: string): number {
   }
   return hash >>> 0;
 }
+
+/** host:port/database of a PostgreSQL URL, without user or password. */
+export function describePostgresUrl(url: string): string {
+  const u = new URL(url);
+  return `${u.hostname}${u.port ? `:${u.port}` : ""}${u.pathname}`;
+}

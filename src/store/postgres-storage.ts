@@ -1,23 +1,15 @@
 // The scale-out backend: every Herald process (web, worker, scheduler) on one PostgreSQL. Each part
 // is its own small module with its own contract tests; this file only wires them to one client.
 import postgres, { type Sql, type TransactionSql } from "postgres";
+import { type LedgerRow, mergeDeliveries, type QueueRow } from "./deliveries.ts";
 import { PostgresArticleStore } from "./postgres-articles.ts";
 import { PostgresFederationStore } from "./postgres-federation.ts";
 import { PostgresKvStore } from "./postgres-kv.ts";
 import { PostgresLeases } from "./postgres-lease.ts";
 import { PostgresMediaStore } from "./postgres-media.ts";
 import { PostgresQueue } from "./postgres-queue.ts";
-import { fnv1a } from "./postgres-schema.ts";
-import {
-  type DeliveryQueue,
-  describePostgresUrl,
-  type Leadership,
-  type LedgerRow,
-  mergeDeliveries,
-  type QueueRow,
-  type Signal,
-  type Storage,
-} from "./storage.ts";
+import { describePostgresUrl, fnv1a } from "./postgres-schema.ts";
+import type { DeliveryQueue, Leadership, Signal, Storage } from "./types.ts";
 
 class PostgresDeliveryQueue extends PostgresQueue implements DeliveryQueue<TransactionSql> {
   /** Leases of a stopped worker run out by themselves (database.leaseSeconds); nothing to do at start. */

@@ -8,7 +8,7 @@ import type {
   MessageQueueListenOptions,
 } from "@fedify/fedify";
 import { immediateTransaction, statementCache } from "./sqlite-tx.ts";
-import type { QueuedMessage } from "./storage.ts";
+import type { QueuedMessage } from "./types.ts";
 
 // Why not @fedify/sqlite's SqliteMessageQueue: it deletes a message *before* handling it, so a crash
 // mid-delivery loses that delivery; a crash while it holds an ordering-key lock blocks that key forever;

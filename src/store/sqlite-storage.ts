@@ -3,19 +3,11 @@
 // commit in one transaction (`DeliveryQueue.atomically`).
 import { EventEmitter } from "node:events";
 import type { DatabaseSync } from "node:sqlite";
+import { type LedgerRow, mergeDeliveries, type QueueRow } from "./deliveries.ts";
 import { SqliteStore } from "./sqlite.ts";
 import { SqliteKv } from "./sqlite-kv.ts";
 import { SqliteQueue } from "./sqlite-queue.ts";
-import {
-  type Delivery,
-  type DeliveryQueue,
-  type Leadership,
-  type LedgerRow,
-  mergeDeliveries,
-  type QueueRow,
-  type Signal,
-  type Storage,
-} from "./storage.ts";
+import type { Delivery, DeliveryQueue, Leadership, Signal, Storage } from "./types.ts";
 
 class SqliteDeliveryQueue extends SqliteQueue implements DeliveryQueue<DatabaseSync> {
   async resumeStopped(): Promise<number> {

@@ -1,3 +1,4 @@
+import type { KvStore, MessageQueue, MessageQueueDepth } from "@fedify/fedify";
 import type { Article } from "../content/model.ts";
 
 /**
@@ -288,4 +289,100 @@ export class StoreNotEmptyError extends Error {
     );
     this.name = "StoreNotEmptyError";
   }
+}
+
+/** A queue that writes what `send` enqueued and `record`'s writes through `Tx` in one transaction. */
+export interface AtomicQueue<Tx> {
+  atomically<T>(send: () => Promise<T>, record: (value: T, tx: Tx) => unknown): Promise<T>;
+}
+
+/** Fedify's queue plus what Herald needs of it: atomic batches with the ledger, depth, resuming. */
+export interface DeliveryQueue<Tx = unknown> extends MessageQueue, AtomicQueue<Tx> {
+  getDepth(): Promise<MessageQueueDepth>;
+  /**
+   * Returns deliveries claimed by processes that are gone to the queue at once (SQLite asks the OS;
+   * PostgreSQL leases simply run out), and says how many.
+   */
+  resumeStopped(): Promise<number>;
+  /** Every message still queued, lowest id first, leases left out: for `herald migrate-store`. */
+  exportMessages(): Promise<QueuedMessage[]>;
+  /**
+   * Appends messages as exported, in order (ids, hence ordering-key turns, follow it), due times
+   * and attempts kept, in one transaction. They are not leased: any worker may claim them.
+   */
+  importMessages(messages: readonly QueuedMessage[]): Promise<void>;
+}
+
+/** A message waiting in the delivery queue, backend-neutral. */
+export interface QueuedMessage {
+  /** The message as stored: JSON text, carried byte for byte. */
+  message: string;
+  orderingKey: string | null;
+  /** When it is due (epoch ms). */
+  scheduledMs: number;
+  /** Claims so far. */
+  attempts: number;
+}
+
+/** Per article: what the ledger holds and what still waits in the delivery queue (the status page). */
+export interface Delivery {
+  /** Activities in the ledger, by kind (create, update, delete); silent ones are in the outbox only. */
+  activities: Partial<Record<"create" | "update" | "delete", number>>;
+  /** Ledger entries that never reached the queue (recovered at the next start). */
+  pending: number;
+  /** Creates put in the outbox without pushing them (articles present at the very first start). */
+  silent: number;
+  /** Deliveries waiting in the queue (one per inbox), as the queue depth counts them: not those in flight. */
+  waiting: number;
+  /** Of those, deliveries that failed at least once and wait for a retry. */
+  failing: number;
+  /** The newest activity's time (ISO). */
+  last: string;
+}
+
+/**
+ * "Exactly one scheduler acts at a time": `hold()` takes or renews the scheduler's lease and says
+ * whether this process may scan and publish now. On SQLite there is one process, which always may.
+ */
+export interface Leadership {
+  hold(): Promise<boolean>;
+  /** Gives the lease up (clean stop), so another scheduler takes over on its next try. */
+  release(): Promise<void>;
+}
+
+/** Cross-process wake-ups: the scheduler tells web processes that content changed. */
+export type Signal = "content";
+
+export interface Storage<Tx = unknown> {
+  readonly kind: "sqlite" | "postgres";
+  /** Where, for logs and status: a file path, or host/database (never a password). */
+  readonly location: string;
+  readonly articles: ArticleStore;
+  readonly federation: FederationStore<Tx>;
+  /** Cover images: their facts, mirrored copies and retries. */
+  readonly media: MediaStore;
+  /**
+   * Fedify's KV store, also holding the dashboard's sessions and login limit; with compare-and-swap,
+   * which Fedify's interface leaves optional.
+   */
+  readonly kv: KvStore & Required<Pick<KvStore, "cas">>;
+  /**
+   * Creates or migrates the schema. Safe when several processes start at once (SQLite: a write
+   * lock; PostgreSQL: an advisory lock). Called at start, so a broken database fails the start.
+   */
+  initialize(): Promise<void>;
+  /** The delivery queue, created on first use with this process's concurrency. */
+  queue(options: { concurrency: number }): DeliveryQueue<Tx>;
+  deliveries(): Promise<Map<string, Delivery>>;
+  /** This process's bid for the scheduler's lease (one per process: it is released on close). */
+  leadership(holderId: string): Leadership;
+  /** Who acts as the scheduler now, for the status page; undefined when nobody (or on SQLite). */
+  schedulerHolder(): Promise<string | undefined>;
+  /** Tells every process subscribed to `signal` (this one included). */
+  notify(signal: Signal): Promise<void>;
+  /** Calls `listener` on every `notify(signal)`, in any process; returns the unsubscribe. */
+  subscribe(signal: Signal, listener: () => void): Promise<() => Promise<void>>;
+  /** Housekeeping for the maintenance job. */
+  maintenance(): Promise<void>;
+  close(): Promise<void>;
 }

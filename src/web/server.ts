@@ -1,5 +1,5 @@
 import { closeSync, createReadStream } from "node:fs";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import { resolveAsset } from "../content/assets.ts";
 import type { Library } from "../content/library.ts";
 import type { Article } from "../content/model.ts";
@@ -50,8 +50,9 @@ export type RouteHandler = (
 const ASSET_CACHE = "public, max-age=86400";
 const IMMUTABLE_CACHE = "public, max-age=31536000, immutable";
 
-export function createWebServer(deps: WebDeps): Server {
-  const server = createServer((req, res) => {
+/** The request handler of a web process; serve.ts owns the server and its port. */
+export function createWebHandler(deps: WebDeps): RequestListener {
+  return (req, res) => {
     route(deps, req, res).catch((error: unknown) => {
       deps.log.error({ err: error, method: req.method, url: req.url }, "request failed");
       if (!res.headersSent) {
@@ -59,9 +60,7 @@ export function createWebServer(deps: WebDeps): Server {
         res.end("Internal error\n");
       } else res.destroy();
     });
-  });
-  server.keepAliveTimeout = 5_000;
-  return server;
+  };
 }
 
 async function route(deps: WebDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {

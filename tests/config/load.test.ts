@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../src/config/load.ts";
+import { ConfigError, loadConfig, servedOn } from "../../src/config/load.ts";
 
 function configFile(yaml: string): string {
   const dir = mkdtempSync(join(tmpdir(), "herald-config-"));
@@ -68,6 +68,29 @@ describe("loadConfig", () => {
     expect(config.log.level).toBe("debug");
     expect(() => loadConfig({ file, env: { PORT: "http" } })).toThrow(/PORT/);
     expect(() => loadConfig({ file, env: { LOG_LEVEL: "loud" } })).toThrow(/LOG_LEVEL/);
+  });
+
+  it("leaves site.url following the port served while it is unset, and never once it is set", () => {
+    const unset = configFile("server:\n  port: 8080\n");
+    expect(loadConfig({ file: unset, env: {} }).site).toMatchObject({
+      url: "http://localhost:8080/",
+      urlFollowsPort: true,
+    });
+    expect(loadConfig({ file: unset, env: { PORT: "3000" } }).site.url).toBe("http://localhost:3000/");
+    expect(loadConfig({ file: configFile("server:\n  port: 4000\n"), env: {} }).site.url).toBe(
+      "http://localhost:4000/",
+    );
+    const any = loadConfig({ file: configFile("server:\n  port: 0\n"), env: {} });
+    expect(servedOn(any, 41234).site.url).toBe("http://localhost:41234/");
+    expect(servedOn(servedOn(any, 80), 80).site.url).toBe("http://localhost/");
+    const set = loadConfig({
+      file: configFile("site:\n  url: http://localhost:8080/\n"),
+      env: { PORT: "3000" },
+    });
+    expect(set.site).toMatchObject({ url: "http://localhost:8080/", urlFollowsPort: false });
+    expect(servedOn(set, 3000)).toBe(set);
+    const fromEnv = loadConfig({ file: unset, env: { PORT: "3000", HERALD_SITE_URL: "https://a.example/" } });
+    expect(servedOn(fromEnv, 3000).site.url).toBe("https://a.example/");
   });
 
   it("trusts no proxy unless server.trustProxy says so, and wants a boolean there", () => {

@@ -17,7 +17,7 @@ import { join, resolve } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { openPostgresStorage } from "../../src/store/postgres-storage.ts";
 import { openSqliteStorage } from "../../src/store/sqlite-storage.ts";
-import type { Storage } from "../../src/store/storage.ts";
+import type { Storage } from "../../src/store/types.ts";
 import { freePort, isAlive } from "../helpers/apbot.ts";
 import { startVerifyingInbox, type VerifyingInbox } from "../helpers/inbox.ts";
 import { createTestSchema, type TestSchema } from "../store/contract-postgres.ts";

@@ -4,7 +4,7 @@
 import type { KvKey, KvStore, MessageQueue } from "@fedify/fedify";
 import { Temporal } from "@js-temporal/polyfill";
 import { afterEach, describe, expect, it } from "vitest";
-import type { DeliveryQueue } from "../../src/store/storage.ts";
+import type { DeliveryQueue } from "../../src/store/types.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

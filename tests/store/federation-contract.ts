@@ -4,7 +4,7 @@
 // the queue's enqueue transaction.
 import type { MessageQueue } from "@fedify/fedify";
 import { afterEach, describe, expect, it } from "vitest";
-import type { AtomicQueue } from "../../src/federation/publisher.ts";
+import type { AtomicQueue } from "../../src/store/types.ts";
 import {
   type ActivityRecord,
   AlreadyQueuedError,

@@ -12,7 +12,7 @@ import type { Article } from "../../src/content/model.ts";
 import { loadOrCreateKeys } from "../../src/federation/keys.ts";
 import { openPostgresStorage } from "../../src/store/postgres-storage.ts";
 import { openSqliteStorage } from "../../src/store/sqlite-storage.ts";
-import type { Storage } from "../../src/store/storage.ts";
+import type { Storage } from "../../src/store/types.ts";
 import { type ArticleRecord, StoreNotEmptyError } from "../../src/store/types.ts";
 import { createTestSchema, type TestSchema } from "./contract-postgres.ts";
 import { activity, federationReads, object } from "./federation-contract.ts";

@@ -1,0 +1,48 @@
+// `herald build` and `herald check`: the content pipeline without the server.
+import { resolve } from "node:path";
+import { openLibrary, renderFeeds, writeFeeds } from "../build.ts";
+import type { Config } from "../config/load.ts";
+import type { ArticleError } from "../content/model.ts";
+import { SqliteStore } from "../store/sqlite.ts";
+import { openStorage } from "../store/storage.ts";
+import { EXIT } from "./exit.ts";
+
+function printRejections(rejected: readonly ArticleError[]): void {
+  for (const e of rejected) console.error(`rejected ${e.path}: ${e.message} [${e.type}]`);
+}
+
+export async function buildCommand(config: Config, outDir: string): Promise<number> {
+  const out = resolve(outDir);
+  const storage = await openStorage(config);
+  try {
+    await storage.initialize();
+    const library = await openLibrary(config, storage.articles);
+    const result = await library.refresh();
+    printRejections(result.rejected);
+    const feeds = await renderFeeds(config, library);
+    writeFeeds(out, feeds);
+    const count = library.visibleCount();
+    console.log(
+      `Wrote ${feeds.map((f) => f.name).join(", ")} to ${out} (${count} articles, ${result.rejected.length} rejected).`,
+    );
+    return result.rejected.length > 0 ? EXIT.rejected : EXIT.ok;
+  } finally {
+    await storage.close();
+  }
+}
+
+export async function checkCommand(config: Config): Promise<number> {
+  // An in-memory store: checking must not record identities or write anything.
+  const store = new SqliteStore(":memory:");
+  try {
+    const library = await openLibrary(config, store);
+    const result = await library.refresh();
+    printRejections(result.rejected);
+    console.log(
+      `Checked ${result.added.length + result.rejected.length} files: ${result.added.length} articles, ${result.rejected.length} rejected.`,
+    );
+    return result.rejected.length > 0 ? EXIT.rejected : EXIT.ok;
+  } finally {
+    store.close();
+  }
+}
