@@ -6,6 +6,7 @@ import { Create, Update } from "@fedify/vocab";
 import type { Config } from "../config/load.ts";
 import type { Library } from "../content/library.ts";
 import { type Logger, routeFedifyLogs } from "../log.ts";
+import { addressAllowList, outboundGuard } from "../net/outbound.ts";
 import { MemoKv, PER_DELIVERY_PREFIXES } from "../store/memo-kv.ts";
 import type { Storage } from "../store/storage.ts";
 import type { Follower } from "../store/types.ts";
@@ -91,6 +92,10 @@ export async function startFederation(
   };
   const fedLog = log.child({ module: "federation" });
 
+  const guard = outboundGuard({
+    allowPrivateAddress: config.federation.allowPrivateAddress,
+    allowAddress: addressAllowList(config.federation.allowAddresses),
+  });
   let backfill: ((follower: Follower) => Promise<void>) | undefined;
   const federation = createHeraldFederation({
     origin: new URL(urls.home).origin,
@@ -101,7 +106,7 @@ export async function startFederation(
     kv,
     queue,
     log: fedLog,
-    allowPrivateAddress: config.federation.allowPrivateAddress,
+    guard,
     version: VERSION,
     onFollowAccepted: (follower) => backfill?.(follower) ?? Promise.resolve(),
   });
@@ -188,6 +193,7 @@ export async function startFederation(
       store: fedStore,
       urls,
       actorPath: `/users/${config.bot.username}`,
+      guard,
       attributionDomains: [new URL(urls.home).host],
     },
     publisher,
@@ -206,7 +212,10 @@ export async function startFederation(
       await stopDelivering(5_000);
       return started - (await queue.getDepth()).queued;
     },
-    close: () => stopDelivering(5_000),
+    async close() {
+      await stopDelivering(5_000);
+      await guard.close();
+    },
   };
 }
 

@@ -2,6 +2,7 @@
 // article objects (from the ledger, 410 + Tombstone once deleted).
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Federation } from "@fedify/fedify";
+import type { OutboundGuard } from "../net/outbound.ts";
 import type { FederationStore } from "../store/types.ts";
 import type { SiteUrls } from "../urls.ts";
 
@@ -17,6 +18,8 @@ export interface ActivityPubDeps {
   /** Adds fields Fedify's vocabulary lacks (attributionDomains) to the actor document. */
   actorPath: string;
   attributionDomains: readonly string[];
+  /** Key and actor fetches made while verifying a request go through it. */
+  guard: OutboundGuard;
 }
 
 export function wantsActivityJson(req: IncomingMessage): boolean {
@@ -92,15 +95,17 @@ export async function handleWithFedify(
     body: body ? new Uint8Array(body) : undefined,
   });
   let notAcceptable = false;
-  const response = await deps.federation.fetch(request, {
-    contextData: undefined,
-    onNotFound: () =>
-      new Response("Not found.\n", { status: 404, headers: { "Content-Type": "text/plain" } }),
-    onNotAcceptable: () => {
-      notAcceptable = true;
-      return new Response(null, { status: 406 });
-    },
-  });
+  const response = await deps.guard.run(() =>
+    deps.federation.fetch(request, {
+      contextData: undefined,
+      onNotFound: () =>
+        new Response("Not found.\n", { status: 404, headers: { "Content-Type": "text/plain" } }),
+      onNotAcceptable: () => {
+        notAcceptable = true;
+        return new Response(null, { status: 406 });
+      },
+    }),
+  );
   if (notAcceptable) return onNotAcceptable();
   res.statusCode = response.status;
   for (const [name, value] of response.headers) res.setHeader(name, value);
