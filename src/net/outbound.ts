@@ -38,7 +38,7 @@ export interface OutboundGuard {
   readonly options: GuardOptions;
   /** Runs `fn` (and everything it starts, timers and promises included) with its fetches guarded. */
   run<T>(fn: () => T): T;
-  /** Closes the guarded connections kept alive for reuse. */
+  /** Ends the guarded connections (kept alive for reuse). Idempotent. */
   close(): Promise<void>;
 }
 
@@ -50,7 +50,8 @@ export function outboundGuard(options: GuardOptions): OutboundGuard {
     options,
     run: (fn) => scope.run(agent, fn),
     close: async () => {
-      await agent?.close();
+      // Deliveries in flight had their grace period before this; what is left is cut.
+      if (agent && !agent.destroyed) await agent.destroy();
     },
   };
 }
