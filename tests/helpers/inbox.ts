@@ -91,8 +91,8 @@ export interface VerifyingInboxOptions {
    * or "127.0.0.2", bound there (another loopback address, for tests that allow only that one).
    */
   hostname?: "127.0.0.1" | "localhost" | "127.0.0.2";
-  /** GETs of paths it matches answer 410 Gone (a deleted account, a key that went with it). */
-  gone?: (path: string) => boolean;
+  /** A status for GETs of some paths instead of the document: 410 or 404 for a deleted account, say. */
+  statusOf?: (path: string) => number | undefined;
   /** Changes a fake actor's document as served (an inbox pointing elsewhere, say). */
   actorDocument?: (actor: FakeActor, document: Record<string, unknown>) => Record<string, unknown>;
   /**
@@ -568,9 +568,10 @@ export async function startVerifyingInbox(opts: VerifyingInboxOptions = {}): Pro
         status,
         at: new Date(),
       });
-    if (opts.gone?.(url.pathname)) {
-      record(410);
-      return send(res, 410, "gone", "text/plain");
+    const forced = opts.statusOf?.(url.pathname);
+    if (forced !== undefined) {
+      record(forced);
+      return send(res, forced, "gone", "text/plain");
     }
     if (url.pathname === "/.well-known/webfinger") {
       const m = /^acct:([^@]+)@(.+)$/.exec(url.searchParams.get("resource") ?? "");
