@@ -29,12 +29,18 @@ export interface GuardedLoaders {
 /** Where Fedify caches fetched documents by default; the same keys, so its cache stays warm. */
 const REMOTE_DOCUMENT_PREFIX = ["_fedify", "remoteDocument"] as const;
 
+const within =
+  (guard: OutboundGuard, loader: DocumentLoader): DocumentLoader =>
+  (url, options) =>
+    guard.run(() => loader(url, options));
+
+/** A loader without cache: a key fetched again after a signature failed with the cached one. */
+export function freshDocumentLoader(guard: OutboundGuard, userAgent: string): DocumentLoader {
+  return within(guard, getDocumentLoader({ allowPrivateAddress: true, userAgent }));
+}
+
 export function guardedLoaders(guard: OutboundGuard, kv: KvStore, userAgent: string): GuardedLoaders {
-  const within =
-    (loader: DocumentLoader): DocumentLoader =>
-    (url, options) =>
-      guard.run(() => loader(url, options));
-  const plain = within(getDocumentLoader({ allowPrivateAddress: true, userAgent }));
+  const plain = freshDocumentLoader(guard, userAgent);
   const documents = kvCache({ loader: plain, kv, prefix: REMOTE_DOCUMENT_PREFIX, kind: "object" });
   const contexts = kvCache({ loader: plain, kv, prefix: REMOTE_DOCUMENT_PREFIX, kind: "context" });
   const specs = new FirstKnock();
@@ -43,6 +49,7 @@ export function guardedLoaders(guard: OutboundGuard, kv: KvStore, userAgent: str
     contextLoaderFactory: () => contexts,
     authenticatedDocumentLoaderFactory: (identity) =>
       within(
+        guard,
         getAuthenticatedDocumentLoader(identity, {
           allowPrivateAddress: true,
           userAgent,

@@ -3,6 +3,7 @@
 import { createHash } from "node:crypto";
 import { extname, resolve } from "node:path";
 import { Create, Update } from "@fedify/vocab";
+import { getUserAgent } from "@fedify/vocab-runtime";
 import type { Config } from "../config/load.ts";
 import type { Library } from "../content/library.ts";
 import { type Logger, routeFedifyLogs } from "../log.ts";
@@ -13,8 +14,11 @@ import type { Follower } from "../store/types.ts";
 import { siteUrls } from "../urls.ts";
 import { VERSION } from "../version.ts";
 import type { ActivityPubDeps } from "../web/activitypub.ts";
+import { clientAddress } from "../web/admin/http.ts";
+import { InboxGate } from "../web/inbox-gate.ts";
 import { backfillFor } from "./backfill.ts";
 import { actorObject, type BotProfile, createHeraldFederation } from "./federation.ts";
+import { freshDocumentLoader } from "./guarded.ts";
 import { loadOrCreateKeys } from "./keys.ts";
 import type { ObjectContext } from "./objects.ts";
 import { Publisher } from "./publisher.ts";
@@ -95,6 +99,15 @@ export async function startFederation(
   const guard = outboundGuard({
     allowPrivateAddress: config.federation.allowPrivateAddress,
     allowAddress: addressAllowList(config.federation.allowAddresses),
+  });
+  const gate = new InboxGate({
+    guard: guard.options,
+    clientAddress: (req) => clientAddress(req, config.server.trustProxy),
+    log: log.child({ module: "inbox" }),
+    freshLoader: freshDocumentLoader(
+      guard,
+      getUserAgent({ software: `Herald/${VERSION}`, url: new URL(urls.home) }),
+    ),
   });
   let backfill: ((follower: Follower) => Promise<void>) | undefined;
   const federation = createHeraldFederation({
@@ -194,6 +207,7 @@ export async function startFederation(
       urls,
       actorPath: `/users/${config.bot.username}`,
       guard,
+      gate,
       attributionDomains: [new URL(urls.home).host],
     },
     publisher,
@@ -214,6 +228,7 @@ export async function startFederation(
     },
     async close() {
       await stopDelivering(5_000);
+      gate.close();
       await guard.close();
     },
   };
