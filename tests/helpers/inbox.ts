@@ -170,6 +170,8 @@ export interface SignedPostOptions {
   contentType?: string;
   /** The keyId to name instead of the actor's own (the signature is still made with its key). */
   keyId?: string;
+  /** The body as sent and signed, instead of the activity as JSON (malformed or huge bodies). */
+  rawBody?: string;
 }
 
 export interface SignedPostResult {
@@ -743,7 +745,7 @@ export async function startVerifyingInbox(opts: VerifyingInboxOptions = {}): Pro
     if (target.protocol !== "http:") throw new Error("signedPost only speaks plain http on loopback");
     const a = actor(o.as ?? "alice");
     const doc = { "@context": AS_CONTEXT, actor: a.id, ...activity };
-    let body = Buffer.from(JSON.stringify(doc));
+    let body = Buffer.from(o.rawBody ?? JSON.stringify(doc));
     const signingKey =
       o.tamper === "key" ? generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey : a.privateKey;
     const when = o.tamper === "date" ? new Date(Date.now() - 13 * 60 * 60 * 1000) : new Date();
