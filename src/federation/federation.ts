@@ -298,7 +298,7 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
     content: string | null,
     url: string | null = null,
   ): Promise<void> {
-    if (!id || !actorId) return;
+    if (!id || !actorId || !boundedInteraction(id.href, actorId.href, url)) return;
     const articleId = objectIdToArticleId(urls, objectId) ?? "";
     if (kind !== "mention" && !articleId) return;
     const fresh = await store.recordInteraction({
@@ -307,10 +307,14 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
       kind,
       actorId: actorId.href,
       url,
-      content,
+      content: content === null ? null : excerpt(content, INTERACTION_EXCERPT_CHARS),
       createdAt: new Date().toISOString(),
     });
-    if (fresh) inboxLog.info({ kind, article: articleId, actor: actorId.href }, "interaction recorded");
+    if (!fresh) return;
+    inboxLog.info({ kind, article: articleId, actor: actorId.href }, "interaction recorded");
+    // Anyone may mention the account: what one actor can make Herald keep is bounded.
+    if (kind === "reply" || kind === "mention")
+      await store.trimInteractions(actorId.href, ["reply", "mention"], TALK_PER_ACTOR);
   }
 
   async function sendAccept(ctx: InboxContext<void>, follow: Follow, actor: Recipient): Promise<void> {
@@ -360,6 +364,26 @@ export async function actorObject(ctx: Context<void>, profile: BotProfile, urls:
     publicKey: keys[0]?.cryptographicKey,
     assertionMethods: keys.map((k) => k.multikey),
   });
+}
+
+/** What is kept of a reply or mention (Mastodon caps posts at 500 characters; others allow more). */
+export const INTERACTION_EXCERPT_CHARS = 4_000;
+/** Replies and mentions kept per actor: the newest. */
+export const TALK_PER_ACTOR = 20;
+
+/** The first `max` characters of an HTML text, never ending inside a tag or a surrogate pair. */
+export function excerpt(html: string, max: number): string {
+  if (html.length <= max) return html;
+  let cut = html.slice(0, max);
+  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
+  const open = cut.lastIndexOf("<");
+  if (open > cut.lastIndexOf(">")) cut = cut.slice(0, open);
+  return `${cut}…`;
+}
+
+/** Ids and URLs of a sane length: a 1 MB id is not an interaction worth keeping. */
+function boundedInteraction(...values: (string | null)[]): boolean {
+  return values.every((v) => v === null || v.length <= 2_048);
 }
 
 /** The actor at `id`, fetched from there; null when it is not an actor or names another id. */
