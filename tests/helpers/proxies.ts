@@ -36,6 +36,7 @@ http {
     listen 127.0.0.1:${port};
     location / {
       proxy_pass http://127.0.0.1:${upstream};
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
     }
   }
 }
