@@ -1,7 +1,8 @@
 // `npm run bench`: Herald's speed and memory as ratios against baselines measured in the same run.
 // Environment: BENCH_ARTICLES (default 10000), BENCH_RUNS (default 3), BENCH_ONLY (comma list of suites:
-// startup, content, fanout, http, scaleout), BENCH_STARTUP_RUNS (default 11). The startup suite adds a
-// Hugo column when `hugo` is on PATH (Debian: apt-get install hugo). The scaleout suite needs PostgreSQL (HERALD_BENCH_DATABASE_URL, else
+// startup, content, fanout, http, scaleout, flood), BENCH_STARTUP_RUNS (default 11). The startup suite
+// adds a Hugo column when `hugo` is on PATH (Debian: apt-get install hugo). The scaleout suite needs
+// PostgreSQL (HERALD_BENCH_DATABASE_URL, else
 // the test database) and takes BENCH_SCALEOUT_FOLLOWERS (10000), BENCH_SCALEOUT_HOSTS (500),
 // BENCH_SCALEOUT_CONCURRENCY (64 per process) and BENCH_SCALEOUT_MODES (sqlite,postgres).
 import { execFileSync } from "node:child_process";
@@ -378,12 +379,68 @@ function httpSuite(): string[] {
   return lines;
 }
 
+/**
+ * An inbox flood of unsigned POSTs (BENCH_FLOOD_RATE/s, default 1,000, for BENCH_FLOOD_SECONDS, default
+ * 20) from another process: /healthz and article-page p99 under it, as ratios against the same probes
+ * without it in the same run, and the CPU one refused unsigned request costs, small and large.
+ * Targets: page p99 under the flood within 5x of quiet; < 5 ms CPU per refusal whatever its size.
+ */
+function floodSuite(): string[] {
+  const seconds = process.env.BENCH_FLOOD_SECONDS ?? "20";
+  const rate = process.env.BENCH_FLOOD_RATE ?? "1000";
+  const s = child("flood.ts", [seconds, rate]);
+  type Side = { healthP99: number; pageP99: number; healthFailures: number; pageFailures: number };
+  const quiet = s.quiet as Side;
+  const flooded = s.flooded as Side;
+  const flood = s.flood as { sent: number; statuses: Record<string, number> };
+  const cpu = s.cpuPerRefusal as Record<string, number>;
+  const ms = (n: number) => `${n.toFixed(1)} ms`;
+  const statuses = Object.entries(flood.statuses)
+    .map(([status, n]) => `${n.toLocaleString("en")}× ${status}`)
+    .join(", ");
+  const lines = [
+    `### Inbox flood: ${Number(rate).toLocaleString("en")} unsigned POSTs/s for ${seconds} s from another process (${flood.sent.toLocaleString("en")} sent: ${statuses})`,
+    "",
+    "| measure | value | ratio | target | |",
+    "| --- | --- | --- | --- | --- |",
+    row("baseline: /healthz p99, quiet", ms(quiet.healthP99), "1.00x", "", undefined),
+    row(
+      "/healthz p99 under the flood",
+      `${ms(flooded.healthP99)} (${flooded.healthFailures} unanswered)`,
+      `${(flooded.healthP99 / quiet.healthP99).toFixed(2)}x quiet`,
+      "answered",
+      flooded.healthFailures === 0,
+    ),
+    row("baseline: article page p99, quiet", ms(quiet.pageP99), "1.00x", "", undefined),
+    row(
+      "article page p99 under the flood",
+      `${ms(flooded.pageP99)} (${flooded.pageFailures} unanswered)`,
+      `${(flooded.pageP99 / quiet.pageP99).toFixed(2)}x quiet`,
+      "< 5x",
+      flooded.pageFailures === 0 && flooded.pageP99 / quiet.pageP99 < 5,
+    ),
+  ];
+  for (const [size, value] of Object.entries(cpu))
+    lines.push(
+      row(
+        `CPU per refused unsigned request, ${size} body`,
+        ms(value),
+        `${(value / 5).toFixed(3)}x target`,
+        "< 5 ms",
+        value < 5,
+      ),
+    );
+  lines.push("", `flood ${JSON.stringify({ quiet, flooded, flood, cpuPerRefusal: cpu })}`, "");
+  return lines;
+}
+
 const suites: Record<string, () => string[]> = {
   startup: startupSuite,
   content: contentSuite,
   fanout: fanoutSuite,
   http: httpSuite,
   scaleout: scaleoutSuite,
+  flood: floodSuite,
 };
 const lines = [`## Herald benchmarks (${new Date().toISOString()}, Node ${process.version})`, ""];
 for (const [name, suite] of Object.entries(suites)) {

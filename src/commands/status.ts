@@ -111,10 +111,10 @@ async function statusOf(
   const objects = new Map((await fed.listObjects()).map((o) => [o.articleId, o]));
   const retracted = await fed.retractedIds();
   const interactions = new Map<string, Record<string, number>>();
-  for (const i of await fed.listInteractions()) {
-    const counts = interactions.get(i.articleId) ?? {};
-    counts[i.kind] = (counts[i.kind] ?? 0) + 1;
-    interactions.set(i.articleId, counts);
+  for (const { articleId, kind, count } of await fed.countInteractions()) {
+    const counts = interactions.get(articleId) ?? {};
+    counts[kind] = count;
+    interactions.set(articleId, counts);
   }
   const deliveries = await storage.deliveries();
   const iso = (now ?? new Date()).toISOString();

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { validate as validCron } from "node-cron";
 import { z } from "zod";
 
@@ -193,6 +194,22 @@ export const configSchema = z.strictObject({
       concurrency: z.int().min(1).max(256).default(32),
       /** Tests only: allow fetching loopback and private addresses. Never enable in production. */
       allowPrivateAddress: z.boolean().default(false),
+      /**
+       * Non-public addresses Herald may reach all the same (an egress proxy, a peer on the same
+       * private network): IPs or CIDR ranges, e.g. `10.0.5.7` or `fd00:1::/64`.
+       */
+      allowAddresses: z
+        .array(
+          z.string().refine((entry) => {
+            const [address, prefix] = entry.split("/");
+            const family = isIP(address ?? "");
+            if (family === 0) return false;
+            if (prefix === undefined) return true;
+            const bits = Number(prefix);
+            return /^\d+$/.test(prefix) && bits <= (family === 6 ? 128 : 32);
+          }, "Expected an IP address or a CIDR range such as 10.0.5.0/24"),
+        )
+        .default([]),
     })
     .prefault({}),
   admin: z
@@ -256,5 +273,6 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
   "federation.visibility": "unlisted",
   "federation.pushNewestOnFirstStart": "3",
   "federation.backfillOnFollow": "3",
+  "federation.allowAddresses": '["10.0.5.7", "fd00:1::/64"]',
   "admin.passwordHash": "scrypt$16384$8$1$c2FsdHNhbHRzYWx0c2FsdA$… (run `herald hash-password`)",
 };

@@ -13,12 +13,14 @@ import {
   Accept,
   Activity,
   Announce,
+  Object as APObject,
   Block,
   Create,
   Delete,
   Endpoints,
   Follow,
   Image,
+  isActor,
   Like,
   Note,
   PropertyValue,
@@ -26,11 +28,16 @@ import {
   Service,
   Undo,
 } from "@fedify/vocab";
+import { type DocumentLoader, getUserAgent } from "@fedify/vocab-runtime";
 import { Temporal } from "@js-temporal/polyfill";
 import type { Logger } from "../log.ts";
+import { checkTarget } from "../net/guard.ts";
+import type { OutboundGuard } from "../net/outbound.ts";
 import type { FederationStore, Follower } from "../store/types.ts";
 import type { SiteUrls } from "../urls.ts";
 import { blurhashesIn, withBlurhashes } from "./blurhash.ts";
+import { AccountGoneCheck } from "./gone.ts";
+import { guardedLoaders, guardedQueue } from "./guarded.ts";
 import type { ActorKeyPairs } from "./keys.ts";
 
 export interface BotProfile {
@@ -57,8 +64,8 @@ export interface FederationDeps {
   kv: KvStore;
   queue: MessageQueue;
   log: Logger;
-  /** Tests only: lets Fedify fetch loopback peers. Never on in production. */
-  allowPrivateAddress: boolean;
+  /** Every fetch and delivery Fedify makes goes through it (loopback and private addresses refused). */
+  guard: OutboundGuard;
   /** Called after a follower is accepted (backfill, counters). */
   onFollowAccepted?: (follower: Follower) => Promise<void>;
   version: string;
@@ -77,13 +84,17 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
   const { profile, store, urls, log } = deps;
   const federation = createFederation<void>({
     kv: deps.kv,
-    queue: deps.queue,
+    queue: guardedQueue(deps.queue, deps.guard),
     manuallyStartQueue: true,
     origin: deps.origin,
     // Servers that only read draft-cavage answer 202 to RFC 9421 and drop the activity: knock with cavage.
     firstKnock: "draft-cavage-http-signatures-12",
-    allowPrivateAddress: deps.allowPrivateAddress,
-    userAgent: { software: `Herald/${deps.version}`, url: new URL(urls.home) },
+    // Fedify's own address check stays off (it cannot be combined with these loaders): the guard does it.
+    ...guardedLoaders(
+      deps.guard,
+      deps.kv,
+      getUserAgent({ software: `Herald/${deps.version}`, url: new URL(urls.home) }),
+    ),
   });
 
   const isBot = (identifier: string): boolean => identifier === profile.username;
@@ -157,19 +168,30 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
   }));
 
   const inboxLog = log.child({ module: "inbox" });
+  const accountGone = new AccountGoneCheck(deps.guard, inboxLog);
   federation
     .setInboxListeners("/users/{identifier}/inbox", "/inbox")
     .on(Follow, async (ctx, follow) => {
       if (!follow.id || !follow.actorId || !follow.objectId) return;
       const target = ctx.parseUri(follow.objectId);
       if (target?.type !== "actor" || !isBot(target.identifier)) return;
+      // Always fetched from its id: an actor embedded in the Follow is the sender's word for its inbox.
       const documentLoader = await ctx.getDocumentLoader({ identifier: profile.username });
-      const actor = await follow.getActor({ documentLoader });
+      const actor = await fetchActor(follow.actorId, documentLoader, ctx.contextLoader);
       if (!actor?.id || !actor.inboxId) {
         inboxLog.warn({ follow: follow.id.href }, "follow without a reachable actor ignored");
         return;
       }
-      if (actor.id.href !== follow.actorId.href) return;
+      const unusable = [actor.inboxId, actor.endpoints?.sharedInbox].find(
+        (url) => url && !deliverable(url, deps.guard),
+      );
+      if (unusable) {
+        inboxLog.warn(
+          { actor: actor.id.href, inbox: unusable.href },
+          "follow with an unusable inbox ignored",
+        );
+        return;
+      }
       const follower: Follower = {
         actorId: actor.id.href,
         inbox: actor.inboxId.href,
@@ -254,14 +276,14 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
     .on(Activity, (_ctx, activity) =>
       inboxLog.debug({ type: activity.constructor.name, id: activity.id?.href }, "activity ignored"),
     )
-    // A deleted account's Delete cannot be verified: its key answers 410 Gone. That answer, from the
-    // actor's own server, is proof enough that the account is gone, so its follow goes too.
-    .onUnverifiedActivity(async (_ctx, activity, reason) => {
-      const gone =
-        reason.type === "keyFetchError" && "status" in reason.result && reason.result.status === 410;
+    // A deleted account's Delete cannot be verified: its key is gone with it. Anyone can send such a
+    // Delete, and any URL (a keyId) can answer 410, so the request itself proves nothing: the follower
+    // is removed only when Herald fetches the follower's own actor id and that answers 410 or 404.
+    .onUnverifiedActivity(async (_ctx, activity) => {
       const actor = activity.actorId;
-      if (!gone || !(activity instanceof Delete) || !actor || activity.objectId?.href !== actor.href) return;
-      if (reason.keyId.origin !== actor.origin) return;
+      if (!(activity instanceof Delete) || !actor || activity.objectId?.href !== actor.href) return;
+      if (!(await store.getFollower(actor.href))) return;
+      if (!(await accountGone.confirm(actor))) return;
       if (await store.removeFollower(actor.href))
         inboxLog.info({ actor: actor.href }, "follower account gone");
       return new Response(null, { status: 202 });
@@ -276,7 +298,7 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
     content: string | null,
     url: string | null = null,
   ): Promise<void> {
-    if (!id || !actorId) return;
+    if (!id || !actorId || !boundedInteraction(id.href, actorId.href, url)) return;
     const articleId = objectIdToArticleId(urls, objectId) ?? "";
     if (kind !== "mention" && !articleId) return;
     const fresh = await store.recordInteraction({
@@ -285,10 +307,14 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
       kind,
       actorId: actorId.href,
       url,
-      content,
+      content: content === null ? null : excerpt(content, INTERACTION_EXCERPT_CHARS),
       createdAt: new Date().toISOString(),
     });
-    if (fresh) inboxLog.info({ kind, article: articleId, actor: actorId.href }, "interaction recorded");
+    if (!fresh) return;
+    inboxLog.info({ kind, article: articleId, actor: actorId.href }, "interaction recorded");
+    // Anyone may mention the account: what one actor can make Herald keep is bounded.
+    if (kind === "reply" || kind === "mention")
+      await store.trimInteractions(actorId.href, ["reply", "mention"], TALK_PER_ACTOR);
   }
 
   async function sendAccept(ctx: InboxContext<void>, follow: Follow, actor: Recipient): Promise<void> {
@@ -338,6 +364,47 @@ export async function actorObject(ctx: Context<void>, profile: BotProfile, urls:
     publicKey: keys[0]?.cryptographicKey,
     assertionMethods: keys.map((k) => k.multikey),
   });
+}
+
+/** What is kept of a reply or mention (Mastodon caps posts at 500 characters; others allow more). */
+export const INTERACTION_EXCERPT_CHARS = 4_000;
+/** Replies and mentions kept per actor: the newest. */
+export const TALK_PER_ACTOR = 20;
+
+/** The first `max` characters of an HTML text, never ending inside a tag or a surrogate pair. */
+export function excerpt(html: string, max: number): string {
+  if (html.length <= max) return html;
+  let cut = html.slice(0, max);
+  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
+  const open = cut.lastIndexOf("<");
+  if (open > cut.lastIndexOf(">")) cut = cut.slice(0, open);
+  return `${cut}…`;
+}
+
+/** Ids and URLs of a sane length: a 1 MB id is not an interaction worth keeping. */
+function boundedInteraction(...values: (string | null)[]): boolean {
+  return values.every((v) => v === null || v.length <= 2_048);
+}
+
+/** The actor at `id`, fetched from there; null when it is not an actor or names another id. */
+async function fetchActor(id: URL, documentLoader: DocumentLoader, contextLoader: DocumentLoader) {
+  try {
+    const { document } = await documentLoader(id.href);
+    const object = await APObject.fromJsonLd(document, { documentLoader, contextLoader });
+    return isActor(object) && object.id?.href === id.href ? object : null;
+  } catch {
+    return null;
+  }
+}
+
+/** An inbox Herald could ever deliver to: http(s), and not a literal non-public address. */
+function deliverable(url: URL, guard: OutboundGuard): boolean {
+  try {
+    checkTarget(url, guard.options);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function toRecipient(f: Follower): Recipient {

@@ -3,17 +3,22 @@
 import { createHash } from "node:crypto";
 import { extname, resolve } from "node:path";
 import { Create, Update } from "@fedify/vocab";
+import { getUserAgent } from "@fedify/vocab-runtime";
 import type { Config } from "../config/load.ts";
 import type { Library } from "../content/library.ts";
 import { type Logger, routeFedifyLogs } from "../log.ts";
+import { addressAllowList, outboundGuard } from "../net/outbound.ts";
 import { MemoKv, PER_DELIVERY_PREFIXES } from "../store/memo-kv.ts";
 import type { Follower, Storage } from "../store/types.ts";
 import { dueOptionsOf } from "../sync/due.ts";
 import { siteUrls } from "../urls.ts";
 import { VERSION } from "../version.ts";
 import type { ActivityPubDeps } from "../web/activitypub.ts";
+import { clientAddress } from "../web/admin/http.ts";
+import { InboxGate } from "../web/inbox-gate.ts";
 import { backfillFor } from "./backfill.ts";
 import { actorObject, type BotProfile, createHeraldFederation } from "./federation.ts";
+import { freshDocumentLoader } from "./guarded.ts";
 import { loadOrCreateKeys } from "./keys.ts";
 import type { ObjectContext } from "./objects.ts";
 import { Publisher } from "./publisher.ts";
@@ -91,6 +96,19 @@ export async function startFederation(
   };
   const fedLog = log.child({ module: "federation" });
 
+  const guard = outboundGuard({
+    allowPrivateAddress: config.federation.allowPrivateAddress,
+    allowAddress: addressAllowList(config.federation.allowAddresses),
+  });
+  const gate = new InboxGate({
+    guard: guard.options,
+    clientAddress: (req) => clientAddress(req, config.server.trustProxy),
+    log: log.child({ module: "inbox" }),
+    freshLoader: freshDocumentLoader(
+      guard,
+      getUserAgent({ software: `Herald/${VERSION}`, url: new URL(urls.home) }),
+    ),
+  });
   let backfill: ((follower: Follower) => Promise<void>) | undefined;
   const federation = createHeraldFederation({
     origin: new URL(urls.home).origin,
@@ -101,7 +119,7 @@ export async function startFederation(
     kv,
     queue,
     log: fedLog,
-    allowPrivateAddress: config.federation.allowPrivateAddress,
+    guard,
     version: VERSION,
     onFollowAccepted: (follower) => backfill?.(follower) ?? Promise.resolve(),
   });
@@ -184,6 +202,8 @@ export async function startFederation(
       store: fedStore,
       urls,
       actorPath: `/users/${config.bot.username}`,
+      guard,
+      gate,
       attributionDomains: [new URL(urls.home).host],
     },
     publisher,
@@ -202,7 +222,11 @@ export async function startFederation(
       await stopDelivering(5_000);
       return started - (await queue.getDepth()).queued;
     },
-    close: () => stopDelivering(5_000),
+    async close() {
+      await stopDelivering(5_000);
+      gate.close();
+      await guard.close();
+    },
   };
 }
 

@@ -80,8 +80,8 @@ export const DEFAULT_MAX_BYTES = 10 * 1024 * 1024;
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
-/** The address a socket may connect to, or the refusal. */
-function refusal(url: string, address: string, options: GuardOptions): GuardedFetchError | undefined {
+/** The refusal of an address a socket would connect to, or undefined when it may. */
+export function refusal(url: string, address: string, options: GuardOptions): GuardedFetchError | undefined {
   const cls = classifyAddress(address);
   if (cls === undefined || options.allowPrivateAddress || options.allowAddress?.(address)) return undefined;
   return new GuardedFetchError(

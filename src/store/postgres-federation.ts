@@ -23,6 +23,7 @@ import {
   type FederationStore,
   type Follower,
   type Interaction,
+  type InteractionQuery,
   type StoredKey,
   type StoreEvent,
 } from "./types.ts";
@@ -368,13 +369,42 @@ export class PostgresFederationStore implements FederationStore<PostgresLedgerTx
     return inserted.length > 0;
   }
 
-  async listInteractions(articleId?: string): Promise<Interaction[]> {
+  async listInteractions(articleId?: string, options: InteractionQuery = {}): Promise<Interaction[]> {
     const sql = await this.#ready();
-    const rows = await sql<Row[]>`
-      SELECT * FROM ${sql(this.#t.interactions)}
-       ${articleId ? sql`WHERE article_id = ${articleId}` : sql``}
-       ORDER BY created_at, seq`;
+    const conditions = [
+      ...(articleId !== undefined ? [sql`article_id = ${articleId}`] : []),
+      ...(options.kinds ? [sql`kind = ANY(${[...options.kinds]})`] : []),
+    ];
+    const where = conditions.length
+      ? sql`WHERE ${conditions.reduce((all, c) => sql`${all} AND ${c}`)}`
+      : sql``;
+    const rows =
+      options.newest === undefined
+        ? await sql<Row[]>`SELECT * FROM ${sql(this.#t.interactions)} ${where} ORDER BY created_at, seq`
+        : await sql<Row[]>`SELECT * FROM ${sql(this.#t.interactions)} ${where}
+             ORDER BY created_at DESC, seq DESC LIMIT ${options.newest}`;
     return rows.map(toInteraction);
+  }
+
+  async countInteractions(): Promise<{ articleId: string; kind: Interaction["kind"]; count: number }[]> {
+    const sql = await this.#ready();
+    const rows = await sql<{ article_id: string; kind: Interaction["kind"]; n: string }[]>`
+      SELECT article_id, kind, COUNT(*) AS n FROM ${sql(this.#t.interactions)} GROUP BY article_id, kind`;
+    return rows.map((r) => ({ articleId: r.article_id, kind: r.kind, count: Number(r.n) }));
+  }
+
+  async trimInteractions(
+    actorId: string,
+    kinds: readonly Interaction["kind"][],
+    keep: number,
+  ): Promise<number> {
+    const sql = await this.#ready();
+    const t = sql(this.#t.interactions);
+    const deleted = await sql`
+      DELETE FROM ${t} WHERE actor_id = ${actorId} AND kind = ANY(${[...kinds]}) AND seq NOT IN (
+        SELECT seq FROM ${t} WHERE actor_id = ${actorId} AND kind = ANY(${[...kinds]})
+         ORDER BY created_at DESC, seq DESC LIMIT ${keep})`;
+    return deleted.count;
   }
 
   async exportAll(): Promise<FederationDump> {

@@ -23,6 +23,7 @@ import {
   type FederationStore,
   type Follower,
   type Interaction,
+  type InteractionQuery,
   type StoredKey,
   type StoreEvent,
 } from "./types.ts";
@@ -272,15 +273,48 @@ export class SqliteFederationStore implements FederationStore<DatabaseSync> {
     return Number(result.changes) > 0;
   }
 
-  async listInteractions(articleId?: string): Promise<Interaction[]> {
-    const rows = (
-      articleId
-        ? this.#db
-            .prepare("SELECT * FROM interactions WHERE article_id = ? ORDER BY created_at, rowid")
-            .all(articleId)
-        : this.#db.prepare("SELECT * FROM interactions ORDER BY created_at, rowid").all()
-    ) as Row[];
+  async listInteractions(articleId?: string, options: InteractionQuery = {}): Promise<Interaction[]> {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    if (articleId !== undefined) {
+      where.push("article_id = ?");
+      params.push(articleId);
+    }
+    if (options.kinds) {
+      where.push(`kind IN (${options.kinds.map(() => "?").join(", ") || "NULL"})`);
+      params.push(...options.kinds);
+    }
+    const filter = where.length ? `WHERE ${where.join(" AND ")}` : "";
+    const order =
+      options.newest === undefined
+        ? "ORDER BY created_at, rowid"
+        : "ORDER BY created_at DESC, rowid DESC LIMIT ?";
+    if (options.newest !== undefined) params.push(options.newest);
+    const rows = this.#db.prepare(`SELECT * FROM interactions ${filter} ${order}`).all(...params) as Row[];
     return rows.map(toInteraction);
+  }
+
+  async countInteractions(): Promise<{ articleId: string; kind: Interaction["kind"]; count: number }[]> {
+    const rows = this.#db
+      .prepare("SELECT article_id, kind, COUNT(*) AS n FROM interactions GROUP BY article_id, kind")
+      .all() as { article_id: string; kind: Interaction["kind"]; n: number }[];
+    return rows.map((r) => ({ articleId: r.article_id, kind: r.kind, count: Number(r.n) }));
+  }
+
+  async trimInteractions(
+    actorId: string,
+    kinds: readonly Interaction["kind"][],
+    keep: number,
+  ): Promise<number> {
+    const marks = kinds.map(() => "?").join(", ");
+    const result = this.#db
+      .prepare(
+        `DELETE FROM interactions WHERE actor_id = ? AND kind IN (${marks}) AND rowid NOT IN (
+           SELECT rowid FROM interactions WHERE actor_id = ? AND kind IN (${marks})
+            ORDER BY created_at DESC, rowid DESC LIMIT ?)`,
+      )
+      .run(actorId, ...kinds, actorId, ...kinds, keep);
+    return Number(result.changes);
   }
 
   async exportAll(): Promise<FederationDump> {

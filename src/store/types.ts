@@ -160,6 +160,11 @@ export interface ActivityRecord {
   activity: Record<string, unknown>;
 }
 
+export interface InteractionQuery {
+  kinds?: readonly Interaction["kind"][];
+  newest?: number;
+}
+
 export interface Interaction {
   /** The remote activity's id: a redelivery is recorded once. */
   id: string;
@@ -223,7 +228,15 @@ export interface FederationStore<Tx = unknown> {
   ): Promise<{ at: string; level: string; kind: string; message: string }[]>;
 
   recordInteraction(interaction: Interaction): Promise<boolean>;
-  listInteractions(articleId?: string): Promise<Interaction[]>;
+  /**
+   * Oldest first; with `newest`, only the newest N, newest first (what a page shows), of `kinds`
+   * when given.
+   */
+  listInteractions(articleId?: string, options?: InteractionQuery): Promise<Interaction[]>;
+  /** How many interactions of each kind each article has, without loading them. */
+  countInteractions(): Promise<{ articleId: string; kind: Interaction["kind"]; count: number }[]>;
+  /** Keeps the newest `keep` interactions of `kinds` by one actor and deletes the rest; how many went. */
+  trimInteractions(actorId: string, kinds: readonly Interaction["kind"][], keep: number): Promise<number>;
 
   /** Everything the store holds, read in one snapshot: what `herald migrate-store` carries over. */
   exportAll(): Promise<FederationDump>;

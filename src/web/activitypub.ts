@@ -2,11 +2,10 @@
 // article objects (from the ledger, 410 + Tombstone once deleted).
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Federation } from "@fedify/fedify";
+import type { OutboundGuard } from "../net/outbound.ts";
 import type { FederationStore } from "../store/types.ts";
 import type { SiteUrls } from "../urls.ts";
-
-/** Mastodon caps incoming JSON at 1 MB; so do we. */
-export const MAX_INBOX_BYTES = 1024 * 1024;
+import { type InboxGate, MAX_INBOX_BYTES } from "./inbox-gate.ts";
 
 const AP_TYPES = /application\/(activity\+json|ld\+json)/;
 
@@ -17,7 +16,13 @@ export interface ActivityPubDeps {
   /** Adds fields Fedify's vocabulary lacks (attributionDomains) to the actor document. */
   actorPath: string;
   attributionDomains: readonly string[];
+  /** Key and actor fetches made while verifying a request go through it. */
+  guard: OutboundGuard;
+  /** What an inbox POST must pass before Fedify sees it. */
+  gate: InboxGate;
 }
+
+const INBOX_PATH = /^\/(?:users\/[^/]+\/)?inbox$/;
 
 export function wantsActivityJson(req: IncomingMessage): boolean {
   return AP_TYPES.test(String(req.headers.accept ?? ""));
@@ -74,8 +79,15 @@ export async function handleWithFedify(
   onNotAcceptable: () => void,
 ): Promise<void> {
   const url = new URL(req.url ?? "/", deps.urls.home);
+  const inbox = req.method === "POST" && INBOX_PATH.test(url.pathname);
   let body: Buffer | undefined;
-  if (req.method === "POST") {
+  let keyId: URL | undefined;
+  if (inbox) {
+    keyId = deps.gate.admit(req, res)?.keyId;
+    if (!keyId) return;
+    body = await readBody(req, MAX_INBOX_BYTES);
+    if (deps.gate.refuseBody(req, res, body, keyId)) return;
+  } else if (req.method === "POST") {
     const declared = Number(req.headers["content-length"] ?? 0);
     if (declared > MAX_INBOX_BYTES) return tooLarge(req, res);
     body = await readBody(req, MAX_INBOX_BYTES);
@@ -86,21 +98,30 @@ export async function handleWithFedify(
     if (value === undefined) continue;
     headers.set(name, Array.isArray(value) ? value.join(", ") : value);
   }
+  // Behind a reverse proxy the Host received is the proxy's upstream (nginx's plain proxy_pass sends
+  // 127.0.0.1:8080); the sender signed the public one, site.url's, which is the URL verified here too.
+  headers.set("host", url.host);
   const request = new Request(url, {
     method: req.method,
     headers,
     body: body ? new Uint8Array(body) : undefined,
   });
+  if (keyId && !(await deps.gate.verify(req, res, request, deps.federation, new URL(deps.urls.home), keyId)))
+    return;
   let notAcceptable = false;
-  const response = await deps.federation.fetch(request, {
-    contextData: undefined,
-    onNotFound: () =>
-      new Response("Not found.\n", { status: 404, headers: { "Content-Type": "text/plain" } }),
-    onNotAcceptable: () => {
-      notAcceptable = true;
-      return new Response(null, { status: 406 });
-    },
-  });
+  const handle = () =>
+    deps.guard.run(() =>
+      deps.federation.fetch(request, {
+        contextData: undefined,
+        onNotFound: () =>
+          new Response("Not found.\n", { status: 404, headers: { "Content-Type": "text/plain" } }),
+        onNotAcceptable: () => {
+          notAcceptable = true;
+          return new Response(null, { status: 406 });
+        },
+      }),
+    );
+  const response = inbox ? await deps.gate.track(handle) : await handle();
   if (notAcceptable) return onNotAcceptable();
   res.statusCode = response.status;
   for (const [name, value] of response.headers) res.setHeader(name, value);

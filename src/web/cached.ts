@@ -32,6 +32,8 @@ export function sendCached(
   res.setHeader("Last-Modified", cached.lastModified);
   res.setHeader("Cache-Control", "public, max-age=60");
   res.setHeader("Vary", "Accept-Encoding");
+  // Feeds are XML and JSON a browser could otherwise sniff into HTML.
+  res.setHeader("X-Content-Type-Options", "nosniff");
   for (const [name, value] of Object.entries(extraHeaders)) res.setHeader(name, value);
   if (isNotModified(req, cached)) {
     res.statusCode = 304;

@@ -95,6 +95,7 @@ async function route(deps: WebDeps, req: IncomingMessage, res: ServerResponse): 
     res.statusCode = ok ? 200 : 503;
     res.setHeader("Content-Type", "application/json");
     res.setHeader("Cache-Control", "no-store");
+    res.setHeader("X-Content-Type-Options", "nosniff");
     res.end(
       JSON.stringify({ status: ok ? "ok" : "starting", lastRefresh: deps.state.lastRefresh?.toISOString() }),
     );

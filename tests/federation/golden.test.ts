@@ -17,6 +17,7 @@ import {
   updateActivity,
 } from "../../src/federation/objects.ts";
 import { createLogger } from "../../src/log.ts";
+import { outboundGuard } from "../../src/net/outbound.ts";
 import { SqliteStore } from "../../src/store/sqlite.ts";
 import { siteUrls } from "../../src/urls.ts";
 
@@ -179,7 +180,7 @@ describe("golden actor", () => {
       kv: new MemoryKvStore(),
       queue: new InProcessMessageQueue(),
       log: createLogger("silent"),
-      allowPrivateAddress: false,
+      guard: outboundGuard({}),
       version: "0.0.0-test",
     });
     const actor = await actorObject(federation.createContext(new URL(urls.home)), profile, urls);

@@ -8,6 +8,7 @@ import { loadOrCreateKeys } from "../../src/federation/keys.ts";
 import type { ObjectContext } from "../../src/federation/objects.ts";
 import { Publisher } from "../../src/federation/publisher.ts";
 import { createLogger } from "../../src/log.ts";
+import { outboundGuard } from "../../src/net/outbound.ts";
 import { PostgresFederationStore } from "../../src/store/postgres-federation.ts";
 import { PostgresKvStore } from "../../src/store/postgres-kv.ts";
 import { PostgresQueue } from "../../src/store/postgres-queue.ts";
@@ -107,7 +108,7 @@ describe("Publisher on PostgreSQL", () => {
       kv: new PostgresKvStore(sql),
       queue,
       log: createLogger("silent"),
-      allowPrivateAddress: false,
+      guard: outboundGuard({}),
       version: "0.0.0-test",
     });
     const publisher = new Publisher({

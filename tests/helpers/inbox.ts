@@ -86,8 +86,15 @@ export interface VerifyingInboxOptions {
   maxBodyBytes?: number;
   /** Maximum difference between `Date` (or `created`) and now. Default 12 hours (Mastodon). */
   maxSkewMs?: number;
-  /** Host name used in URLs of the actor host: "127.0.0.1" (default) or "localhost". Binding is always 127.0.0.1. */
-  hostname?: "127.0.0.1" | "localhost";
+  /**
+   * Host name used in URLs of the actor host: "127.0.0.1" (default) or "localhost", bound to 127.0.0.1;
+   * or "127.0.0.2", bound there (another loopback address, for tests that allow only that one).
+   */
+  hostname?: "127.0.0.1" | "localhost" | "127.0.0.2";
+  /** A status for GETs of some paths instead of the document: 410 or 404 for a deleted account, say. */
+  statusOf?: (path: string) => number | undefined;
+  /** Changes a fake actor's document as served (an inbox pointing elsewhere, say). */
+  actorDocument?: (actor: FakeActor, document: Record<string, unknown>) => Record<string, unknown>;
   /**
    * A slow peer: wait this long after reading a POST before verifying and recording it. A request whose
    * sender hung up meanwhile (e.g. was killed) is then not processed: it is recorded in `rejected` with
@@ -161,6 +168,10 @@ export interface SignedPostOptions {
   as?: string;
   /** Default `application/activity+json`. */
   contentType?: string;
+  /** The keyId to name instead of the actor's own (the signature is still made with its key). */
+  keyId?: string;
+  /** The body as sent and signed, instead of the activity as JSON (malformed or huge bodies). */
+  rawBody?: string;
 }
 
 export interface SignedPostResult {
@@ -201,7 +212,7 @@ export interface VerifyingInbox {
 const AS_CONTEXT = "https://www.w3.org/ns/activitystreams";
 const SEC_CONTEXT = "https://w3id.org/security/v1";
 const TWELVE_HOURS = 12 * 60 * 60 * 1000;
-const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
+const LOOPBACK = new Set(["127.0.0.1", "127.0.0.2", "localhost", "[::1]", "::1"]);
 
 /** Throws unless `url` is an http(s) URL on a loopback host. */
 export function assertLoopback(url: URL): void {
@@ -559,6 +570,11 @@ export async function startVerifyingInbox(opts: VerifyingInboxOptions = {}): Pro
         status,
         at: new Date(),
       });
+    const forced = opts.statusOf?.(url.pathname);
+    if (forced !== undefined) {
+      record(forced);
+      return send(res, forced, "gone", "text/plain");
+    }
     if (url.pathname === "/.well-known/webfinger") {
       const m = /^acct:([^@]+)@(.+)$/.exec(url.searchParams.get("resource") ?? "");
       const a = m && m[2] === new URL(origin).host ? actors.get(m[1]!) : undefined;
@@ -604,7 +620,7 @@ export async function startVerifyingInbox(opts: VerifyingInboxOptions = {}): Pro
         orderedItems: [],
       });
     }
-    return send(res, 200, actorDocument(a));
+    return send(res, 200, opts.actorDocument ? opts.actorDocument(a, actorDocument(a)) : actorDocument(a));
   };
 
   const handlePost = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<undefined> => {
@@ -692,7 +708,7 @@ export async function startVerifyingInbox(opts: VerifyingInboxOptions = {}): Pro
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
+    server.listen(0, opts.hostname === "127.0.0.2" ? "127.0.0.2" : "127.0.0.1", () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
   origin = `http://${opts.hostname ?? "127.0.0.1"}:${port}`;
@@ -729,7 +745,7 @@ export async function startVerifyingInbox(opts: VerifyingInboxOptions = {}): Pro
     if (target.protocol !== "http:") throw new Error("signedPost only speaks plain http on loopback");
     const a = actor(o.as ?? "alice");
     const doc = { "@context": AS_CONTEXT, actor: a.id, ...activity };
-    let body = Buffer.from(JSON.stringify(doc));
+    let body = Buffer.from(o.rawBody ?? JSON.stringify(doc));
     const signingKey =
       o.tamper === "key" ? generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey : a.privateKey;
     const when = o.tamper === "date" ? new Date(Date.now() - 13 * 60 * 60 * 1000) : new Date();
@@ -753,7 +769,7 @@ export async function startVerifyingInbox(opts: VerifyingInboxOptions = {}): Pro
         },
         {
           key: signingKey.export({ type: "pkcs8", format: "pem" }).toString(),
-          keyId: a.keyId,
+          keyId: o.keyId ?? a.keyId,
           algorithm: "rsa-sha256",
           headers: ["(request-target)", "host", "date", "digest", "content-type"],
           authorizationHeaderName: "Signature",
@@ -763,7 +779,7 @@ export async function startVerifyingInbox(opts: VerifyingInboxOptions = {}): Pro
       hdrs["content-digest"] = `sha-256=:${digest}:`;
       const signed = await hms.httpbis.signMessage(
         {
-          key: hms.createSigner(signingKey, "rsa-v1_5-sha256", a.keyId),
+          key: hms.createSigner(signingKey, "rsa-v1_5-sha256", o.keyId ?? a.keyId),
           name: "sig1",
           fields: ["@method", "@target-uri", "@authority", "content-digest", "date"],
           params: ["keyid", "alg", "created", "expires"],

@@ -11,8 +11,10 @@ export interface DashboardView {
   csrf: string;
   flash?: Flash;
   status: Status;
+  /** One page of followers, and where it is among them. */
   followers: readonly Follower[];
-  /** Likes, boosts, replies and mentions, by article id. */
+  followerPages?: { page: number; pages: number };
+  /** The newest replies and mentions, by article id (counts of all are in the status). */
   interactions: ReadonlyMap<string, readonly Interaction[]>;
   /** The public page of each article that has one now. */
   pages: ReadonlyMap<string, string>;
@@ -168,8 +170,9 @@ function articleItem(v: DashboardView, a: ArticleStatus, time: (iso: string) => 
     );
   }
   const talk = interactions.filter((i) => i.kind === "reply" || i.kind === "mention");
+  const talked = (a.interactions?.reply ?? 0) + (a.interactions?.mention ?? 0);
   const details = talk.length
-    ? `<details><summary>Replies and mentions (${talk.length})</summary><ul>${talk
+    ? `<details><summary>Replies and mentions (${Math.max(talked, talk.length)})</summary><ul>${talk
         .map((i) => `<li>${link(i.url, i.actorId)}: ${esc(plainText(i.content ?? ""))}</li>`)
         .join("")}</ul></details>`
     : "";
@@ -200,7 +203,12 @@ function rejectedSection(s: Status): string {
 function followersList(v: DashboardView, time: (iso: string) => string): string {
   if (!v.federated) return '<p class="empty">The fediverse side is off.</p>';
   if (v.followers.length === 0) return '<p class="empty">No followers yet.</p>';
-  return `<ul class="items" id="followers">${v.followers
+  const { page, pages } = v.followerPages ?? { page: 1, pages: 1 };
+  const nav =
+    pages > 1
+      ? `<nav class="pages" aria-label="Followers pages">${page > 1 ? `<a href="/admin?followers=${page - 1}#followers-title">Previous</a> ` : ""}page ${page} of ${pages}${page < pages ? ` <a href="/admin?followers=${page + 1}#followers-title">Next</a>` : ""}</nav>`
+      : "";
+  return `${nav}<ul class="items" id="followers">${v.followers
     .map((f) => {
       const name = f.handle ? `@${f.handle.replace(/^@/, "")}` : f.actorId;
       return `<li class="item">
@@ -211,7 +219,7 @@ function followersList(v: DashboardView, time: (iso: string) => string): string 
 <div class="actions"><form method="post" action="/admin/followers/remove">${csrfField(v.csrf)}<input type="hidden" name="actor" value="${attr(f.actorId)}"><button type="submit" class="danger secondary" aria-label="Remove follower ${attr(name)}">Remove</button></form></div>
 </li>`;
     })
-    .join("\n")}</ul>`;
+    .join("\n")}</ul>${nav}`;
 }
 
 /** A link to a remote page, when it is http(s); the text alone otherwise. */

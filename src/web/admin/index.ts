@@ -30,6 +30,11 @@ import {
   sameToken,
 } from "./sessions.ts";
 
+/** Followers per dashboard page; replies and mentions loaded for it, and shown per article. */
+const FOLLOWERS_PER_PAGE = 50;
+const TALK_SHOWN = 200;
+const TALK_PER_ARTICLE = 10;
+
 export interface AdminDeps {
   config: Pick<Config, "site" | "admin" | "schedule" | "server">;
   herald: Herald;
@@ -133,12 +138,20 @@ export function createAdmin(deps: AdminDeps): RouteHandler {
 
   const dashboard = async (req: IncomingMessage, res: ServerResponse, session: Session): Promise<true> => {
     const fed = herald.storage.federation;
+    // The newest replies and mentions only, a few per article: their counts come from the status.
     const interactions = new Map<string, Interaction[]>();
-    for (const i of await fed.listInteractions()) {
+    for (const i of await fed.listInteractions(undefined, {
+      kinds: ["reply", "mention"],
+      newest: TALK_SHOWN,
+    })) {
       const list = interactions.get(i.articleId) ?? [];
-      list.push(i);
+      if (list.length < TALK_PER_ARTICLE) list.push(i);
       interactions.set(i.articleId, list);
     }
+    const asked = Number(new URLSearchParams((req.url ?? "").split("?")[1] ?? "").get("followers") ?? 1);
+    const followerCount = await fed.countFollowers();
+    const pages = Math.max(1, Math.ceil(followerCount / FOLLOWERS_PER_PAGE));
+    const page = Number.isInteger(asked) ? Math.min(Math.max(asked, 1), pages) : 1;
     const flash = session.flash;
     if (flash) {
       session.flash = undefined;
@@ -150,7 +163,11 @@ export function createAdmin(deps: AdminDeps): RouteHandler {
       csrf: session.csrf,
       flash,
       status: await liveStatus(herald),
-      followers: await fed.listFollowers({}),
+      followers: await fed.listFollowers({
+        offset: (page - 1) * FOLLOWERS_PER_PAGE,
+        limit: FOLLOWERS_PER_PAGE,
+      }),
+      followerPages: { page, pages },
       interactions,
       pages: await pageUrls(herald.library, urls),
       federated: herald.federation !== undefined,
