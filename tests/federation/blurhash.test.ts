@@ -8,6 +8,7 @@ import type { Article } from "../../src/content/model.ts";
 import { blurhashesIn, withBlurhashes } from "../../src/federation/blurhash.ts";
 import { createActivity, type ObjectContext, toPost, toStoredJson } from "../../src/federation/objects.ts";
 import { siteUrls } from "../../src/urls.ts";
+import { makeArticle } from "../feeds/fixtures.ts";
 
 type Json = Record<string, unknown>;
 const HASH = "LEHV6nWB2yk8pyo0adR*.7kCMdnj";
@@ -22,17 +23,12 @@ const ctx = (objectType: "note" | "article"): ObjectContext => ({
 });
 
 function article(blurhash?: string): Article {
-  return {
+  return makeArticle({
     id: "harbor",
-    slug: "harbor",
-    path: "harbor.md",
     url: "https://news.example.org/articles/harbor/",
     title: "Harbor",
     summary: "Boats.",
     contentHtml: "<p>Boats.</p>",
-    lang: "en",
-    tags: [],
-    authors: [],
     cover: {
       url: COVER,
       alt: "The quay",
@@ -41,17 +37,10 @@ function article(blurhash?: string): Article {
       height: 3,
       ...(blurhash ? { blurhash } : {}),
     },
-    attribution: { translators: [], editors: [] },
     published: "2026-01-01T00:00:00.000Z",
     updated: "2026-01-01T00:00:00.000Z",
-    draft: false,
-    federate: true,
-    sensitive: false,
-    pinned: false,
     contentHash: "h",
-    extra: {},
-    warnings: [],
-  };
+  });
 }
 
 const images = (json: Json): Json[] => {

@@ -11,6 +11,7 @@ import { CoverMedia } from "../../src/media/covers.ts";
 import { fetchImage, NotAnImageError } from "../../src/media/fetch.ts";
 import { SqliteStore } from "../../src/store/sqlite.ts";
 import { siteUrls } from "../../src/urls.ts";
+import { makeArticle } from "../feeds/fixtures.ts";
 import { type ImageServer, routes, startImageServer } from "../helpers/image-server.ts";
 
 const urls = siteUrls("https://news.example.org/");
@@ -73,29 +74,20 @@ const sighting = (url: string, articleId = "harbor"): CoverSighting => ({
   cover: { url, alt: "清晨的码头" },
 });
 
-const article = (cover: string): Article => ({
-  id: "harbor",
-  slug: "harbor",
-  path: "harbor/index.md",
-  url: ARTICLE_URL,
-  title: "港口的早晨",
-  summary: "",
-  contentHtml: `<p><img src="${cover}" alt="清晨的码头"></p><p>天还没亮。</p>`,
-  lang: "zh-CN",
-  tags: [],
-  authors: [],
-  cover: { url: cover, alt: "清晨的码头" },
-  attribution: { translators: [], editors: [] },
-  published: "2026-03-01T00:00:00.000Z",
-  updated: "2026-03-01T00:00:00.000Z",
-  draft: false,
-  federate: true,
-  sensitive: false,
-  pinned: false,
-  contentHash: "h",
-  extra: {},
-  warnings: [],
-});
+const article = (cover: string): Article =>
+  makeArticle({
+    id: "harbor",
+    path: "harbor/index.md",
+    url: ARTICLE_URL,
+    title: "港口的早晨",
+    summary: "",
+    contentHtml: `<p><img src="${cover}" alt="清晨的码头"></p><p>天还没亮。</p>`,
+    lang: "zh-CN",
+    cover: { url: cover, alt: "清晨的码头" },
+    published: "2026-03-01T00:00:00.000Z",
+    updated: "2026-03-01T00:00:00.000Z",
+    contentHash: "h",
+  });
 
 describe("remote covers", () => {
   it("judges the type by the bytes: an HTML page served as image/jpeg is not an image", async () => {

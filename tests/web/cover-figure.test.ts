@@ -5,6 +5,7 @@ import { fromObject } from "../../src/config/load.ts";
 import type { Article, ImageInfo } from "../../src/content/model.ts";
 import { renderArticle } from "../../src/web/pages/article.ts";
 import { pageSite } from "../../src/web/pages/index.ts";
+import { makeArticle } from "../feeds/fixtures.ts";
 
 const config = fromObject(
   { site: { url: "https://news.example.org/", language: "zh-CN" } },
@@ -12,30 +13,16 @@ const config = fromObject(
 );
 const site = pageSite(config, { federated: false });
 
-function article(cover: ImageInfo & { credit?: string }, contentHtml = "<p>正文。</p>"): Article {
-  return {
+function article(cover: ImageInfo, contentHtml = "<p>正文。</p>"): Article {
+  return makeArticle({
     id: "a",
-    slug: "a",
-    path: "a.md",
     url: "https://news.example.org/articles/a/",
     title: "标题",
     summary: "摘要。",
     contentHtml,
     lang: "zh-CN",
-    tags: [],
-    authors: [],
     cover,
-    attribution: { translators: [], editors: [] },
-    published: "2026-01-01T00:00:00.000Z",
-    updated: "2026-01-01T00:00:00.000Z",
-    draft: false,
-    federate: true,
-    sensitive: false,
-    pinned: false,
-    contentHash: "h",
-    extra: {},
-    warnings: [],
-  };
+  });
 }
 
 describe("cover figure", () => {
