@@ -237,15 +237,16 @@ export function articleStoreContract(target: ArticleTarget): void {
       const records = Object.fromEntries(
         [...restarted.records()].map((r) => [r.id, [r.path, r.slug, r.firstSeen, r.removedAt]]),
       );
+      // Dropped together, undated: first seen a millisecond apart in path order, the last path newest.
       expect(records).toEqual({
-        hello: ["renamed.md", "hello", "2026-01-10T00:00:00.000Z", null],
-        gone: [null, "gone", "2026-01-10T00:00:00.000Z", "2026-01-11T00:00:00.000Z"],
+        hello: ["renamed.md", "hello", "2026-01-09T23:59:59.999Z", null],
+        gone: [null, "gone", "2026-01-09T23:59:59.998Z", "2026-01-11T00:00:00.000Z"],
         harbor: ["港口.md", "港口", "2026-01-10T00:00:00.000Z", null],
       });
       const hello = await restarted.get("hello");
       expect(hello).toMatchObject({
         url: "https://news.example.org/articles/hello/",
-        published: "2026-01-10T00:00:00.000Z",
+        published: "2026-01-09T23:59:59.999Z",
       });
       expect((await restarted.visible(10)).map((a) => a.id)).toEqual(["harbor", "hello"]);
       expect(await restarted.refresh()).toMatchObject({ added: [], changed: [], unchanged: 2 });
