@@ -6,7 +6,7 @@ import {
   ensureApbotInstalled,
   startApbot,
 } from "../helpers/apbot.ts";
-import { type HeraldUnderTest, startHerald, type TestStore, until } from "./setup.ts";
+import { drained, type HeraldUnderTest, startHerald, type TestStore, until } from "./setup.ts";
 
 let peer: ApbotPeer;
 let herald: HeraldUnderTest;
@@ -86,8 +86,15 @@ describe.each<TestStore>(["sqlite", "postgres"])("on %s", (store) => {
       await herald.server.tick();
       await until(() => received("Delete").length > 0, 20_000);
 
-      // Give stragglers a moment, then check nothing was sent twice.
-      await new Promise((r) => setTimeout(r, 1_500));
+      // Nothing was sent twice: once Herald's queue is empty the peer has answered every delivery,
+      // and once its log has caught up it lists each one it took in (its shared inbox logs repeats too).
+      await drained(herald.server);
+      await peer.logsCaughtUp();
+      expect(peer.arrived().filter((id) => id.startsWith(`${objectId}#`))).toEqual([
+        `${objectId}#create`,
+        update!.activity!.id,
+        `${objectId}#delete`,
+      ]);
       expect(received("Create", objectId)).toHaveLength(1);
       expect(received("Update", objectId)).toHaveLength(1);
       expect(received("Delete")).toHaveLength(1);

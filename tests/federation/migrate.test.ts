@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { freePort } from "../helpers/apbot.ts";
 import { startVerifyingInbox, type VerifyingInbox } from "../helpers/inbox.ts";
 import { createTestSchema, type TestSchema } from "../store/contract-postgres.ts";
-import { type HeraldUnderTest, startHerald } from "./setup.ts";
+import { drained, type HeraldUnderTest, startHerald } from "./setup.ts";
 
 type Json = Record<string, unknown>;
 const AP = { Accept: "application/activity+json" };
@@ -86,6 +86,8 @@ describe("herald migrate-store: SQLite to PostgreSQL, unnoticed by followers", (
     expect((await inbox.signedPost(`${origin}/inbox`, like, { scheme: "cavage", as: "alice" })).status).toBe(
       202,
     );
+    // The Like is handled from the queue: the state below is read once it has been.
+    await drained(herald.server);
     const before = await publicFace(origin);
     const keysBefore = await herald.server.storage.federation.getKeys();
     const followersBefore = await herald.server.storage.federation.listFollowers({});
@@ -120,7 +122,9 @@ describe("herald migrate-store: SQLite to PostgreSQL, unnoticed by followers", (
     expect(again.status).toBe(1);
     expect(again.stderr).toMatch(/already holds|in use|not empty/i);
 
-    // 3. On PostgreSQL, same origin: the same face to the world.
+    // 3. On PostgreSQL, same origin: the same face to the world. What the inbox gets from here on,
+    // from the start-up on, is what Herald on PostgreSQL sent.
+    inbox.clear();
     herald = await startHerald({ ...site, ...server, database: { url } }, dir);
     expect(herald.server.storage.kind).toBe("postgres");
     expect(await publicFace(origin)).toEqual(before);
@@ -130,7 +134,6 @@ describe("herald migrate-store: SQLite to PostgreSQL, unnoticed by followers", (
 
     // Nothing is sent again for what was already federated; the next post reaches alice, signed
     // with the same key her server already has.
-    inbox.clear();
     herald.write("storm.md", "---\ntitle: Storm\nlang: en\n---\n\nA storm is coming.\n");
     await herald.server.tick();
     const [create] = await inbox.waitFor(
@@ -138,7 +141,8 @@ describe("herald migrate-store: SQLite to PostgreSQL, unnoticed by followers", (
       15_000,
     );
     expect(create!.keyId).toBe(((before.actor as Json).publicKey as Json).id);
-    await new Promise((r) => setTimeout(r, 500));
+    // Whatever the start-up or the tick queued has been delivered once the queue is empty.
+    await drained(herald.server);
     expect(inbox.accepted.map((d) => `${d.activity.type} ${(d.activity.object as Json)?.id}`)).toEqual([
       `Create ${origin}/objects/storm`,
     ]);

@@ -29,6 +29,7 @@ describe("across formats", () => {
   it("declares every namespace prefix it uses", () => {
     for (const xml of [feeds.rss, feeds.atom]) {
       const used = new Set(all(/<\/?([a-z]+):[a-zA-Z]+[\s/>]/g, xml));
+      expect(used.size).toBeGreaterThan(0);
       for (const prefix of used) expect(xml).toMatch(new RegExp(`xmlns:${prefix}="`));
     }
   });
@@ -40,6 +41,7 @@ describe("across formats", () => {
       ),
     );
     expect(feeds.atom).toMatch(/<summary type="text">[^<]*<\/summary>\n\s*<content type="html">/);
+    expect(json.items).toHaveLength(3);
     for (const item of json.items) {
       expect(item.summary).toEqual(expect.any(String));
       expect(item.content_html).toEqual(expect.any(String));

@@ -8,6 +8,7 @@
  * actor by URL and list whom it follows.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
 import net, { type AddressInfo } from "node:net";
@@ -58,6 +59,17 @@ export interface ApbotPeer {
   stop(): Promise<void>;
   /** Combined stdout and stderr of the peer. */
   logs(): string;
+  /**
+   * Ids of the activities POSTed to the peer's inboxes and taken in (202), oldest first, from the line
+   * the peer logs for each before it answers. Its shared inbox logs every such POST, a repeat too; the
+   * bot's own inbox turns away an activity it already holds before logging.
+   */
+  arrived(): string[];
+  /**
+   * Resolves once `logs()` and `arrived()` hold every line the peer wrote before this call: the peer
+   * logs a request made here after them, and its output is read in order.
+   */
+  logsCaughtUp(timeoutMs?: number): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
 
@@ -169,11 +181,17 @@ export async function startApbot(opts: StartApbotOptions = {}): Promise<ApbotPee
   const pid = child.pid;
   running.add(child);
   let output = "";
+  // stdout alone as well, for its JSON lines: a chunk of stderr never lands in the middle of one.
+  let stdout = "";
   const MAX_LOG = 2_000_000;
   const collect = (c: Buffer) => {
     output += c.toString("utf8");
     if (output.length > MAX_LOG) output = output.slice(-MAX_LOG);
   };
+  child.stdout?.on("data", (c: Buffer) => {
+    stdout += c.toString("utf8");
+    if (stdout.length > MAX_LOG) stdout = stdout.slice(stdout.indexOf("\n", stdout.length - MAX_LOG) + 1);
+  });
   child.stdout?.on("data", collect);
   child.stderr?.on("data", collect);
   let exited = false;
@@ -251,6 +269,17 @@ export async function startApbot(opts: StartApbotOptions = {}): Promise<ApbotPee
       .filter((l) => l.trim() !== "")
       .map((l) => JSON.parse(l) as ApbotReceived);
 
+  const logLines = (): Record<string, unknown>[] =>
+    stdout.split("\n").flatMap((line) => {
+      if (!line.startsWith("{")) return [];
+      try {
+        return [JSON.parse(line) as Record<string, unknown>];
+      } catch {
+        return []; // The last line, still being written.
+      }
+    });
+  const ARRIVED = new Set(["Activity received at shared inbox", "Activity received at bot inbox"]);
+
   const peer: ApbotPeer = {
     origin,
     port,
@@ -280,6 +309,20 @@ export async function startApbot(opts: StartApbotOptions = {}): Promise<ApbotPee
     },
     stop,
     logs: () => output,
+    arrived: () =>
+      logLines()
+        .filter((l) => ARRIVED.has(String(l.msg)) && typeof l.activity === "string")
+        .map((l) => l.activity as string),
+    logsCaughtUp: async (timeoutMs = 10_000) => {
+      // pino-http logs each request with its URL once answered, after whatever was logged before it.
+      const marker = `herald-sync=${randomUUID()}`;
+      await request(port, "GET", `/.well-known/nodeinfo?${marker}`);
+      const end = Date.now() + timeoutMs;
+      while (!stdout.includes(marker)) {
+        if (Date.now() > end) throw new Error(`apbot peer did not log ${marker} within ${timeoutMs} ms`);
+        await sleep(20);
+      }
+    },
     [Symbol.asyncDispose]: stop,
   };
   return peer;

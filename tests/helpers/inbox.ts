@@ -192,6 +192,8 @@ export interface VerifyingInbox {
   readonly accepted: AcceptedDelivery[];
   readonly rejected: RejectedDelivery[];
   readonly gets: ServedGet[];
+  /** POSTs received and not answered yet (a slow peer's `delayMs` keeps them here): recorded once it is 0. */
+  readonly inFlight: number;
   /** URL of a fake actor (Person, RSA-2048 key generated here), created on first use. */
   actorUrl(name: string): string;
   /** The fake actor with its key pair, created on first use. */
@@ -700,11 +702,17 @@ export async function startVerifyingInbox(opts: VerifyingInboxOptions = {}): Pro
     return send(res, 202);
   };
 
+  let inFlight = 0;
   const server = http.createServer((req, res) => {
+    if (req.method === "POST") inFlight++;
     const handler = req.method === "POST" ? handlePost(req, res) : Promise.resolve(handleGet(req, res));
-    handler.catch((e: unknown) => {
-      if (!res.headersSent) send(res, 500, String(e), "text/plain");
-    });
+    handler
+      .catch((e: unknown) => {
+        if (!res.headersSent) send(res, 500, String(e), "text/plain");
+      })
+      .finally(() => {
+        if (req.method === "POST") inFlight--;
+      });
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -854,6 +862,9 @@ export async function startVerifyingInbox(opts: VerifyingInboxOptions = {}): Pro
     accepted,
     rejected,
     gets,
+    get inFlight() {
+      return inFlight;
+    },
     actorUrl: (name) => actor(name).id,
     actor,
     signedPost,

@@ -9,8 +9,11 @@ export const TEST_DATABASE_URL =
 export interface TestSchema {
   readonly url: string;
   readonly name: string;
-  /** A new client whose search_path is this schema: one per simulated process. */
-  client(options?: { max?: number }): Sql;
+  /**
+   * A new client whose search_path is this schema: one per simulated process. `application` names its
+   * connections in pg_stat_activity (application_name), where a test can see what they are doing.
+   */
+  client(options?: { max?: number; application?: string }): Sql;
   /** Ends every client and drops the schema. */
   drop(): Promise<void>;
 }
@@ -37,7 +40,10 @@ export async function createTestSchema(): Promise<TestSchema> {
       const sql = postgres(TEST_DATABASE_URL, {
         max: options.max ?? 4,
         onnotice: () => {},
-        connection: { search_path: name },
+        connection: {
+          search_path: name,
+          ...(options.application ? { application_name: options.application } : {}),
+        },
       });
       clients.push(sql);
       return sql;

@@ -83,14 +83,25 @@ describe("PostgresLeases: exactly one scheduler acts at a time", () => {
 
     // While A's transaction holds the check, B cannot take over, even after expiry.
     let bTook: unknown;
+    const observer = schema.client({ max: 1 });
     await sqlA.begin(async (tx) => {
       await a.assertHeld(tx, "scheduler", "a");
       await sleep(600);
+      const [self] = await tx<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`;
       const pending = b.tryAcquire("scheduler", "b", 10_000).then((r) => {
         bTook = r;
       });
-      await sleep(150);
+      // B's attempt has reached the lease row and waits for A's lock (the database says so): it has
+      // not taken the lease, and cannot until A's transaction ends.
+      const deadline = Date.now() + 10_000;
+      const blocked = async () =>
+        (
+          await observer<{ n: number }[]>`
+            SELECT count(*)::int AS n FROM pg_stat_activity WHERE ${self!.pid}::int = ANY(pg_blocking_pids(pid))`
+        )[0]!.n > 0;
+      while (!(await blocked()) && bTook === undefined && Date.now() < deadline) await sleep(10);
       expect(bTook).toBeUndefined();
+      expect(await blocked()).toBe(true);
       await tx`INSERT INTO ledger VALUES ('late but fenced')`;
       void pending;
     });

@@ -146,22 +146,39 @@ describe("PostgresQueue beyond the contract", () => {
     const done = queue.listen((m) => void seen.push(m), { signal: abort.signal });
     const deadline = Date.now() + 5_000;
     while (seen.length === 0 && Date.now() < deadline) await sleep(10);
-    await sleep(100);
+    // Deleted once handled, leased or not: with no row left, no second copy can be handed out.
+    while ((await queue.exportMessages()).length > 0 && Date.now() < deadline) await sleep(10);
     abort.abort();
     await done;
     expect(seen).toEqual([{ n: 42 }]);
-    expect((await queue.getDepth()).queued).toBe(0);
+    expect(await queue.exportMessages()).toEqual([]);
   });
 
   it("wakes a worker in another process by NOTIFY, long before its next poll", async () => {
     schema = await createTestSchema();
-    const worker = new PostgresQueue(schema.client(), { pollMs: 30_000 });
+    const application = `${schema.name}_worker`;
+    const worker = new PostgresQueue(schema.client({ application }), { pollMs: 30_000 });
     const web = new PostgresQueue(schema.client());
     await web.initialize();
     const seen: { at: number }[] = [];
     const abort = new AbortController();
     const done = worker.listen(() => void seen.push({ at: Date.now() }), { signal: abort.signal });
-    await sleep(300); // Let the first (empty) claim pass and the worker wait on LISTEN.
+    // Sent before the worker listens, or before its first claim, the message would be found by that
+    // claim, NOTIFY or not. The worker LISTENs first, then claims; wait until the database shows
+    // both done (its connections idle after them), so that only a wake-up can bring the message.
+    const observer = schema.client({ max: 1 });
+    const waiting = async () => {
+      const [row] = await observer<{ listening: number; claimed: number }[]>`
+        SELECT count(*) FILTER (WHERE query ILIKE 'listen %')::int AS listening,
+               count(*) FILTER (WHERE state = 'idle' AND query LIKE '%attempts = q.attempts + 1%')::int AS claimed
+          FROM pg_stat_activity WHERE application_name = ${application}`;
+      return row!.listening > 0 && row!.claimed > 0;
+    };
+    const ready = Date.now() + 10_000;
+    while (!(await waiting())) {
+      if (Date.now() > ready) throw new Error("the worker did not LISTEN and claim within 10 s");
+      await sleep(10);
+    }
     const sent = Date.now();
     await web.enqueue({ n: 1 });
     while (seen.length === 0 && Date.now() - sent < 5_000) await sleep(5);

@@ -20,6 +20,41 @@ function open(file = join(mkdtempSync(join(tmpdir(), "herald-queue-")), "q.sqlit
   return { db, file };
 }
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A fake clock that counts its reads. Every claim reads it first, then hands out what it found in the
+ * same synchronous stretch (the handler is called before anything else can run): once the count has
+ * grown, a claim has happened and its result is in what the handler saw.
+ */
+function countingClock(start: number) {
+  const clock = {
+    now: start,
+    reads: 0,
+    read: () => {
+      clock.reads++;
+      return clock.now;
+    },
+    /** Resolves once the clock has been read again: a claim with the current time. */
+    async claimed() {
+      const before = clock.reads;
+      while (clock.reads === before) await sleep(1);
+    },
+  };
+  return clock;
+}
+
+/** Until the queue's table is empty: every message handled (and none left to hand out again). */
+async function emptied(db: DatabaseSync, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { n } = db.prepare("SELECT COUNT(*) AS n FROM queue").get() as { n: number };
+    if (n === 0) return;
+    if (Date.now() > deadline) throw new Error(`the queue still holds ${n} message(s) after ${timeoutMs} ms`);
+    await sleep(5);
+  }
+}
+
 async function drain(
   queue: SqliteQueue,
   handler: (m: unknown) => Promise<void> | void,
@@ -28,9 +63,12 @@ async function drain(
   const abort = new AbortController();
   const done = queue.listen(handler, { signal: abort.signal });
   const deadline = Date.now() + 10_000;
-  while (!until() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  while (!until() && Date.now() < deadline) await sleep(10);
+  // Then until every message is deleted, as it is once handled: no second copy can come after.
+  while ((await queue.exportMessages()).length > 0 && Date.now() < deadline) await sleep(10);
   abort.abort();
   await done;
+  expect(await queue.exportMessages()).toEqual([]);
 }
 
 describe("SqliteQueue", () => {
@@ -43,7 +81,7 @@ describe("SqliteQueue", () => {
     await drain(
       queue,
       async (m) => {
-        await new Promise((r) => setTimeout(r, Math.random() * 5));
+        await sleep(Math.random() * 5);
         seen.push(m as { n: number; key: string });
       },
       () => seen.length === 20,
@@ -58,17 +96,18 @@ describe("SqliteQueue", () => {
 
   it("honours delays", async () => {
     const { db } = open();
-    let now = 1_000_000;
-    const queue = new SqliteQueue(db, { pollMs: 10, now: () => now });
+    const clock = countingClock(1_000_000);
+    const queue = new SqliteQueue(db, { pollMs: 10, now: clock.read });
     await queue.enqueue({ late: true }, { delay: Temporal.Duration.from({ seconds: 30 }) });
     expect(await queue.getDepth()).toEqual({ queued: 1, ready: 0, delayed: 1 });
     const seen: unknown[] = [];
     const abort = new AbortController();
+    const listening = clock.claimed();
     const done = queue.listen((m) => void seen.push(m), { signal: abort.signal });
-    await new Promise((r) => setTimeout(r, 50));
+    await listening;
     expect(seen).toEqual([]);
-    now += 30_000;
-    await new Promise((r) => setTimeout(r, 50));
+    clock.now += 30_000;
+    await emptied(db);
     abort.abort();
     await done;
     expect(seen).toEqual([{ late: true }]);
@@ -89,21 +128,24 @@ describe("SqliteQueue", () => {
       },
       { signal: abort1.signal },
     );
-    while (!claimed) await new Promise((r) => setTimeout(r, 5));
+    while (!claimed) await sleep(5);
     abort1.abort();
 
     // A second process on the same file sees nothing while the lease holds, then takes it.
     const other = new DatabaseSync(file);
     dbs.push(other);
     other.exec("PRAGMA busy_timeout = 5000;");
-    const second = new SqliteQueue(other, { leaseMs: 60_000, pollMs: 10, now: () => now });
+    const clock = countingClock(now);
+    const second = new SqliteQueue(other, { leaseMs: 60_000, pollMs: 10, now: clock.read });
     const seen: unknown[] = [];
     const abort2 = new AbortController();
+    const looked = clock.claimed();
     const done = second.listen((m) => void seen.push(m), { signal: abort2.signal });
-    await new Promise((r) => setTimeout(r, 60));
+    await looked;
     expect(seen).toEqual([]);
     now += 61_000;
-    while (seen.length === 0) await new Promise((r) => setTimeout(r, 5));
+    clock.now = now;
+    await emptied(other);
     abort2.abort();
     await done;
     expect(seen).toEqual([{ id: "m1" }]);

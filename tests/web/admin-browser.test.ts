@@ -4,7 +4,7 @@ import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { until } from "../federation/setup.ts";
+import { drained, until } from "../federation/setup.ts";
 import {
   APBOT_INSTALL_TIMEOUT_MS,
   type ApbotPeer,
@@ -133,6 +133,11 @@ describe("admin dashboard in Chromium", () => {
         return (typeof o === "string" ? o : o?.id) === objectId;
       }, 30_000);
       expect(deletes).toHaveLength(1);
+      // And it came once: with Herald's queue empty the peer has answered every delivery, and with its
+      // log caught up it lists each one it took in.
+      await drained(herald.server);
+      await peer.logsCaughtUp();
+      expect(peer.arrived().filter((id) => id.startsWith(`${objectId}#`))).toEqual([`${objectId}#delete`]);
 
       // Nothing the dashboard shows came from anywhere but Herald.
       expect(requests.filter((u) => !u.startsWith(herald.origin))).toEqual([]);
