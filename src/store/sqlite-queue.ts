@@ -269,9 +269,10 @@ export class SqliteQueue implements MessageQueue {
    */
   #claim(limit: number): Claimed[] {
     const now = this.#now();
-    return this.#transaction(() =>
-      this.#statement(
-        `UPDATE queue SET lease_until = ?, lease_owner = ?, attempts = attempts + 1
+    return this.#transaction(
+      () =>
+        this.#statement(
+          `UPDATE queue SET lease_until = ?, lease_owner = ?, attempts = attempts + 1
               WHERE id IN (
                 SELECT q.id FROM queue q
                  WHERE q.scheduled_ms <= ?
@@ -281,7 +282,7 @@ export class SqliteQueue implements MessageQueue {
                  ORDER BY q.scheduled_ms, q.id
                  LIMIT ?)
               RETURNING id, message`,
-      ).all(now + this.#leaseMs, process.pid, now, now, limit) as unknown as Claimed[],
+        ).all(now + this.#leaseMs, process.pid, now, now, limit) as unknown as Claimed[],
     );
   }
 
