@@ -61,7 +61,10 @@ export interface Herald {
 }
 
 export async function openHerald(config: Config, log: Logger, options: HeraldOptions = {}): Promise<Herald> {
-  const storage = await openStorage(config);
+  const storage = await openStorage(
+    config,
+    log.isLevelEnabled("warn") ? log.child({ module: "store" }) : undefined,
+  );
   let library: Library;
   let media: CoverMedia;
   try {

@@ -25,6 +25,7 @@ import type { Storage } from "./store/types.ts";
 import { siteUrls } from "./urls.ts";
 import { createAdmin } from "./web/admin/index.ts";
 import { type CachedBody, cachedBody } from "./web/cached.ts";
+import { watchDatabase } from "./web/database-health.ts";
 import { createPages, pageSite } from "./web/pages/index.ts";
 import { createWebHandler, type WebState } from "./web/server.ts";
 
@@ -102,7 +103,13 @@ export async function startServer(
     throw error;
   }
   const { library, storage, federation } = herald;
-  const state: WebState = { feeds: new Map(), lastRefresh: undefined };
+  // PostgreSQL can go away under a running process: /healthz says so (503) while pages and feeds
+  // are still served from memory; the queue and the scheduler retry until it is back.
+  const database =
+    storage.kind === "postgres"
+      ? watchDatabase(() => storage.ping(), { log: log.child({ module: "store" }) })
+      : undefined;
+  const state: WebState = { feeds: new Map(), lastRefresh: undefined, database };
   const contentLog = log.child({ module: "content" });
   const leadership = storage.leadership(`${hostname()}/${process.pid}/${role}`);
   let leading = false;
@@ -228,6 +235,7 @@ export async function startServer(
   try {
     await tick();
   } catch (error) {
+    database?.stop();
     await herald.close();
     await closeServer(server);
     throw error;
@@ -255,7 +263,7 @@ export async function startServer(
           notFound: pages.notFound,
         }),
       })
-    : healthHandler(() => ({ role, scheduler: leading }));
+    : healthHandler(() => ({ role, scheduler: leading, database: database?.up === false ? "down" : "up" }));
   server.off("request", starting);
   server.on("request", handler);
 
@@ -387,6 +395,7 @@ export async function startServer(
         // A clean stop hands the scheduler's lease on at once instead of after it runs out.
         await leadership.release().catch(() => {});
         await closeServer(server);
+        database?.stop();
         await herald.close();
       })();
       return closing;
@@ -403,9 +412,14 @@ const starting: RequestListener = (_req, res) => {
 /** Workers and schedulers serve nothing but their health, for container health checks. */
 function healthHandler(health: () => Record<string, unknown>): RequestListener {
   return (req, res) => {
-    const ok = req.method === "GET" && (req.url ?? "").split("?")[0] === "/healthz";
-    res.writeHead(ok ? 200 : 404, { "content-type": "application/json", "cache-control": "no-store" });
-    res.end(ok ? JSON.stringify({ ok: true, ...health() }) : '{"error":"not found"}');
+    const found = req.method === "GET" && (req.url ?? "").split("?")[0] === "/healthz";
+    const body = health();
+    const ok = body.database !== "down";
+    res.writeHead(found ? (ok ? 200 : 503) : 404, {
+      "content-type": "application/json",
+      "cache-control": "no-store",
+    });
+    res.end(found ? JSON.stringify({ ok, ...body }) : '{"error":"not found"}');
   };
 }
 

@@ -53,14 +53,26 @@ export async function openSnapshot(
   });
 }
 
-/** PostgreSQL has no VACUUM INTO: the store is copied row by row into a temporary SQLite file. */
+/**
+ * PostgreSQL has no VACUUM INTO: the store is copied row by row into a temporary SQLite file. A
+ * database without Herald's tables is refused (NoStoreError) before anything is written: a
+ * read-only command never creates or migrates a schema.
+ */
 async function copyPostgres(config: Config, file: string): Promise<SnapshotOrigin> {
   const { copyStore } = await import("./migrate-store.ts");
   const { openPostgresStorage } = await import("../store/postgres-storage.ts");
+  const { hasHeraldStore, NoStoreError, waitForPostgres } = await import("../store/postgres-wait.ts");
   const { openSqliteStorage } = await import("../store/sqlite-storage.ts");
   const from = openPostgresStorage(config.database.url!, { poolSize: 2 });
-  const to = openSqliteStorage(file);
+  let to: ReturnType<typeof openSqliteStorage> | undefined;
   try {
+    await waitForPostgres(from.sql, from.location, { waitMs: config.database.waitSeconds * 1000 });
+    if (!(await hasHeraldStore(from.sql)))
+      throw new NoStoreError(
+        `No Herald store here: PostgreSQL database ${from.location} has no Herald tables. Start \`herald serve\` once to create them, or check DATABASE_URL (and its search_path).`,
+      );
+    to = openSqliteStorage(file);
+    // The store exists: this checks its versions (a newer schema is refused) before reading it.
     await from.initialize();
     await copyStore(from, to);
     return {
@@ -68,7 +80,7 @@ async function copyPostgres(config: Config, file: string): Promise<SnapshotOrigi
       scheduler: (await from.schedulerHolder()) ?? null,
     };
   } finally {
-    await Promise.all([from.close(), to.close()]);
+    await Promise.all([from.close(), to?.close()]);
   }
 }
 

@@ -199,12 +199,13 @@ export async function retractArticle(config: Config, id: string): Promise<Action
   }
 }
 
+/** Read-only: on a snapshot, so that an empty database is reported (NoStoreError), never set up. */
 export async function listFollowers(config: Config) {
-  const herald = await openForCommand(config);
+  const herald = await openSnapshot(config, { federation: false });
   try {
     return await herald.storage.federation.listFollowers({});
   } finally {
-    await herald.close();
+    await herald.dispose();
   }
 }
 

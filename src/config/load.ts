@@ -32,6 +32,7 @@ export interface Config {
     readonly url: string | undefined;
     readonly poolSize: number;
     readonly leaseSeconds: number;
+    readonly waitSeconds: number;
   };
   readonly schedule: Readonly<Parsed["schedule"]> & { readonly timezone: string };
   readonly publishing: Readonly<Parsed["publishing"]>;

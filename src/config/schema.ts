@@ -116,6 +116,8 @@ export const configSchema = z.strictObject({
       poolSize: z.int().min(1).max(100).default(10),
       /** How long a delivery claimed by a worker stays hidden from others: how soon a dead worker's work returns. */
       leaseSeconds: z.int().min(5).max(3600).default(30),
+      /** At start, how long to wait for PostgreSQL to accept connections before giving up. */
+      waitSeconds: z.int().min(0).max(3600).default(60),
     })
     .prefault({}),
   schedule: z
@@ -246,6 +248,7 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
   "database.url": "postgres://herald@db.internal:5432/herald",
   "database.poolSize": "10",
   "database.leaseSeconds": "30",
+  "database.waitSeconds": "60",
   "server.port": "8080",
   "server.host": "0.0.0.0",
   "server.trustProxy": "true",

@@ -74,6 +74,9 @@ export function openPostgresStorage(
   return {
     kind: "postgres",
     location: describePostgresUrl(url),
+    async ping() {
+      await sql`SELECT 1`;
+    },
     sql,
     articles,
     federation,

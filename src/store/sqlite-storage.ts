@@ -37,6 +37,7 @@ export function openSqliteStorage(file: string): Storage<DatabaseSync> & { reado
     kv,
     // SqliteStore migrates when it opens.
     initialize: async () => {},
+    ping: async () => {},
     queue(options) {
       queue ??= new SqliteDeliveryQueue(db, { concurrency: options.concurrency });
       return queue;

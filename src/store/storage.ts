@@ -5,16 +5,32 @@
 // on one or many hosts, is chosen by `database.url` or DATABASE_URL. Each backend loads only when named.
 import { join } from "node:path";
 import type { Config } from "../config/load.ts";
+import type { Logger } from "../log.ts";
 import type { Storage } from "./types.ts";
 
-/** Opens the backend the configuration names: PostgreSQL when database.url is set, else SQLite in data.dir. */
-export async function openStorage(config: Config): Promise<Storage> {
+/**
+ * Opens the backend the configuration names: PostgreSQL when database.url is set, else SQLite in
+ * data.dir. PostgreSQL is waited for (database.waitSeconds, one line per attempt on `log`, or on
+ * stderr without it); DatabaseUnavailableError when it never answers.
+ */
+export async function openStorage(config: Config, log?: Logger): Promise<Storage> {
   if (config.database.url) {
     const { openPostgresStorage } = await import("./postgres-storage.ts");
-    return openPostgresStorage(config.database.url, {
+    const { waitForPostgres } = await import("./postgres-wait.ts");
+    const storage = openPostgresStorage(config.database.url, {
       poolSize: config.database.poolSize,
       leaseMs: config.database.leaseSeconds * 1000,
     });
+    try {
+      await waitForPostgres(storage.sql, storage.location, {
+        waitMs: config.database.waitSeconds * 1000,
+        log,
+      });
+    } catch (error) {
+      await storage.close();
+      throw error;
+    }
+    return storage;
   }
   const { openSqliteStorage } = await import("./sqlite-storage.ts");
   return openSqliteStorage(join(config.data.dir, "herald.sqlite"));

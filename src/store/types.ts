@@ -384,6 +384,8 @@ export interface Storage<Tx = unknown> {
    * lock; PostgreSQL: an advisory lock). Called at start, so a broken database fails the start.
    */
   initialize(): Promise<void>;
+  /** Resolves when the database answers a trivial query; rejects when it cannot be reached. */
+  ping(): Promise<void>;
   /** The delivery queue, created on first use with this process's concurrency. */
   queue(options: { concurrency: number }): DeliveryQueue<Tx>;
   deliveries(): Promise<Map<string, Delivery>>;

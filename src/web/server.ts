@@ -16,6 +16,8 @@ export interface WebState {
   feeds: ReadonlyMap<string, CachedBody>;
   /** Set when the last refresh succeeded; /healthz reports it. */
   lastRefresh: Date | undefined;
+  /** PostgreSQL: whether it answers; /healthz says 503 while it does not. */
+  database?: { readonly up: boolean };
 }
 
 export interface WebDeps {
@@ -91,13 +93,19 @@ async function route(deps: WebDeps, req: IncomingMessage, res: ServerResponse): 
     return;
   }
   if (path === "/healthz") {
-    const ok = deps.state.lastRefresh !== undefined;
+    const started = deps.state.lastRefresh !== undefined;
+    const database = deps.state.database === undefined ? undefined : deps.state.database.up ? "up" : "down";
+    const ok = started && database !== "down";
     res.statusCode = ok ? 200 : 503;
     res.setHeader("Content-Type", "application/json");
     res.setHeader("Cache-Control", "no-store");
     res.setHeader("X-Content-Type-Options", "nosniff");
     res.end(
-      JSON.stringify({ status: ok ? "ok" : "starting", lastRefresh: deps.state.lastRefresh?.toISOString() }),
+      JSON.stringify({
+        status: ok ? "ok" : started ? "database down" : "starting",
+        database,
+        lastRefresh: deps.state.lastRefresh?.toISOString(),
+      }),
     );
     return;
   }
