@@ -4,13 +4,13 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Herald } from "../../app.ts";
 import { feedSite } from "../../build.ts";
-import { publishOn, removeFollowerFrom, retractOn, type Scan } from "../../commands/operate.ts";
-import { renderPost } from "../../commands/post.ts";
-import { liveStatus } from "../../commands/status.ts";
 import type { Config } from "../../config/load.ts";
 import type { Library } from "../../content/library.ts";
 import { toFeedItem } from "../../feeds/document.ts";
 import type { Logger } from "../../log.ts";
+import { publishOn, removeFollowerFrom, retractOn, type Scan } from "../../ops/actions.ts";
+import { renderPost } from "../../ops/post.ts";
+import { liveStatus } from "../../ops/status.ts";
 import type { Interaction } from "../../store/types.ts";
 import { type SiteUrls, siteUrls } from "../../urls.ts";
 import type { RouteHandler } from "../server.ts";
