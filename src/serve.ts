@@ -22,7 +22,7 @@ import type { Logger } from "./log.ts";
 import type { Role } from "./roles.ts";
 import { type Scheduler, startScheduler } from "./scheduler.ts";
 import type { Storage } from "./store/types.ts";
-import { siteUrls } from "./urls.ts";
+import { actorUrls, siteUrls } from "./urls.ts";
 import { createAdmin } from "./web/admin/index.ts";
 import { type CachedBody, cachedBody } from "./web/cached.ts";
 import { createPages, pageSite } from "./web/pages/index.ts";
@@ -354,7 +354,7 @@ export async function startServer(
       rss: serveHttp ? urls.rss : undefined,
       atom: serveHttp ? urls.atom : undefined,
       json: serveHttp ? urls.json : undefined,
-      account: federation ? `@${config.bot.username}@${new URL(urls.home).host}` : undefined,
+      account: federation ? actorUrls(urls, config.bot.username).handle : undefined,
       scheduler: schedules ? leading : undefined,
     },
     serveHttp ? "herald is serving" : "herald is running",

@@ -11,7 +11,7 @@ import { addressAllowList, outboundGuard } from "../net/outbound.ts";
 import { MemoKv, PER_DELIVERY_PREFIXES } from "../store/memo-kv.ts";
 import type { Follower, Storage } from "../store/types.ts";
 import { dueOptionsOf } from "../sync/due.ts";
-import { siteUrls } from "../urls.ts";
+import { actorUrls, siteUrls } from "../urls.ts";
 import { VERSION } from "../version.ts";
 import type { ActivityPubDeps } from "../web/activitypub.ts";
 import { clientAddress } from "../web/admin/http.ts";
@@ -89,8 +89,8 @@ export async function startFederation(
   const kv = new MemoKv(storage.kv, { prefixes: PER_DELIVERY_PREFIXES });
   const objects: ObjectContext = {
     urls,
-    actorId: new URL(`users/${config.bot.username}`, urls.home),
-    followersId: new URL(`users/${config.bot.username}/followers`, urls.home),
+    actorId: actorUrls(urls, config.bot.username).actor,
+    followersId: actorUrls(urls, config.bot.username).followers,
     objectType: config.federation.objectType,
     visibility: config.federation.visibility,
   };
@@ -201,7 +201,7 @@ export async function startFederation(
       federation,
       store: fedStore,
       urls,
-      actorPath: `/users/${config.bot.username}`,
+      actorPath: actorUrls(urls, config.bot.username).path,
       guard,
       gate,
       attributionDomains: [new URL(urls.home).host],

@@ -3,7 +3,7 @@
 import type { Config } from "../config/load.ts";
 import type { Article } from "../content/model.ts";
 import { type ObjectContext, toPost } from "../federation/objects.ts";
-import { siteUrls } from "../urls.ts";
+import { actorUrls, siteUrls } from "../urls.ts";
 
 export interface PostAttachment {
   url: string;
@@ -32,8 +32,8 @@ export async function renderPost(
   const urls = siteUrls(config.site.url);
   const ctx: ObjectContext = {
     urls,
-    actorId: new URL(`users/${config.bot.username}`, urls.home),
-    followersId: new URL(`users/${config.bot.username}/followers`, urls.home),
+    actorId: actorUrls(urls, config.bot.username).actor,
+    followersId: actorUrls(urls, config.bot.username).followers,
     objectType: config.federation.objectType,
     visibility: config.federation.visibility,
   };

@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Federation } from "@fedify/fedify";
 import type { OutboundGuard } from "../net/outbound.ts";
 import type { FederationStore } from "../store/types.ts";
-import type { SiteUrls } from "../urls.ts";
+import { ACTOR_ROUTE_PREFIX, ACTOR_ROUTES, type SiteUrls } from "../urls.ts";
 import { type InboxGate, MAX_INBOX_BYTES } from "./inbox-gate.ts";
 
 const AP_TYPES = /application\/(activity\+json|ld\+json)/;
@@ -22,7 +22,9 @@ export interface ActivityPubDeps {
   gate: InboxGate;
 }
 
-const INBOX_PATH = /^\/(?:users\/[^/]+\/)?inbox$/;
+const INBOX_PATH = new RegExp(
+  `^(?:${ACTOR_ROUTES.inbox.replace("{identifier}", "[^/]+")}|${ACTOR_ROUTES.sharedInbox})$`,
+);
 
 export function wantsActivityJson(req: IncomingMessage): boolean {
   return AP_TYPES.test(String(req.headers.accept ?? ""));
@@ -33,8 +35,8 @@ export function isActivityPubPath(path: string): boolean {
     path.startsWith("/.well-known/webfinger") ||
     path.startsWith("/.well-known/nodeinfo") ||
     path.startsWith("/nodeinfo/") ||
-    path.startsWith("/users/") ||
-    path === "/inbox"
+    path.startsWith(ACTOR_ROUTE_PREFIX) ||
+    path === ACTOR_ROUTES.sharedInbox
   );
 }
 

@@ -12,7 +12,7 @@ import { publishOn, removeFollowerFrom, retractOn, type Scan } from "../../ops/a
 import { renderPost } from "../../ops/post.ts";
 import { liveStatus } from "../../ops/status.ts";
 import type { Interaction } from "../../store/types.ts";
-import { type SiteUrls, siteUrls } from "../../urls.ts";
+import { actorUrls, type SiteUrls, siteUrls } from "../../urls.ts";
 import type { RouteHandler } from "../server.ts";
 import { renderArticleView } from "./article.ts";
 import { renderRetract } from "./confirm.ts";
@@ -237,7 +237,7 @@ export function createAdmin(deps: AdminDeps): RouteHandler {
       federated: herald.federation !== undefined && article.federate,
       bot: {
         name: herald.config.bot.name,
-        handle: `@${herald.config.bot.username}@${new URL(urls.home).host}`,
+        handle: actorUrls(urls, herald.config.bot.username).handle,
       },
       item: toFeedItem(feedSite(herald.config), article),
       page: visible ? article.url : undefined,
