@@ -137,7 +137,6 @@ export async function openHerald(config: Config, log: Logger, options: HeraldOpt
       contentLog.warn({ path: error.path, reason: error.type }, error.message);
     if (!publishOptions.dryRun) {
       await fedStore.setMeta("status.lastScan", at);
-      await fedStore.setMeta("status.rejected", JSON.stringify(content.rejected));
     }
     const published = federation
       ? await federation.publisher.publish(library.records(), publishOptions)

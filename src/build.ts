@@ -27,7 +27,7 @@ export function parseContext(config: Config): ParseContext {
 }
 
 /** Everything in config that changes how an article is derived; a change re-derives every article. */
-export function derivationFingerprint(config: Config): string {
+function derivationFingerprint(config: Config): string {
   const { site, content, summary } = config;
   return createHash("sha256")
     .update(

@@ -45,8 +45,6 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export type TickResult = ScanResult;
-
 export type { Role };
 
 /** How often processes that do not scan look for content saved by the scheduler (besides the signal). */
@@ -343,7 +341,6 @@ export async function startServer(
         ],
     { timezone: config.schedule.timezone, log },
   );
-  if (leading) await storage.federation.setMeta("status.nextRuns", JSON.stringify(scheduler.nextRuns()));
 
   const urls = siteUrls(config.site.url);
   log.info(

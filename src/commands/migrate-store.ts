@@ -166,7 +166,7 @@ function deliveryQueue(storage: Storage): DeliveryQueue {
   return storage.queue({ concurrency: 1 });
 }
 
-export function formatMigration(r: MigrationReport): string {
+function formatMigration(r: MigrationReport): string {
   const rows: [string, number][] = [
     ["articles", r.counts.articles],
     ["signing keys", r.counts.keys],

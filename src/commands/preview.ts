@@ -144,7 +144,7 @@ function coverWarnings(looked: MediaRecord, fetched: boolean): string[] {
 }
 
 /** Roughly what Mastodon shows: paragraphs as blank-line-separated text, links as their text. */
-export function htmlToText(html: string): string {
+function htmlToText(html: string): string {
   return html
     .replace(/<br\s*\/?>/gi, "\n")
     .replace(/<\/p>\s*<p[^>]*>/gi, "\n\n")

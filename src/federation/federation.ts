@@ -71,9 +71,9 @@ export interface FederationDeps {
   version: string;
 }
 
-export const PAGE_SIZE = 50;
+const PAGE_SIZE = 50;
 
-export function objectIdToArticleId(urls: SiteUrls, id: URL | null | undefined): string | undefined {
+function objectIdToArticleId(urls: SiteUrls, id: URL | null | undefined): string | undefined {
   if (!id) return undefined;
   const prefix = urls.object("");
   const href = id.href.split("#")[0]!;
@@ -416,7 +416,7 @@ function toRecipient(f: Follower): Recipient {
 }
 
 /** Rebuilds a stored post (Note or Article JSON-LD) as a vocab object. */
-export async function postFromJson(json: Record<string, unknown>) {
+async function postFromJson(json: Record<string, unknown>) {
   const { Article } = await import("@fedify/vocab");
   const post = json.type === "Article" ? await Article.fromJsonLd(json) : await Note.fromJsonLd(json);
   return withBlurhashes(post, blurhashesIn(json));

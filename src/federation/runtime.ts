@@ -7,7 +7,9 @@ import { getUserAgent } from "@fedify/vocab-runtime";
 import type { Config } from "../config/load.ts";
 import type { Library } from "../content/library.ts";
 import { type Logger, routeFedifyLogs } from "../log.ts";
+import { imageTypeOfPath } from "../media/types.ts";
 import { addressAllowList, outboundGuard } from "../net/outbound.ts";
+import { escapeHtml, escapeHtmlAttribute } from "../render/html.ts";
 import { MemoKv, PER_DELIVERY_PREFIXES } from "../store/memo-kv.ts";
 import type { Follower, Storage } from "../store/types.ts";
 import { dueOptionsOf } from "../sync/due.ts";
@@ -20,7 +22,7 @@ import { backfillFor } from "./backfill.ts";
 import { actorObject, type BotProfile, createHeraldFederation } from "./federation.ts";
 import { freshDocumentLoader } from "./guarded.ts";
 import { loadOrCreateKeys } from "./keys.ts";
-import type { ObjectContext } from "./objects.ts";
+import { objectContextOf } from "./objects.ts";
 import { Publisher } from "./publisher.ts";
 
 export interface FederationRuntime {
@@ -39,14 +41,6 @@ export interface FederationRuntime {
   close(): Promise<void>;
 }
 
-const IMAGE_TYPES: Readonly<Record<string, string>> = {
-  ".png": "image/png",
-  ".jpg": "image/jpeg",
-  ".jpeg": "image/jpeg",
-  ".gif": "image/gif",
-  ".webp": "image/webp",
-};
-
 export async function startFederation(
   config: Config,
   storage: Storage,
@@ -64,12 +58,11 @@ export async function startFederation(
   const profileFiles = new Map<string, string>();
   const image = (value: string | undefined, name: string) => {
     if (!value) return undefined;
-    if (URL.canParse(value))
-      return { url: value, mediaType: IMAGE_TYPES[extname(new URL(value).pathname).toLowerCase()] };
+    if (URL.canParse(value)) return { url: value, mediaType: imageTypeOfPath(new URL(value).pathname) };
     const ext = extname(value).toLowerCase();
     const path = `/profile/${name}${ext}`;
     profileFiles.set(path, resolve(config.base, value));
-    return { url: new URL(path.slice(1), urls.home).href, mediaType: IMAGE_TYPES[ext] };
+    return { url: new URL(path.slice(1), urls.home).href, mediaType: imageTypeOfPath(value) };
   };
   const profile: BotProfile = {
     username: config.bot.username,
@@ -87,13 +80,7 @@ export async function startFederation(
   const queue = storage.queue({ concurrency: config.federation.concurrency });
   // Fedify reads and rewrites per-host hints on every delivery; memory spares the store most of it.
   const kv = new MemoKv(storage.kv, { prefixes: PER_DELIVERY_PREFIXES });
-  const objects: ObjectContext = {
-    urls,
-    actorId: actorUrls(urls, config.bot.username).actor,
-    followersId: actorUrls(urls, config.bot.username).followers,
-    objectType: config.federation.objectType,
-    visibility: config.federation.visibility,
-  };
+  const objects = objectContextOf(config);
   const fedLog = log.child({ module: "federation" });
 
   const guard = outboundGuard({
@@ -230,13 +217,9 @@ export async function startFederation(
   };
 }
 
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
 /** Profile field values that are URLs become links, as Mastodon shows them. */
 function linkify(value: string): string {
   return /^https?:\/\/\S+$/.test(value)
-    ? `<a href="${escapeHtml(value)}" rel="me nofollow noopener" target="_blank">${escapeHtml(value.replace(/^https?:\/\//, ""))}</a>`
+    ? `<a href="${escapeHtmlAttribute(value)}" rel="me nofollow noopener" target="_blank">${escapeHtml(value.replace(/^https?:\/\//, ""))}</a>`
     : escapeHtml(value);
 }

@@ -21,8 +21,6 @@ export interface ArticleStatus {
   delivery?: Delivery;
 }
 
-export type { Delivery };
-
 /** A remote cover Herald could not fetch (yet): the post links to the original, retried later. */
 export interface CoverProblem {
   articleId: string;

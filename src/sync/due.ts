@@ -29,7 +29,7 @@ export type LedgerReader = Pick<
 >;
 
 /** Plans against the ledger: create, update or delete per article, silent creates on a first run. */
-export async function planAgainstLedger(
+async function planAgainstLedger(
   store: LedgerReader,
   records: Iterable<ArticleRecord>,
   { pushNewestOnFirstRun, now }: Pick<DueOptions, "pushNewestOnFirstRun" | "now">,
