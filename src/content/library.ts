@@ -1,8 +1,8 @@
-import type { ArticleChange, ArticleRecord, ArticleStore } from "../store/types.ts";
 import type { Article, ArticleError, ImageInfo } from "./model.ts";
 import type { ParseContext } from "./parse.ts";
 import type { ParsedArticle } from "./parsed.ts";
 import { readFileNoFollow } from "./read-file.ts";
+import type { ArticleChange, ArticleRecord, ArticleStore } from "./records.ts";
 import { type ContentFile, type SpecialFile, scanContent } from "./scan.ts";
 
 export interface LibraryDeps {

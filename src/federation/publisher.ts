@@ -7,11 +7,11 @@
 import type { Federation } from "@fedify/fedify";
 import { Activity } from "@fedify/vocab";
 import type { Article } from "../content/model.ts";
+import type { ArticleRecord } from "../content/records.ts";
 import type { Logger } from "../log.ts";
 import {
   type ActivityRecord,
   AlreadyQueuedError,
-  type ArticleRecord,
   type AtomicQueue,
   type FederatedObject,
   type FederationStore,

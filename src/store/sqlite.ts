@@ -2,12 +2,12 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import type { Article } from "../content/model.ts";
+import type { ArticleChange, ArticleRecord, ArticleStore } from "../content/records.ts";
 import { type ArticleRow, RECORD_COLUMNS, toArticleRecord } from "./article-rows.ts";
 import { SqliteFederationStore } from "./sqlite-federation.ts";
 import { SqliteMediaStore } from "./sqlite-media.ts";
 import { QUEUE_SCHEMA } from "./sqlite-queue.ts";
 import { immediateTransaction } from "./sqlite-tx.ts";
-import type { ArticleChange, ArticleRecord, ArticleStore } from "./types.ts";
 
 // Migrations run in order at open; each runs once, recorded in PRAGMA user_version.
 const MIGRATIONS: readonly string[] = [
