@@ -2,7 +2,7 @@
 // the delivery queue, the publisher, and the profile announcement.
 import { createHash } from "node:crypto";
 import { extname, resolve } from "node:path";
-import { Create, Update } from "@fedify/vocab";
+import { Update } from "@fedify/vocab";
 import { getUserAgent } from "@fedify/vocab-runtime";
 import type { Config } from "../config/load.ts";
 import type { Library } from "../content/library.ts";
@@ -11,14 +11,13 @@ import { imageTypeOfPath } from "../media/types.ts";
 import { addressAllowList, outboundGuard } from "../net/outbound.ts";
 import { escapeHtml, escapeHtmlAttribute } from "../render/html.ts";
 import { MemoKv, PER_DELIVERY_PREFIXES } from "../store/memo-kv.ts";
-import type { Follower, Storage } from "../store/types.ts";
+import type { Storage } from "../store/types.ts";
 import { dueOptionsOf } from "../sync/due.ts";
 import { actorUrls, siteUrls } from "../urls.ts";
 import { VERSION } from "../version.ts";
 import type { ActivityPubDeps } from "../web/activitypub.ts";
 import { clientAddress } from "../web/admin/http.ts";
 import { InboxGate } from "../web/inbox-gate.ts";
-import { backfillFor } from "./backfill.ts";
 import { actorObject, type BotProfile, createHeraldFederation } from "./federation.ts";
 import { freshDocumentLoader } from "./guarded.ts";
 import { loadOrCreateKeys } from "./keys.ts";
@@ -96,7 +95,6 @@ export async function startFederation(
       getUserAgent({ software: `Herald/${VERSION}`, url: new URL(urls.home) }),
     ),
   });
-  let backfill: ((follower: Follower) => Promise<void>) | undefined;
   const federation = createHeraldFederation({
     origin: new URL(urls.home).origin,
     urls,
@@ -108,7 +106,10 @@ export async function startFederation(
     log: fedLog,
     guard,
     version: VERSION,
-    onFollowAccepted: (follower) => backfill?.(follower) ?? Promise.resolve(),
+    // The publisher is made next, from this federation; a follow can only arrive after both exist.
+    onFollowAccepted: async (follower) => {
+      await publisher.backfill(follower);
+    },
   });
 
   const { pushNewestOnFirstRun, controls } = dueOptionsOf(config, new Date());
@@ -120,29 +121,11 @@ export async function startFederation(
     username: config.bot.username,
     article: (id) => library.get(id),
     pushNewestOnFirstRun,
+    backfillOnFollow: config.federation.backfillOnFollow,
     controls,
     log: fedLog,
     now: options.now,
   });
-
-  const backfillCount = config.federation.backfillOnFollow;
-  if (backfillCount > 0) {
-    backfill = async (follower) => {
-      // A few more than needed: the newest may be in the middle of their own fan-out (backfill.ts).
-      const latest = await fedStore.listCreates({ offset: 0, limit: backfillCount + 10 });
-      const creates = backfillFor(latest, follower, backfillCount);
-      const ctx = federation.createContext(new URL(urls.home));
-      for (const record of creates) {
-        await ctx.sendActivity(
-          { identifier: config.bot.username },
-          { id: new URL(follower.actorId), inboxId: new URL(follower.inbox), endpoints: null },
-          await Create.fromJsonLd(record.activity),
-          { orderingKey: objects.urls.object(record.articleId) },
-        );
-      }
-      fedLog.info({ actor: follower.actorId, posts: creates.length }, "backfilled new follower");
-    };
-  }
 
   let abort: AbortController | undefined;
   let listening: Promise<void> | undefined;
