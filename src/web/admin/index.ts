@@ -9,6 +9,7 @@ import type { Library } from "../../content/library.ts";
 import { toFeedItem } from "../../feeds/document.ts";
 import type { Logger } from "../../log.ts";
 import { publishOn, removeFollowerFrom, retractOn, type Scan } from "../../ops/actions.ts";
+import { secretCheck } from "../../ops/admin-secret.ts";
 import { renderPost } from "../../ops/post.ts";
 import { liveStatus } from "../../ops/status.ts";
 import type { Interaction } from "../../store/types.ts";
@@ -20,7 +21,6 @@ import { renderDashboard } from "./dashboard.ts";
 import { clientAddress, cookie, fromSameOrigin, readCookie, readForm, seeOther, sendHtml } from "./http.ts";
 import { ADMIN_HEADERS, esc, renderShell } from "./layout.ts";
 import { renderLogin } from "./login.ts";
-import { secretCheck } from "./secret.ts";
 import {
   createFailureLimit,
   createSessions,
