@@ -20,6 +20,7 @@ import type { Role } from "./roles.ts";
 import { type Scheduler, startScheduler } from "./scheduler.ts";
 import type { Storage } from "./store/types.ts";
 import { actorUrls, siteUrls } from "./urls.ts";
+import { activityPubDeps } from "./web/activitypub.ts";
 import { createAdmin } from "./web/admin/index.ts";
 import { feedCache } from "./web/feed-cache.ts";
 import { createPages, pageSite } from "./web/pages/index.ts";
@@ -171,6 +172,13 @@ export async function startServer(
     throw error;
   }
 
+  const activityPub =
+    serveHttp && federation
+      ? activityPubDeps(federation.activityPub, {
+          trustProxy: config.server.trustProxy,
+          log: log.child({ module: "inbox" }),
+        })
+      : undefined;
   const handler: RequestListener = serveHttp
     ? createWebHandler({
         state,
@@ -181,7 +189,7 @@ export async function startServer(
         feedLinkHeader: config.feeds.hub
           ? `<${config.feeds.hub}>; rel="hub", <${siteUrls(config.site.url).rss}>; rel="self"`
           : undefined,
-        activityPub: federation?.activityPub,
+        activityPub,
         profileFiles: federation?.profileFiles,
         pages: pages.handle,
         notFound: pages.notFound,
@@ -281,6 +289,7 @@ export async function startServer(
         // Deliveries in flight finish first, while we still serve: their recipients fetch our key
         // to verify them, and a closed server turns each into a 401 and a retry.
         await federation?.close();
+        activityPub?.gate.close();
         // A clean stop hands the scheduler's lease on at once instead of after it runs out.
         await roles.release();
         await closeServer(server);

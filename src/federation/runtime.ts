@@ -2,30 +2,43 @@
 // the delivery queue, the publisher, and the profile announcement.
 import { createHash } from "node:crypto";
 import { extname, resolve } from "node:path";
+import type { Federation } from "@fedify/fedify";
 import { Update } from "@fedify/vocab";
+import type { DocumentLoader } from "@fedify/vocab-runtime";
 import { getUserAgent } from "@fedify/vocab-runtime";
 import type { Config } from "../config/load.ts";
 import type { Library } from "../content/library.ts";
 import { type Logger, routeFedifyLogs } from "../log.ts";
 import { imageTypeOfPath } from "../media/types.ts";
-import { addressAllowList, outboundGuard } from "../net/outbound.ts";
+import { addressAllowList, type OutboundGuard, outboundGuard } from "../net/outbound.ts";
 import { escapeHtml, escapeHtmlAttribute } from "../render/html.ts";
 import { MemoKv, PER_DELIVERY_PREFIXES } from "../store/memo-kv.ts";
-import type { Storage } from "../store/types.ts";
+import type { FederationStore, Storage } from "../store/types.ts";
 import { dueOptionsOf } from "../sync/due.ts";
-import { actorUrls, siteUrls } from "../urls.ts";
+import { actorUrls, type SiteUrls, siteUrls } from "../urls.ts";
 import { VERSION } from "../version.ts";
-import type { ActivityPubDeps } from "../web/activitypub.ts";
-import { clientAddress } from "../web/admin/http.ts";
-import { InboxGate } from "../web/inbox-gate.ts";
 import { actorObject, type BotProfile, createHeraldFederation } from "./federation.ts";
 import { freshDocumentLoader } from "./guarded.ts";
 import { loadOrCreateKeys } from "./keys.ts";
 import { objectContextOf } from "./objects.ts";
 import { Publisher } from "./publisher.ts";
 
+/** What the HTTP layer needs to serve the actor, its collections and its inbox. */
+export interface FederationEndpoints {
+  federation: Federation<void>;
+  store: FederationStore;
+  urls: SiteUrls;
+  /** The actor's path: the HTTP layer adds fields Fedify's vocabulary lacks to this document. */
+  actorPath: string;
+  attributionDomains: readonly string[];
+  /** Key and actor fetches made while verifying a request go through it. */
+  guard: OutboundGuard;
+  /** Fetches a key again, past the cache, when the cached one does not verify (a rotated key). */
+  freshLoader: DocumentLoader;
+}
+
 export interface FederationRuntime {
-  activityPub: ActivityPubDeps;
+  activityPub: FederationEndpoints;
   publisher: Publisher;
   /** Local files the profile points at (avatar, header), by URL path. */
   profileFiles: ReadonlyMap<string, string>;
@@ -85,15 +98,6 @@ export async function startFederation(
   const guard = outboundGuard({
     allowPrivateAddress: config.federation.allowPrivateAddress,
     allowAddress: addressAllowList(config.federation.allowAddresses),
-  });
-  const gate = new InboxGate({
-    guard: guard.options,
-    clientAddress: (req) => clientAddress(req, config.server.trustProxy),
-    log: log.child({ module: "inbox" }),
-    freshLoader: freshDocumentLoader(
-      guard,
-      getUserAgent({ software: `Herald/${VERSION}`, url: new URL(urls.home) }),
-    ),
   });
   const federation = createHeraldFederation({
     origin: new URL(urls.home).origin,
@@ -173,7 +177,10 @@ export async function startFederation(
       urls,
       actorPath: actorUrls(urls, config.bot.username).path,
       guard,
-      gate,
+      freshLoader: freshDocumentLoader(
+        guard,
+        getUserAgent({ software: `Herald/${VERSION}`, url: new URL(urls.home) }),
+      ),
       attributionDomains: [new URL(urls.home).host],
     },
     publisher,
@@ -194,7 +201,6 @@ export async function startFederation(
     },
     async close() {
       await stopDelivering(5_000);
-      gate.close();
       await guard.close();
     },
   };

@@ -2,12 +2,35 @@
 // article objects (from the ledger, 410 + Tombstone once deleted).
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Federation } from "@fedify/fedify";
+import type { FederationEndpoints } from "../federation/runtime.ts";
+import type { Logger } from "../log.ts";
 import type { OutboundGuard } from "../net/outbound.ts";
 import type { FederationStore } from "../store/types.ts";
 import { ACTOR_ROUTE_PREFIX, ACTOR_ROUTES, type SiteUrls } from "../urls.ts";
-import { type InboxGate, MAX_INBOX_BYTES } from "./inbox-gate.ts";
+import { clientAddress } from "./admin/http.ts";
+import { InboxGate, MAX_INBOX_BYTES } from "./inbox-gate.ts";
 
 const AP_TYPES = /application\/(activity\+json|ld\+json)/;
+
+/**
+ * The ActivityPub side of the HTTP layer: the federation's endpoints, and the gate an inbox POST
+ * must pass first (per-client and per-host limits, load shedding, signature checks). Close the
+ * gate when the server stops.
+ */
+export function activityPubDeps(
+  endpoints: FederationEndpoints,
+  options: { trustProxy: boolean; log: Logger },
+): ActivityPubDeps {
+  return {
+    ...endpoints,
+    gate: new InboxGate({
+      guard: endpoints.guard.options,
+      clientAddress: (req) => clientAddress(req, options.trustProxy),
+      log: options.log,
+      freshLoader: endpoints.freshLoader,
+    }),
+  };
+}
 
 export interface ActivityPubDeps {
   federation: Federation<void>;
