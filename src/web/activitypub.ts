@@ -1,12 +1,9 @@
 // Bridges node:http to Fedify's fetch-style handler, plus the routes Herald answers itself:
 // article objects (from the ledger, 410 + Tombstone once deleted).
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Federation } from "@fedify/fedify";
 import type { FederationEndpoints } from "../federation/runtime.ts";
 import type { Logger } from "../log.ts";
-import type { OutboundGuard } from "../net/outbound.ts";
-import type { FederationStore } from "../store/types.ts";
-import { ACTOR_ROUTE_PREFIX, ACTOR_ROUTES, type SiteUrls } from "../urls.ts";
+import { ACTOR_ROUTE_PREFIX, ACTOR_ROUTES } from "../urls.ts";
 import { clientAddress } from "./admin/http.ts";
 import { InboxGate, MAX_INBOX_BYTES } from "./inbox-gate.ts";
 
@@ -32,15 +29,7 @@ export function activityPubDeps(
   };
 }
 
-export interface ActivityPubDeps {
-  federation: Federation<void>;
-  store: FederationStore;
-  urls: SiteUrls;
-  /** Adds fields Fedify's vocabulary lacks (attributionDomains) to the actor document. */
-  actorPath: string;
-  attributionDomains: readonly string[];
-  /** Key and actor fetches made while verifying a request go through it. */
-  guard: OutboundGuard;
+export interface ActivityPubDeps extends FederationEndpoints {
   /** What an inbox POST must pass before Fedify sees it. */
   gate: InboxGate;
 }
