@@ -1,7 +1,7 @@
 // `herald serve`: the app plus HTTP, the content watcher and the schedules, in one of four roles.
 //   all        everything in one process (the default; the only role on SQLite);
 //   web        HTTP: pages, feeds, the actor and its inbox; it enqueues, and takes the records the
-//              scheduler saves (told by a signal, checked every RELOAD_POLL_MS as a safety net);
+//              scheduler saves (told by a signal, polled as a safety net: coordination.ts);
 //   worker     delivers from the shared queue (and runs inbox handlers Fedify queued);
 //   scheduler  reads content/, publishes, writes static feeds; one acts at a time (a lease), the
 //              others stand by and take over when its lease runs out.
