@@ -2,7 +2,6 @@
 // publisher. Scheduled jobs are ordinary async methods here; serve adds HTTP, the watcher and
 // cron timing, and the CLI calls the same methods once.
 import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { openLibrary, renderFeeds, writeFeeds } from "./build.ts";
 import type { Config } from "./config/load.ts";
 import type { Library, RefreshResult } from "./content/library.ts";
@@ -10,7 +9,7 @@ import type { PublishOptions, PublishSummary } from "./federation/publisher.ts";
 import type { FederationRuntime } from "./federation/runtime.ts";
 import type { Logger } from "./log.ts";
 import { CoverMedia } from "./media/covers.ts";
-import { openStorage } from "./store/storage.ts";
+import { openStorage, sqliteStoreFile } from "./store/storage.ts";
 import type { Storage } from "./store/types.ts";
 import type { FederationAction } from "./sync/plan.ts";
 import { siteUrls } from "./urls.ts";
@@ -140,7 +139,6 @@ export async function openHerald(config: Config, log: Logger, options: HeraldOpt
       contentLog.warn({ path: error.path, reason: error.type }, error.message);
     if (!publishOptions.dryRun) {
       await fedStore.setMeta("status.lastScan", at);
-      await fedStore.setMeta("status.rejected", JSON.stringify(content.rejected));
     }
     const published = federation
       ? await federation.publisher.publish(library.records(), publishOptions)
@@ -239,23 +237,12 @@ export function reloadResult(changed: boolean): ScanResult {
  */
 async function refuseForgottenInstance(config: Config, storage: Storage): Promise<void> {
   if (storage.kind === "sqlite" || (await storage.federation.getKeys()).length > 0) return;
-  const file = join(config.data.dir, "herald.sqlite");
+  const file = sqliteStoreFile(config);
   if (!existsSync(file)) return;
-  const { DatabaseSync } = await import("node:sqlite");
-  let held = { keys: 0, followers: 0 };
-  try {
-    const db = new DatabaseSync(file, { readOnly: true });
-    try {
-      held = db
-        .prepare("SELECT (SELECT COUNT(*) FROM keys) AS keys, (SELECT COUNT(*) FROM followers) AS followers")
-        .get() as typeof held;
-    } finally {
-      db.close();
-    }
-  } catch {
-    return; // Not a Herald store (or an empty one): nothing to lose.
-  }
-  if (held.keys === 0) return;
+  const { sqliteInstanceHolds } = await import("./store/sqlite-file.ts");
+  const held = sqliteInstanceHolds(file);
+  // Not a Herald store, or one without keys: nothing to lose.
+  if (held === undefined || held.keys === 0) return;
   throw new Error(
     `${file} holds this instance's signing keys and ${held.followers} follower(s), and the PostgreSQL ` +
       `database at ${storage.location} holds none. Starting on it would give the account new keys and ` +

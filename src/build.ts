@@ -5,8 +5,8 @@ import type { Config } from "./config/load.ts";
 import { Library } from "./content/library.ts";
 import type { Article } from "./content/model.ts";
 import type { ParseContext } from "./content/parse.ts";
+import type { ArticleStore } from "./content/records.ts";
 import { type FeedSite, renderAtom, renderJsonFeed, renderRss } from "./feeds/index.ts";
-import type { ArticleStore } from "./store/types.ts";
 import { siteUrls } from "./urls.ts";
 import { VERSION } from "./version.ts";
 
@@ -27,7 +27,7 @@ export function parseContext(config: Config): ParseContext {
 }
 
 /** Everything in config that changes how an article is derived; a change re-derives every article. */
-export function derivationFingerprint(config: Config): string {
+function derivationFingerprint(config: Config): string {
   const { site, content, summary } = config;
   return createHash("sha256")
     .update(

@@ -1,31 +1,29 @@
 // `herald serve`: the app plus HTTP, the content watcher and the schedules, in one of four roles.
 //   all        everything in one process (the default; the only role on SQLite);
 //   web        HTTP: pages, feeds, the actor and its inbox; it enqueues, and takes the records the
-//              scheduler saves (told by a signal, checked every RELOAD_POLL_MS as a safety net);
+//              scheduler saves (told by a signal, polled as a safety net: coordination.ts);
 //   worker     delivers from the shared queue (and runs inbox handlers Fedify queued);
 //   scheduler  reads content/, publishes, writes static feeds; one acts at a time (a lease), the
 //              others stand by and take over when its lease runs out.
 // Every role answers GET /healthz on server.port, so one container health check fits all.
 import { createServer, type RequestListener, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { hostname } from "node:os";
 import { type Herald, openHerald, reloadResult, type ScanResult } from "./app.ts";
-import { renderFeeds } from "./build.ts";
 import { type Config, servedOn } from "./config/load.ts";
 import type { Library } from "./content/library.ts";
 import { type ContentWatcher, watchContent } from "./content/watch.ts";
+import { coordinate } from "./coordination.ts";
 import type { PublishOptions } from "./federation/publisher.ts";
 import type { FederationRuntime } from "./federation/runtime.ts";
-import { FEED_CONTENT_TYPES } from "./feeds/index.ts";
-import { pingHub } from "./feeds/websub.ts";
 import type { Logger } from "./log.ts";
 import type { Role } from "./roles.ts";
 import { type Scheduler, startScheduler } from "./scheduler.ts";
 import type { Storage } from "./store/types.ts";
-import { siteUrls } from "./urls.ts";
+import { actorUrls, siteUrls } from "./urls.ts";
+import { activityPubDeps } from "./web/activitypub.ts";
 import { createAdmin } from "./web/admin/index.ts";
-import { type CachedBody, cachedBody } from "./web/cached.ts";
 import { watchDatabase } from "./web/database-health.ts";
+import { feedCache } from "./web/feed-cache.ts";
 import { createPages, pageSite } from "./web/pages/index.ts";
 import { createWebHandler, type WebState } from "./web/server.ts";
 
@@ -46,13 +44,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export type TickResult = ScanResult;
-
 export type { Role };
-
-/** How often processes that do not scan look for content saved by the scheduler (besides the signal). */
-const RELOAD_POLL_MS = 15_000;
-const CONTENT_VERSION_KEY = "content.version";
 
 export interface ServeOptions {
   /** What this process does (default all). */
@@ -64,8 +56,6 @@ export interface ServeOptions {
   /** Overrides schedules (tests pass `false` to drive ticks themselves). */
   schedules?: boolean;
 }
-
-const FEED_PATHS = { rss: "/feed.xml", atom: "/atom.xml", json: "/feed.json" } as const;
 
 export async function startServer(
   configured: Config,
@@ -111,79 +101,28 @@ export async function startServer(
       : undefined;
   const state: WebState = { feeds: new Map(), lastRefresh: undefined, database };
   const contentLog = log.child({ module: "content" });
-  const leadership = storage.leadership(`${hostname()}/${process.pid}/${role}`);
-  let leading = false;
+  const roles = coordinate({
+    storage,
+    federation,
+    role,
+    schedules,
+    leaseSeconds: config.database.leaseSeconds,
+    log,
+  });
 
   const pages = createPages({
     site: pageSite(config, { federated: federation !== undefined, profileFiles: federation?.profileFiles }),
     library,
     store: storage.federation,
   });
-  const rebuildFeeds = async (): Promise<void> => {
-    const feeds = new Map<string, CachedBody>();
-    const visible = await library.visible(config.feeds.limit);
-    // ISO instants compare as strings; the feed's Last-Modified is its newest item's update.
-    const newest =
-      visible
-        .map((a) => a.updated)
-        .sort()
-        .at(-1) ?? "";
-    for (const feed of await renderFeeds(config, library)) {
-      feeds.set(
-        FEED_PATHS[feed.kind],
-        cachedBody(feed.body, FEED_CONTENT_TYPES[feed.kind], new Date(newest || 0)),
-      );
-    }
-    // Served from here on; the store's answers below only decide whom to ping.
-    state.feeds = feeds;
-    pages.invalidate();
-    // WebSub: ping the hub for every feed whose bytes changed since the last ping (kept in the store,
-    // so a restart with new content pings too, and one without does not).
-    if (config.feeds.hub) {
-      const urls = siteUrls(config.site.url);
-      const changed: (keyof typeof FEED_PATHS)[] = [];
-      for (const kind of Object.keys(FEED_PATHS) as (keyof typeof FEED_PATHS)[]) {
-        const etag = feeds.get(FEED_PATHS[kind])!.etag;
-        const key = `websub.${kind}`;
-        if ((await storage.federation.getMeta(key)) === etag) continue;
-        await storage.federation.setMeta(key, etag);
-        changed.push(kind);
-      }
-      if (changed.length > 0)
-        void pingHub(
-          config.feeds.hub,
-          changed.map((kind) => urls[kind]),
-          log.child({ module: "websub" }),
-        );
-    }
-  };
-
-  /** Leads when this process may schedule and holds the lease; the first time, takes over the scheduler's duties. */
-  const lead = async (): Promise<boolean> => {
-    if (!schedules) return false;
-    const holds = await leadership.hold();
-    if (holds && !leading) {
-      leading = true;
-      if (storage.kind !== "sqlite")
-        log.info({ module: "scheduler", role }, "this process is the scheduler now");
-      // What a scheduler that stopped mid-publish recorded but never queued, then the profile.
-      await federation?.recover();
-      await federation?.announceProfile();
-    } else if (!holds && leading) {
-      leading = false;
-      log.warn({ module: "scheduler", role }, "scheduler lease lost; standing by");
-    }
-    return holds;
-  };
-
-  let contentVersion: string | undefined;
-  /** After a scan that changed what readers see: other processes reload (signal now, poll as a fallback). */
-  const announceContent = async (): Promise<void> => {
-    if (storage.kind === "sqlite") return;
-    contentVersion = new Date().toISOString();
-    await storage.federation.setMeta(CONTENT_VERSION_KEY, contentVersion);
-    await storage.notify("content");
-  };
+  const rebuildFeeds = feedCache({
+    config,
+    library,
+    meta: storage.federation,
+    state,
+    changed: () => pages.invalidate(),
+    log,
+  });
 
   let retry: NodeJS.Timeout | undefined;
   let scheduled: NodeJS.Timeout | undefined;
@@ -193,7 +132,7 @@ export async function startServer(
       if (serveHttp) await rebuildFeeds();
       if (scanned) await herald.writeStaticFeeds();
     }
-    if (scanned && result.feedsChanged) await announceContent();
+    if (scanned && result.feedsChanged) await roles.announceContent();
     state.lastRefresh = new Date();
     // Files still being written are looked at again once they have settled.
     clearTimeout(retry);
@@ -208,7 +147,7 @@ export async function startServer(
 
   /** The scheduler scans and publishes; every other process takes what it saved. */
   const tick = async (publishOptions: PublishOptions = {}): Promise<ScanResult> => {
-    if (await lead()) return after(await herald.scan(publishOptions), true);
+    if (await roles.lead()) return after(await herald.scan(publishOptions), true);
     return after(reloadResult(await herald.reload()), false);
   };
   /**
@@ -241,6 +180,13 @@ export async function startServer(
     throw error;
   }
 
+  const activityPub =
+    serveHttp && federation
+      ? activityPubDeps(federation.activityPub, {
+          trustProxy: config.server.trustProxy,
+          log: log.child({ module: "inbox" }),
+        })
+      : undefined;
   const handler: RequestListener = serveHttp
     ? createWebHandler({
         state,
@@ -251,7 +197,7 @@ export async function startServer(
         feedLinkHeader: config.feeds.hub
           ? `<${config.feeds.hub}>; rel="hub", <${siteUrls(config.site.url).rss}>; rel="self"`
           : undefined,
-        activityPub: federation?.activityPub,
+        activityPub,
         profileFiles: federation?.profileFiles,
         pages: pages.handle,
         notFound: pages.notFound,
@@ -263,7 +209,11 @@ export async function startServer(
           notFound: pages.notFound,
         }),
       })
-    : healthHandler(() => ({ role, scheduler: leading, database: database?.up === false ? "down" : "up" }));
+    : healthHandler(() => ({
+        role,
+        scheduler: roles.leading,
+        database: database?.up === false ? "down" : "up",
+      }));
   server.off("request", starting);
   server.on("request", handler);
 
@@ -288,50 +238,12 @@ export async function startServer(
     }
   }
 
-  // Processes that do not scan follow the scheduler: told at once, and checked now and then in case
-  // a signal was missed (a reconnecting LISTEN connection drops what was sent meanwhile).
-  let unsubscribe: (() => Promise<void>) | undefined;
-  let poll: NodeJS.Timeout | undefined;
-  if (storage.kind !== "sqlite" && role !== "worker") {
-    unsubscribe = await storage.subscribe("content", () => {
-      if (!leading) safeTick();
-    });
-    contentVersion = await storage.federation.getMeta(CONTENT_VERSION_KEY);
-    poll = setInterval(() => {
-      if (leading) return;
-      storage.federation
-        .getMeta(CONTENT_VERSION_KEY)
-        .then((version) => {
-          if (version === contentVersion) return;
-          contentVersion = version;
-          safeTick();
-        })
-        .catch((error: unknown) => log.warn({ err: error }, "checking for new content failed"));
-    }, RELOAD_POLL_MS);
-  }
-
-  // A scheduler standing by asks for the lease a few times per lease length, and scans as soon as it
-  // gets it: a takeover (or a restart after a crash, whose old lease must run out) happens within
-  // about one lease, not at the next scheduled scan minutes later.
-  let standby: NodeJS.Timeout | undefined;
-  if (schedules && storage.kind !== "sqlite") {
-    standby = setInterval(
-      () => {
-        if (leading) return;
-        lead()
-          .then((holds) => {
-            if (holds) safeTick();
-          })
-          .catch((error: unknown) => log.warn({ err: error }, "asking for the scheduler lease failed"));
-      },
-      (config.database.leaseSeconds * 1000) / 3,
-    );
-  }
+  await roles.start({ reload: safeTick, takeOver: safeTick });
 
   // The safety net and the housekeeping: the same functions `herald sync --once` and friends call.
   // A standby scheduler runs them too: each first asks for the lease, which is how it takes over.
   const whenLeading = (job: () => Promise<unknown>) => async () => {
-    if (await lead()) await job();
+    if (await roles.lead()) await job();
   };
   const scheduler = startScheduler(
     options.schedules === false || !schedules
@@ -351,7 +263,6 @@ export async function startServer(
         ],
     { timezone: config.schedule.timezone, log },
   );
-  if (leading) await storage.federation.setMeta("status.nextRuns", JSON.stringify(scheduler.nextRuns()));
 
   const urls = siteUrls(config.site.url);
   log.info(
@@ -362,8 +273,8 @@ export async function startServer(
       rss: serveHttp ? urls.rss : undefined,
       atom: serveHttp ? urls.atom : undefined,
       json: serveHttp ? urls.json : undefined,
-      account: federation ? `@${config.bot.username}@${new URL(urls.home).host}` : undefined,
-      scheduler: schedules ? leading : undefined,
+      account: federation ? actorUrls(urls, config.bot.username).handle : undefined,
+      scheduler: schedules ? roles.leading : undefined,
     },
     serveHttp ? "herald is serving" : "herald is running",
   );
@@ -384,16 +295,15 @@ export async function startServer(
         clearTimeout(settle);
         clearTimeout(retry);
         clearTimeout(scheduled);
-        clearInterval(poll);
-        clearInterval(standby);
         await watcher?.close();
-        await unsubscribe?.().catch(() => {});
+        await roles.stop();
         await scheduler.stop();
         // Deliveries in flight finish first, while we still serve: their recipients fetch our key
         // to verify them, and a closed server turns each into a 401 and a retry.
         await federation?.close();
+        activityPub?.gate.close();
         // A clean stop hands the scheduler's lease on at once instead of after it runs out.
-        await leadership.release().catch(() => {});
+        await roles.release();
         await closeServer(server);
         database?.stop();
         await herald.close();

@@ -35,3 +35,38 @@ export function siteUrls(siteUrl: string): SiteUrls {
     media: (name) => at(`media/${encodeURIComponent(name)}`),
   };
 }
+
+/**
+ * The bot's ActivityPub routes, as Fedify path templates. Every actor URL Herald builds or
+ * recognises comes from these, so the dispatchers and the links in pages and posts agree.
+ */
+export const ACTOR_ROUTES = {
+  actor: "/users/{identifier}",
+  followers: "/users/{identifier}/followers",
+  outbox: "/users/{identifier}/outbox",
+  featured: "/users/{identifier}/featured",
+  inbox: "/users/{identifier}/inbox",
+  sharedInbox: "/inbox",
+} as const;
+
+/** Every actor route starts with this; the HTTP layer hands such paths to Fedify. */
+export const ACTOR_ROUTE_PREFIX = "/users/";
+
+export interface ActorUrls {
+  /** `/users/<username>`: the path Fedify serves the actor on. */
+  readonly path: string;
+  readonly actor: URL;
+  readonly followers: URL;
+  /** `@<username>@<host>`, as people type it to follow. */
+  readonly handle: string;
+}
+
+export function actorUrls(urls: Pick<SiteUrls, "home">, username: string): ActorUrls {
+  const fill = (route: string) => route.replace("{identifier}", username);
+  return {
+    path: fill(ACTOR_ROUTES.actor),
+    actor: new URL(`.${fill(ACTOR_ROUTES.actor)}`, urls.home),
+    followers: new URL(`.${fill(ACTOR_ROUTES.followers)}`, urls.home),
+    handle: `@${username}@${new URL(urls.home).host}`,
+  };
+}

@@ -1,6 +1,6 @@
 // The lines a person sees last when `herald serve` has started on a terminal: where to look next.
 import type { Config } from "../config/load.ts";
-import { siteUrls } from "../urls.ts";
+import { actorUrls, siteUrls } from "../urls.ts";
 
 export interface BannerFacts {
   /** The configuration as served (site.url following the port when left unset). */
@@ -15,7 +15,6 @@ export function startBanner({ config, role, port, federated }: BannerFacts): str
   const urls = siteUrls(config.site.url);
   if (role !== "all" && role !== "web")
     return `\nHerald is running as ${role}; health at http://127.0.0.1:${port}/healthz. Ctrl-C stops it.\n\n`;
-  const host = new URL(urls.home).host;
   const local = ["localhost", "127.0.0.1", "[::1]"].includes(new URL(urls.home).hostname);
   const secret =
     config.admin.token !== undefined
@@ -30,7 +29,7 @@ export function startBanner({ config, role, port, federated }: BannerFacts): str
   ];
   if (federated)
     lines.push(
-      `  account    @${config.bot.username}@${host}${local ? " (only this machine can follow it: set site.url to a public https:// origin)" : ""}`,
+      `  account    ${actorUrls(urls, config.bot.username).handle}${local ? " (only this machine can follow it: set site.url to a public https:// origin)" : ""}`,
     );
   lines.push(
     secret

@@ -2,10 +2,10 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DatabaseSync } from "node:sqlite";
 import { type Herald, openHerald } from "../app.ts";
 import type { Config } from "../config/load.ts";
 import { createLogger } from "../log.ts";
+import { sqliteStoreFile } from "../store/storage.ts";
 
 /** Opens Herald on the real store, for commands that change things (sync, publish, retract…). */
 export function openForCommand(config: Config): Promise<Herald> {
@@ -28,16 +28,12 @@ export async function openSnapshot(
   { federation = true }: { federation?: boolean } = {},
 ): Promise<Herald & { dispose(): Promise<void>; origin: SnapshotOrigin }> {
   const dir = mkdtempSync(join(tmpdir(), "herald-snapshot-"));
-  const source = join(config.data.dir, "herald.sqlite");
+  const source = sqliteStoreFile(config);
   let origin: SnapshotOrigin = { store: { kind: "sqlite", location: source } };
-  if (config.database.url) origin = await copyPostgres(config, join(dir, "herald.sqlite"));
+  if (config.database.url) origin = await copyPostgres(config, sqliteStoreFile({ data: { dir } }));
   else if (existsSync(source)) {
-    const db = new DatabaseSync(source, { readOnly: true });
-    try {
-      db.prepare("VACUUM INTO ?").run(join(dir, "herald.sqlite"));
-    } finally {
-      db.close();
-    }
+    const { snapshotSqliteFile } = await import("../store/sqlite-file.ts");
+    snapshotSqliteFile(source, sqliteStoreFile({ data: { dir } }));
   }
   const herald = await openHerald(
     { ...config, data: { dir }, database: { ...config.database, url: undefined } },

@@ -1,5 +1,5 @@
 // `herald hash-password`: an admin.passwordHash for the dashboard, from a password on stdin.
-import { hashPassword } from "../web/admin/secret.ts";
+import { hashPassword } from "../ops/admin-secret.ts";
 import { EXIT } from "./exit.ts";
 
 export async function hashPasswordCommand(): Promise<number> {

@@ -15,16 +15,11 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import type { Config } from "../config/load.ts";
+import type { ArticleChange } from "../content/records.ts";
 import { describePostgresUrl } from "../store/postgres-schema.ts";
 import { openPostgresStorage } from "../store/postgres-storage.ts";
 import { openSqliteStorage } from "../store/sqlite-storage.ts";
-import {
-  type ArticleChange,
-  type DeliveryQueue,
-  type FederationDump,
-  type Storage,
-  StoreNotEmptyError,
-} from "../store/types.ts";
+import { type DeliveryQueue, type FederationDump, type Storage, StoreNotEmptyError } from "../store/types.ts";
 
 /** Articles per saveBatches batch: bounded statements, one transaction for all of them. */
 const ARTICLE_BATCH = 500;
@@ -166,7 +161,7 @@ function deliveryQueue(storage: Storage): DeliveryQueue {
   return storage.queue({ concurrency: 1 });
 }
 
-export function formatMigration(r: MigrationReport): string {
+function formatMigration(r: MigrationReport): string {
   const rows: [string, number][] = [
     ["articles", r.counts.articles],
     ["signing keys", r.counts.keys],

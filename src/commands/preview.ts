@@ -7,10 +7,10 @@ import type { Article } from "../content/model.ts";
 import { computeContentHash, parseArticle } from "../content/parse.ts";
 import { mirroredName, showCover } from "../media/cover-record.ts";
 import { probeCover } from "../media/look.ts";
+import { type DerivedRow, derivedLabel, derivedRows, missingFieldWarnings } from "../ops/derived.ts";
+import { type PostAttachment, renderPost } from "../ops/post.ts";
 import type { MediaRecord } from "../store/types.ts";
 import { siteUrls } from "../urls.ts";
-import { type DerivedRow, derivedLabel, derivedRows, missingFieldWarnings } from "./derived.ts";
-import { type PostAttachment, renderPost } from "./post.ts";
 
 export interface Preview {
   file: string;
@@ -144,7 +144,7 @@ function coverWarnings(looked: MediaRecord, fetched: boolean): string[] {
 }
 
 /** Roughly what Mastodon shows: paragraphs as blank-line-separated text, links as their text. */
-export function htmlToText(html: string): string {
+function htmlToText(html: string): string {
   return html
     .replace(/<br\s*\/?>/gi, "\n")
     .replace(/<\/p>\s*<p[^>]*>/gi, "\n\n")

@@ -1,66 +1,9 @@
 // `herald status`: what the bot did and will do, from the same store the server uses. The admin
 // dashboard shows the same `Status`, computed from the running server instead of a snapshot.
 
-import type { Herald } from "../app.ts";
 import type { Config } from "../config/load.ts";
-import type { ArticleError } from "../content/model.ts";
-import { nextRunsOf } from "../scheduler.ts";
-import type { Delivery } from "../store/types.ts";
-import { dueActions, dueOptionsOf, type HeldAction } from "../sync/due.ts";
-import type { FederationAction } from "../sync/plan.ts";
+import { type Status, scannedStatus } from "../ops/status.ts";
 import { openSnapshot } from "./context.ts";
-
-export interface ArticleStatus {
-  id: string;
-  path: string | null;
-  title: string | undefined;
-  state: "published" | "feeds-only" | "scheduled" | "held" | "draft" | "retracted" | "removed";
-  /** When a scheduled article comes due. */
-  at?: string;
-  /** Why a held article waits (drip feed, quiet hours). */
-  reason?: string;
-  interactions?: Record<string, number>;
-  /** What the ledger and the delivery queue hold for this article, when it was federated. */
-  delivery?: Delivery;
-}
-
-export type { Delivery };
-
-/** A remote cover Herald could not fetch (yet): the post links to the original, retried later. */
-export interface CoverProblem {
-  articleId: string;
-  path: string | null;
-  source: string;
-  /** `pending`: not fetched yet (the next scan will); `failed`: the last attempt failed. */
-  state: "pending" | "failed";
-  reason?: string;
-  message?: string;
-  attempts: number;
-  retryAt: string | null;
-}
-
-export interface Status {
-  articles: ArticleStatus[];
-  counts: Record<ArticleStatus["state"] | "rejected", number>;
-  rejected: ArticleError[];
-  followers: { accepted: number; pending: number };
-  queue: { queued: number; ready?: number; delayed?: number };
-  lastScan: string | null;
-  /** Where state lives: `sqlite` or `postgres`, and the file or host/database (never a password). */
-  store: { kind: "sqlite" | "postgres"; location: string };
-  /** On PostgreSQL, the process that acts as the scheduler now (`host/pid/role`), if any. */
-  scheduler?: string | null;
-  nextRuns: Record<string, string | null>;
-  /** Cover images not fetched or read (yet), and why. */
-  covers: CoverProblem[];
-  recentErrors: { at: string; level: string; kind: string; message: string }[];
-}
-
-/** The plan of a scan that changed nothing: what would be sent, and what waits. */
-interface Plan {
-  plan: FederationAction[];
-  held: HeldAction[];
-}
 
 /** `herald status`: a dry-run scan on a snapshot of the store, so a running server is not disturbed. */
 export async function collectStatus(config: Config, now?: Date): Promise<Status> {
@@ -70,139 +13,12 @@ export async function collectStatus(config: Config, now?: Date): Promise<Status>
     // The real store is untouched: this scan runs on the snapshot and sends nothing.
     const scan = await herald.scan({ dryRun: true });
     return {
-      ...(await statusOf(herald, await planOf(herald), scan.content.rejected, now)),
+      ...(await scannedStatus(herald, scan.content.rejected, now)),
       ...herald.origin,
     };
   } finally {
     await herald.dispose();
   }
-}
-
-/**
- * The status of a running Herald (the dashboard inside `herald serve`): the content as the last
- * scan left it, and the plan the next one would carry out. Rescans nothing and sends nothing.
- */
-export async function liveStatus(herald: Herald, now?: Date): Promise<Status> {
-  const plan = herald.federation ? await planOf(herald) : undefined;
-  return statusOf(herald, plan, [...herald.library.rejected], now);
-}
-
-/** What the next scan would send and hold now, read from the ledger. */
-function planOf(herald: Herald): Promise<Plan> {
-  return dueActions(
-    herald.storage.federation,
-    herald.library.records(),
-    dueOptionsOf(herald.config, new Date()),
-  );
-}
-
-async function statusOf(
-  herald: Herald,
-  plan: Plan | undefined,
-  rejected: ArticleError[],
-  now: Date | undefined,
-): Promise<Status> {
-  const { library, storage, config } = herald;
-  const fed = storage.federation;
-  const held = new Map((plan?.held ?? []).map((h) => [h.articleId, h.reason]));
-  const pendingCreates = new Set(
-    (plan?.plan ?? []).filter((a) => a.kind === "create" && !held.has(a.articleId)).map((a) => a.articleId),
-  );
-  const objects = new Map((await fed.listObjects()).map((o) => [o.articleId, o]));
-  const retracted = await fed.retractedIds();
-  const interactions = new Map<string, Record<string, number>>();
-  for (const { articleId, kind, count } of await fed.countInteractions()) {
-    const counts = interactions.get(articleId) ?? {};
-    counts[kind] = count;
-    interactions.set(articleId, counts);
-  }
-  const deliveries = await storage.deliveries();
-  const iso = (now ?? new Date()).toISOString();
-  const articles: ArticleStatus[] = [];
-  for (const r of library.records()) {
-    const object = objects.get(r.id);
-    if (r.path === null && (!object || object.deletedAt)) continue;
-    const base = {
-      id: r.id,
-      path: r.path,
-      // From the record: loading every article's JSON for its title would read the whole corpus.
-      title: r.title || undefined,
-      interactions: interactions.get(r.id),
-      delivery: deliveries.get(r.id),
-    };
-    let status: ArticleStatus;
-    if (retracted.has(r.id)) status = { ...base, state: "retracted" };
-    else if (r.path === null) status = { ...base, state: "removed" };
-    else if (r.visibleFrom === null) status = { ...base, state: "draft" };
-    else if (r.visibleFrom > iso) status = { ...base, state: "scheduled", at: r.visibleFrom };
-    else if (held.has(r.id)) status = { ...base, state: "held", reason: held.get(r.id) };
-    else if (!r.federate) status = { ...base, state: "feeds-only" };
-    else
-      status = {
-        ...base,
-        state: object || !pendingCreates.has(r.id) ? "published" : "held",
-        reason: object ? undefined : "next scan",
-      };
-    articles.push(status);
-  }
-  articles.sort((a, b) => a.state.localeCompare(b.state) || (a.path ?? "").localeCompare(b.path ?? ""));
-  const counts = {
-    published: 0,
-    "feeds-only": 0,
-    scheduled: 0,
-    held: 0,
-    draft: 0,
-    retracted: 0,
-    removed: 0,
-    rejected: 0,
-  };
-  for (const a of articles) counts[a.state]++;
-  counts.rejected = rejected.length;
-  return {
-    articles,
-    counts,
-    rejected,
-    followers: {
-      accepted: await fed.countFollowers("accepted"),
-      pending: await fed.countFollowers("pending"),
-    },
-    queue: await storage.queue({ concurrency: config.federation.concurrency }).getDepth(),
-    lastScan: (await fed.getMeta("status.lastScan")) ?? null,
-    store: { kind: storage.kind, location: storage.location },
-    scheduler: storage.kind === "postgres" ? ((await storage.schedulerHolder()) ?? null) : undefined,
-    nextRuns: nextRunsOf(
-      [
-        { name: "scan", expression: config.schedule.scan },
-        { name: "feeds", expression: config.feeds.outDir ? config.schedule.feeds : false },
-        { name: "maintenance", expression: config.schedule.maintenance },
-      ],
-      config.schedule.timezone,
-    ),
-    covers: coverProblems(herald),
-    recentErrors: await fed.recentEvents(10, "warn"),
-  };
-}
-
-/** Remote covers of present articles that are not ready: fetches that failed, and those not tried yet. */
-function coverProblems(herald: Herald): CoverProblem[] {
-  const paths = new Map([...herald.library.records()].map((r) => [r.id, r.path]));
-  const problems: CoverProblem[] = [];
-  for (const m of herald.media.records()) {
-    const path = paths.get(m.articleId);
-    // A missing local file is reported by the scan itself (a warning on the article).
-    if (m.kind !== "remote" || m.state === "ready" || path === undefined || path === null) continue;
-    problems.push({
-      articleId: m.articleId,
-      path,
-      source: m.source,
-      state: m.state,
-      reason: m.error?.reason,
-      message: m.error?.message,
-      attempts: m.attempts,
-      retryAt: m.retryAt,
-    });
-  }
-  return problems.sort((a, b) => (a.path ?? "").localeCompare(b.path ?? ""));
 }
 
 export function formatStatus(s: Status, timezone: string): string {

@@ -69,7 +69,7 @@ const LEVELS: readonly string[] = configSchema.shape.log.unwrap().shape.level.un
 /** A shorter admin token could be guessed, rate limit or not. */
 const MIN_TOKEN_LENGTH = 16;
 
-export const DEFAULT_CONFIG_FILE = "config/herald.yaml";
+const DEFAULT_CONFIG_FILE = "config/herald.yaml";
 
 export interface LoadOptions {
   /** `--config FILE`; falls back to HERALD_CONFIG, then config/herald.yaml under cwd if present. */

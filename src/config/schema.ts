@@ -233,8 +233,6 @@ export const configSchema = z.strictObject({
     .prefault({}),
 });
 
-export type ConfigInput = z.input<typeof configSchema>;
-
 /** Valid values shown next to an error, keyed by dotted path. */
 export const EXAMPLES: Readonly<Record<string, string>> = {
   "site.url": "https://news.example.org/",

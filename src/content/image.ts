@@ -5,15 +5,6 @@ import { imageSize } from "image-size";
 // sniffed from the bytes, because file extensions lie ("photo.jpg" saved as PNG is common,
 // and a wrong type makes some readers drop the enclosure).
 
-export const SUPPORTED_IMAGE_TYPES = [
-  "image/jpeg",
-  "image/png",
-  "image/gif",
-  "image/webp",
-  "image/avif",
-  "image/svg+xml",
-];
-
 const HEAD_BYTES = 64 * 1024;
 const MAX_FULL_READ = 32 * 1024 * 1024;
 const LEADING_BOM = /^\uFEFF/;

@@ -74,7 +74,7 @@ function isTraditionalTag(tag: string): boolean {
 }
 
 /** Which Chinese script a text is written in, when it clearly is one of them. */
-export function chineseVariant(text: string): "hant" | "hans" | undefined {
+function chineseVariant(text: string): "hant" | "hans" | undefined {
   let traditional = 0;
   let simplified = 0;
   for (const c of text.length > 4000 ? text.slice(0, 4000) : text) {

@@ -1,8 +1,8 @@
-import type { ArticleChange, ArticleRecord, ArticleStore } from "../store/types.ts";
 import type { Article, ArticleError, ImageInfo } from "./model.ts";
 import type { ParseContext } from "./parse.ts";
-import type { ParsedArticle } from "./parsed.ts";
 import { readFileNoFollow } from "./read-file.ts";
+import { cmp, Reconciliation, resolveArticle, sameRecord, specialFileErrors } from "./reconcile.ts";
+import type { ArticleChange, ArticleRecord, ArticleStore } from "./records.ts";
 import { type ContentFile, type SpecialFile, scanContent } from "./scan.ts";
 
 export interface LibraryDeps {
@@ -295,81 +295,22 @@ export class Library {
     const { parse, fingerprint, store } = this.#deps;
     const special: SpecialFile[] = [];
     const files = scanContent(parse.contentDir, special);
-    const byPath = new Map<string, ArticleRecord>();
-    for (const r of this.#records.values()) if (r.path !== null) byPath.set(r.path, r);
-
-    // A symlink or a FIFO named like an article is never read (it could point outside content/):
-    // it is reported with the other problems, so the editor learns why it is not published.
-    const rejected: ArticleError[] = special.map((f) => ({
-      type: "io",
-      path: f.path,
-      message: `Not a regular file (${f.kind === "symlink" ? "a symbolic link" : `a ${f.kind}`}); Herald reads only plain files in content.dir.`,
-    }));
-    const ownerOfId = new Map<string, string>();
-    const ownerOfSlug = new Map<string, string>();
-    const known: ContentFile[] = [];
-    const fresh: ContentFile[] = [];
-    let unchanged = 0;
-    let deferred = 0;
-    const stableMs = this.#deps.stableMs ?? 0;
-    const wallClock = Date.now();
-
-    for (const file of files) {
-      const previous = byPath.get(file.path);
-      const f = previous?.file;
-      if (
-        previous &&
-        f &&
-        f.size === file.size &&
-        f.mtimeMs === file.mtimeMs &&
-        f.ino === file.ino &&
-        f.fingerprint === fingerprint &&
-        !lacksTitle(previous)
-      ) {
-        ownerOfId.set(previous.id, file.path);
-        ownerOfSlug.set(previous.slug, file.path);
-        unchanged++;
-        continue;
-      }
-      if (stableMs > 0 && wallClock - file.mtimeMs < stableMs) {
-        // Still being written, perhaps: left for a later refresh. A known article keeps its
-        // last version (and its id and slug) meanwhile.
-        deferred++;
-        if (previous) {
-          ownerOfId.set(previous.id, file.path);
-          ownerOfSlug.set(previous.slug, file.path);
-        }
-        continue;
-      }
-      (previous ? known : fresh).push(file);
-    }
+    const plan = new Reconciliation(this.#records, files, {
+      fingerprint,
+      stableMs: this.#deps.stableMs ?? 0,
+      wallClock: Date.now(),
+    });
+    const { known, fresh, unchanged, deferred } = plan.triage;
+    // Reported with the other problems, so the editor learns why such a file is not published.
+    const rejected = specialFileErrors(special);
 
     const { parseArticle, computeContentHash } =
       known.length + fresh.length > 0 ? await loadParser() : NOTHING_TO_PARSE;
 
-    // Records whose file vanished are rename candidates for new files without a front-matter id.
-    const seen = new Set(files.map((f) => f.path));
-    const vanished = [...this.#records.values()].filter(
-      (r) => r.path !== null && !seen.has(r.path) && r.removedAt === null,
-    );
-
     // Files are read, resolved and written one at a time, so a cold build never holds every
-    // article's HTML: known files first, then new ones, each in path order (whoever had an id
-    // or slug first keeps it). A known file that fails to parse keeps its id and slug for its
-    // last good version; an earlier file that wants that id or slug needs to know, so such a
-    // file is read ahead of its turn (rare: it takes an id or slug change to collide).
-    known.sort((a, b) => cmp(a.path, b.path));
-    fresh.sort((a, b) => cmp(a.path, b.path));
-    // Undated articles dropped together would all be first seen at the same instant, and their
-    // order then depends on ids. One millisecond apart, in path order, the last path newest:
-    // feeds, pages and the drip feed then keep the order the editor numbered the files in.
-    const seenBefore = new Map(fresh.map((f, k) => [f.path, fresh.length - 1 - k]));
-    const reservedBy = new Map<string, ContentFile>();
-    for (const file of known) {
-      const previous = byPath.get(file.path)!;
-      reservedBy.set(`id\u0000${previous.id}`, file);
-      reservedBy.set(`slug\u0000${previous.slug}`, file);
-    }
+    // article's HTML. A known file that fails to parse keeps its id and slug for its last good
+    // version; an earlier file that wants that id or slug needs to know, so such a file is read
+    // ahead of its turn (Reconciliation.reservedBy).
     const readAhead = new Map<string, ParseResult>();
     const decided = new Set<string>();
     const settle = (file: ContentFile, parsed: ParseResult): boolean => {
@@ -377,15 +318,12 @@ export class Library {
       if (parsed.ok) return true;
       rejected.push(parsed.error);
       // A broken edit of a known article keeps its last good version: never lose or retract it by accident.
-      const previous = byPath.get(file.path);
-      if (previous) {
-        ownerOfId.set(previous.id, file.path);
-        ownerOfSlug.set(previous.slug, file.path);
-      }
+      const previous = plan.previousAt(file.path);
+      if (previous) plan.keep(previous, file.path);
       return false;
     };
     const lookAhead = (key: string, self: ContentFile): void => {
-      const other = reservedBy.get(key);
+      const other = plan.reservedBy(key);
       if (other === undefined || other === self || decided.has(other.path) || readAhead.has(other.path))
         return;
       const parsed = this.#read(other, parseArticle);
@@ -417,48 +355,23 @@ export class Library {
       const result = early ?? this.#read(file, parseArticle);
       if (!settle(file, result) || !result.ok) return;
       const parsed = result.value;
-      const previous = byPath.get(file.path);
-      let base = previous;
-      let id = parsed.frontMatterId ?? previous?.id;
-      if (id === undefined) {
-        const i = vanished.findIndex((r) => r.file?.ino === file.ino || r.bodyHash === parsed.bodyHash);
-        if (i >= 0) {
-          base = vanished[i];
-          id = base!.id;
-          vanished.splice(i, 1);
-        }
-      } else if (!previous || previous.id !== id) {
-        base = this.#records.get(id);
-        const j = vanished.findIndex((r) => r.id === id);
-        if (j >= 0) vanished.splice(j, 1);
-      }
-      id ??= this.#assignId(parsed.slug, ownerOfId);
+      const { id, base } = plan.identify(file, parsed);
       lookAhead(`id\u0000${id}`, file);
-      const owner = ownerOfId.get(id);
-      if (owner !== undefined && owner !== file.path) {
-        rejected.push({
-          type: "duplicate-id",
-          path: file.path,
-          message: `Duplicate id "${id}": already used by ${owner}.`,
-        });
+      const idTaken = plan.idTaken(id, file.path);
+      if (idTaken) {
+        rejected.push(idTaken);
         return;
       }
-      // A slug taken from the file name is fixed at first sight: renaming the file keeps the URL.
-      const slug = base && !parsed.explicitSlug ? base.slug : parsed.slug;
+      const slug = plan.slugOf(parsed, base);
       lookAhead(`slug\u0000${slug}`, file);
-      const slugOwner = ownerOfSlug.get(slug);
-      if (slugOwner !== undefined && slugOwner !== file.path) {
-        rejected.push({
-          type: "duplicate-slug",
-          path: file.path,
-          message: `Duplicate slug "${slug}": already used by ${slugOwner}.`,
-        });
+      const slugTaken = plan.slugTaken(slug, file.path);
+      if (slugTaken) {
+        rejected.push(slugTaken);
         return;
       }
-      ownerOfId.set(id, file.path);
-      ownerOfSlug.set(slug, file.path);
+      plan.claim(id, slug, file.path);
 
-      const { article, record } = resolve(
+      const { article, record } = resolveArticle(
         slug === parsed.slug ? parsed : { ...parsed, slug, url: this.#deps.parse.urls.article(slug) },
         id,
         base,
@@ -466,12 +379,12 @@ export class Library {
         fingerprint,
         nowIso,
         computeContentHash,
-        new Date(now.getTime() - (seenBefore.get(file.path) ?? 0)).toISOString(),
+        plan.seenAt(file.path, now),
       );
       if (!base || base.removedAt !== null) added.push(id);
       else if (base.contentHash !== record.contentHash) changed.push(id);
       else if (base.path !== record.path) moved.push(id);
-      this.#records.set(id, record);
+      plan.accept(record);
       if (article.cover)
         covers.push({ articleId: id, articlePath: file.path, articleUrl: article.url, cover: article.cover });
       // Not cached: `get` reads it back from the store when someone asks.
@@ -487,18 +400,11 @@ export class Library {
         candidate(file);
         if (changes.length >= SAVE_BATCH) yield flush();
       }
-
-      // A record stays present only while its id is owned by its own path; otherwise its file was removed,
-      // renamed onto another id, or replaced. While a file is still being written it may be the new
-      // name of a vanished one, so nothing is removed until it has settled.
-      for (const r of records.values()) {
-        if (r.path !== null && ownerOfId.get(r.id) !== r.path && deferred === 0) {
-          const record: ArticleRecord = { ...r, path: null, removedAt: nowIso, file: null };
-          records.set(r.id, record);
-          save({ record });
-          removed.push(r.id);
-          if (changes.length >= SAVE_BATCH) yield flush();
-        }
+      for (const record of plan.removals(nowIso)) {
+        records.set(record.id, record);
+        save({ record });
+        removed.push(record.id);
+        if (changes.length >= SAVE_BATCH) yield flush();
       }
       yield flush();
     }
@@ -562,63 +468,8 @@ export class Library {
       };
     }
   }
-
-  #assignId(slug: string, claimed: ReadonlyMap<string, string>): string {
-    let id = slug;
-    for (let n = 2; this.#records.has(id) || claimed.has(id); n++) id = `${slug}-${n}`;
-    return id;
-  }
 }
 
-function resolve(
-  parsed: ParsedArticle,
-  id: string,
-  base: ArticleRecord | undefined,
-  file: ContentFile,
-  fingerprint: string,
-  nowIso: string,
-  computeContentHash: Parser["computeContentHash"],
-  seenIso = nowIso,
-): { article: Article; record: ArticleRecord } {
-  const firstSeen = base?.firstSeen ?? seenIso;
-  const published = parsed.date ?? firstSeen;
-  const contentHash = computeContentHash({ ...parsed, id });
-  const changedAt = base && base.contentHash !== contentHash ? nowIso : (base?.changedAt ?? null);
-  // An explicit `updated` wins unless it is in the future; then the time Herald saw the change.
-  const explicit = parsed.updatedAt && parsed.updatedAt <= nowIso ? parsed.updatedAt : undefined;
-  let updated = explicit ?? changedAt ?? published;
-  if (updated < published) updated = published;
-  // A future `date` schedules the article like `publish_at` does: never a future date in a feed.
-  const publishAt = [parsed.publishAt, published > nowIso ? published : undefined]
-    .filter((d): d is string => d !== undefined)
-    .sort()
-    .at(-1);
-  const visibleFrom = parsed.draft ? null : [published, publishAt ?? published].sort().at(-1)!;
-  const { frontMatterId: _f, date: _d, updatedAt: _u, explicitSlug: _s, bodyHash, ...rest } = parsed;
-  const article: Article = { ...rest, id, published, updated, contentHash, publishAt };
-  const record: ArticleRecord = {
-    id,
-    path: file.path,
-    slug: parsed.slug,
-    bodyHash,
-    firstSeen,
-    contentHash,
-    changedAt,
-    removedAt: null,
-    published,
-    visibleFrom,
-    federate: parsed.federate,
-    title: parsed.title,
-    tags: parsed.tags,
-    file: { size: file.size, mtimeMs: file.mtimeMs, ino: file.ino, fingerprint },
-  };
-  return { article, record };
-}
-
-/**
- * A record stored without title and tags: migrated from a row that had no article JSON to take them
- * from, or written by an older Herald still running beside this one. Its file is read again.
- */
 /** What a refresh that reads no file holds instead of the parser: never called. */
 const NOTHING_TO_PARSE: Pick<Parser, "parseArticle" | "computeContentHash"> = {
   parseArticle: () => {
@@ -628,28 +479,3 @@ const NOTHING_TO_PARSE: Pick<Parser, "parseArticle" | "computeContentHash"> = {
     throw new Error("No file was to be read.");
   },
 };
-
-function lacksTitle(r: ArticleRecord): boolean {
-  return r.title === "";
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** The fields of a record that decide what feeds and pages show. */
-function sameRecord(a: ArticleRecord, b: ArticleRecord): boolean {
-  return (
-    a.contentHash === b.contentHash &&
-    a.path === b.path &&
-    a.slug === b.slug &&
-    a.published === b.published &&
-    a.visibleFrom === b.visibleFrom &&
-    a.federate === b.federate &&
-    a.removedAt === b.removedAt &&
-    // The content hash covers these, except when a re-read fills them in for a record stored before
-    // they were kept: pages index by them, so that counts as a change too.
-    a.title === b.title &&
-    a.tags.join("\u0000") === b.tags.join("\u0000")
-  );
-}

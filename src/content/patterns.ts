@@ -335,15 +335,7 @@ export const DEFAULT_PATTERNS: Readonly<Record<PatternKind, readonly string[]>> 
   ],
 };
 
-export const LINE_KINDS = [
-  "via",
-  "source",
-  "bio",
-  "caption",
-  "captionAbove",
-  "editorsNote",
-  "boilerplate",
-] as const;
+const LINE_KINDS = ["via", "source", "bio", "caption", "captionAbove", "editorsNote", "boilerplate"] as const;
 export type LineKind = (typeof LINE_KINDS)[number];
 export const CREDIT_KINDS = ["translator", "editor", "author", "publisher"] as const;
 export type CreditKind = (typeof CREDIT_KINDS)[number];

@@ -1,8 +1,11 @@
 // Plain-text helpers shared by titles, summaries and attribution: everything that turns
 // Markdown-ish input into the single-line text feeds and ActivityPub expect.
 
-// XML 1.0 allows \t \n \r and everything from U+0020 except surrogates, U+FFFE and U+FFFF.
-// Feed readers reject a whole feed for one stray \u0007, so these never leave the parser.
+// XML 1.0 allows only #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF].
+// Anything else (C0 controls such as U+0007, lone surrogates, U+FFFE/U+FFFF) makes the whole
+// document ill-formed, and a reader then drops every item, not just the bad one. With the `u`
+// flag a lone surrogate is matched as its own code point, so it is removed too. The parser strips
+// these, and the feed writers strip them again from every string they write.
 const XML_INVALID = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
 
 // A soft line break between two CJK characters is not a space: Chinese text is wrapped
@@ -18,6 +21,7 @@ const STARTS_CJK = new RegExp(`^[${CJK}]`, "u");
 // (checked with isWellFormed) lone surrogates. Almost every text has none and is returned as is.
 const MAYBE_XML_INVALID = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
 
+/** Removes characters that XML 1.0 cannot carry. */
 export function stripXmlInvalid(text: string): string {
   if (!MAYBE_XML_INVALID.test(text) && text.isWellFormed()) return text;
   return text.replace(XML_INVALID, "");

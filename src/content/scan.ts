@@ -16,7 +16,7 @@ const MARKDOWN = /\.(md|markdown)$/i;
  * Hidden files and folders, editor swap/backup files and non-Markdown files are not articles.
  * They are skipped quietly: editors create them all the time.
  */
-export function isArticleName(name: string): boolean {
+function isArticleName(name: string): boolean {
   return !name.startsWith(".") && !name.startsWith("#") && !name.endsWith("~") && MARKDOWN.test(name);
 }
 

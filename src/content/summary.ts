@@ -86,11 +86,6 @@ export function summarizeProse(paragraphs: readonly string[], locale: string, ma
   return out;
 }
 
-/** The paragraphs a derived summary may use, in reading order: lines of one paragraph joined. */
-export function summaryParagraphs(blocks: readonly Block[], detected: DetectedAttribution): string[] {
-  return summarySource(blocks, detected).paragraphs;
-}
-
 /** The summary's paragraphs and, in words, where they come from. */
 export function summarySource(
   blocks: readonly Block[],

@@ -34,7 +34,7 @@ import type { Logger } from "../log.ts";
 import { checkTarget } from "../net/guard.ts";
 import type { OutboundGuard } from "../net/outbound.ts";
 import type { FederationStore, Follower } from "../store/types.ts";
-import type { SiteUrls } from "../urls.ts";
+import { ACTOR_ROUTES, type SiteUrls } from "../urls.ts";
 import { blurhashesIn, withBlurhashes } from "./blurhash.ts";
 import { AccountGoneCheck } from "./gone.ts";
 import { guardedLoaders, guardedQueue } from "./guarded.ts";
@@ -71,9 +71,9 @@ export interface FederationDeps {
   version: string;
 }
 
-export const PAGE_SIZE = 50;
+const PAGE_SIZE = 50;
 
-export function objectIdToArticleId(urls: SiteUrls, id: URL | null | undefined): string | undefined {
+function objectIdToArticleId(urls: SiteUrls, id: URL | null | undefined): string | undefined {
   if (!id) return undefined;
   const prefix = urls.object("");
   const href = id.href.split("#")[0]!;
@@ -100,7 +100,7 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
   const isBot = (identifier: string): boolean => identifier === profile.username;
 
   federation
-    .setActorDispatcher("/users/{identifier}", (ctx, identifier) =>
+    .setActorDispatcher(ACTOR_ROUTES.actor, (ctx, identifier) =>
       isBot(identifier) ? actorObject(ctx, profile, urls) : null,
     )
     .mapHandle((_ctx, username) => (isBot(username) ? username : null))
@@ -109,7 +109,7 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
     );
 
   federation
-    .setFollowersDispatcher("/users/{identifier}/followers", async (_ctx, identifier, cursor) => {
+    .setFollowersDispatcher(ACTOR_ROUTES.followers, async (_ctx, identifier, cursor) => {
       if (!isBot(identifier)) return null;
       // cursor null = every follower at once: what sendActivity("followers") asks for.
       const offset = cursor === null ? 0 : Number(cursor);
@@ -125,7 +125,7 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
     .setFirstCursor((_ctx, identifier) => (isBot(identifier) ? "0" : null));
 
   federation
-    .setOutboxDispatcher("/users/{identifier}/outbox", async (_ctx, identifier, cursor) => {
+    .setOutboxDispatcher(ACTOR_ROUTES.outbox, async (_ctx, identifier, cursor) => {
       if (!isBot(identifier) || cursor === null) return null;
       const offset = Number(cursor) || 0;
       const records = await store.listCreates({ offset, limit: PAGE_SIZE });
@@ -145,7 +145,7 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
   const pinnedObjects = async () =>
     (await store.listObjects()).filter((o) => o.pinned && o.deletedAt === null);
   federation
-    .setFeaturedDispatcher("/users/{identifier}/featured", async (_ctx, identifier) => {
+    .setFeaturedDispatcher(ACTOR_ROUTES.featured, async (_ctx, identifier) => {
       if (!isBot(identifier)) return null;
       const pinned = await pinnedObjects();
       pinned.sort((a, b) => (a.published < b.published ? 1 : -1));
@@ -170,7 +170,7 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
   const inboxLog = log.child({ module: "inbox" });
   const accountGone = new AccountGoneCheck(deps.guard, inboxLog);
   federation
-    .setInboxListeners("/users/{identifier}/inbox", "/inbox")
+    .setInboxListeners(ACTOR_ROUTES.inbox, ACTOR_ROUTES.sharedInbox)
     .on(Follow, async (ctx, follow) => {
       if (!follow.id || !follow.actorId || !follow.objectId) return;
       const target = ctx.parseUri(follow.objectId);
@@ -416,7 +416,7 @@ function toRecipient(f: Follower): Recipient {
 }
 
 /** Rebuilds a stored post (Note or Article JSON-LD) as a vocab object. */
-export async function postFromJson(json: Record<string, unknown>) {
+async function postFromJson(json: Record<string, unknown>) {
   const { Article } = await import("@fedify/vocab");
   const post = json.type === "Article" ? await Article.fromJsonLd(json) : await Note.fromJsonLd(json);
   return withBlurhashes(post, blurhashesIn(json));

@@ -16,10 +16,11 @@ import {
 } from "@fedify/vocab";
 import { LanguageString } from "@fedify/vocab-runtime";
 import { Temporal } from "@js-temporal/polyfill";
+import type { Config } from "../config/load.ts";
 import type { Article } from "../content/model.ts";
 import { attributionLines } from "../render/attribution.ts";
 import { escapeHtml, escapeHtmlAttribute } from "../render/html.ts";
-import type { SiteUrls } from "../urls.ts";
+import { actorUrls, type SiteUrls, siteUrls } from "../urls.ts";
 import { blurhashesOf, withBlurhashes } from "./blurhash.ts";
 
 export type ObjectType = "note" | "article";
@@ -31,6 +32,19 @@ export interface ObjectContext {
   objectType: ObjectType;
   /** Default visibility; an article's own `visibility` wins. */
   visibility: "public" | "unlisted";
+}
+
+/** The context every article object of this site is mapped with. */
+export function objectContextOf(config: Pick<Config, "site" | "bot" | "federation">): ObjectContext {
+  const urls = siteUrls(config.site.url);
+  const actor = actorUrls(urls, config.bot.username);
+  return {
+    urls,
+    actorId: actor.actor,
+    followersId: actor.followers,
+    objectType: config.federation.objectType,
+    visibility: config.federation.visibility,
+  };
 }
 
 export interface ObjectTimes {
@@ -197,7 +211,7 @@ function coverAttachment(article: Article): Image | undefined {
 }
 
 /** The credits as one line: "Reprinted from … · Original: … · Translated by …". */
-export function attributionLine(article: Article): string {
+function attributionLine(article: Article): string {
   return attributionLines(article, { short: true }).join(" · ");
 }
 

@@ -5,20 +5,22 @@
 // (`FederationStore.markQueuedIn`). One code path for SQLite (the shared connection) and
 // PostgreSQL (the queue's `TransactionSql`); `Tx` ties a store to a queue of the same backend.
 import type { Federation } from "@fedify/fedify";
-import { Activity } from "@fedify/vocab";
+import { Activity, Create } from "@fedify/vocab";
 import type { Article } from "../content/model.ts";
+import type { ArticleRecord } from "../content/records.ts";
 import type { Logger } from "../log.ts";
 import {
   type ActivityRecord,
   AlreadyQueuedError,
-  type ArticleRecord,
   type AtomicQueue,
   type FederatedObject,
   type FederationStore,
+  type Follower,
 } from "../store/types.ts";
 import type { PublishingControls } from "../sync/controls.ts";
 import { dueActions, FIRST_RUN_KEY, type HeldAction } from "../sync/due.ts";
 import type { FederationAction } from "../sync/plan.ts";
+import { backfillFor } from "./backfill.ts";
 import { blurhashesIn, withBlurhashes } from "./blurhash.ts";
 import {
   createActivity,
@@ -40,6 +42,8 @@ export interface PublisherDeps<Tx> {
   /** Loads the resolved article for an id. */
   article(id: string): Promise<Article | undefined>;
   pushNewestOnFirstRun: number;
+  /** How many of the latest posts a new follower is sent (federation.backfillOnFollow); 0 for none. */
+  backfillOnFollow?: number;
   /** Drip feed and quiet hours; none when absent. */
   controls?: PublishingControls;
   log: Logger;
@@ -88,6 +92,30 @@ export class Publisher<Tx = unknown> {
     for (const record of pending) await this.#enqueue(record);
     if (pending.length > 0) this.#d.log.info({ count: pending.length }, "pending activities re-enqueued");
     return pending.length;
+  }
+
+  /**
+   * Sends a newly accepted follower the latest posts its fan-outs missed (backfill.ts decides
+   * which), oldest first, to its own inbox. Returns how many were sent.
+   */
+  async backfill(follower: Follower): Promise<number> {
+    const { federation, store, username, objects, log } = this.#d;
+    const count = this.#d.backfillOnFollow ?? 0;
+    if (count <= 0) return 0;
+    // A few more than needed: the newest may be in the middle of their own fan-out (backfill.ts).
+    const latest = await store.listCreates({ offset: 0, limit: count + 10 });
+    const creates = backfillFor(latest, follower, count);
+    const ctx = federation.createContext(new URL(objects.urls.home));
+    for (const record of creates) {
+      await ctx.sendActivity(
+        { identifier: username },
+        { id: new URL(follower.actorId), inboxId: new URL(follower.inbox), endpoints: null },
+        await Create.fromJsonLd(record.activity),
+        { orderingKey: objects.urls.object(record.articleId) },
+      );
+    }
+    log.info({ actor: follower.actorId, posts: creates.length }, "backfilled new follower");
+    return creates.length;
   }
 
   async #publish(records: Iterable<ArticleRecord>, { dryRun = false, force = new Set() }: PublishOptions) {

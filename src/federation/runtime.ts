@@ -2,29 +2,43 @@
 // the delivery queue, the publisher, and the profile announcement.
 import { createHash } from "node:crypto";
 import { extname, resolve } from "node:path";
-import { Create, Update } from "@fedify/vocab";
+import type { Federation } from "@fedify/fedify";
+import { Update } from "@fedify/vocab";
+import type { DocumentLoader } from "@fedify/vocab-runtime";
 import { getUserAgent } from "@fedify/vocab-runtime";
 import type { Config } from "../config/load.ts";
 import type { Library } from "../content/library.ts";
 import { type Logger, routeFedifyLogs } from "../log.ts";
-import { addressAllowList, outboundGuard } from "../net/outbound.ts";
+import { imageTypeOfPath } from "../media/types.ts";
+import { addressAllowList, type OutboundGuard, outboundGuard } from "../net/outbound.ts";
+import { escapeHtml, escapeHtmlAttribute } from "../render/html.ts";
 import { MemoKv, PER_DELIVERY_PREFIXES } from "../store/memo-kv.ts";
-import type { Follower, Storage } from "../store/types.ts";
+import type { FederationStore, Storage } from "../store/types.ts";
 import { dueOptionsOf } from "../sync/due.ts";
-import { siteUrls } from "../urls.ts";
+import { actorUrls, type SiteUrls, siteUrls } from "../urls.ts";
 import { VERSION } from "../version.ts";
-import type { ActivityPubDeps } from "../web/activitypub.ts";
-import { clientAddress } from "../web/admin/http.ts";
-import { InboxGate } from "../web/inbox-gate.ts";
-import { backfillFor } from "./backfill.ts";
 import { actorObject, type BotProfile, createHeraldFederation } from "./federation.ts";
 import { freshDocumentLoader } from "./guarded.ts";
 import { loadOrCreateKeys } from "./keys.ts";
-import type { ObjectContext } from "./objects.ts";
+import { objectContextOf } from "./objects.ts";
 import { Publisher } from "./publisher.ts";
 
+/** What the HTTP layer needs to serve the actor, its collections and its inbox. */
+export interface FederationEndpoints {
+  federation: Federation<void>;
+  store: FederationStore;
+  urls: SiteUrls;
+  /** The actor's path: the HTTP layer adds fields Fedify's vocabulary lacks to this document. */
+  actorPath: string;
+  attributionDomains: readonly string[];
+  /** Key and actor fetches made while verifying a request go through it. */
+  guard: OutboundGuard;
+  /** Fetches a key again, past the cache, when the cached one does not verify (a rotated key). */
+  freshLoader: DocumentLoader;
+}
+
 export interface FederationRuntime {
-  activityPub: ActivityPubDeps;
+  activityPub: FederationEndpoints;
   publisher: Publisher;
   /** Local files the profile points at (avatar, header), by URL path. */
   profileFiles: ReadonlyMap<string, string>;
@@ -38,14 +52,6 @@ export interface FederationRuntime {
   /** Stops delivering; deliveries in flight get a few seconds, the rest stay queued for the next start. */
   close(): Promise<void>;
 }
-
-const IMAGE_TYPES: Readonly<Record<string, string>> = {
-  ".png": "image/png",
-  ".jpg": "image/jpeg",
-  ".jpeg": "image/jpeg",
-  ".gif": "image/gif",
-  ".webp": "image/webp",
-};
 
 export async function startFederation(
   config: Config,
@@ -64,12 +70,11 @@ export async function startFederation(
   const profileFiles = new Map<string, string>();
   const image = (value: string | undefined, name: string) => {
     if (!value) return undefined;
-    if (URL.canParse(value))
-      return { url: value, mediaType: IMAGE_TYPES[extname(new URL(value).pathname).toLowerCase()] };
+    if (URL.canParse(value)) return { url: value, mediaType: imageTypeOfPath(new URL(value).pathname) };
     const ext = extname(value).toLowerCase();
     const path = `/profile/${name}${ext}`;
     profileFiles.set(path, resolve(config.base, value));
-    return { url: new URL(path.slice(1), urls.home).href, mediaType: IMAGE_TYPES[ext] };
+    return { url: new URL(path.slice(1), urls.home).href, mediaType: imageTypeOfPath(value) };
   };
   const profile: BotProfile = {
     username: config.bot.username,
@@ -87,29 +92,13 @@ export async function startFederation(
   const queue = storage.queue({ concurrency: config.federation.concurrency });
   // Fedify reads and rewrites per-host hints on every delivery; memory spares the store most of it.
   const kv = new MemoKv(storage.kv, { prefixes: PER_DELIVERY_PREFIXES });
-  const objects: ObjectContext = {
-    urls,
-    actorId: new URL(`users/${config.bot.username}`, urls.home),
-    followersId: new URL(`users/${config.bot.username}/followers`, urls.home),
-    objectType: config.federation.objectType,
-    visibility: config.federation.visibility,
-  };
+  const objects = objectContextOf(config);
   const fedLog = log.child({ module: "federation" });
 
   const guard = outboundGuard({
     allowPrivateAddress: config.federation.allowPrivateAddress,
     allowAddress: addressAllowList(config.federation.allowAddresses),
   });
-  const gate = new InboxGate({
-    guard: guard.options,
-    clientAddress: (req) => clientAddress(req, config.server.trustProxy),
-    log: log.child({ module: "inbox" }),
-    freshLoader: freshDocumentLoader(
-      guard,
-      getUserAgent({ software: `Herald/${VERSION}`, url: new URL(urls.home) }),
-    ),
-  });
-  let backfill: ((follower: Follower) => Promise<void>) | undefined;
   const federation = createHeraldFederation({
     origin: new URL(urls.home).origin,
     urls,
@@ -121,7 +110,10 @@ export async function startFederation(
     log: fedLog,
     guard,
     version: VERSION,
-    onFollowAccepted: (follower) => backfill?.(follower) ?? Promise.resolve(),
+    // The publisher is made next, from this federation; a follow can only arrive after both exist.
+    onFollowAccepted: async (follower) => {
+      await publisher.backfill(follower);
+    },
   });
 
   const { pushNewestOnFirstRun, controls } = dueOptionsOf(config, new Date());
@@ -133,29 +125,11 @@ export async function startFederation(
     username: config.bot.username,
     article: (id) => library.get(id),
     pushNewestOnFirstRun,
+    backfillOnFollow: config.federation.backfillOnFollow,
     controls,
     log: fedLog,
     now: options.now,
   });
-
-  const backfillCount = config.federation.backfillOnFollow;
-  if (backfillCount > 0) {
-    backfill = async (follower) => {
-      // A few more than needed: the newest may be in the middle of their own fan-out (backfill.ts).
-      const latest = await fedStore.listCreates({ offset: 0, limit: backfillCount + 10 });
-      const creates = backfillFor(latest, follower, backfillCount);
-      const ctx = federation.createContext(new URL(urls.home));
-      for (const record of creates) {
-        await ctx.sendActivity(
-          { identifier: config.bot.username },
-          { id: new URL(follower.actorId), inboxId: new URL(follower.inbox), endpoints: null },
-          await Create.fromJsonLd(record.activity),
-          { orderingKey: objects.urls.object(record.articleId) },
-        );
-      }
-      fedLog.info({ actor: follower.actorId, posts: creates.length }, "backfilled new follower");
-    };
-  }
 
   let abort: AbortController | undefined;
   let listening: Promise<void> | undefined;
@@ -201,9 +175,12 @@ export async function startFederation(
       federation,
       store: fedStore,
       urls,
-      actorPath: `/users/${config.bot.username}`,
+      actorPath: actorUrls(urls, config.bot.username).path,
       guard,
-      gate,
+      freshLoader: freshDocumentLoader(
+        guard,
+        getUserAgent({ software: `Herald/${VERSION}`, url: new URL(urls.home) }),
+      ),
       attributionDomains: [new URL(urls.home).host],
     },
     publisher,
@@ -224,19 +201,14 @@ export async function startFederation(
     },
     async close() {
       await stopDelivering(5_000);
-      gate.close();
       await guard.close();
     },
   };
 }
 
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
 /** Profile field values that are URLs become links, as Mastodon shows them. */
 function linkify(value: string): string {
   return /^https?:\/\/\S+$/.test(value)
-    ? `<a href="${escapeHtml(value)}" rel="me nofollow noopener" target="_blank">${escapeHtml(value.replace(/^https?:\/\//, ""))}</a>`
+    ? `<a href="${escapeHtmlAttribute(value)}" rel="me nofollow noopener" target="_blank">${escapeHtml(value.replace(/^https?:\/\//, ""))}</a>`
     : escapeHtml(value);
 }

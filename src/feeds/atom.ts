@@ -50,7 +50,7 @@ function writeEntry(xml: XmlWriter, doc: FeedDocument, item: FeedItem): void {
   xml.close();
 }
 
-export function serializeAtom(doc: FeedDocument): string {
+function serializeAtom(doc: FeedDocument): string {
   const xml = new XmlWriter();
   xml.open("feed", {
     xmlns: "http://www.w3.org/2005/Atom",

@@ -2,8 +2,8 @@
 // cleaned data; RSS, Atom and JSON Feed are then straight serializations of it, so the three
 // formats cannot disagree on ids, dates, titles, covers or attribution.
 import type { Article, ImageInfo, Person } from "../content/model.ts";
+import { stripXmlInvalid } from "../content/plain-text.ts";
 import { httpUrl } from "../render/html.ts";
-import { stripInvalidXmlChars } from "../render/text.ts";
 import { parseInstant } from "./dates.ts";
 import { fullContentHtml } from "./full-content.ts";
 import { selectFeedArticles } from "./select.ts";
@@ -62,7 +62,7 @@ export interface FeedDocument {
 }
 
 function text(value: string): string {
-  return stripInvalidXmlChars(value).trim();
+  return stripXmlInvalid(value).trim();
 }
 
 // Titles are one line of plain text; stray newlines and tabs from front matter become spaces.
@@ -124,7 +124,7 @@ export function toFeedItem(site: FeedSite, article: Article): FeedItem {
     url: article.url,
     title: title(article.title),
     summary: text(article.summary),
-    contentHtml: stripInvalidXmlChars(fullContentHtml(article)),
+    contentHtml: stripXmlInvalid(fullContentHtml(article)),
     lang: text(article.lang) || site.language,
     tags: unique(article.tags.map(title).filter((tag) => tag !== "")),
     authors: article.authors.flatMap((author) => person(author, article.url) ?? []),

@@ -18,14 +18,14 @@ function decodeAttribute(value: string): string {
 }
 
 /** Does the body already open with the cover image (so we must not show it twice)? */
-export function bodyStartsWithImage(html: string, imageUrl: string, base: string): boolean {
+function bodyStartsWithImage(html: string, imageUrl: string, base: string): boolean {
   const match = LEADING_IMG.exec(html);
   const src = match?.[1] ?? match?.[2];
   if (src === undefined) return false;
   return httpUrl(decodeAttribute(src), base) === httpUrl(imageUrl, base);
 }
 
-export function coverImageHtml(article: Article): string {
+function coverImageHtml(article: Article): string {
   const cover = article.cover;
   const src = httpUrl(cover?.url, article.url);
   if (cover === undefined || src === undefined) return "";

@@ -36,7 +36,7 @@ function item(entry: FeedItem): Json {
   };
 }
 
-export function serializeJsonFeed(doc: FeedDocument): string {
+function serializeJsonFeed(doc: FeedDocument): string {
   const feed: Json = {
     version: "https://jsonfeed.org/version/1.1",
     title: doc.title,

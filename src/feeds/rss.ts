@@ -48,7 +48,7 @@ function writeItem(xml: XmlWriter, doc: FeedDocument, item: FeedItem): void {
   xml.close();
 }
 
-export function serializeRss(doc: FeedDocument): string {
+function serializeRss(doc: FeedDocument): string {
   const xml = new XmlWriter();
   xml.open("rss", { version: "2.0", ...NAMESPACES });
   xml.open("channel");

@@ -2,16 +2,16 @@
 // Every string passes through `escapeText`/`escapeAttribute`, which strip XML-invalid
 // characters and escape exactly once. Nothing is ever written as CDATA, so `]]>` in
 // content is just text (`]]&gt;`). Element and attribute names are constants in our code.
-import { stripInvalidXmlChars } from "../render/text.ts";
+import { stripXmlInvalid } from "../content/plain-text.ts";
 
 export type XmlAttributes = Readonly<Record<string, string | number | undefined>>;
 
 export function escapeText(value: string): string {
-  return stripInvalidXmlChars(value).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  return stripXmlInvalid(value).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
 // Tabs and newlines are escaped so attribute-value normalization cannot turn them into spaces.
-export function escapeAttribute(value: string): string {
+function escapeAttribute(value: string): string {
   return escapeText(value)
     .replace(/"/g, "&quot;")
     .replace(/\t/g, "&#9;")

@@ -7,7 +7,7 @@ import { join } from "node:path";
 
 const NAME = /^[0-9a-f]{64}\.(?:jpg|png|gif|webp|avif)$/;
 
-export function mediaDir(dataDir: string): string {
+function mediaDir(dataDir: string): string {
   return join(dataDir, "media");
 }
 

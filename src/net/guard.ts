@@ -74,8 +74,8 @@ export interface GuardedResponse {
   body: Buffer;
 }
 
-export const DEFAULT_MAX_REDIRECTS = 3;
-export const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_MAX_REDIRECTS = 3;
+const DEFAULT_TIMEOUT_MS = 10_000;
 export const DEFAULT_MAX_BYTES = 10 * 1024 * 1024;
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);

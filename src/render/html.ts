@@ -1,9 +1,9 @@
 // Escaping for the small pieces of HTML the feeds generate themselves (cover image,
 // attribution block). Article bodies arrive already sanitized and are not touched here.
-import { stripInvalidXmlChars } from "./text.ts";
+import { stripXmlInvalid } from "../content/plain-text.ts";
 
 export function escapeHtml(value: string): string {
-  return stripInvalidXmlChars(value).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  return stripXmlInvalid(value).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
 export function escapeHtmlAttribute(value: string): string {
@@ -28,7 +28,7 @@ function rfc3986(url: URL): string {
 export function httpUrl(value: string | undefined, base: string): string | undefined {
   if (value === undefined || value.trim() === "") return undefined;
   try {
-    const url = new URL(stripInvalidXmlChars(value.trim()), base);
+    const url = new URL(stripXmlInvalid(value.trim()), base);
     return url.protocol === "https:" || url.protocol === "http:" ? rfc3986(url) : undefined;
   } catch {
     return undefined;

@@ -1,5 +1,5 @@
 // A row of the articles table as both backends return it (same columns), mapped to a record.
-import type { ArticleRecord } from "./types.ts";
+import type { ArticleRecord } from "../content/records.ts";
 
 export interface ArticleRow {
   id: string;

@@ -28,7 +28,7 @@ export function toFollower(r: FederationRow): Follower {
   };
 }
 
-export function toKeyText(r: FederationRow): DumpedKey {
+function toKeyText(r: FederationRow): DumpedKey {
   return {
     kind: r.kind as StoredKey["kind"],
     privateJwk: r.private_jwk as string,
@@ -46,7 +46,7 @@ export function toKey(r: FederationRow): StoredKey {
   };
 }
 
-export function toObjectText(r: FederationRow): DumpedObject {
+function toObjectText(r: FederationRow): DumpedObject {
   return {
     articleId: r.article_id as string,
     published: r.published as string,
@@ -64,7 +64,7 @@ export function toObject(r: FederationRow): FederatedObject {
   return { ...rest, object: JSON.parse(object) as Record<string, unknown> };
 }
 
-export function toActivityText(r: FederationRow): DumpedActivity {
+function toActivityText(r: FederationRow): DumpedActivity {
   return {
     id: r.id as string,
     articleId: r.article_id as string,

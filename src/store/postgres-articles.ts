@@ -1,8 +1,8 @@
 import type { Sql, TransactionSql } from "postgres";
 import type { Article } from "../content/model.ts";
+import type { ArticleChange, ArticleRecord, ArticleStore } from "../content/records.ts";
 import { type ArticleRow, RECORD_COLUMNS, toArticleRecord, toArticleRow } from "./article-rows.ts";
 import { applySchema, checkIdentifier, once } from "./postgres-schema.ts";
-import type { ArticleChange, ArticleRecord, ArticleStore } from "./types.ts";
 
 // The PostgreSQL twin of SqliteStore's articles, checked by one contract suite
 // (tests/store/articles.contract.test.ts). Same conventions as PostgresFederationStore: ISO instants

@@ -13,13 +13,7 @@ import { immediateTransaction, statementCache } from "./sqlite-tx.ts";
 // `["a","b"-` ('-' is the byte after ',') lists exactly the prefix, straight from the primary key.
 // The same encoding as PostgresKvStore, tested by the same contract suite.
 
-export const KV_SCHEMA = `
-  CREATE TABLE IF NOT EXISTS kv (
-    key        TEXT PRIMARY KEY,
-    value      TEXT NOT NULL,
-    expires_ms INTEGER
-  ) WITHOUT ROWID;
-  CREATE INDEX IF NOT EXISTS kv_expires ON kv(expires_ms) WHERE expires_ms IS NOT NULL;`;
+// The table is created by SqliteStore's migrations (store/sqlite.ts, migration 8).
 
 export class SqliteKv implements KvStore {
   readonly #db: DatabaseSync;
@@ -31,7 +25,6 @@ export class SqliteKv implements KvStore {
     this.#db = db;
     this.#statement = statementCache(db);
     this.#now = options.now ?? Date.now;
-    db.exec(KV_SCHEMA);
   }
 
   #read(key: string): { value: unknown } | undefined {

@@ -81,12 +81,6 @@ export class SqliteQueue implements MessageQueue {
     this.#leaseMs = options.leaseMs ?? 5 * 60_000;
     this.#pollMs = options.pollMs ?? 1_000;
     this.#now = options.now ?? Date.now;
-    // A queue table created before lease_owner and the claim index existed gets them here; the
-    // migration that created it does not run again.
-    const columns = db.prepare("PRAGMA table_info(queue)").all() as { name: string }[];
-    if (columns.length > 0 && !columns.some((c) => c.name === "lease_owner"))
-      db.exec("ALTER TABLE queue ADD COLUMN lease_owner INTEGER");
-    db.exec(CLAIM_INDEX);
   }
 
   enqueue(message: unknown, options?: MessageQueueEnqueueOptions): Promise<void> {

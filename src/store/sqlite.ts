@@ -2,15 +2,19 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import type { Article } from "../content/model.ts";
+import type { ArticleChange, ArticleRecord, ArticleStore } from "../content/records.ts";
 import { type ArticleRow, RECORD_COLUMNS, toArticleRecord } from "./article-rows.ts";
 import { SqliteFederationStore } from "./sqlite-federation.ts";
 import { SqliteMediaStore } from "./sqlite-media.ts";
-import { QUEUE_SCHEMA } from "./sqlite-queue.ts";
 import { immediateTransaction } from "./sqlite-tx.ts";
-import type { ArticleChange, ArticleRecord, ArticleStore } from "./types.ts";
 
-// Migrations run in order at open; each runs once, recorded in PRAGMA user_version.
-const MIGRATIONS: readonly string[] = [
+// Migrations run in order at open; each runs once, recorded in PRAGMA user_version. The list is
+// frozen: a migration that has shipped is never edited and reads no schema constant that may change
+// later, because files already past it would not see the change. A change is a new migration.
+// A step is SQL, or a function where SQLite's DDL cannot say "only if missing" (ADD COLUMN).
+type Migration = string | ((db: DatabaseSync) => void);
+
+const MIGRATIONS: readonly Migration[] = [
   `CREATE TABLE articles (
      id            TEXT PRIMARY KEY,
      path          TEXT,
@@ -78,7 +82,20 @@ const MIGRATIONS: readonly string[] = [
      created_at  TEXT NOT NULL
    );
    CREATE INDEX interactions_article ON interactions(article_id, kind);
-   ${QUEUE_SCHEMA}`,
+   -- The delivery queue (SqliteQueue). Files made by Herald before lease_owner and the claim index
+   -- got a narrower table here; migration 7 brings those up to this one.
+   CREATE TABLE IF NOT EXISTS queue (
+     id            INTEGER PRIMARY KEY AUTOINCREMENT,
+     message       TEXT NOT NULL,
+     ordering_key  TEXT,
+     scheduled_ms  INTEGER NOT NULL,
+     lease_until   INTEGER,
+     lease_owner   INTEGER,
+     attempts      INTEGER NOT NULL DEFAULT 0
+   );
+   CREATE INDEX IF NOT EXISTS queue_ready ON queue(scheduled_ms, id);
+   CREATE INDEX IF NOT EXISTS queue_ordering ON queue(ordering_key, id) WHERE ordering_key IS NOT NULL;
+   CREATE INDEX IF NOT EXISTS queue_claim ON queue(scheduled_ms, id, lease_until, ordering_key);`,
   `CREATE TABLE retractions (article_id TEXT PRIMARY KEY, retracted_at TEXT NOT NULL);
    CREATE TABLE events (
      id      INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -101,6 +118,23 @@ const MIGRATIONS: readonly string[] = [
     WHERE json_valid(article);`,
   // Cover images: facts, mirror state and retries (MediaRecord as JSON, keyed by the image URL).
   `CREATE TABLE media (source TEXT PRIMARY KEY, record TEXT NOT NULL);`,
+  // 7. The queue's lease owner (so a worker releases only its own leases) and the claim index:
+  // claiming reads lease_until and ordering_key of every row it passes, stored after the message in
+  // overflow pages; the covering index spares those reads. SqliteQueue used to add both itself.
+  (db) => {
+    const columns = db.prepare("PRAGMA table_info(queue)").all() as { name: string }[];
+    if (!columns.some((c) => c.name === "lease_owner"))
+      db.exec("ALTER TABLE queue ADD COLUMN lease_owner INTEGER");
+    db.exec("CREATE INDEX IF NOT EXISTS queue_claim ON queue(scheduled_ms, id, lease_until, ordering_key);");
+  },
+  // 8. Fedify's KV store (SqliteKv), which used to create its own table at every open. Keys are
+  // compared byte-wise (BINARY) for SqliteKv's prefix ranges; WITHOUT ROWID keeps them in key order.
+  `CREATE TABLE IF NOT EXISTS kv (
+     key        TEXT PRIMARY KEY,
+     value      TEXT NOT NULL,
+     expires_ms INTEGER
+   ) WITHOUT ROWID;
+   CREATE INDEX IF NOT EXISTS kv_expires ON kv(expires_ms) WHERE expires_ms IS NOT NULL;`,
 ];
 
 type Row = ArticleRow;
@@ -145,7 +179,10 @@ export class SqliteStore implements ArticleStore {
     immediateTransaction(this.#db, () => {
       // Re-read inside the lock: another process may have migrated meanwhile.
       const { user_version: v } = this.#db.prepare("PRAGMA user_version").get() as { user_version: number };
-      for (let i = v; i < MIGRATIONS.length; i++) this.#db.exec(MIGRATIONS[i]!);
+      for (const migration of MIGRATIONS.slice(v)) {
+        if (typeof migration === "string") this.#db.exec(migration);
+        else migration(this.#db);
+      }
       this.#db.exec(`PRAGMA user_version = ${MIGRATIONS.length}`);
     });
   }

@@ -33,5 +33,10 @@ export async function openStorage(config: Config, log?: Logger): Promise<Storage
     return storage;
   }
   const { openSqliteStorage } = await import("./sqlite-storage.ts");
-  return openSqliteStorage(join(config.data.dir, "herald.sqlite"));
+  return openSqliteStorage(sqliteStoreFile(config));
+}
+
+/** Where the SQLite store lives: data.dir/herald.sqlite (also when PostgreSQL is used, for the move check). */
+export function sqliteStoreFile(config: Pick<Config, "data">): string {
+  return join(config.data.dir, "herald.sqlite");
 }

@@ -1,7 +1,8 @@
 // What the next publish would do: the plan against the ledger, then the drip feed and quiet hours.
 // The publisher carries it out; `herald status` and dry runs only read it, without loading Fedify.
 import type { Config } from "../config/load.ts";
-import type { ArticleRecord, FederationStore } from "../store/types.ts";
+import type { ArticleRecord } from "../content/records.ts";
+import type { FederationStore } from "../store/types.ts";
 import { applyControls, type HoldReason, type PublishingControls } from "./controls.ts";
 import { type FederationAction, planFederation } from "./plan.ts";
 
@@ -29,7 +30,7 @@ export type LedgerReader = Pick<
 >;
 
 /** Plans against the ledger: create, update or delete per article, silent creates on a first run. */
-export async function planAgainstLedger(
+async function planAgainstLedger(
   store: LedgerReader,
   records: Iterable<ArticleRecord>,
   { pushNewestOnFirstRun, now }: Pick<DueOptions, "pushNewestOnFirstRun" | "now">,

@@ -1,28 +1,42 @@
 // Bridges node:http to Fedify's fetch-style handler, plus the routes Herald answers itself:
 // article objects (from the ledger, 410 + Tombstone once deleted).
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Federation } from "@fedify/fedify";
-import type { OutboundGuard } from "../net/outbound.ts";
-import type { FederationStore } from "../store/types.ts";
-import type { SiteUrls } from "../urls.ts";
-import { type InboxGate, MAX_INBOX_BYTES } from "./inbox-gate.ts";
+import type { FederationEndpoints } from "../federation/runtime.ts";
+import type { Logger } from "../log.ts";
+import { ACTOR_ROUTE_PREFIX, ACTOR_ROUTES } from "../urls.ts";
+import { clientAddress } from "./admin/http.ts";
+import { InboxGate, MAX_INBOX_BYTES } from "./inbox-gate.ts";
 
 const AP_TYPES = /application\/(activity\+json|ld\+json)/;
 
-export interface ActivityPubDeps {
-  federation: Federation<void>;
-  store: FederationStore;
-  urls: SiteUrls;
-  /** Adds fields Fedify's vocabulary lacks (attributionDomains) to the actor document. */
-  actorPath: string;
-  attributionDomains: readonly string[];
-  /** Key and actor fetches made while verifying a request go through it. */
-  guard: OutboundGuard;
+/**
+ * The ActivityPub side of the HTTP layer: the federation's endpoints, and the gate an inbox POST
+ * must pass first (per-client and per-host limits, load shedding, signature checks). Close the
+ * gate when the server stops.
+ */
+export function activityPubDeps(
+  endpoints: FederationEndpoints,
+  options: { trustProxy: boolean; log: Logger },
+): ActivityPubDeps {
+  return {
+    ...endpoints,
+    gate: new InboxGate({
+      guard: endpoints.guard.options,
+      clientAddress: (req) => clientAddress(req, options.trustProxy),
+      log: options.log,
+      freshLoader: endpoints.freshLoader,
+    }),
+  };
+}
+
+export interface ActivityPubDeps extends FederationEndpoints {
   /** What an inbox POST must pass before Fedify sees it. */
   gate: InboxGate;
 }
 
-const INBOX_PATH = /^\/(?:users\/[^/]+\/)?inbox$/;
+const INBOX_PATH = new RegExp(
+  `^(?:${ACTOR_ROUTES.inbox.replace("{identifier}", "[^/]+")}|${ACTOR_ROUTES.sharedInbox})$`,
+);
 
 export function wantsActivityJson(req: IncomingMessage): boolean {
   return AP_TYPES.test(String(req.headers.accept ?? ""));
@@ -33,8 +47,8 @@ export function isActivityPubPath(path: string): boolean {
     path.startsWith("/.well-known/webfinger") ||
     path.startsWith("/.well-known/nodeinfo") ||
     path.startsWith("/nodeinfo/") ||
-    path.startsWith("/users/") ||
-    path === "/inbox"
+    path.startsWith(ACTOR_ROUTE_PREFIX) ||
+    path === ACTOR_ROUTES.sharedInbox
   );
 }
 

@@ -15,7 +15,7 @@ import { LoadShedder, RefusalLog, TokenBuckets } from "./load.ts";
 /** Mastodon caps incoming JSON at 1 MB; so do we. */
 export const MAX_INBOX_BYTES = 1024 * 1024;
 /** Real activities nest a few levels; JSON-LD processing recurses once per level. */
-export const MAX_JSON_DEPTH = 64;
+const MAX_JSON_DEPTH = 64;
 
 export interface InboxGateOptions {
   guard: GuardOptions;
@@ -152,7 +152,7 @@ const MESSAGES: Record<number, string> = {
 };
 
 /** The keyId a request names in a draft-cavage `Signature` (or `Authorization: Signature`) or an RFC 9421 `Signature-Input`. */
-export function signatureKeyId(req: IncomingMessage): string | undefined {
+function signatureKeyId(req: IncomingMessage): string | undefined {
   const input = req.headers["signature-input"];
   if (typeof input === "string" && req.headers.signature) return /;\s*keyid="([^"]*)"/i.exec(input)?.[1];
   const cavage =
@@ -175,7 +175,7 @@ function usableKeyId(keyId: URL, guard: GuardOptions): boolean {
 }
 
 /** True when the JSON text nests arrays and objects deeper than `limit` (a byte scan, no parse). */
-export function nestedDeeperThan(body: Uint8Array, limit: number): boolean {
+function nestedDeeperThan(body: Uint8Array, limit: number): boolean {
   let depth = 0;
   let inString = false;
   let escaped = false;

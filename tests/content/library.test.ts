@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { openLibrary } from "../../src/build.ts";
 import { fromObject } from "../../src/config/load.ts";
+import type { ArticleStore } from "../../src/content/records.ts";
 import { SqliteStore } from "../../src/store/sqlite.ts";
-import type { ArticleStore } from "../../src/store/types.ts";
 
 const open: SqliteStore[] = [];
 afterEach(() => {

@@ -3,6 +3,7 @@
 // Nothing is delivered: the queue only has to hold the messages, committed with the mark.
 import { afterEach, describe, expect, it } from "vitest";
 import type { Article } from "../../src/content/model.ts";
+import type { ArticleRecord } from "../../src/content/records.ts";
 import { type BotProfile, createHeraldFederation } from "../../src/federation/federation.ts";
 import { loadOrCreateKeys } from "../../src/federation/keys.ts";
 import type { ObjectContext } from "../../src/federation/objects.ts";
@@ -12,7 +13,6 @@ import { outboundGuard } from "../../src/net/outbound.ts";
 import { PostgresFederationStore } from "../../src/store/postgres-federation.ts";
 import { PostgresKvStore } from "../../src/store/postgres-kv.ts";
 import { PostgresQueue } from "../../src/store/postgres-queue.ts";
-import type { ArticleRecord } from "../../src/store/types.ts";
 import { siteUrls } from "../../src/urls.ts";
 import { createTestSchema, type TestSchema } from "../store/contract-postgres.ts";
 

@@ -7,8 +7,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { openLibrary } from "../../src/build.ts";
 import { fromObject } from "../../src/config/load.ts";
 import type { Article } from "../../src/content/model.ts";
+import type { ArticleChange, ArticleRecord, ArticleStore } from "../../src/content/records.ts";
 import { toArticleRow } from "../../src/store/article-rows.ts";
-import type { ArticleChange, ArticleRecord, ArticleStore } from "../../src/store/types.ts";
 import { openedWorlds } from "./contract.ts";
 
 export interface ArticleWorld {

@@ -1,12 +1,13 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DatabaseSync } from "node:sqlite";
+import type { DatabaseSync } from "node:sqlite";
 import type { KvStore } from "@fedify/fedify";
 import { SqliteKvStore } from "@fedify/sqlite";
 import { Temporal } from "@js-temporal/polyfill";
 import { describe, expect, it } from "vitest";
 import { PostgresKvStore } from "../../src/store/postgres-kv.ts";
+import { SqliteStore } from "../../src/store/sqlite.ts";
 import { SqliteKv } from "../../src/store/sqlite-kv.ts";
 import { kvContract } from "./contract.ts";
 import { createTestSchema } from "./contract-postgres.ts";
@@ -21,8 +22,8 @@ async function openSqlite(make: (db: DatabaseSync) => KvStore) {
   const file = join(mkdtempSync(join(tmpdir(), "herald-kv-")), "kv.sqlite");
   const dbs: DatabaseSync[] = [];
   const connect = () => {
-    const db = new DatabaseSync(file);
-    db.exec("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;");
+    // The store's migrations create the kv table, as in Herald (they run once per file).
+    const db = new SqliteStore(file).database;
     dbs.push(db);
     return make(db);
   };

@@ -1,9 +1,10 @@
 // MemoKv: fewer store round trips for Fedify's per-delivery hints, on a real SQLite KV store.
-import { DatabaseSync } from "node:sqlite";
+import type { DatabaseSync } from "node:sqlite";
 import { Temporal } from "@js-temporal/polyfill";
 import { afterEach, describe, expect, it } from "vitest";
 import { MemoKv, PER_DELIVERY_PREFIXES } from "../../src/store/memo-kv.ts";
-import { KV_SCHEMA, SqliteKv } from "../../src/store/sqlite-kv.ts";
+import { SqliteStore } from "../../src/store/sqlite.ts";
+import { SqliteKv } from "../../src/store/sqlite-kv.ts";
 
 const open: DatabaseSync[] = [];
 afterEach(() => {
@@ -12,9 +13,9 @@ afterEach(() => {
 
 /** A real SQLite KV store whose writes and reads are counted at the database (its total changes). */
 function world() {
-  const db = new DatabaseSync(":memory:");
+  // The store's migrations create the kv table, as in Herald.
+  const db = new SqliteStore(":memory:").database;
   open.push(db);
-  db.exec(KV_SCHEMA);
   let clock = 1_000_000;
   const kv = new SqliteKv(db, { now: () => clock });
   const memo = new MemoKv(kv, { prefixes: PER_DELIVERY_PREFIXES, ttlMs: 5_000, now: () => clock });

@@ -9,11 +9,12 @@ import { afterEach, describe, expect, it } from "vitest";
 import { migrateStore, migrateStoreCommand, verifyMigration } from "../../src/commands/migrate-store.ts";
 import { fromObject } from "../../src/config/load.ts";
 import type { Article } from "../../src/content/model.ts";
+import type { ArticleRecord } from "../../src/content/records.ts";
 import { loadOrCreateKeys } from "../../src/federation/keys.ts";
 import { openPostgresStorage } from "../../src/store/postgres-storage.ts";
 import { openSqliteStorage } from "../../src/store/sqlite-storage.ts";
 import type { Storage } from "../../src/store/types.ts";
-import { type ArticleRecord, StoreNotEmptyError } from "../../src/store/types.ts";
+import { StoreNotEmptyError } from "../../src/store/types.ts";
 import { createTestSchema, type TestSchema } from "./contract-postgres.ts";
 import { activity, federationReads, object } from "./federation-contract.ts";
 

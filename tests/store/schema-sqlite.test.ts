@@ -32,4 +32,43 @@ describe("SQLite schema migrations", () => {
     db.close();
     expect(() => new SqliteStore(file)).toThrow(/newer than this Herald/);
   });
+
+  it("upgrades a file from before the queue's lease owner and the store-made kv table, keeping its rows", () => {
+    const dir = mkdtempSync(join(tmpdir(), "herald-schema-"));
+    dirs.push(dir);
+    const file = join(dir, "herald.sqlite");
+    // A version-6 file as an older Herald left it: the queue without lease_owner and the claim
+    // index (added by SqliteQueue itself then), and no kv table (SqliteKv made it at open).
+    new SqliteStore(file).close();
+    const old = new DatabaseSync(file);
+    old.exec(`DROP TABLE kv;
+      DROP INDEX queue_claim;
+      ALTER TABLE queue DROP COLUMN lease_owner;
+      INSERT INTO queue (message, scheduled_ms) VALUES ('{"n":1}', 0);
+      PRAGMA user_version = 6;`);
+    old.close();
+
+    const store = new SqliteStore(file);
+    const db = store.database;
+    const columns = (db.prepare("PRAGMA table_info(queue)").all() as { name: string }[]).map((c) => c.name);
+    expect(columns).toContain("lease_owner");
+    const indexes = (
+      db.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").all() as { name: string }[]
+    ).map((r) => r.name);
+    expect(indexes).toEqual(expect.arrayContaining(["queue_claim", "kv_expires"]));
+    expect(db.prepare("SELECT message FROM queue").all()).toEqual([{ message: '{"n":1}' }]);
+    db.prepare("INSERT INTO kv (key, value) VALUES ('k', 'v')").run();
+    store.close();
+
+    // A file made fresh today ends with the same tables and indexes as the upgraded one.
+    const fresh = new SqliteStore(join(dir, "fresh.sqlite"));
+    const shape = (d: DatabaseSync) =>
+      d
+        .prepare("SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name")
+        .all();
+    const upgraded = new SqliteStore(file);
+    expect(shape(upgraded.database)).toEqual(shape(fresh.database));
+    upgraded.close();
+    fresh.close();
+  });
 });

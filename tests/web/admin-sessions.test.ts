@@ -4,9 +4,10 @@ import { createHash } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DatabaseSync } from "node:sqlite";
+import type { DatabaseSync } from "node:sqlite";
 import { afterEach, describe, expect, it } from "vitest";
 import { PostgresKvStore } from "../../src/store/postgres-kv.ts";
+import { SqliteStore } from "../../src/store/sqlite.ts";
 import { SqliteKv } from "../../src/store/sqlite-kv.ts";
 import {
   createFailureLimit,
@@ -33,8 +34,8 @@ function sqlite() {
   const clock = { at: Date.UTC(2030, 0, 1) };
   const now = () => clock.at;
   const connect = () => {
-    const db = new DatabaseSync(file);
-    db.exec("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;");
+    // The store's migrations create the kv table, as in Herald (they run once per file).
+    const db = new SqliteStore(file).database;
     open.push(db);
     return { db, kv: new SqliteKv(db, { now }) };
   };

@@ -1,8 +1,8 @@
 // The admin dashboard over real HTTP on loopback, against a real `herald serve`.
 import { afterEach, describe, expect, it } from "vitest";
 import { fromObject } from "../../src/config/load.ts";
+import { hashPassword } from "../../src/ops/admin-secret.ts";
 import type { SqliteStore } from "../../src/store/sqlite.ts";
-import { hashPassword } from "../../src/web/admin/secret.ts";
 import { until } from "../federation/setup.ts";
 import { freePort } from "../helpers/apbot.ts";
 import {

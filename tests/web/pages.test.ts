@@ -9,10 +9,10 @@ import { afterEach, describe, expect, it } from "vitest";
 import { openLibrary } from "../../src/build.ts";
 import { fromObject } from "../../src/config/load.ts";
 import type { Article } from "../../src/content/model.ts";
+import type { ArticleStore } from "../../src/content/records.ts";
 import { createLogger } from "../../src/log.ts";
 import { type RunningServer, startServer } from "../../src/serve.ts";
 import { SqliteStore } from "../../src/store/sqlite.ts";
-import type { ArticleStore } from "../../src/store/types.ts";
 import { instanceHost } from "../../src/web/pages/follow.ts";
 import { createPages, pageSite } from "../../src/web/pages/index.ts";
 

@@ -1,10 +1,11 @@
 // One article as Herald derived it (`/admin/articles/<id>`): each field with the rule that found
 // it, the warnings, and side by side the post as Mastodon shows it and the item as a feed reader
 // does. The same rows and warnings as `herald preview FILE`, on the stored article.
-import { derivedLabel, derivedRows, missingFieldWarnings } from "../../commands/derived.ts";
-import type { PostAttachment, RenderedPost } from "../../commands/post.ts";
+
 import type { Article } from "../../content/model.ts";
 import type { FeedImage, FeedItem } from "../../feeds/document.ts";
+import { derivedLabel, derivedRows, missingFieldWarnings } from "../../ops/derived.ts";
+import type { PostAttachment, RenderedPost } from "../../ops/post.ts";
 import { mastodonHtml, pictureHtml, readerHtml } from "./article-html.ts";
 import { timeFormatter } from "./dashboard.ts";
 import { attr, esc, renderShell } from "./layout.ts";

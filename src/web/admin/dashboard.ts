@@ -1,5 +1,5 @@
 // The dashboard page: what `herald status` shows, with the operator's buttons next to it.
-import type { ArticleStatus, Status } from "../../commands/status.ts";
+import type { ArticleStatus, Status } from "../../ops/status.ts";
 import type { Follower, Interaction } from "../../store/types.ts";
 import { attr, csrfField, esc, renderShell } from "./layout.ts";
 import type { Flash } from "./sessions.ts";

@@ -4,15 +4,16 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Herald } from "../../app.ts";
 import { feedSite } from "../../build.ts";
-import { publishOn, removeFollowerFrom, retractOn, type Scan } from "../../commands/operate.ts";
-import { renderPost } from "../../commands/post.ts";
-import { liveStatus } from "../../commands/status.ts";
 import type { Config } from "../../config/load.ts";
 import type { Library } from "../../content/library.ts";
 import { toFeedItem } from "../../feeds/document.ts";
 import type { Logger } from "../../log.ts";
+import { publishOn, removeFollowerFrom, retractOn, type Scan } from "../../ops/actions.ts";
+import { secretCheck } from "../../ops/admin-secret.ts";
+import { renderPost } from "../../ops/post.ts";
+import { liveStatus } from "../../ops/status.ts";
 import type { Interaction } from "../../store/types.ts";
-import { type SiteUrls, siteUrls } from "../../urls.ts";
+import { actorUrls, type SiteUrls, siteUrls } from "../../urls.ts";
 import type { RouteHandler } from "../server.ts";
 import { renderArticleView } from "./article.ts";
 import { renderRetract } from "./confirm.ts";
@@ -20,7 +21,6 @@ import { renderDashboard } from "./dashboard.ts";
 import { clientAddress, cookie, fromSameOrigin, readCookie, readForm, seeOther, sendHtml } from "./http.ts";
 import { ADMIN_HEADERS, esc, renderShell } from "./layout.ts";
 import { renderLogin } from "./login.ts";
-import { secretCheck } from "./secret.ts";
 import {
   createFailureLimit,
   createSessions,
@@ -237,7 +237,7 @@ export function createAdmin(deps: AdminDeps): RouteHandler {
       federated: herald.federation !== undefined && article.federate,
       bot: {
         name: herald.config.bot.name,
-        handle: `@${herald.config.bot.username}@${new URL(urls.home).host}`,
+        handle: actorUrls(urls, herald.config.bot.username).handle,
       },
       item: toFeedItem(feedSite(herald.config), article),
       page: visible ? article.url : undefined,

@@ -20,8 +20,3 @@ function formatter(lang: string, timeZone: string): Intl.DateTimeFormat {
 export function displayDate(iso: string, lang: string, timeZone: string): string {
   return formatter(lang, timeZone).format(new Date(iso));
 }
-
-/** Whether two BCP 47 tags name different languages for `lang` attributes (zh-CN vs zh-TW count as different). */
-export function sameLanguage(a: string, b: string): boolean {
-  return a.toLowerCase() === b.toLowerCase();
-}

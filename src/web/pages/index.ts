@@ -9,7 +9,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Library } from "../../content/library.ts";
 import type { Article } from "../../content/model.ts";
-import type { ArticleRecord, FederationStore } from "../../store/types.ts";
+import type { ArticleRecord } from "../../content/records.ts";
+import type { FederationStore } from "../../store/types.ts";
 import { serveObject, wantsActivityJson } from "../activitypub.ts";
 import { type CachedBody, cachedBody, sendCached } from "../cached.ts";
 import type { RouteHandler } from "../server.ts";

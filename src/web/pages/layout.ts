@@ -10,7 +10,7 @@ import { STYLE, STYLE_HASH } from "./style.ts";
  * server); the stylesheet and the copy script are inline and allowed by hash. `form-action`
  * includes https: because the remote-follow form ends in a redirect to the visitor's own server.
  */
-export const CONTENT_SECURITY_POLICY = [
+const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
   "img-src 'self' https: http: data:",
   `style-src ${STYLE_HASH}`,

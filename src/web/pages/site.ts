@@ -2,7 +2,7 @@
 import { createHash } from "node:crypto";
 import { extname } from "node:path";
 import type { Config } from "../../config/load.ts";
-import { type SiteUrls, siteUrls } from "../../urls.ts";
+import { actorUrls, type SiteUrls, siteUrls } from "../../urls.ts";
 
 export interface PageSite {
   title: string;
@@ -38,7 +38,7 @@ export interface PageSiteOptions {
 
 export function pageSite(config: Config, options: PageSiteOptions): PageSite {
   const urls = siteUrls(config.site.url);
-  const host = new URL(urls.home).host;
+  const actor = actorUrls(urls, config.bot.username);
   const site: Omit<PageSite, "fingerprint"> = {
     title: config.site.title,
     description: config.site.description,
@@ -49,8 +49,8 @@ export function pageSite(config: Config, options: PageSiteOptions): PageSite {
       name: config.bot.name,
       bio: config.bot.summary.trim() || config.site.description,
       avatarUrl: avatarUrl(config.bot.avatar, urls.home, options.profileFiles),
-      handle: options.federated ? `@${config.bot.username}@${host}` : undefined,
-      actorUrl: options.federated ? new URL(`users/${config.bot.username}`, urls.home).href : undefined,
+      handle: options.federated ? actor.handle : undefined,
+      actorUrl: options.federated ? actor.actor.href : undefined,
     },
     perPage: options.perPage ?? 10,
   };

@@ -2,8 +2,7 @@
 // `herald preview` and the dashboard's article view, so an editor sees the same post in both.
 import type { Config } from "../config/load.ts";
 import type { Article } from "../content/model.ts";
-import { type ObjectContext, toPost } from "../federation/objects.ts";
-import { siteUrls } from "../urls.ts";
+import { objectContextOf, toPost } from "../federation/objects.ts";
 
 export interface PostAttachment {
   url: string;
@@ -29,14 +28,7 @@ export async function renderPost(
   article: Article,
   published: Date,
 ): Promise<RenderedPost> {
-  const urls = siteUrls(config.site.url);
-  const ctx: ObjectContext = {
-    urls,
-    actorId: new URL(`users/${config.bot.username}`, urls.home),
-    followersId: new URL(`users/${config.bot.username}/followers`, urls.home),
-    objectType: config.federation.objectType,
-    visibility: config.federation.visibility,
-  };
+  const ctx = objectContextOf(config);
   const post = toPost(article, ctx, { published });
   const json = (await post.toJsonLd({ format: "compact" })) as Record<string, unknown>;
   const html = String(
