@@ -21,25 +21,6 @@ import type { QueuedMessage } from "./types.ts";
 // `record` (the publisher's ledger update). A crash before the commit leaves neither, so the
 // publisher sends again after restart; a crash after it leaves both, so it never does.
 
-// Claiming reads lease_until and ordering_key of every row it passes, and they are stored after the
-// message (several KB, in overflow pages): with this covering index it never reads the table itself.
-const CLAIM_INDEX =
-  "CREATE INDEX IF NOT EXISTS queue_claim ON queue(scheduled_ms, id, lease_until, ordering_key);";
-
-export const QUEUE_SCHEMA = `
-  CREATE TABLE IF NOT EXISTS queue (
-    id            INTEGER PRIMARY KEY AUTOINCREMENT,
-    message       TEXT NOT NULL,
-    ordering_key  TEXT,
-    scheduled_ms  INTEGER NOT NULL,
-    lease_until   INTEGER,
-    lease_owner   INTEGER,
-    attempts      INTEGER NOT NULL DEFAULT 0
-  );
-  CREATE INDEX IF NOT EXISTS queue_ready ON queue(scheduled_ms, id);
-  CREATE INDEX IF NOT EXISTS queue_ordering ON queue(ordering_key, id) WHERE ordering_key IS NOT NULL;
-  ${CLAIM_INDEX}`;
-
 export interface SqliteQueueOptions {
   /** Messages handled at once by this process. */
   concurrency?: number;

@@ -8,9 +8,15 @@ import { afterEach, describe, expect, it } from "vitest";
 import { PostgresKvStore } from "../../src/store/postgres-kv.ts";
 import { PostgresLeases } from "../../src/store/postgres-lease.ts";
 import { PostgresQueue } from "../../src/store/postgres-queue.ts";
-import { QUEUE_SCHEMA, SqliteQueue } from "../../src/store/sqlite-queue.ts";
+import { SqliteStore } from "../../src/store/sqlite.ts";
+import { SqliteQueue } from "../../src/store/sqlite-queue.ts";
 import { queueContract } from "./contract.ts";
 import { createTestSchema, type TestSchema } from "./contract-postgres.ts";
+
+/** A database file with Herald's whole schema, made by the store's own migrations. */
+function migrated(file: string): void {
+  new SqliteStore(file).close();
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -22,9 +28,9 @@ queueContract({
     const dbs: DatabaseSync[] = [];
     return {
       async instance(options = {}) {
+        migrated(file);
         const db = new DatabaseSync(file);
         db.exec("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;");
-        db.exec(QUEUE_SCHEMA);
         db.exec("CREATE TABLE IF NOT EXISTS marks (id TEXT PRIMARY KEY)");
         dbs.push(db);
         const queue = new SqliteQueue(db, options);
@@ -39,8 +45,9 @@ queueContract({
         };
       },
       async fresh(options = {}) {
-        const db = new DatabaseSync(join(mkdtempSync(join(tmpdir(), "herald-queue-")), "q.sqlite"));
-        db.exec(QUEUE_SCHEMA);
+        const fresh = join(mkdtempSync(join(tmpdir(), "herald-queue-")), "q.sqlite");
+        migrated(fresh);
+        const db = new DatabaseSync(fresh);
         dbs.push(db);
         return new SqliteQueue(db, options);
       },

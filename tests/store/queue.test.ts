@@ -4,7 +4,13 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { Temporal } from "@js-temporal/polyfill";
 import { afterEach, describe, expect, it } from "vitest";
-import { QUEUE_SCHEMA, SqliteQueue } from "../../src/store/sqlite-queue.ts";
+import { SqliteStore } from "../../src/store/sqlite.ts";
+import { SqliteQueue } from "../../src/store/sqlite-queue.ts";
+
+/** A database file with Herald's whole schema, made by the store's own migrations. */
+function migrated(file: string): void {
+  new SqliteStore(file).close();
+}
 
 const dbs: DatabaseSync[] = [];
 afterEach(() => {
@@ -12,9 +18,9 @@ afterEach(() => {
 });
 
 function open(file = join(mkdtempSync(join(tmpdir(), "herald-queue-")), "q.sqlite")) {
+  migrated(file);
   const db = new DatabaseSync(file);
   db.exec("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;");
-  db.exec(QUEUE_SCHEMA);
   db.exec("CREATE TABLE IF NOT EXISTS marks (id TEXT PRIMARY KEY)");
   dbs.push(db);
   return { db, file };
