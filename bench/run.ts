@@ -1,6 +1,6 @@
 // `npm run bench`: Herald's speed and memory as ratios against baselines measured in the same run.
 // Environment: BENCH_ARTICLES (default 10000), BENCH_RUNS (default 3), BENCH_ONLY (comma list of suites:
-// startup, content, fanout, http, scaleout, flood), BENCH_STARTUP_RUNS (default 11). The startup suite
+// startup, content, fanout, http, scaleout, flood, kills), BENCH_STARTUP_RUNS (default 11). The startup suite
 // adds a Hugo column when `hugo` is on PATH (Debian: apt-get install hugo). The scaleout suite needs
 // PostgreSQL (HERALD_BENCH_DATABASE_URL, else
 // the test database) and takes BENCH_SCALEOUT_FOLLOWERS (10000), BENCH_SCALEOUT_HOSTS (500),
@@ -434,6 +434,31 @@ function floodSuite(): string[] {
   return lines;
 }
 
+/**
+ * kill -9 during a fan-out, BENCH_KILLS times (default 8), to 60 loopback peers that process every
+ * request: HTTP-level repeats per kill, against the bound of the deliveries in flight (concurrency 4).
+ */
+function killsSuite(): string[] {
+  const kills = process.env.BENCH_KILLS ?? "8";
+  const s = child("kills.ts", ["60", "4", kills]);
+  const perKill = (s.repeats as number) / Math.max(1, s.kills as number);
+  return [
+    `### kill -9 during a fan-out: ${s.kills} kills, 60 followers, concurrency 4`,
+    "",
+    "| measure | value | ratio | target | |",
+    "| --- | --- | --- | --- | --- |",
+    row("followers reached", `${s.reached} of ${s.followers}`, "", "all", s.reached === s.followers),
+    row(
+      "repeated deliveries per kill",
+      perKill.toFixed(2),
+      `${(perKill / 4).toFixed(2)}x in flight`,
+      "≤ 4 (in flight)",
+      perKill <= 4,
+    ),
+    "",
+  ];
+}
+
 const suites: Record<string, () => string[]> = {
   startup: startupSuite,
   content: contentSuite,
@@ -441,6 +466,7 @@ const suites: Record<string, () => string[]> = {
   http: httpSuite,
   scaleout: scaleoutSuite,
   flood: floodSuite,
+  kills: killsSuite,
 };
 const lines = [`## Herald benchmarks (${new Date().toISOString()}, Node ${process.version})`, ""];
 for (const [name, suite] of Object.entries(suites)) {
