@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseCreditLine } from "../../src/content/attribution.ts";
+import { parseCreditLine } from "../../src/content/credits.ts";
 import { compilePatterns, DEFAULT_PATTERNS } from "../../src/content/patterns.ts";
 import { makeContext, markdown, parseOk } from "./factories.ts";
 
