@@ -56,6 +56,14 @@ async function startListener(): Promise<Listener> {
 }
 
 /** Private spellings of the listener, one per attacker. */
+/** A signed Follow of Herald by `name` on `peers`, with `extra` members (an embedded actor). */
+const follow = (peers: VerifyingInbox, herald: HeraldUnderTest, name: string, extra: Json = {}) =>
+  peers.signedPost(
+    `${herald.origin}/inbox`,
+    { id: `${peers.actorUrl(name)}#follow-${name}`, type: "Follow", object: herald.actorUrl, ...extra },
+    { scheme: "cavage", as: name },
+  );
+
 const spellings = (port: number): Record<string, { inbox: string; sharedInbox?: string }> => ({
   evilliteral: {
     inbox: `http://127.0.0.1:${port}/users/evil/inbox`,
@@ -101,12 +109,7 @@ describe("outbound guard with allowPrivateAddress off", () => {
     await listener?.close();
   });
 
-  const followAs = (name: string, extra: Json = {}) =>
-    peers.signedPost(
-      `${herald.origin}/inbox`,
-      { id: `${peers.actorUrl(name)}#follow-${name}`, type: "Follow", object: herald.actorUrl, ...extra },
-      { scheme: "cavage", as: name },
-    );
+  const followAs = (name: string, extra: Json = {}) => follow(peers, herald, name, extra);
 
   it("a real follower on the allowed address gets its Accept and the Create (the guard is not a wall)", async () => {
     expect((await followAs("alice")).status).toBe(202);
@@ -208,12 +211,7 @@ describe("with allowPrivateAddress on (tests only)", () => {
     await peers?.close();
     await listener?.close();
   });
-  const followAs = (name: string, extra: Json = {}) =>
-    peers.signedPost(
-      `${herald.origin}/inbox`,
-      { id: `${peers.actorUrl(name)}#follow-${name}`, type: "Follow", object: herald.actorUrl, ...extra },
-      { scheme: "cavage", as: name },
-    );
+  const followAs = (name: string, extra: Json = {}) => follow(peers, herald, name, extra);
 
   it("a Follow that embeds its actor with a private inbox: the inbox comes from the fetched actor", async () => {
     const carol = peers.actor("carol");
