@@ -194,6 +194,18 @@ export const configSchema = z.strictObject({
       backfillOnFollow: z.int().min(0).max(20).default(0),
       /** Deliveries handled at once. */
       concurrency: z.int().min(1).max(256).default(32),
+      /** Deliveries to one server at once (each over its own kept-alive connection). */
+      perHostConcurrency: z.int().min(1).max(64).default(8),
+      /**
+       * A server that has failed every delivery for this many days is marked unreachable (status lists
+       * it); its followers are kept, and its deliveries wait for its circuit's next probe.
+       */
+      unreachableAfterDays: z.int().min(1).max(365).default(7),
+      /**
+       * Spread one post's deliveries over this many seconds, so servers do not all fetch the article
+       * page for its link card in the same second. 0 sends at once.
+       */
+      spreadSeconds: z.int().min(0).max(3_600).default(0),
       /** Tests only: allow fetching loopback and private addresses. Never enable in production. */
       allowPrivateAddress: z.boolean().default(false),
       /**
@@ -274,6 +286,9 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
   "federation.visibility": "unlisted",
   "federation.pushNewestOnFirstStart": "3",
   "federation.backfillOnFollow": "3",
+  "federation.perHostConcurrency": "8",
+  "federation.unreachableAfterDays": "7",
+  "federation.spreadSeconds": "60",
   "federation.allowAddresses": '["10.0.5.7", "fd00:1::/64"]',
   "admin.passwordHash": "scrypt$16384$8$1$c2FsdHNhbHRzYWx0c2FsdA$… (run `herald hash-password`)",
 };

@@ -62,7 +62,10 @@ export interface FederationDeps {
   keys: ActorKeyPairs;
   store: FederationStore;
   kv: KvStore;
+  /** Received activities, handled by Fedify's inbox listeners. */
   queue: MessageQueue;
+  /** Outgoing activities: Herald's outbox, which keeps them for its own delivery worker (delivery.ts). */
+  outbox: MessageQueue;
   log: Logger;
   /** Every fetch and delivery Fedify makes goes through it (loopback and private addresses refused). */
   guard: OutboundGuard;
@@ -84,7 +87,7 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
   const { profile, store, urls, log } = deps;
   const federation = createFederation<void>({
     kv: deps.kv,
-    queue: guardedQueue(deps.queue, deps.guard),
+    queue: { inbox: guardedQueue(deps.queue, deps.guard), outbox: deps.outbox },
     manuallyStartQueue: true,
     origin: deps.origin,
     // Servers that only read draft-cavage answer 202 to RFC 9421 and drop the activity: knock with cavage.

@@ -10,18 +10,21 @@ import type { Config } from "../config/load.ts";
 import type { Library } from "../content/library.ts";
 import { type Logger, routeFedifyLogs } from "../log.ts";
 import { imageTypeOfPath } from "../media/types.ts";
-import { addressAllowList, type OutboundGuard, outboundGuard } from "../net/outbound.ts";
+import { addressAllowList, deliveryAgent, type OutboundGuard, outboundGuard } from "../net/outbound.ts";
 import { escapeHtml, escapeHtmlAttribute } from "../render/html.ts";
 import { MemoKv, PER_DELIVERY_PREFIXES } from "../store/memo-kv.ts";
 import type { FederationStore, Storage } from "../store/types.ts";
 import { dueOptionsOf } from "../sync/due.ts";
 import { actorUrls, type SiteUrls, siteUrls } from "../urls.ts";
 import { VERSION } from "../version.ts";
+import { deliveryPolicy } from "./circuit.ts";
+import { DeliveryWorker } from "./delivery.ts";
 import { actorObject, type BotProfile, createHeraldFederation } from "./federation.ts";
 import { freshDocumentLoader } from "./guarded.ts";
 import { loadOrCreateKeys } from "./keys.ts";
 import { objectContextOf } from "./objects.ts";
 import { Publisher } from "./publisher.ts";
+import { signingKey } from "./signing.ts";
 
 /** What the HTTP layer needs to serve the actor, its collections and its inbox. */
 export interface FederationEndpoints {
@@ -46,6 +49,7 @@ export interface FederationRuntime {
   announceProfile(): Promise<boolean>;
   /** Queues ledger entries recorded but never queued (a crash in between); the scheduler's job. */
   recover(): Promise<number>;
+  /** Deliveries in the outbox. */
   queueDepth(): Promise<{ queued: number; ready?: number; delayed?: number }>;
   /** Delivers what is queued, until the queue is empty or `timeoutMs` passed (CLI runs without serve). */
   drain(timeoutMs: number): Promise<number>;
@@ -89,7 +93,10 @@ export async function startFederation(
     published,
   };
 
+  // Received activities wait in the inbox queue (Fedify handles them); outgoing ones in the outbox
+  // (Herald's delivery worker sends them, delivery.ts).
   const queue = storage.queue({ concurrency: config.federation.concurrency });
+  const outbox = storage.outbox({ spreadMs: config.federation.spreadSeconds * 1000 });
   // Fedify reads and rewrites per-host hints on every delivery; memory spares the store most of it.
   const kv = new MemoKv(storage.kv, { prefixes: PER_DELIVERY_PREFIXES });
   const objects = objectContextOf(config);
@@ -107,6 +114,7 @@ export async function startFederation(
     store: fedStore,
     kv,
     queue,
+    outbox,
     log: fedLog,
     guard,
     version: VERSION,
@@ -120,7 +128,7 @@ export async function startFederation(
   const publisher = new Publisher({
     federation,
     store: fedStore,
-    queue,
+    queue: outbox,
     objects,
     username: config.bot.username,
     article: (id) => library.get(id),
@@ -131,11 +139,36 @@ export async function startFederation(
     now: options.now,
   });
 
+  const userAgent = getUserAgent({ software: `Herald/${VERSION}`, url: new URL(urls.home) });
+  const actor = actorUrls(urls, config.bot.username);
+  let worker: DeliveryWorker | undefined;
+  let agent: ReturnType<typeof deliveryAgent> | undefined;
+  const makeWorker = async (): Promise<DeliveryWorker> => {
+    const rsa = (await fedStore.getKeys()).find((k) => k.kind === "rsa");
+    if (!rsa) throw new Error("The store has no RSA key to sign deliveries with.");
+    agent ??= deliveryAgent(guard.options, { connections: config.federation.perHostConcurrency });
+    return new DeliveryWorker({
+      outbox,
+      key: await signingKey(rsa.privateJwk, actor.actor),
+      followersUri: actor.followers,
+      agent,
+      userAgent,
+      policy: deliveryPolicy(config.federation.unreachableAfterDays),
+      concurrency: config.federation.concurrency,
+      perHost: config.federation.perHostConcurrency,
+      log: fedLog.child({ module: "delivery" }),
+    });
+  };
+
   let abort: AbortController | undefined;
-  let listening: Promise<void> | undefined;
-  const startDelivering = (): void => {
+  let listening: Promise<unknown> | undefined;
+  const startDelivering = async (): Promise<void> => {
+    worker ??= await makeWorker();
     abort = new AbortController();
-    listening = federation.startQueue(undefined, { signal: abort.signal });
+    listening = Promise.all([
+      federation.startQueue(undefined, { signal: abort.signal }),
+      worker.run(abort.signal),
+    ]);
   };
   const stopDelivering = async (graceMs: number): Promise<void> => {
     abort?.abort();
@@ -143,10 +176,12 @@ export async function startFederation(
     abort = undefined;
     listening = undefined;
   };
+  const resumeStopped = async (): Promise<number> =>
+    (await queue.resumeStopped()) + (await outbox.resumeStopped());
   if (options.deliver) {
-    const released = await queue.resumeStopped();
+    const released = await resumeStopped();
     if (released > 0) fedLog.info({ released }, "deliveries of a stopped run resumed");
-    startDelivering();
+    await startDelivering();
   }
 
   const profileHash = createHash("sha256").update(JSON.stringify(profile)).digest("hex").slice(0, 16);
@@ -161,7 +196,7 @@ export async function startFederation(
           { identifier: config.bot.username },
           "followers",
           new Update({ id: new URL(`#profile-${profileHash}`, actor.id), actor: actor.id, object: actor }),
-          { preferSharedInbox: true },
+          { preferSharedInbox: true, syncCollection: true },
         );
         fedLog.info({ hash: profileHash }, "profile update sent");
       }
@@ -175,32 +210,30 @@ export async function startFederation(
       federation,
       store: fedStore,
       urls,
-      actorPath: actorUrls(urls, config.bot.username).path,
+      actorPath: actor.path,
       guard,
-      freshLoader: freshDocumentLoader(
-        guard,
-        getUserAgent({ software: `Herald/${VERSION}`, url: new URL(urls.home) }),
-      ),
+      freshLoader: freshDocumentLoader(guard, userAgent),
       attributionDomains: [new URL(urls.home).host],
     },
     publisher,
     profileFiles,
     announceProfile,
     recover: () => publisher.recover(),
-    queueDepth: () => queue.getDepth(),
+    queueDepth: () => outbox.getDepth(),
     async drain(timeoutMs) {
       const deadline = Date.now() + timeoutMs;
-      const started = (await queue.getDepth()).queued;
+      const started = (await outbox.getDepth()).queued + (await queue.getDepth()).queued;
       if (started === 0) return 0;
-      await queue.resumeStopped();
-      startDelivering();
-      while (Date.now() < deadline && ((await queue.getDepth()).ready ?? 0) > 0)
-        await new Promise((r) => setTimeout(r, 100));
+      await resumeStopped();
+      await startDelivering();
+      const ready = async () => ((await outbox.getDepth()).ready ?? 0) + ((await queue.getDepth()).ready ?? 0);
+      while (Date.now() < deadline && (await ready()) > 0) await new Promise((r) => setTimeout(r, 100));
       await stopDelivering(5_000);
-      return started - (await queue.getDepth()).queued;
+      return started - (await outbox.getDepth()).queued - (await queue.getDepth()).queued;
     },
     async close() {
       await stopDelivering(5_000);
+      await agent?.close().catch(() => {});
       await guard.close();
     },
   };

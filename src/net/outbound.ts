@@ -57,6 +57,21 @@ export function outboundGuard(options: GuardOptions): OutboundGuard {
 }
 
 /**
+ * A connection pool of its own for deliveries (kept alive per server, at most `connections` each),
+ * connecting only where `options` allow, as `run()` does for `fetch`.
+ */
+export function deliveryAgent(options: GuardOptions, pool: { connections: number }): Agent {
+  return new Agent({
+    connections: pool.connections,
+    keepAliveTimeout: 30_000,
+    keepAliveMaxTimeout: 120_000,
+    headersTimeout: 30_000,
+    bodyTimeout: 30_000,
+    ...(options.allowPrivateAddress ? { connect: { timeout: 10_000 } } : { connect: guardedConnector(options) }),
+  });
+}
+
+/**
  * The connector of a guarded agent: a literal address is checked here (net.connect does not call
  * `lookup` for one), a name is resolved by `guardedLookup`, which refuses the whole name if any of its
  * addresses is not public, and hands the socket exactly the addresses it checked.

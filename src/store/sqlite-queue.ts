@@ -266,7 +266,7 @@ export class SqliteQueue implements MessageQueue {
   }
 }
 
-function processAlive(pid: number): boolean {
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

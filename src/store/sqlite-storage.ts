@@ -6,6 +6,7 @@ import type { DatabaseSync } from "node:sqlite";
 import { type LedgerRow, mergeDeliveries, type QueueRow } from "./deliveries.ts";
 import { SqliteStore } from "./sqlite.ts";
 import { SqliteKv } from "./sqlite-kv.ts";
+import { SqliteOutbox } from "./sqlite-outbox.ts";
 import { SqliteQueue } from "./sqlite-queue.ts";
 import type { Delivery, DeliveryQueue, Leadership, Signal, Storage } from "./types.ts";
 
@@ -27,6 +28,7 @@ export function openSqliteStorage(file: string): Storage<DatabaseSync> & { reado
   const kv = new SqliteKv(db);
   const signals = new EventEmitter();
   let queue: SqliteDeliveryQueue | undefined;
+  let outbox: SqliteOutbox | undefined;
   return {
     kind: "sqlite",
     location: file,
@@ -41,6 +43,10 @@ export function openSqliteStorage(file: string): Storage<DatabaseSync> & { reado
     queue(options) {
       queue ??= new SqliteDeliveryQueue(db, { concurrency: options.concurrency });
       return queue;
+    },
+    outbox(options) {
+      outbox ??= new SqliteOutbox(db, { spreadMs: options?.spreadMs });
+      return outbox;
     },
     deliveries: async () => sqliteDeliveries(db),
     leadership: () => ALWAYS,
@@ -63,11 +69,7 @@ export function openSqliteStorage(file: string): Storage<DatabaseSync> & { reado
   };
 }
 
-/**
- * Per article: its activities in the ledger, and its deliveries still in the queue. Fedify queues
- * one `outbox` message per inbox (`attempt` counts failures so far), or one `fanout` message
- * holding many inboxes that it splits later; both carry the activity id the ledger recorded.
- */
+/** Per article: its activities in the ledger, and its deliveries still in the outbox (one per inbox). */
 function sqliteDeliveries(db: DatabaseSync): Map<string, Delivery> {
   const ledger = db
     .prepare(
@@ -79,12 +81,12 @@ function sqliteDeliveries(db: DatabaseSync): Map<string, Delivery> {
     .all() as unknown as LedgerRow[];
   const queued = db
     .prepare(
-      `SELECT a.article_id AS articleId,
-              SUM(CASE WHEN json_extract(q.message, '$.type') = 'fanout'
-                       THEN (SELECT COUNT(*) FROM json_each(q.message, '$.inboxes')) ELSE 1 END) AS waiting,
-              SUM(CASE WHEN COALESCE(json_extract(q.message, '$.attempt'), 0) > 0 THEN 1 ELSE 0 END) AS failing
-         FROM queue q JOIN activities a ON a.id = json_extract(q.message, '$.activityId')
-        WHERE json_valid(q.message) AND (q.lease_until IS NULL OR q.lease_until < ?)
+      `SELECT a.article_id AS articleId, COUNT(*) AS waiting,
+              SUM(CASE WHEN d.attempt > 0 THEN 1 ELSE 0 END) AS failing
+         FROM deliveries d
+         JOIN fanouts f ON f.id = d.fanout_id
+         JOIN activities a ON a.id = f.activity_id
+        WHERE d.lease_until IS NULL OR d.lease_until < ?
         GROUP BY a.article_id`,
     )
     .all(Date.now()) as unknown as QueueRow[];

@@ -135,6 +135,90 @@ const MIGRATIONS: readonly Migration[] = [
      expires_ms INTEGER
    ) WITHOUT ROWID;
    CREATE INDEX IF NOT EXISTS kv_expires ON kv(expires_ms) WHERE expires_ms IS NOT NULL;`,
+  // 9. Herald's outbox (sqlite-outbox.ts): the activity once per fan-out, a small row per inbox, no
+  // key material; receipts per fan-out and server, daily counts, circuits per server. Deliveries that
+  // Fedify queued before (one message per inbox, each with the activity and the private keys) move
+  // over, their keys dropped, and leave the queue.
+  `CREATE TABLE fanouts (
+     id            INTEGER PRIMARY KEY AUTOINCREMENT,
+     activity_id   TEXT NOT NULL,
+     activity_type TEXT NOT NULL,
+     order_key     TEXT,
+     followers     INTEGER NOT NULL DEFAULT 0,
+     body          TEXT NOT NULL,
+     inboxes       INTEGER NOT NULL,
+     created_at    TEXT NOT NULL
+   );
+   CREATE INDEX fanouts_activity ON fanouts(activity_id);
+   CREATE TABLE deliveries (
+     id          INTEGER PRIMARY KEY AUTOINCREMENT,
+     fanout_id   INTEGER NOT NULL,
+     inbox       TEXT NOT NULL,
+     host        TEXT NOT NULL,
+     attempt     INTEGER NOT NULL DEFAULT 0,
+     due_ms      INTEGER NOT NULL,
+     lease_until INTEGER,
+     lease_owner INTEGER
+   );
+   CREATE INDEX deliveries_due ON deliveries(due_ms, id);
+   CREATE INDEX deliveries_inbox ON deliveries(inbox, id);
+   CREATE INDEX deliveries_fanout ON deliveries(fanout_id, host);
+   CREATE TABLE receipts (
+     fanout_id   INTEGER NOT NULL,
+     host        TEXT NOT NULL,
+     inbox       TEXT,
+     delivered   INTEGER NOT NULL DEFAULT 0,
+     failed      INTEGER NOT NULL DEFAULT 0,
+     attempts    INTEGER NOT NULL DEFAULT 0,
+     last_status INTEGER,
+     last_error  TEXT,
+     at          TEXT,
+     PRIMARY KEY (fanout_id, host)
+   ) WITHOUT ROWID;
+   CREATE TABLE delivery_days (
+     day       TEXT PRIMARY KEY,
+     delivered INTEGER NOT NULL DEFAULT 0,
+     failed    INTEGER NOT NULL DEFAULT 0,
+     followers INTEGER
+   );
+   CREATE TABLE hosts (
+     host                 TEXT PRIMARY KEY,
+     failures             INTEGER NOT NULL DEFAULT 0,
+     opens                INTEGER NOT NULL DEFAULT 0,
+     open_until_ms        INTEGER,
+     first_failure_ms     INTEGER,
+     last_failure_ms      INTEGER,
+     last_success_ms      INTEGER,
+     unreachable_since_ms INTEGER,
+     last_error           TEXT
+   );
+   CREATE TEMP TABLE legacy AS
+     SELECT q.id, q.scheduled_ms, COALESCE(json_extract(q.message, '$.attempt'), 0) AS attempt,
+            json_extract(q.message, '$.type') AS type, q.message, q.ordering_key
+       FROM queue q
+      WHERE json_valid(q.message) AND json_extract(q.message, '$.type') IN ('outbox', 'fanout');
+   INSERT INTO fanouts (id, activity_id, activity_type, order_key, followers, body, inboxes, created_at)
+     SELECT id, COALESCE(json_extract(message, '$.activityId'), ''), COALESCE(json_extract(message, '$.activityType'), ''),
+            CASE WHEN instr(ordering_key, char(10)) > 0 THEN substr(ordering_key, 1, instr(ordering_key, char(10)) - 1)
+                 ELSE ordering_key END,
+            json_extract(message, '$.headers."Collection-Synchronization"') IS NOT NULL
+              OR json_extract(message, '$.collectionSync') IS NOT NULL,
+            json_extract(message, '$.activity'),
+            CASE WHEN type = 'outbox' THEN 1 ELSE (SELECT COUNT(*) FROM json_each(message, '$.inboxes')) END,
+            strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+       FROM legacy;
+   INSERT INTO deliveries (fanout_id, inbox, host, attempt, due_ms)
+     SELECT id, inbox, lower(substr(rest, 1, instr(rest || '/', '/') - 1)), attempt, scheduled_ms
+       FROM (SELECT l.id, l.attempt, l.scheduled_ms, i.inbox,
+                    substr(i.inbox, instr(i.inbox, '://') + 3) AS rest
+               FROM legacy l
+               JOIN (SELECT id, json_extract(message, '$.inbox') AS inbox FROM legacy WHERE type = 'outbox'
+                     UNION ALL
+                     SELECT l2.id, e.key FROM legacy l2, json_each(l2.message, '$.inboxes') e WHERE l2.type = 'fanout') i
+                 ON i.id = l.id)
+      WHERE inbox IS NOT NULL;
+   DELETE FROM queue WHERE id IN (SELECT id FROM legacy);
+   DROP TABLE temp.legacy;`,
 ];
 
 type Row = ArticleRow;

@@ -326,8 +326,10 @@ export interface Storage<Tx = unknown> {
   initialize(): Promise<void>;
   /** Resolves when the database answers a trivial query; rejects when it cannot be reached. */
   ping(): Promise<void>;
-  /** The delivery queue, created on first use with this process's concurrency. */
+  /** The inbox queue (activities received, handled by Fedify), created on first use with this process's concurrency. */
   queue(options: { concurrency: number }): DeliveryQueue<Tx>;
+  /** The outbox: fan-outs, deliveries, receipts and circuits. `spreadMs` paces a fan-out to followers. */
+  outbox(options?: { spreadMs?: number }): Outbox<Tx>;
   deliveries(): Promise<Map<string, Delivery>>;
   /** This process's bid for the scheduler's lease (one per process: it is released on close). */
   leadership(holderId: string): Leadership;
@@ -340,4 +342,143 @@ export interface Storage<Tx = unknown> {
   /** Housekeeping for the maintenance job. */
   maintenance(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * One activity on its way to many inboxes, as the outbox keeps it: the body once per fan-out and one
+ * small row per inbox. No key material: the delivery worker signs with keys it loads itself.
+ */
+export interface Fanout {
+  activityId: string;
+  /** The activity's type IRI, for logs and receipts. */
+  activityType: string;
+  /** Fan-outs with one key reach each inbox in the order queued (an article's Create, Update, Delete). */
+  orderKey: string | null;
+  /** Sent to the followers collection: each delivery carries a FEP-8fcf digest of that server's followers. */
+  followers: boolean;
+  /** The activity as sent: JSON-LD text with its proof and Linked Data signature. */
+  body: string;
+  inboxes: readonly string[];
+}
+
+/** A delivery the worker claimed: leased to this process until it is settled or the lease runs out. */
+export interface ClaimedDelivery {
+  id: number;
+  fanoutId: number;
+  inbox: string;
+  /** `host[:port]` of the inbox: the unit of connection pools, concurrency and circuits. */
+  host: string;
+  /** Attempts made before this one. */
+  attempt: number;
+}
+
+export interface FanoutBody {
+  id: number;
+  activityId: string;
+  activityType: string;
+  followers: boolean;
+  body: string;
+  /** When it was queued (epoch ms): deliveries older than the give-up age are not tried again. */
+  createdMs: number;
+}
+
+/** What became of one delivery attempt. */
+export type DeliveryResult =
+  | { kind: "delivered"; status: number }
+  | { kind: "retry"; status: number | null; error: string; dueMs: number }
+  | { kind: "failed"; status: number | null; error: string };
+
+export interface Settlement {
+  delivery: ClaimedDelivery;
+  result: DeliveryResult;
+  /** When the attempt ended (epoch ms). */
+  atMs: number;
+}
+
+/**
+ * A remote server's circuit. Closed (`openUntilMs` null): deliveries go out. Open: its deliveries wait
+ * until `openUntilMs`, then one probe decides. `unreachableSinceMs`: failing for longer than
+ * federation.unreachableAfterDays; its followers are kept and served again once it answers.
+ */
+export interface HostCircuit {
+  host: string;
+  /** Failed attempts in a row. */
+  failures: number;
+  /** Times the circuit opened in a row: the backoff doubles with each. */
+  opens: number;
+  openUntilMs: number | null;
+  firstFailureMs: number | null;
+  lastFailureMs: number | null;
+  lastSuccessMs: number | null;
+  unreachableSinceMs: number | null;
+  lastError: string | null;
+}
+
+/** Per fan-out and server: how its deliveries went (one row per server, however many inboxes it has). */
+export interface Receipt {
+  fanoutId: number;
+  activityId: string;
+  activityType: string;
+  host: string;
+  /** The inbox, while the server has one for this fan-out; null once it has several (aggregated). */
+  inbox: string | null;
+  delivered: number;
+  failed: number;
+  /** Deliveries still queued (waiting, retrying, or held by an open circuit). */
+  waiting: number;
+  attempts: number;
+  lastStatus: number | null;
+  lastError: string | null;
+  /** Last attempt (ISO). */
+  at: string | null;
+  createdAt: string;
+  inboxes: number;
+}
+
+export interface DeliveryDay {
+  /** YYYY-MM-DD (UTC). */
+  day: string;
+  delivered: number;
+  failed: number;
+  /** Accepted followers at the day's last snapshot; null when none was taken. */
+  followers: number | null;
+}
+
+/** A queued delivery with its fan-out, backend-neutral: what `herald migrate-store` carries over. */
+export interface OutboxDump {
+  fanouts: (FanoutBody & { orderKey: string | null })[];
+  deliveries: (Omit<ClaimedDelivery, "id"> & { dueMs: number })[];
+}
+
+/**
+ * Herald's outbox: Fedify's outbox queue (it records what Fedify would send, stripped of the keys
+ * Fedify puts in each message), the publisher's atomic batches, and the delivery worker's store.
+ */
+export interface Outbox<Tx = unknown> extends MessageQueue, AtomicQueue<Tx> {
+  /** Calls `listener` when deliveries were queued (by this process; PostgreSQL: by any). Returns the unsubscribe. */
+  onQueued(listener: () => void): Promise<() => Promise<void>>;
+  /** Leases up to `limit` due deliveries to this process (ordered per inbox by `orderKey`). */
+  claim(limit: number): Promise<ClaimedDelivery[]>;
+  fanout(id: number): Promise<FanoutBody | undefined>;
+  /** Records outcomes and circuits in one transaction: delivered and failed rows leave the queue. */
+  settle(settlements: readonly Settlement[], circuits: readonly HostCircuit[]): Promise<void>;
+  /** An opened circuit: the server's queued deliveries wait until `untilMs`; its leases here are given up. */
+  hold(host: string, untilMs: number): Promise<void>;
+  /** A closed circuit: the server's held deliveries are due now. */
+  release(host: string): Promise<void>;
+  circuits(): Promise<HostCircuit[]>;
+  /** Accepted followers whose actor id is on `origin` (`https://host[:port]`), for FEP-8fcf digests. */
+  followerIdsAt(origin: string): Promise<string[]>;
+  getDepth(): Promise<MessageQueueDepth>;
+  /** Leases of processes that are gone return to the queue (SQLite asks the OS; PostgreSQL leases run out). */
+  resumeStopped(): Promise<number>;
+  /** Receipts of the fan-outs of these activities, newest fan-out first. */
+  receipts(activityIds: readonly string[]): Promise<Receipt[]>;
+  days(sinceDay: string): Promise<DeliveryDay[]>;
+  /** Records today's follower count for the chart. */
+  snapshotFollowers(day: string, count: number): Promise<void>;
+  /** Receipts and bodies of fan-outs older than `beforeMs` with nothing left queued; how many went. */
+  prune(beforeMs: number): Promise<number>;
+  exportOutbox(): Promise<OutboxDump>;
+  importOutbox(dump: OutboxDump): Promise<void>;
 }

@@ -179,6 +179,7 @@ describe("golden actor", () => {
       store: store.federation,
       kv: new MemoryKvStore(),
       queue: new InProcessMessageQueue(),
+      outbox: new InProcessMessageQueue(),
       log: createLogger("silent"),
       guard: outboundGuard({}),
       version: "0.0.0-test",

@@ -1,0 +1,399 @@
+// Herald's delivery worker: it takes deliveries from the outbox (store/*-outbox.ts), signs each with
+// the actor's key and POSTs it, and records what happened.
+//
+// Why Herald's own worker rather than Fedify's outbox listener: Fedify's queue messages carry the
+// activity and the private keys (JWK) in every per-inbox row, and its listener re-imports the key for
+// each delivery and reads and writes KV hints around it. Here a row is ~100 bytes (fan-out id, inbox,
+// attempt, due time, lease); the body is read once per fan-out; the key is imported once per process
+// as a non-extractable CryptoKey; signing is Fedify's own `signRequest` (draft-cavage first, RFC 9421
+// for servers that refused it: the double knock). WebCrypto signs on libuv's thread pool, so the
+// main thread only builds requests and reads answers. Each server gets a kept-alive pool and a
+// concurrency limit, each delivery a receipt, each server a circuit (circuit.ts).
+import { buildCollectionSynchronizationHeader } from "@fedify/fedify";
+import type { Agent } from "undici";
+import type { Logger } from "../log.ts";
+import { shortError } from "../store/outbox-messages.ts";
+import type { ClaimedDelivery, FanoutBody, HostCircuit, Outbox, Settlement } from "../store/types.ts";
+import {
+  afterFailure,
+  afterSuccess,
+  classify,
+  closedCircuit,
+  type DeliveryPolicy,
+  isHalfOpen,
+  isOpen,
+  resultOf,
+} from "./circuit.ts";
+import { bodyDigest, type SignatureSpec, type SigningKey, signPost } from "./signing.ts";
+
+export interface DeliveryWorkerOptions {
+  outbox: Outbox;
+  key: SigningKey;
+  /** The followers collection, named in FEP-8fcf headers. */
+  followersUri: URL;
+  agent: Agent;
+  userAgent: string;
+  policy: DeliveryPolicy;
+  /** Deliveries in flight in this process. */
+  concurrency: number;
+  /** Deliveries in flight to one server. */
+  perHost: number;
+  log: Logger;
+  /** Fetches outside Herald's HTTP client (none here) are left alone; tests pass a clock. */
+  now?: () => number;
+  /** How often to look for deliveries queued by other processes or coming due. */
+  pollMs?: number;
+}
+
+const CAVAGE: SignatureSpec = "draft-cavage-http-signatures-12";
+const RFC9421: SignatureSpec = "rfc9421";
+const CONTENT_TYPE = "application/activity+json";
+/** Statuses after which a draft-cavage signature is tried again as RFC 9421 (the double knock). */
+const KNOCK_AGAIN = new Set([400, 401, 403]);
+const BODIES_KEPT = 64;
+
+/** A fan-out's body as sent, and its digest: once per fan-out, for all its deliveries. */
+interface Loaded {
+  fanout: FanoutBody;
+  bytes: Uint8Array;
+  digest: string;
+}
+const CIRCUITS_REFRESH_MS = 30_000;
+
+export class DeliveryWorker {
+  readonly #o: DeliveryWorkerOptions;
+  readonly #now: () => number;
+  readonly #bodies = new Map<number, Promise<Loaded | undefined>>();
+  /** Followers digests per fan-out and origin (FEP-8fcf): computed once per fan-out. */
+  readonly #digests = new Map<string, Promise<string | undefined>>();
+  readonly #specs = new Map<string, SignatureSpec>();
+  #circuits = new Map<string, HostCircuit>();
+  #circuitsAt = 0;
+  readonly #inflight = new Map<string, number>();
+  readonly #waiting = new Map<string, ClaimedDelivery[]>();
+  #waitingCount = 0;
+  #running = 0;
+  #settling: Settlement[] = [];
+  #changed = new Map<string, HostCircuit>();
+  #flush: Promise<void> | undefined;
+  #poke: (() => void) | undefined;
+  readonly #tasks = new Set<Promise<void>>();
+  /** Deliveries settled by this process: for `drain`. */
+  settled = 0;
+
+  constructor(options: DeliveryWorkerOptions) {
+    this.#o = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Delivers until `signal` aborts; deliveries in flight then finish, the rest stay queued. */
+  async run(signal: AbortSignal): Promise<void> {
+    const { outbox, concurrency, log } = this.#o;
+    const poke = (): void => this.#poke?.();
+    const unsubscribe = await outbox.onQueued(poke);
+    signal.addEventListener("abort", poke, { once: true });
+    try {
+      await this.#refreshCircuits(true);
+      while (!signal.aborted) {
+        await this.#refreshCircuits(false);
+        const free = concurrency - this.#running - this.#waitingCount;
+        let claimed: ClaimedDelivery[] = [];
+        if (free > 0) {
+          try {
+            claimed = await outbox.claim(free);
+          } catch (error) {
+            log.error({ err: error }, "claiming deliveries failed");
+          }
+        }
+        for (const delivery of claimed) this.#admit(delivery);
+        if (claimed.length > 0 && claimed.length === free) {
+          await new Promise((r) => setImmediate(r));
+          continue;
+        }
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, this.#o.pollMs ?? 1_000);
+          this.#poke = () => {
+            clearTimeout(timer);
+            // After this turn: deliveries that finish together are replaced by one claim.
+            setImmediate(resolve);
+          };
+        });
+        this.#poke = undefined;
+      }
+    } finally {
+      await unsubscribe();
+      await Promise.allSettled([...this.#tasks]);
+      await this.#flushNow();
+      // Waiting deliveries keep their lease until it runs out or the next start releases it.
+    }
+  }
+
+  /** Starts a delivery now, or queues it behind its server's limit. */
+  #admit(delivery: ClaimedDelivery): void {
+    const limit = isHalfOpen(this.#circuits.get(delivery.host), this.#now()) ? 1 : this.#o.perHost;
+    if ((this.#inflight.get(delivery.host) ?? 0) >= limit) {
+      const list = this.#waiting.get(delivery.host) ?? [];
+      list.push(delivery);
+      this.#waiting.set(delivery.host, list);
+      this.#waitingCount++;
+      return;
+    }
+    this.#inflight.set(delivery.host, (this.#inflight.get(delivery.host) ?? 0) + 1);
+    this.#running++;
+    const task = this.#deliver(delivery)
+      .catch((error) => this.#o.log.error({ err: error, inbox: delivery.inbox }, "delivery crashed"))
+      .finally(() => {
+        this.#tasks.delete(task);
+        this.#running--;
+        const left = (this.#inflight.get(delivery.host) ?? 1) - 1;
+        if (left === 0) this.#inflight.delete(delivery.host);
+        else this.#inflight.set(delivery.host, left);
+        const next = this.#waiting.get(delivery.host)?.shift();
+        if (next) {
+          this.#waitingCount--;
+          if (this.#waiting.get(delivery.host)!.length === 0) this.#waiting.delete(delivery.host);
+          this.#admit(next);
+        }
+        this.#poke?.();
+      });
+    this.#tasks.add(task);
+  }
+
+  async #deliver(delivery: ClaimedDelivery): Promise<void> {
+    const { policy, log } = this.#o;
+    const loaded = await this.#body(delivery.fanoutId);
+    const started = this.#now();
+    if (!loaded) {
+      this.#settle({
+        delivery,
+        result: { kind: "failed", status: null, error: "the fan-out is gone" },
+        atMs: started,
+      });
+      return;
+    }
+    const { fanout } = loaded;
+    const ageMs = started - fanout.createdMs;
+    if (ageMs >= policy.giveUpMs) {
+      this.#settle({
+        delivery,
+        result: { kind: "failed", status: null, error: "given up: the server did not answer in time" },
+        atMs: started,
+      });
+      return;
+    }
+    let status: number | null = null;
+    let error = "";
+    let retryAfterMs: number | undefined;
+    try {
+      const answer = await this.#post(delivery, loaded);
+      status = answer.status;
+      retryAfterMs = answer.retryAfterMs;
+      error = status >= 300 ? `HTTP ${status}${answer.reason ? `: ${answer.reason}` : ""}` : "";
+    } catch (e) {
+      error = shortError(errorMessage(e));
+    }
+    const now = this.#now();
+    const outcome = classify(status);
+    const result = resultOf(policy, outcome, status, error, delivery.attempt, ageMs, now, retryAfterMs);
+    const circuit = this.#circuits.get(delivery.host) ?? closedCircuit(delivery.host);
+    if (outcome === "unavailable") {
+      const next = afterFailure(policy, circuit, now, error);
+      this.#setCircuit(next);
+      if (next.openUntilMs !== circuit.openUntilMs && next.openUntilMs !== null) {
+        log.warn(
+          { host: delivery.host, failures: next.failures, until: new Date(next.openUntilMs).toISOString(), error },
+          "server unavailable: its deliveries wait",
+        );
+        this.#settle({ delivery, result, atMs: now });
+        await this.#flushNow();
+        this.#dropWaiting(delivery.host);
+        await this.#o.outbox.hold(delivery.host, next.openUntilMs);
+        return;
+      }
+    } else {
+      // A server that answers is up, whatever it answered.
+      if (circuit.failures > 0 || circuit.openUntilMs !== null) {
+        this.#setCircuit(afterSuccess(circuit, now));
+        if (circuit.openUntilMs !== null) {
+          log.info({ host: delivery.host }, "server answers again: its deliveries resume");
+          this.#settle({ delivery, result, atMs: now });
+          await this.#flushNow();
+          await this.#o.outbox.release(delivery.host);
+          return;
+        }
+      } else if (circuit.lastSuccessMs === null || now - circuit.lastSuccessMs > 3_600_000) {
+        // Remembered now and then, for status ("last answered"), not on every delivery.
+        this.#setCircuit({ ...circuit, lastSuccessMs: now });
+      }
+    }
+    if (result.kind === "failed")
+      log.warn({ inbox: delivery.inbox, activity: fanout.activityId, status, error: result.error }, "delivery failed");
+    else if (result.kind === "retry")
+      log.info(
+        { inbox: delivery.inbox, activity: fanout.activityId, status, error, retryAt: new Date(result.dueMs).toISOString() },
+        "delivery will be retried",
+      );
+    this.#settle({ delivery, result, atMs: now });
+  }
+
+  /** Deliveries waiting here for a server whose circuit just opened: their rows are held in the store. */
+  #dropWaiting(host: string): void {
+    const list = this.#waiting.get(host);
+    if (!list) return;
+    this.#waitingCount -= list.length;
+    this.#waiting.delete(host);
+  }
+
+  async #post(
+    delivery: ClaimedDelivery,
+    loaded: Loaded,
+  ): Promise<{ status: number; retryAfterMs?: number; reason?: string }> {
+    const inbox = new URL(delivery.inbox);
+    const headers: Record<string, string> = {
+      accept: "application/activity+json, application/ld+json",
+      "user-agent": this.#o.userAgent,
+    };
+    if (loaded.fanout.followers) {
+      const sync = await this.#followersDigest(loaded.fanout.id, inbox.origin);
+      if (sync) headers["collection-synchronization"] = sync;
+    }
+    const known = this.#specs.get(inbox.origin);
+    const first = await this.#send(inbox, headers, loaded, known ?? CAVAGE);
+    if (known === undefined && KNOCK_AGAIN.has(first.status)) {
+      const second = await this.#send(inbox, headers, loaded, RFC9421);
+      if (second.status < 300) this.#specs.set(inbox.origin, RFC9421);
+      return second;
+    }
+    if (known === undefined && first.status < 300) this.#specs.set(inbox.origin, CAVAGE);
+    return first;
+  }
+
+  async #send(
+    inbox: URL,
+    headers: Record<string, string>,
+    loaded: Loaded,
+    spec: SignatureSpec,
+  ): Promise<{ status: number; retryAfterMs?: number; reason?: string }> {
+    const signature = await signPost(this.#o.key, inbox, loaded.digest, CONTENT_TYPE, spec, new Date(this.#now()));
+    const response = await this.#o.agent.request({
+      origin: inbox.origin,
+      path: `${inbox.pathname}${inbox.search}`,
+      method: "POST",
+      headers: { ...headers, ...signature },
+      body: loaded.bytes,
+    });
+    const status = response.statusCode;
+    let reason: string | undefined;
+    if (status >= 300) {
+      // The start of the answer says why; the rest is not read.
+      const text = await readSome(response.body, 300);
+      reason = text ? shortError(text) : undefined;
+    } else await response.body.dump();
+    const retryAfter = response.headers["retry-after"];
+    return { status, retryAfterMs: parseRetryAfter(retryAfter, this.#now()), reason };
+  }
+
+  #body(fanoutId: number): Promise<Loaded | undefined> {
+    let cached = this.#bodies.get(fanoutId);
+    if (!cached) {
+      cached = this.#o.outbox.fanout(fanoutId).then((fanout) => {
+        if (!fanout) return undefined;
+        const bytes = new TextEncoder().encode(fanout.body);
+        return { fanout, bytes, digest: bodyDigest(bytes) };
+      });
+      cached.catch(() => this.#bodies.delete(fanoutId));
+      this.#bodies.set(fanoutId, cached);
+      if (this.#bodies.size > BODIES_KEPT) this.#bodies.delete(this.#bodies.keys().next().value!);
+    }
+    return cached;
+  }
+
+  #followersDigest(fanoutId: number, origin: string): Promise<string | undefined> {
+    const key = `${fanoutId} ${origin}`;
+    let digest = this.#digests.get(key);
+    if (!digest) {
+      digest = this.#o.outbox
+        .followerIdsAt(origin)
+        .then((ids) =>
+          ids.length > 0 ? buildCollectionSynchronizationHeader(this.#o.followersUri.href, ids) : undefined,
+        );
+      digest.catch(() => this.#digests.delete(key));
+      this.#digests.set(key, digest);
+      if (this.#digests.size > 4_096) this.#digests.delete(this.#digests.keys().next().value!);
+    }
+    return digest;
+  }
+
+  #setCircuit(circuit: HostCircuit): void {
+    this.#circuits.set(circuit.host, circuit);
+    this.#changed.set(circuit.host, circuit);
+  }
+
+  async #refreshCircuits(force: boolean): Promise<void> {
+    const now = this.#now();
+    if (!force && now - this.#circuitsAt < CIRCUITS_REFRESH_MS) return;
+    this.#circuitsAt = now;
+    try {
+      const stored = await this.#o.outbox.circuits();
+      // Other processes' view, with this process's unsaved changes on top.
+      this.#circuits = new Map(stored.map((c) => [c.host, c]));
+      for (const [host, c] of this.#changed) this.#circuits.set(host, c);
+    } catch (error) {
+      this.#o.log.error({ err: error }, "reading circuits failed");
+    }
+  }
+
+  /** Settlements are written in batches: those that finish in one turn of the event loop together. */
+  #settle(settlement: Settlement): void {
+    this.#settling.push(settlement);
+    this.settled++;
+    this.#flush ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#flushNow());
+  }
+
+  async #flushNow(): Promise<void> {
+    this.#flush = undefined;
+    if (this.#settling.length === 0 && this.#changed.size === 0) return;
+    const batch = this.#settling;
+    const circuits = [...this.#changed.values()];
+    this.#settling = [];
+    this.#changed = new Map();
+    try {
+      await this.#o.outbox.settle(batch, circuits);
+    } catch (error) {
+      // The leases run out and these deliveries go again: a receiver drops a repeat by its id.
+      this.#o.log.error({ err: error, deliveries: batch.length }, "recording deliveries failed");
+    }
+  }
+}
+
+function errorMessage(error: unknown): string {
+  const e = error as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+  const code = e?.cause?.code ?? e?.code;
+  const message = e?.cause?.message ?? e?.message ?? String(error);
+  return code && !message.includes(code) ? `${code}: ${message}` : message;
+}
+
+async function readSome(body: AsyncIterable<Uint8Array> & { destroy(): unknown }, max: number): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  try {
+    for await (const chunk of body) {
+      chunks.push(chunk);
+      length += chunk.byteLength;
+      if (length >= max) break;
+    }
+  } catch {
+    // A reset mid-answer: what arrived is enough.
+  } finally {
+    body.destroy();
+  }
+  return Buffer.concat(chunks).subarray(0, max).toString("utf8").replace(/<[^>]*>/g, " ");
+}
+
+function parseRetryAfter(value: string | string[] | undefined, nowMs: number): number | undefined {
+  const text = Array.isArray(value) ? value[0] : value;
+  if (!text) return undefined;
+  if (/^\d+$/.test(text.trim())) return Number(text.trim()) * 1000;
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
+}
