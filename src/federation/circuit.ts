@@ -91,7 +91,8 @@ export function afterSuccess(c: HostCircuit, nowMs: number): HostCircuit {
 
 /**
  * The circuit after a failure that may mean the server is down. Opens after `openAfter` failures in
- * a row (at once again after a failed probe), for a period that doubles with each reopening.
+ * a row (at once again after a failed probe), for a period that doubles with each reopening. Marks the
+ * server unreachable once it has failed for `giveUpMs`.
  */
 export function afterFailure(
   policy: DeliveryPolicy,
@@ -103,6 +104,8 @@ export function afterFailure(
   const firstFailureMs = c.firstFailureMs ?? nowMs;
   const next: HostCircuit = { ...c, failures, firstFailureMs, lastFailureMs: nowMs, lastError: error };
   if (nowMs - firstFailureMs >= policy.giveUpMs) next.unreachableSinceMs = c.unreachableSinceMs ?? nowMs;
+  // Open already: a delivery that was in flight when it opened failed too; that changes nothing.
+  if (c.openUntilMs !== null && c.openUntilMs > nowMs) return next;
   const probeFailed = c.openUntilMs !== null;
   if (failures >= policy.openAfter || probeFailed) {
     next.opens = c.opens + 1;

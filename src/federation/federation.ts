@@ -66,6 +66,8 @@ export interface FederationDeps {
   queue: MessageQueue;
   /** Outgoing activities: Herald's outbox, which keeps them for its own delivery worker (delivery.ts). */
   outbox: MessageQueue;
+  /** Accepted followers on one origin: the partial followers collection of FEP-8fcf. */
+  followerIdsAt?: (origin: string) => Promise<string[]>;
   log: Logger;
   /** Every fetch and delivery Fedify makes goes through it (loopback and private addresses refused). */
   guard: OutboundGuard;
@@ -112,8 +114,14 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
     );
 
   federation
-    .setFollowersDispatcher(ACTOR_ROUTES.followers, async (_ctx, identifier, cursor) => {
+    .setFollowersDispatcher(ACTOR_ROUTES.followers, async (_ctx, identifier, cursor, baseUrl) => {
       if (!isBot(identifier)) return null;
+      if (baseUrl && deps.followerIdsAt) {
+        // FEP-8fcf: a server checks its digest against the followers Herald has there, all at once.
+        const ids = await deps.followerIdsAt(baseUrl.origin);
+        const recipients = ids.map((id) => ({ id: new URL(id), inboxId: null, endpoints: null }));
+        return cursor === null || cursor === "0" ? { items: recipients, nextCursor: null } : { items: [] };
+      }
       // cursor null = every follower at once: what sendActivity("followers") asks for.
       const offset = cursor === null ? 0 : Number(cursor);
       const limit = cursor === null ? -1 : PAGE_SIZE;

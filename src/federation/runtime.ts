@@ -115,6 +115,7 @@ export async function startFederation(
     kv,
     queue,
     outbox,
+    followerIdsAt: (origin) => outbox.followerIdsAt(origin),
     log: fedLog,
     guard,
     version: VERSION,
@@ -226,7 +227,8 @@ export async function startFederation(
       if (started === 0) return 0;
       await resumeStopped();
       await startDelivering();
-      const ready = async () => ((await outbox.getDepth()).ready ?? 0) + ((await queue.getDepth()).ready ?? 0);
+      const ready = async () =>
+        ((await outbox.getDepth()).ready ?? 0) + ((await queue.getDepth()).ready ?? 0);
       while (Date.now() < deadline && (await ready()) > 0) await new Promise((r) => setTimeout(r, 100));
       await stopDelivering(5_000);
       return started - (await outbox.getDepth()).queued - (await queue.getDepth()).queued;

@@ -86,7 +86,10 @@ export class SqliteOutbox implements Outbox<DatabaseSync>, MessageQueue {
   }
 
   /** Fedify never delivers from here: Herald's delivery worker does. Waits until stopped. */
-  listen(_handler: (message: unknown) => Promise<void> | void, options?: MessageQueueListenOptions): Promise<void> {
+  listen(
+    _handler: (message: unknown) => Promise<void> | void,
+    options?: MessageQueueListenOptions,
+  ): Promise<void> {
     const signal = options?.signal;
     if (!signal || signal.aborted) return Promise.resolve();
     return new Promise((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
@@ -103,7 +106,9 @@ export class SqliteOutbox implements Outbox<DatabaseSync>, MessageQueue {
       const result = record(value, this.#db);
       if (result instanceof Promise) {
         result.catch(() => undefined);
-        throw new TypeError("SqliteOutbox.atomically: record must write synchronously, not return a promise.");
+        throw new TypeError(
+          "SqliteOutbox.atomically: record must write synchronously, not return a promise.",
+        );
       }
     });
     return value;
@@ -170,7 +175,9 @@ export class SqliteOutbox implements Outbox<DatabaseSync>, MessageQueue {
     const row = this.#statement(
       `SELECT id, activity_id AS activityId, activity_type AS activityType, followers, body, created_at AS createdAt
          FROM fanouts WHERE id = ?`,
-    ).get(id) as (Omit<FanoutBody, "followers" | "createdMs"> & { followers: number; createdAt: string }) | undefined;
+    ).get(id) as
+      | (Omit<FanoutBody, "followers" | "createdMs"> & { followers: number; createdAt: string })
+      | undefined;
     if (!row) return Promise.resolve(undefined);
     return Promise.resolve({
       id: row.id,
@@ -264,7 +271,10 @@ export class SqliteOutbox implements Outbox<DatabaseSync>, MessageQueue {
 
   release(host: string): Promise<void> {
     const now = this.#now();
-    if (this.#statement("UPDATE deliveries SET due_ms = ? WHERE host = ? AND due_ms > ?").run(now, host, now).changes)
+    if (
+      this.#statement("UPDATE deliveries SET due_ms = ? WHERE host = ? AND due_ms > ?").run(now, host, now)
+        .changes
+    )
       wake.emit("queued");
     return Promise.resolve();
   }

@@ -74,7 +74,7 @@ export async function startHerald(
 }
 
 /**
- * Waits until Herald's delivery queue holds no message, waiting or being handled: whatever was queued
+ * Waits until Herald's inbox queue and outbox hold nothing, waiting or being handled: whatever was queued
  * so far (deliveries out, activities in, and what handling them queued in turn) has been handled.
  * A message is deleted only after its handler has finished, and a handler queues what it causes
  * before it finishes, so once the queue is empty nothing more is on its way, to a peer or to the
@@ -84,12 +84,13 @@ export async function startHerald(
 export async function drained(server: RunningServer, timeoutMs = 15_000): Promise<void> {
   // The runtime created the queue at start-up; this returns that one, whatever the concurrency says.
   const queue = server.storage.queue({ concurrency: 1 });
+  const outbox = server.storage.outbox();
   let left = 0;
   await until(async () => {
-    left = (await queue.exportMessages()).length;
+    left = (await queue.exportMessages()).length + (await outbox.exportOutbox()).deliveries.length;
     return left === 0;
   }, timeoutMs).catch(() => {
-    throw new Error(`Herald's delivery queue still holds ${left} message(s) after ${timeoutMs} ms.`);
+    throw new Error(`Herald's queues still hold ${left} message(s) and deliveries after ${timeoutMs} ms.`);
   });
 }
 

@@ -1,0 +1,236 @@
+// The delivery worker against real loopback servers, on a real SQLite outbox, with a clock the test
+// moves: receipts per server, a dead server's circuit opening and holding its deliveries, a probe
+// after the open period, and the held deliveries going out once it answers.
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { deliveryPolicy } from "../../src/federation/circuit.ts";
+import { DeliveryWorker } from "../../src/federation/delivery.ts";
+import { signingKey } from "../../src/federation/signing.ts";
+import { createLogger } from "../../src/log.ts";
+import { deliveryAgent } from "../../src/net/outbound.ts";
+import { SqliteStore } from "../../src/store/sqlite.ts";
+import { SqliteOutbox } from "../../src/store/sqlite-outbox.ts";
+import { freePort } from "../helpers/apbot.ts";
+import { until } from "./setup.ts";
+
+interface Sink {
+  server: Server;
+  origin: string;
+  port: number;
+  received: { path: string; headers: Record<string, string | string[] | undefined>; body: string }[];
+  close(): Promise<void>;
+}
+
+/** A loopback server that answers each POST with `status(path)`. */
+async function sink(status: (path: string) => number, port = 0): Promise<Sink> {
+  const received: Sink["received"] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      received.push({ path: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString() });
+      res.statusCode = status(req.url ?? "");
+      res.end(res.statusCode >= 300 ? "<html><body><h1>Gone away</h1></body></html>" : "");
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  const actual = (server.address() as AddressInfo).port;
+  return {
+    server,
+    origin: `http://127.0.0.1:${actual}`,
+    port: actual,
+    received,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+const CREATE = {
+  id: "https://news.example/objects/a#create",
+  type: "Create",
+  actor: "https://news.example/users/news",
+};
+
+/** One of Fedify's per-inbox messages of a fan-out: they share one activity object. */
+function outboxMessage(inbox: string) {
+  return {
+    type: "outbox",
+    activityId: CREATE.id,
+    activityType: "https://www.w3.org/ns/activitystreams#Create",
+    activity: CREATE,
+    inbox,
+    orderingKey: `https://news.example/objects/a\n${new URL(inbox).origin}`,
+    // What Fedify puts in every message; the outbox must drop it.
+    keys: [{ keyId: "https://news.example/users/news#main-key", privateKey: { kty: "RSA", d: "secret-d" } }],
+  };
+}
+
+describe("delivery worker", () => {
+  let dir: string;
+  let store: SqliteStore;
+  let clock: number;
+  let outbox: SqliteOutbox;
+  let abort: AbortController;
+  let running: Promise<void> | undefined;
+  const sinks: Sink[] = [];
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), "herald-worker-"));
+    store = new SqliteStore(join(dir, "herald.sqlite"));
+    clock = Date.parse("2026-12-01T00:00:00Z");
+    outbox = new SqliteOutbox(store.database, { now: () => clock });
+    abort = new AbortController();
+  });
+  afterEach(async () => {
+    abort.abort();
+    await running;
+    for (const s of sinks.splice(0)) await s.close();
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function startWorker(): Promise<DeliveryWorker> {
+    const pair = (await crypto.subtle.generateKey(
+      {
+        name: "RSASSA-PKCS1-v1_5",
+        modulusLength: 2048,
+        publicExponent: new Uint8Array([1, 0, 1]),
+        hash: "SHA-256",
+      },
+      true,
+      ["sign", "verify"],
+    )) as CryptoKeyPair;
+    const jwk = await crypto.subtle.exportKey("jwk", pair.privateKey);
+    const worker = new DeliveryWorker({
+      outbox,
+      key: await signingKey(jwk, new URL("https://news.example/users/news")),
+      followersUri: new URL("https://news.example/users/news/followers"),
+      agent: deliveryAgent({ allowPrivateAddress: true }, { connections: 4 }),
+      userAgent: "Herald/test",
+      policy: deliveryPolicy(7),
+      concurrency: 8,
+      perHost: 2,
+      log: createLogger("silent"),
+      now: () => clock,
+      pollMs: 20,
+    });
+    running = worker.run(abort.signal);
+    return worker;
+  }
+
+  it("keeps a receipt per server: delivered to N of M, failures with their reason", async () => {
+    const ok = await sink(() => 202);
+    const mixed = await sink((path) => (path === "/users/gone/inbox" ? 410 : 202));
+    sinks.push(ok, mixed);
+    await outbox.enqueueMany([
+      outboxMessage(`${ok.origin}/inbox`),
+      outboxMessage(`${mixed.origin}/users/a/inbox`),
+      outboxMessage(`${mixed.origin}/users/b/inbox`),
+      outboxMessage(`${mixed.origin}/users/gone/inbox`),
+    ]);
+    await startWorker();
+    await until(
+      async () => (await outbox.getDepth()).queued === 0 && ok.received.length + mixed.received.length === 4,
+    );
+    const receipts = await outbox.receipts(["https://news.example/objects/a#create"]);
+    const byHost = new Map(receipts.map((r) => [r.host, r]));
+    expect(byHost.get(`127.0.0.1:${ok.port}`)).toMatchObject({
+      inbox: `${ok.origin}/inbox`,
+      delivered: 1,
+      failed: 0,
+      inboxes: 4,
+      lastStatus: 202,
+    });
+    const m = byHost.get(`127.0.0.1:${mixed.port}`)!;
+    // Three inboxes on one server: aggregated, the failure kept with its status and the answer's start.
+    expect(m).toMatchObject({ inbox: null, delivered: 2, failed: 1, waiting: 0 });
+    expect(m.lastError).toMatch(/^HTTP 410: Gone away/);
+    const [day] = await outbox.days("2026-01-01");
+    expect(day).toMatchObject({ delivered: 3, failed: 1 });
+    // Every delivery was signed (draft-cavage first) and carried the body once stored.
+    for (const r of [...ok.received, ...mixed.received]) {
+      expect(r.headers.signature).toMatch(
+        /^keyId="https:\/\/news\.example\/users\/news#main-key",algorithm="rsa-sha256"/,
+      );
+      expect(JSON.parse(r.body)).toMatchObject({ type: "Create" });
+      expect(r.body).not.toContain("secret-d");
+    }
+  });
+
+  it("opens a dead server's circuit, holds its deliveries, probes once, and delivers them when it answers", async () => {
+    const port = await freePort();
+    const dead = `http://127.0.0.1:${port}`;
+    const messages = Array.from({ length: 8 }, (_, i) => outboxMessage(`${dead}/users/u${i}/inbox`));
+    await outbox.enqueueMany(messages);
+    await startWorker();
+    const host = `127.0.0.1:${port}`;
+    // Five refused connections in a row open the circuit; the rest wait for the probe.
+    const open = await until(async () =>
+      (await outbox.circuits()).find((c) => c.host === host && c.openUntilMs),
+    );
+    expect(open.failures).toBeGreaterThanOrEqual(5);
+    expect(open.lastError).toMatch(/ECONNREFUSED/);
+    expect(open.openUntilMs).toBe(clock + 60_000);
+    const held = (await outbox.exportOutbox()).deliveries;
+    expect(held).toHaveLength(8);
+    expect(held.every((d) => d.dueMs >= open.openUntilMs!)).toBe(true);
+    const [receipt] = await outbox.receipts(["https://news.example/objects/a#create"]);
+    expect(receipt).toMatchObject({ host, delivered: 0, failed: 0, waiting: 8 });
+
+    // The server comes back; nothing is tried before the open period ends.
+    const back = await sink(() => 202, port);
+    sinks.push(back);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(back.received).toHaveLength(0);
+    clock = open.openUntilMs! + 1;
+    await until(() => back.received.length === 8, 10_000);
+    await until(async () => (await outbox.getDepth()).queued === 0);
+    const closed = (await outbox.circuits()).find((c) => c.host === host)!;
+    expect(closed).toMatchObject({ failures: 0, opens: 0, openUntilMs: null, unreachableSinceMs: null });
+    const [after] = await outbox.receipts(["https://news.example/objects/a#create"]);
+    expect(after).toMatchObject({ delivered: 8, failed: 0, waiting: 0 });
+  });
+
+  it("marks a server unreachable after federation.unreachableAfterDays of failures, and gives its deliveries up", async () => {
+    const port = await freePort();
+    await outbox.enqueueMany([outboxMessage(`http://127.0.0.1:${port}/inbox`)]);
+    const host = `127.0.0.1:${port}`;
+    // A server that failed for eight days already (as a long-running worker would have recorded it).
+    await outbox.settle(
+      [],
+      [
+        {
+          host,
+          failures: 40,
+          opens: 30,
+          openUntilMs: null,
+          firstFailureMs: clock - 8 * 86_400_000,
+          lastFailureMs: clock - 60_000,
+          lastSuccessMs: null,
+          unreachableSinceMs: null,
+          lastError: "ECONNREFUSED",
+        },
+      ],
+    );
+    await startWorker();
+    const marked = await until(async () =>
+      (await outbox.circuits()).find((c) => c.host === host && c.unreachableSinceMs),
+    );
+    expect(marked.unreachableSinceMs).toBe(clock);
+    // The delivery itself was queued now: it is retried (held), not given up, until it is 7 days old.
+    expect((await outbox.exportOutbox()).deliveries).toHaveLength(1);
+    clock += 8 * 86_400_000;
+    await outbox.release(host);
+    await until(async () => (await outbox.getDepth()).queued === 0, 10_000);
+    const [receipt] = await outbox.receipts(["https://news.example/objects/a#create"]);
+    expect(receipt).toMatchObject({ failed: 1, delivered: 0 });
+    expect(receipt!.lastError).toMatch(/given up/);
+  });
+});
