@@ -14,6 +14,9 @@ import type { Storage } from "./store/types.ts";
 import type { FederationAction } from "./sync/plan.ts";
 import { siteUrls } from "./urls.ts";
 
+/** How long receipts of finished fan-outs are kept. */
+const RECEIPTS_KEPT_MS = 30 * 86_400_000;
+
 export interface HeraldOptions {
   /** Set up the fediverse side (default true). */
   federation?: boolean;
@@ -201,8 +204,16 @@ export async function openHerald(config: Config, log: Logger, options: HeraldOpt
     async maintenance() {
       const announced = (await federation?.announceProfile()) ?? false;
       const depth = federation ? await federation.queueDepth() : undefined;
+      const outbox = storage.outbox();
+      // Receipts are for "what happened to my post": a month of them; the daily counts stay a year.
+      const pruned = await outbox.prune(Date.now() - RECEIPTS_KEPT_MS);
+      const now = new Date().toISOString();
+      await outbox.snapshotFollowers(now.slice(0, 10), await storage.federation.countFollowers("accepted"));
       await storage.maintenance();
-      log.info({ module: "maintenance", profileAnnounced: announced, queue: depth }, "maintenance done");
+      log.info(
+        { module: "maintenance", profileAnnounced: announced, queue: depth, prunedFanouts: pruned },
+        "maintenance done",
+      );
     },
     async close() {
       await running?.catch(() => undefined);

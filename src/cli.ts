@@ -21,6 +21,7 @@ Commands:
   check                     Validate config and content; write nothing
   sync --once [--dry-run]   Run one scan: pick up content changes and publish what is due
   status [--json]           Articles by state, followers, queue, schedules, recent problems
+  deliveries ID [--json]    What became of an article's posts, server by server
   preview FILE              Show how an article will look as a Mastodon post, with warnings
   publish ID [--now]        Publish one article now (--now: skip drip feed and quiet hours once)
   retract ID                Delete an article from the fediverse and keep it out of the feeds
@@ -69,6 +70,13 @@ for what changed, honouring publish_at, the drip feed and quiet hours. Then deli
 (up to a minute) unless --no-deliver; a running \`herald serve\` delivers it too.
 --dry-run prints the plan (which activity for which article, to how many inboxes) and changes
 nothing. For system cron or a container scheduler instead of Herald's own schedules.
+
+${COMMON}`,
+  deliveries: `Usage: herald deliveries ID [--json] [--config FILE]
+
+For each activity sent for the article (Create, Update, Delete): delivered to N of M inboxes, and
+the servers that failed or still wait, with the last HTTP status or error. Servers with many
+followers are counted together. Reads a snapshot of the store; changes nothing.
 
 ${COMMON}`,
   status: `Usage: herald status [--json] [--config FILE]
@@ -230,6 +238,14 @@ async function run(argv: readonly string[]): Promise<number> {
       const s = await collectStatus(config);
       print(s, formatStatus(s, config.site.timezone));
       return EXIT.ok;
+    }
+    case "deliveries": {
+      if (positionals.length !== 1) return usage("deliveries takes one article id.");
+      const { deliveriesOf } = await import("./commands/status.ts");
+      const { formatDeliveries } = await import("./ops/deliveries.ts");
+      const d = await deliveriesOf(config, positionals[0]!);
+      print(d, formatDeliveries(d).trimEnd());
+      return d.activities.length > 0 ? EXIT.ok : EXIT.rejected;
     }
     case "preview": {
       const { previewFile, formatPreview } = await import("./commands/preview.ts");

@@ -2,6 +2,7 @@
 // dashboard shows the same `Status`, computed from the running server instead of a snapshot.
 
 import type { Config } from "../config/load.ts";
+import { type ArticleDeliveries, articleDeliveries } from "../ops/deliveries.ts";
 import { type Status, scannedStatus } from "../ops/status.ts";
 import { openSnapshot } from "./context.ts";
 
@@ -16,6 +17,16 @@ export async function collectStatus(config: Config, now?: Date): Promise<Status>
       ...(await scannedStatus(herald, scan.content.rejected, now)),
       ...herald.origin,
     };
+  } finally {
+    await herald.dispose();
+  }
+}
+
+/** `herald deliveries ID`: the article's receipts, read from a snapshot of the store. */
+export async function deliveriesOf(config: Config, articleId: string): Promise<ArticleDeliveries> {
+  const herald = await openSnapshot(config, { federation: false });
+  try {
+    return await articleDeliveries(herald.storage, articleId);
   } finally {
     await herald.dispose();
   }
@@ -42,6 +53,16 @@ export function formatStatus(s: Status, timezone: string): string {
   lines.push(
     `Delivery queue: ${s.queue.queued} waiting${s.queue.delayed ? ` (${s.queue.delayed} retrying later)` : ""}`,
   );
+  for (const t of s.servers) {
+    const why = t.lastError ? `: ${t.lastError}` : "";
+    const when =
+      t.state === "unreachable"
+        ? `unreachable since ${time(t.since)}, deliveries wait; next try ${time(t.retryAt)}`
+        : t.state === "open"
+          ? `not answering, deliveries wait until ${time(t.retryAt)}`
+          : `${t.failures} failure(s) in a row`;
+    lines.push(`  ${"server".padEnd(10)} ${t.host}: ${when}${why}`);
+  }
   lines.push(`Last scan: ${time(s.lastScan)}`);
   if (s.scheduler !== undefined)
     lines.push(`Scheduler: ${s.scheduler ?? "none acting now (a standby takes over at its next tick)"}`);

@@ -21,7 +21,6 @@ import {
   closedCircuit,
   type DeliveryPolicy,
   isHalfOpen,
-  isOpen,
   resultOf,
 } from "./circuit.ts";
 import { bodyDigest, type SignatureSpec, type SigningKey, signPost } from "./signing.ts";

@@ -6,6 +6,7 @@ import { nextRunsOf } from "../scheduler.ts";
 import type { Delivery } from "../store/types.ts";
 import { dueActions, dueOptionsOf, type HeldAction } from "../sync/due.ts";
 import type { FederationAction } from "../sync/plan.ts";
+import { type ServerTrouble, troubledServers } from "./deliveries.ts";
 
 export interface ArticleStatus {
   id: string;
@@ -39,7 +40,10 @@ export interface Status {
   counts: Record<ArticleStatus["state"] | "rejected", number>;
   rejected: ArticleError[];
   followers: { accepted: number; pending: number };
+  /** Deliveries in the outbox. */
   queue: { queued: number; ready?: number; delayed?: number };
+  /** Servers that are failing deliveries now: unreachable ones first. */
+  servers: ServerTrouble[];
   lastScan: string | null;
   /** Where state lives: `sqlite` or `postgres`, and the file or host/database (never a password). */
   store: { kind: "sqlite" | "postgres"; location: string };
@@ -153,7 +157,8 @@ async function statusOf(
       accepted: await fed.countFollowers("accepted"),
       pending: await fed.countFollowers("pending"),
     },
-    queue: await storage.queue({ concurrency: config.federation.concurrency }).getDepth(),
+    queue: await storage.outbox().getDepth(),
+    servers: await troubledServers(storage),
     lastScan: (await fed.getMeta("status.lastScan")) ?? null,
     store: { kind: storage.kind, location: storage.location },
     scheduler: storage.kind === "postgres" ? ((await storage.schedulerHolder()) ?? null) : undefined,

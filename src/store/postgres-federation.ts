@@ -318,6 +318,13 @@ export class PostgresFederationStore implements FederationStore<PostgresLedgerTx
     return (await sql`SELECT 1 FROM ${sql(this.#t.activities)} WHERE id = ${id}`).length > 0;
   }
 
+  async activityIdsOf(articleId: string): Promise<string[]> {
+    const sql = await this.#ready();
+    const rows = await sql<{ id: string }[]>`
+      SELECT id FROM ${sql(this.#t.activities)} WHERE article_id = ${articleId} ORDER BY created_at, id`;
+    return rows.map((r) => r.id);
+  }
+
   async activityTimesSince(kind: ActivityRecord["kind"], sinceIso: string): Promise<string[]> {
     const sql = await this.#ready();
     const rows = await sql<{ created_at: string }[]>`

@@ -222,6 +222,14 @@ export class SqliteFederationStore implements FederationStore<DatabaseSync> {
     return this.#db.prepare("SELECT 1 FROM activities WHERE id = ?").get(id) !== undefined;
   }
 
+  async activityIdsOf(articleId: string): Promise<string[]> {
+    return (
+      this.#db
+        .prepare("SELECT id FROM activities WHERE article_id = ? ORDER BY created_at, id")
+        .all(articleId) as { id: string }[]
+    ).map((r) => r.id);
+  }
+
   async activityTimesSince(kind: ActivityRecord["kind"], sinceIso: string): Promise<string[]> {
     return (
       this.#db

@@ -152,6 +152,8 @@ export interface FederationStore<Tx = unknown> {
   listCreates(options: { offset: number; limit: number }): Promise<ActivityRecord[]>;
   countCreates(): Promise<number>;
   activityExists(id: string): Promise<boolean>;
+  /** The ledger's activity ids for one article, oldest first (receipts are kept per activity). */
+  activityIdsOf(articleId: string): Promise<string[]>;
 
   /** Creation times of pushed (not silent) activities of a kind since an instant: the drip feed's memory. */
   activityTimesSince(kind: ActivityKind, sinceIso: string): Promise<string[]>;
