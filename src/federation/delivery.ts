@@ -9,10 +9,9 @@
 // for servers that refused it: the double knock). WebCrypto signs on libuv's thread pool, so the
 // main thread only builds requests and reads answers. Each server gets a kept-alive pool and a
 // concurrency limit, each delivery a receipt, each server a circuit (circuit.ts).
-import { buildCollectionSynchronizationHeader } from "@fedify/fedify";
 import type { Agent } from "undici";
 import type { Logger } from "../log.ts";
-import { shortError } from "../store/outbox-messages.ts";
+import { followersDigest, shortError } from "../store/outbox-messages.ts";
 import type { ClaimedDelivery, FanoutBody, HostCircuit, Outbox, Settlement } from "../store/types.ts";
 import {
   afterFailure,
@@ -334,14 +333,20 @@ export class DeliveryWorker {
     if (!digest) {
       digest = this.#o.outbox
         .followerIdsAt(origin)
-        .then((ids) =>
-          ids.length > 0 ? buildCollectionSynchronizationHeader(this.#o.followersUri.href, ids) : undefined,
-        );
+        .then((ids) => (ids.length > 0 ? this.#syncHeader(origin, ids) : undefined));
       digest.catch(() => this.#digests.delete(key));
       this.#digests.set(key, digest);
       if (this.#digests.size > 4_096) this.#digests.delete(this.#digests.keys().next().value!);
     }
     return digest;
+  }
+
+  /** FEP-8fcf: the followers Herald has on `origin`, as a digest and where to read the list. */
+  #syncHeader(origin: string, ids: readonly string[]): string {
+    const collection = this.#o.followersUri.href;
+    const partial = new URL(collection);
+    partial.searchParams.set("base-url", `${origin}/`);
+    return `collectionId="${collection}", url="${partial.href}", digest="${followersDigest(ids)}"`;
   }
 
   #setCircuit(circuit: HostCircuit): void {

@@ -249,8 +249,6 @@ export class Publisher<Tx = unknown> {
         () =>
           ctx.sendActivity({ identifier: username }, "followers", activity, {
             preferSharedInbox: true,
-            // FEP-8fcf: the worker adds each server's followers digest (delivery.ts).
-            syncCollection: true,
             // Create → Update → Delete of one article arrive in order at each server.
             orderingKey: objectId(objects, { id: record.articleId }).href,
             // Per-recipient messages written in one batch; a fan-out message re-run after a crash would repeat.

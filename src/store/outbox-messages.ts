@@ -1,7 +1,8 @@
 // What Fedify hands its outbox queue, turned into what Herald's outbox keeps. Fedify puts the activity
 // and the actor's private keys (as JWK) into every per-inbox message; Herald keeps the activity once
 // per fan-out and never the keys: its delivery worker signs with keys it loads from the key store.
-import type { Fanout } from "./types.ts";
+import { createHash } from "node:crypto";
+import type { Fanout, Settlement } from "./types.ts";
 
 /** The fields of Fedify's `OutboxMessage` that Herald reads (the rest, keys included, is dropped). */
 interface OutboxMessage {
@@ -29,10 +30,11 @@ function isOutboxMessage(message: unknown): message is OutboxMessage {
 
 /**
  * Groups one batch of Fedify's per-inbox messages into fan-outs: one per activity (and ordering key),
- * with its body serialised once. Throws on anything that is not an outbox message: Herald gives Fedify
- * no fan-out queue, so nothing else may arrive here.
+ * with its body serialised once. `toFollowers`: the batch is a fan-out to the followers collection
+ * (the publisher's); otherwise only a FEP-8fcf header Fedify added says so. Throws on anything that is
+ * not an outbox message: Herald gives Fedify no fan-out queue, so nothing else may arrive here.
  */
-export function fanoutsOf(messages: readonly unknown[]): Fanout[] {
+export function fanoutsOf(messages: readonly unknown[], toFollowers = false): Fanout[] {
   // By activity object (a fan-out's messages share one), then ordering key and followers flag.
   const groups = new Map<unknown, Map<string, Fanout & { inboxes: string[] }>>();
   const out: (Fanout & { inboxes: string[] })[] = [];
@@ -43,7 +45,7 @@ export function fanoutsOf(messages: readonly unknown[]): Fanout[] {
       );
     // Fedify's key is "<ours>\n<inbox origin>"; ours (the article's object id) orders per inbox here.
     const orderKey = message.orderingKey?.split("\n")[0] || null;
-    const followers = message.headers?.["Collection-Synchronization"] !== undefined;
+    const followers = toFollowers || message.headers?.["Collection-Synchronization"] !== undefined;
     let byKey = groups.get(message.activity);
     if (!byKey) {
       byKey = new Map();
@@ -84,4 +86,75 @@ export function spreadOffset(host: string, spreadMs: number): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < host.length; i++) hash = Math.imul(hash ^ host.charCodeAt(i), 0x01000193);
   return Math.floor(((hash >>> 0) / 0x1_0000_0000) * spreadMs);
+}
+
+/** One receipt row's change: a batch of settlements folded per fan-out and server. */
+export interface ReceiptDelta {
+  fanoutId: number;
+  host: string;
+  /** The inbox when every settlement of the batch was for one; null when several (aggregated). */
+  inbox: string | null;
+  delivered: number;
+  failed: number;
+  attempts: number;
+  lastStatus: number | null;
+  /** The last failure's reason in the batch; null when none failed. */
+  lastError: string | null;
+  at: string;
+}
+
+/**
+ * A batch of settlements as the store writes them: ids that leave the queue, retries with their due
+ * time, one receipt change per fan-out and server, and delivered/failed counts per day.
+ */
+export function summarize(settlements: readonly Settlement[]): {
+  done: number[];
+  retries: [number, number][];
+  receipts: ReceiptDelta[];
+  days: Map<string, { delivered: number; failed: number }>;
+} {
+  const done: number[] = [];
+  const retries: [number, number][] = [];
+  const receipts = new Map<string, ReceiptDelta>();
+  const days = new Map<string, { delivered: number; failed: number }>();
+  for (const { delivery: d, result: r, atMs } of settlements) {
+    if (r.kind === "retry") retries.push([d.id, r.dueMs]);
+    else done.push(d.id);
+    const at = new Date(atMs).toISOString();
+    const delivered = r.kind === "delivered" ? 1 : 0;
+    const failed = r.kind === "failed" ? 1 : 0;
+    const key = `${d.fanoutId} ${d.host}`;
+    const prior = receipts.get(key);
+    receipts.set(key, {
+      fanoutId: d.fanoutId,
+      host: d.host,
+      inbox: prior === undefined || prior.inbox === d.inbox ? d.inbox : null,
+      delivered: (prior?.delivered ?? 0) + delivered,
+      failed: (prior?.failed ?? 0) + failed,
+      attempts: (prior?.attempts ?? 0) + 1,
+      lastStatus: r.status ?? prior?.lastStatus ?? null,
+      lastError: r.kind === "delivered" ? (prior?.lastError ?? null) : r.error,
+      at,
+    });
+    if (delivered || failed) {
+      const day = days.get(at.slice(0, 10)) ?? { delivered: 0, failed: 0 };
+      day.delivered += delivered;
+      day.failed += failed;
+      days.set(at.slice(0, 10), day);
+    }
+  }
+  return { done, retries, receipts: [...receipts.values()], days };
+}
+
+/**
+ * FEP-8fcf's followers digest: the XOR of the SHA-256 of each follower id, in hex. Synchronous and
+ * cheap (node:crypto): WebCrypto's digest costs a thread-pool round trip per id, shared with signing.
+ */
+export function followersDigest(ids: readonly string[]): string {
+  const xor = Buffer.alloc(32);
+  for (const id of ids) {
+    const hash = createHash("sha256").update(id).digest();
+    for (let i = 0; i < 32; i++) xor[i]! ^= hash[i]!;
+  }
+  return xor.toString("hex");
 }

@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { EventEmitter } from "node:events";
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import type { MessageQueue, MessageQueueDepth, MessageQueueListenOptions } from "@fedify/fedify";
-import { fanoutsOf, inboxHost, spreadOffset } from "./outbox-messages.ts";
+import { fanoutsOf, inboxHost, spreadOffset, summarize } from "./outbox-messages.ts";
 import { processAlive } from "./sqlite-queue.ts";
 import { immediateTransaction, readTransaction, statementCache } from "./sqlite-tx.ts";
 import type {
@@ -102,7 +102,8 @@ export class SqliteOutbox implements Outbox<DatabaseSync>, MessageQueue {
   async atomically<T>(send: () => Promise<T>, record: (value: T, db: DatabaseSync) => unknown): Promise<T> {
     const messages: unknown[] = [];
     const value = await this.#batch.run(messages, send);
-    this.#write(fanoutsOf(messages), () => {
+    // The publisher's batch: its fan-outs go to the followers collection.
+    this.#write(fanoutsOf(messages, true), () => {
       const result = record(value, this.#db);
       if (result instanceof Promise) {
         result.catch(() => undefined);
@@ -191,20 +192,21 @@ export class SqliteOutbox implements Outbox<DatabaseSync>, MessageQueue {
 
   settle(settlements: readonly Settlement[], circuits: readonly HostCircuit[]): Promise<void> {
     if (!this.#db.isOpen) return Promise.resolve();
-    const remove = this.#statement("DELETE FROM deliveries WHERE id = ?");
+    const { done, retries, receipts, days } = summarize(settlements);
+    const remove = this.#statement("DELETE FROM deliveries WHERE id IN (SELECT value FROM json_each(?))");
     const retry = this.#statement(
       "UPDATE deliveries SET attempt = attempt + 1, due_ms = ?, lease_until = NULL, lease_owner = NULL WHERE id = ?",
     );
     const receipt = this.#statement(
       `INSERT INTO receipts (fanout_id, host, inbox, delivered, failed, attempts, last_status, last_error, at)
-       VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (fanout_id, host) DO UPDATE SET
          inbox = CASE WHEN receipts.inbox = excluded.inbox THEN receipts.inbox ELSE NULL END,
          delivered = receipts.delivered + excluded.delivered,
          failed = receipts.failed + excluded.failed,
-         attempts = receipts.attempts + 1,
+         attempts = receipts.attempts + excluded.attempts,
          last_status = COALESCE(excluded.last_status, receipts.last_status),
-         last_error = CASE WHEN excluded.delivered = 1 THEN receipts.last_error ELSE excluded.last_error END,
+         last_error = COALESCE(excluded.last_error, receipts.last_error),
          at = excluded.at`,
     );
     const day = this.#statement(
@@ -223,24 +225,11 @@ export class SqliteOutbox implements Outbox<DatabaseSync>, MessageQueue {
     );
     try {
       immediateTransaction(this.#db, () => {
-        for (const { delivery: d, result: r, atMs } of settlements) {
-          const at = new Date(atMs).toISOString();
-          if (r.kind === "retry") retry.run(r.dueMs, d.id);
-          else remove.run(d.id);
-          const delivered = r.kind === "delivered" ? 1 : 0;
-          const failed = r.kind === "failed" ? 1 : 0;
-          receipt.run(
-            d.fanoutId,
-            d.host,
-            d.inbox,
-            delivered,
-            failed,
-            r.status,
-            r.kind === "delivered" ? null : r.error,
-            at,
-          );
-          if (delivered || failed) day.run(at.slice(0, 10), delivered, failed);
-        }
+        if (done.length > 0) remove.run(JSON.stringify(done));
+        for (const [id, dueMs] of retries) retry.run(dueMs, id);
+        for (const r of receipts)
+          receipt.run(r.fanoutId, r.host, r.inbox, r.delivered, r.failed, r.attempts, r.lastStatus, r.lastError, r.at);
+        for (const [d, n] of days) day.run(d, n.delivered, n.failed);
         for (const c of circuits)
           circuit.run(
             c.host,
@@ -292,7 +281,7 @@ export class SqliteOutbox implements Outbox<DatabaseSync>, MessageQueue {
 
   followerIdsAt(origin: string): Promise<string[]> {
     const rows = this.#statement(
-      "SELECT actor_id FROM followers WHERE state = 'accepted' AND actor_id >= ? AND actor_id < ? ORDER BY actor_id",
+      "SELECT actor_id FROM followers WHERE actor_id >= ? AND actor_id < ? AND +state = 'accepted' ORDER BY actor_id",
     ).all(`${origin}/`, `${origin}0`) as { actor_id: string }[];
     return Promise.resolve(rows.map((r) => r.actor_id));
   }
