@@ -8,6 +8,8 @@
 //     every inbox that should receive the Create has it. "shared": every follower names its server's
 //     shared inbox, so preferSharedInbox sends HOSTS requests; "personal": no shared inboxes, FOLLOWERS
 //     requests.
+//   node bench/fanout.ts queue FOLLOWERS
+//     bytes the outbox holds per queued delivery after one article to FOLLOWERS followers.
 // Prints one JSON line.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
@@ -131,7 +133,15 @@ async function deliver(kind: "shared" | "personal", followers: number, hosts: nu
   const cpu0 = process.cpuUsage();
   const elu0 = performance.eventLoopUtilization();
   const profile = process.env.BENCH_PROFILE ? await startProfile() : undefined;
+  // Peak RSS over the measured publish and fan-out, sampled every 5 ms, against the RSS just before it.
+  const rssBefore = process.memoryUsage.rss();
+  let rssPeak = rssBefore;
+  const sampler = setInterval(() => {
+    rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
+  }, 5);
   const warm = await measure(1);
+  clearInterval(sampler);
+  rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
   if (profile) await profile(process.env.BENCH_PROFILE!);
   const cpu = process.cpuUsage(cpu0);
   const elu = performance.eventLoopUtilization(elu0);
@@ -149,6 +159,7 @@ async function deliver(kind: "shared" | "personal", followers: number, hosts: nu
     cpuMs: Math.round((cpu.user + cpu.system) / 1000),
     /** Share of the measured fan-out during which Herald's main thread was busy. */
     mainThreadBusy: Number(elu.utilization.toFixed(2)),
+    rssGrowthMb: Math.round((rssPeak - rssBefore) / 1024 / 1024),
   };
 }
 
@@ -166,6 +177,61 @@ async function startProfile(): Promise<(file: string) => Promise<void>> {
   };
 }
 
+/**
+ * Bytes the outbox holds per queued delivery: one article published to FOLLOWERS followers (personal
+ * inboxes, 100 servers) by a Herald that does not deliver, then SQLite's own page accounting (dbstat)
+ * of the outbox tables and their indexes, divided by the deliveries queued.
+ */
+async function queueBytes(followers: number) {
+  const root = mkdtempSync(join(tmpdir(), "herald-queue-"));
+  const content = join(root, "content");
+  mkdirSync(content);
+  const data = join(root, "data");
+  mkdirSync(data);
+  const store = new SqliteStore(join(data, "herald.sqlite"));
+  await loadOrCreateKeys(store.federation);
+  store.database.exec("BEGIN");
+  for (let f = 0; f < followers; f++) {
+    const actorId = `https://s${f % 100}.example/users/u${f}`;
+    store.federation.upsertFollower({
+      actorId,
+      inbox: `${actorId}/inbox`,
+      sharedInbox: null,
+      handle: null,
+      followId: null,
+      state: "accepted",
+      createdAt: new Date().toISOString(),
+    });
+  }
+  store.database.exec("COMMIT");
+  store.close();
+  const config = fromObject(
+    { site: { url: "https://news.example.org/" }, content: { dir: content }, data: { dir: data } },
+    { base: root, env: {} },
+  );
+  const { openHerald } = await import("../src/app.ts");
+  const herald = await openHerald(config, createLogger("silent"), { federation: true, deliver: false });
+  // The first scan only marks the first run (articles present then are not pushed); the second publishes.
+  await herald.scan();
+  writeFileSync(join(content, "one.md"), "---\ntitle: One\n---\n\nOne article for everyone.\n");
+  await herald.scan();
+  await herald.close();
+  const db = new SqliteStore(join(data, "herald.sqlite")).database;
+  const sizes = db
+    .prepare(
+      `SELECT name, SUM(pgsize) AS bytes FROM dbstat
+        WHERE name IN ('fanouts', 'deliveries', 'deliveries_due', 'deliveries_inbox', 'deliveries_fanout',
+                       'fanouts_activity', 'queue', 'queue_ready', 'queue_ordering', 'queue_claim')
+        GROUP BY name`,
+    )
+    .all() as { name: string; bytes: number }[];
+  const deliveries = (db.prepare("SELECT COUNT(*) AS n FROM deliveries").get() as { n: number }).n;
+  db.close();
+  rmSync(root, { recursive: true, force: true });
+  const bytes = sizes.reduce((sum, t) => sum + t.bytes, 0);
+  return { followers, deliveries, bytes, bytesPerDelivery: Math.round(bytes / deliveries), tables: sizes };
+}
+
 let result: Record<string, unknown>;
 if (mode === "ceiling") result = await ceiling(Number(args[0] ?? 2_000));
 else if (mode === "deliver")
@@ -175,6 +241,7 @@ else if (mode === "deliver")
     Number(args[2] ?? 100),
     Number(args[3] ?? 64),
   );
+else if (mode === "queue") result = await queueBytes(Number(args[0] ?? 10_000));
 else throw new Error(`Unknown mode ${mode}.`);
 result.mode = mode;
 result.maxRssMb = Math.round(process.resourceUsage().maxRSS / 1024);

@@ -1,6 +1,6 @@
 // `npm run bench`: Herald's speed and memory as ratios against baselines measured in the same run.
 // Environment: BENCH_ARTICLES (default 10000), BENCH_RUNS (default 3), BENCH_ONLY (comma list of suites:
-// startup, content, fanout, http, scaleout, flood, kills), BENCH_STARTUP_RUNS (default 11). The startup suite
+// startup, content, fanout, outbox, http, scaleout, flood, kills), BENCH_STARTUP_RUNS (default 11). The startup suite
 // adds a Hugo column when `hugo` is on PATH (Debian: apt-get install hugo). The scaleout suite needs
 // PostgreSQL (HERALD_BENCH_DATABASE_URL, else
 // the test database) and takes BENCH_SCALEOUT_FOLLOWERS (10000), BENCH_SCALEOUT_HOSTS (500),
@@ -181,9 +181,10 @@ function startupSuite(): string[] {
 
 /**
  * One article to 1,000 followers on 100 loopback inbox servers, against the RSA-2048 signing ceiling
- * measured in the same run. Target: the time to reach N distinct inboxes within 3x of N signatures at
- * the ceiling. "shared": the followers name their server's shared inbox (100 requests); "personal": no
- * shared inboxes (1,000 requests), which shows what preferSharedInbox saves.
+ * measured in the same run. "personal": no shared inboxes (1,000 signed POSTs, 10 per server); the
+ * issue's target is deliveries per second of at least half the ceiling, clock from the file written
+ * to the last inbox reached (publish included). "shared": the followers name their server's shared
+ * inbox (100 requests), which shows what preferSharedInbox saves; target within 3x of signing them.
  */
 function fanoutSuite(): string[] {
   const runs = Math.min(RUNS, 3);
@@ -192,8 +193,8 @@ function fanoutSuite(): string[] {
   for (let run = 0; run < runs; run++) {
     // Interleaved, so a noisy neighbour weighs on the ceiling and the fan-out alike.
     ceilings.push(child("fanout.ts", ["ceiling", "1500"]).signaturesPerSecond as number);
+    samples.personal!.push(child("fanout.ts", ["deliver", "personal", "1000", "100", "64"]));
     samples.shared!.push(child("fanout.ts", ["deliver", "shared", "1000", "100", "64"]));
-    if (run === 0) samples.personal!.push(child("fanout.ts", ["deliver", "personal", "1000", "100", "64"]));
   }
   const ceiling = median(ceilings);
   const lines = [
@@ -209,31 +210,69 @@ function fanoutSuite(): string[] {
       undefined,
     ),
   ];
-  for (const kind of ["shared", "personal"] as const) {
-    const s = samples[kind]!;
-    if (s.length === 0) continue;
-    const ms = median(s.map((x) => x.ms));
-    const deliveries = s[0]!.deliveries as number;
-    const floor = (deliveries / ceiling) * 1000;
-    const ratio = ms / floor;
-    const label =
-      kind === "shared"
-        ? "fan-out, shared inboxes (100 deliveries)"
-        : "fan-out, no shared inboxes (1,000 deliveries, 1 run)";
-    lines.push(
-      row(
-        label,
-        `${ms.toFixed(0)} ms, ${median(s.map((x) => x.deliveriesPerSecond as number))} deliveries/s (cold process: ${median(s.map((x) => x.coldMs as number)).toFixed(0)} ms; ticked and queued in ${median(s.map((x) => x.enqueueMs as number)).toFixed(0)} ms)`,
-        `${ratio.toFixed(1)}x signing ${deliveries} (${floor.toFixed(0)} ms)`,
-        "< 3x",
-        ratio < 3,
-      ),
-    );
-    if (s.some((x) => (x.duplicates as number) > 0))
+  const detail = (s: Sample[]) =>
+    `cold process: ${median(s.map((x) => x.coldMs as number)).toFixed(0)} ms; published and queued in ${median(s.map((x) => x.enqueueMs as number)).toFixed(0)} ms; main thread busy ${median(s.map((x) => x.mainThreadBusy as number))}`;
+  const personal = samples.personal!;
+  const perSecond = median(personal.map((x) => x.deliveriesPerSecond as number));
+  lines.push(
+    row(
+      "fan-out, personal inboxes (1,000 deliveries)",
+      `${median(personal.map((x) => x.ms)).toFixed(0)} ms, ${perSecond} deliveries/s (${detail(personal)})`,
+      `${(perSecond / ceiling).toFixed(2)}x the ceiling`,
+      "≥ 0.5x",
+      perSecond / ceiling >= 0.5,
+    ),
+  );
+  const shared = samples.shared!;
+  const ms = median(shared.map((x) => x.ms));
+  const floor = (100 / ceiling) * 1000;
+  lines.push(
+    row(
+      "fan-out, shared inboxes (100 deliveries)",
+      `${ms.toFixed(0)} ms, ${median(shared.map((x) => x.deliveriesPerSecond as number))} deliveries/s (${detail(shared)})`,
+      `${(ms / floor).toFixed(1)}x signing 100 (${floor.toFixed(0)} ms)`,
+      "< 3x",
+      ms / floor < 3,
+    ),
+  );
+  for (const kind of ["personal", "shared"] as const)
+    if (samples[kind]!.some((x) => (x.duplicates as number) > 0))
       lines.push(row(`${kind}: duplicate deliveries`, "yes", "", "none", false));
-  }
   lines.push("");
   return lines;
+}
+
+/**
+ * The outbox's footprint: bytes per queued delivery (tables and indexes, by SQLite's own page
+ * accounting) after one article to 10,000 followers, and the peak RSS growth while one process
+ * publishes an article to 10,000 followers on 500 loopback servers and delivers it. One run each.
+ */
+function outboxSuite(): string[] {
+  const queue = child("fanout.ts", ["queue", "10000"]);
+  const big = child("fanout.ts", ["deliver", "personal", "10000", "500", "64"]);
+  const perDelivery = queue.bytesPerDelivery as number;
+  const growth = big.rssGrowthMb as number;
+  return [
+    "### Outbox: one article to 10,000 followers (personal inboxes), one run",
+    "",
+    "| measure | value | ratio | target | |",
+    "| --- | --- | --- | --- | --- |",
+    row(
+      "queue bytes per delivery (fan-outs, deliveries and their indexes)",
+      `${perDelivery} B (${((queue.bytes as number) / 1024 / 1024).toFixed(1)} MB for ${queue.deliveries} deliveries)`,
+      "",
+      "≤ 300 B",
+      perDelivery <= 300,
+    ),
+    row(
+      "peak RSS growth, publish and deliver to 10,000 inboxes on 500 servers",
+      `${growth} MB (${big.deliveriesPerSecond} deliveries/s, ${big.duplicates} duplicates)`,
+      "",
+      "≤ 60 MB",
+      growth <= 60,
+    ),
+    "",
+  ];
 }
 
 /**
@@ -463,6 +502,7 @@ const suites: Record<string, () => string[]> = {
   startup: startupSuite,
   content: contentSuite,
   fanout: fanoutSuite,
+  outbox: outboxSuite,
   http: httpSuite,
   scaleout: scaleoutSuite,
   flood: floodSuite,
