@@ -97,9 +97,11 @@ export async function killLoop(options: {
     await until(() => reached() === followers, 60_000);
     const storage = openSqliteStorage(join(dir, "data", "herald.sqlite"));
     try {
-      // A message leaves the queue only once its delivery finished: empty means nothing is on its way.
+      // A delivery leaves the outbox only once it finished: empty means nothing is on its way.
       await until(
-        async () => (await storage.queue({ concurrency: 1 }).exportMessages()).length === 0,
+        async () =>
+          (await storage.queue({ concurrency: 1 }).exportMessages()).length === 0 &&
+          (await storage.outbox().exportOutbox()).deliveries.length === 0,
         30_000,
       );
     } finally {
