@@ -6,11 +6,6 @@ import { renderLayout } from "./layout.ts";
 import { type Paged, pageUrl, renderCards, renderPager } from "./list.ts";
 import type { PageSite } from "./site.ts";
 
-/** Tags match whatever their case or Unicode form: `/tags/Energy/` and `/tags/energy/` are one page. */
-export function tagKey(tag: string): string {
-  return tag.normalize("NFKC").toLowerCase();
-}
-
 export function renderTag(site: PageSite, tag: string, paged: Paged<Article>): string {
   const t = labelsFor(site.language);
   const base = site.urls.tag(tag);
