@@ -5,9 +5,16 @@ import type { Config } from "./config/load.ts";
 import { Library } from "./content/library.ts";
 import type { Article } from "./content/model.ts";
 import type { ParseContext } from "./content/parse.ts";
-import type { ArticleStore } from "./content/records.ts";
-import { type FeedSite, renderAtom, renderJsonFeed, renderRss } from "./feeds/index.ts";
-import { siteUrls } from "./urls.ts";
+import type { ArticleRecord, ArticleStore } from "./content/records.ts";
+import {
+  type FeedChannel,
+  type FeedFormat,
+  type FeedSite,
+  renderAtom,
+  renderJsonFeed,
+  renderRss,
+} from "./feeds/index.ts";
+import { FEED_FILES, siteUrls } from "./urls.ts";
 import { VERSION } from "./version.ts";
 
 // Bumped when derivation rules change, so cached articles are re-derived once. 4: line-based derivation
@@ -65,20 +72,48 @@ export function feedSite(config: Config): FeedSite {
 }
 
 export interface FeedFile {
-  name: "feed.xml" | "atom.xml" | "feed.json";
-  kind: "rss" | "atom" | "json";
+  name: (typeof FEED_FILES)[FeedFormat];
+  kind: FeedFormat;
   body: string;
 }
 
+const FEED_FORMATS = Object.keys(FEED_FILES) as FeedFormat[];
+const RENDERERS = { rss: renderRss, atom: renderAtom, json: renderJsonFeed } as const;
+
+/** One format of one feed; `articles` are the feed's candidates (it keeps the newest `feeds.limit`). */
+export function renderFeed(
+  config: Config,
+  kind: FeedFormat,
+  articles: readonly Article[],
+  channel?: FeedChannel,
+): string {
+  return RENDERERS[kind](feedSite(config), articles, { limit: config.feeds.limit, channel });
+}
+
+function renderAll(config: Config, articles: readonly Article[], channel?: FeedChannel): FeedFile[] {
+  return FEED_FORMATS.map((kind) => ({
+    name: FEED_FILES[kind],
+    kind,
+    body: renderFeed(config, kind, articles, channel),
+  }));
+}
+
+/** The site's feeds: `feed.xml`, `atom.xml`, `feed.json`. */
 export async function renderFeeds(config: Config, library: Library, at?: Date): Promise<FeedFile[]> {
-  const site = feedSite(config);
-  const limit = config.feeds.limit;
-  const articles = await library.visible(limit, at);
-  return [
-    { name: "feed.xml", kind: "rss", body: renderRss(site, articles, { limit }) },
-    { name: "atom.xml", kind: "atom", body: renderAtom(site, articles, { limit }) },
-    { name: "feed.json", kind: "json", body: renderJsonFeed(site, articles, { limit }) },
-  ];
+  return renderAll(config, await library.visible(config.feeds.limit, at));
+}
+
+/**
+ * The articles a feed over `records` (visible ones, newest first) shows: the newest `feeds.limit`,
+ * loaded side by side.
+ */
+export async function feedArticles(
+  config: Config,
+  library: Pick<Library, "get">,
+  records: readonly ArticleRecord[],
+): Promise<Article[]> {
+  const articles = await Promise.all(records.slice(0, config.feeds.limit).map((r) => library.get(r.id)));
+  return articles.filter((a): a is Article => a !== undefined);
 }
 
 /** Atomic writes: a reader or web server never sees a half-written feed. */
