@@ -275,3 +275,39 @@ describe("tag feeds", () => {
     expect(back.items.map((i) => i.title)).toEqual(["Pizza"]);
   });
 });
+
+describe("tag page", () => {
+  it("announces the tag's feeds first, then the site's; other pages announce the site's only", async () => {
+    const { get } = await serve();
+    const alternates = async (path: string) => {
+      const html = await (await get(path)).text();
+      return [...html.matchAll(/<link rel="alternate" type="([^"]+)" title="([^"]*)" href="([^"]+)">/g)].map(
+        (m) => [m[1], m[2], m[3]],
+      );
+    };
+    const self = `${SITE_URL}tags/${CITY}/`;
+    expect(await alternates("/tags/城市生活/")).toEqual([
+      ["application/rss+xml", "Herald 新闻 · 城市生活 (RSS)", `${self}feed.xml`],
+      ["application/atom+xml", "Herald 新闻 · 城市生活 (Atom)", `${self}atom.xml`],
+      ["application/feed+json", "Herald 新闻 · 城市生活 (JSON Feed)", `${self}feed.json`],
+      ["application/rss+xml", "Herald 新闻 (RSS)", `${SITE_URL}feed.xml`],
+      ["application/atom+xml", "Herald 新闻 (Atom)", `${SITE_URL}atom.xml`],
+      ["application/feed+json", "Herald 新闻 (JSON Feed)", `${SITE_URL}feed.json`],
+    ]);
+    // Under the spelling of the newest article, at the key's address.
+    expect((await alternates("/tags/NEW%20YORK/")).slice(0, 1)).toEqual([
+      ["application/rss+xml", "Herald 新闻 · new york (RSS)", `${SITE_URL}tags/new%20york/feed.xml`],
+    ]);
+    const main = [
+      ["application/rss+xml", "Herald 新闻 (RSS)", `${SITE_URL}feed.xml`],
+      ["application/atom+xml", "Herald 新闻 (Atom)", `${SITE_URL}atom.xml`],
+      ["application/feed+json", "Herald 新闻 (JSON Feed)", `${SITE_URL}feed.json`],
+    ];
+    expect(await alternates("/")).toEqual(main);
+    expect(await alternates("/articles/market/")).toEqual(main);
+    // And links a reader can follow on the page itself.
+    const page = await (await get("/tags/城市生活/")).text();
+    expect(page).toContain("在阅读器中订阅标签“城市生活”：");
+    expect(page).toContain(`<a href="${self}atom.xml" type="application/atom+xml">Atom</a>`);
+  });
+});
