@@ -1,6 +1,8 @@
 // A tag's feeds over real HTTP on loopback: addresses (CJK, spaces, case, encodings), ids, conditional
 // GET, gzip, 404s, hostile paths, and how edits and removals reach them.
+import { existsSync, readFileSync } from "node:fs";
 import { connect } from "node:net";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { markdown, type ServedSite, SITE_URL, serveSite } from "../helpers/served-site.ts";
 
@@ -273,6 +275,25 @@ describe("tag feeds", () => {
     );
     const back = (await (await get(newYork.replace("atom.xml", "feed.json"))).json()) as JsonFeed;
     expect(back.items.map((i) => i.title)).toEqual(["Pizza"]);
+  });
+});
+
+describe("static tag feeds (feeds.outDir)", () => {
+  it("are written after each scan, the same bytes as served, and removed with the tag's last article", async () => {
+    const site = await serve({ feeds: { outDir: "public" } });
+    const folder = join(site.dir, "public", "tags", "城市生活");
+    for (const [file] of FORMATS) {
+      expect(readFileSync(join(folder, file), "utf8")).toBe(
+        await (await site.get(`/tags/${CITY}/${file}`)).text(),
+      );
+    }
+    expect(existsSync(join(site.dir, "public", "tags", "new york", "atom.xml"))).toBe(true);
+    expect(existsSync(join(site.dir, "public", "tags", "ac", "dc"))).toBe(false);
+    await site.remove("night-run.md");
+    await site.remove("market.md");
+    expect(existsSync(folder)).toBe(false);
+    expect(existsSync(join(site.dir, "public", "tags", "跑步"))).toBe(false);
+    expect(existsSync(join(site.dir, "public", "tags", "new york", "atom.xml"))).toBe(true);
   });
 });
 
