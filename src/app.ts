@@ -2,7 +2,7 @@
 // publisher. Scheduled jobs are ordinary async methods here; serve adds HTTP, the watcher and
 // cron timing, and the CLI calls the same methods once.
 import { existsSync } from "node:fs";
-import { openLibrary, renderFeeds, writeFeeds } from "./build.ts";
+import { exportFeeds, openLibrary } from "./build.ts";
 import type { Config } from "./config/load.ts";
 import type { Library, RefreshResult } from "./content/library.ts";
 import type { PublishOptions, PublishSummary } from "./federation/publisher.ts";
@@ -198,7 +198,12 @@ export async function openHerald(config: Config, log: Logger, options: HeraldOpt
     },
     async writeStaticFeeds() {
       if (!config.feeds.outDir) return false;
-      writeFeeds(config.feeds.outDir, await renderFeeds(config, library));
+      const { unwritable } = await exportFeeds(config.feeds.outDir, config, library);
+      if (unwritable.length > 0)
+        log.warn(
+          { module: "feeds", tags: unwritable },
+          "tags without static feeds (no folder can carry their name)",
+        );
       return true;
     },
     async maintenance() {

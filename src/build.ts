@@ -1,13 +1,23 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { setImmediate } from "node:timers/promises";
 import type { Config } from "./config/load.ts";
 import { Library } from "./content/library.ts";
 import type { Article } from "./content/model.ts";
 import type { ParseContext } from "./content/parse.ts";
-import type { ArticleStore } from "./content/records.ts";
-import { type FeedSite, renderAtom, renderJsonFeed, renderRss } from "./feeds/index.ts";
-import { siteUrls } from "./urls.ts";
+import type { ArticleRecord, ArticleStore } from "./content/records.ts";
+import { groupByTag } from "./content/tags.ts";
+import {
+  type FeedChannel,
+  type FeedFormat,
+  type FeedSite,
+  renderAtom,
+  renderJsonFeed,
+  renderRss,
+  tagChannel,
+} from "./feeds/index.ts";
+import { FEED_FILES, siteUrls } from "./urls.ts";
 import { VERSION } from "./version.ts";
 
 // Bumped when derivation rules change, so cached articles are re-derived once. 4: line-based derivation
@@ -65,29 +75,147 @@ export function feedSite(config: Config): FeedSite {
 }
 
 export interface FeedFile {
-  name: "feed.xml" | "atom.xml" | "feed.json";
-  kind: "rss" | "atom" | "json";
+  name: (typeof FEED_FILES)[FeedFormat];
+  kind: FeedFormat;
   body: string;
 }
 
+const FEED_FORMATS = Object.keys(FEED_FILES) as FeedFormat[];
+const RENDERERS = { rss: renderRss, atom: renderAtom, json: renderJsonFeed } as const;
+
+/** One format of one feed; `articles` are the feed's candidates (it keeps the newest `feeds.limit`). */
+export function renderFeed(
+  config: Config,
+  kind: FeedFormat,
+  articles: readonly Article[],
+  channel?: FeedChannel,
+): string {
+  return RENDERERS[kind](feedSite(config), articles, { limit: config.feeds.limit, channel });
+}
+
+function renderAll(config: Config, articles: readonly Article[], channel?: FeedChannel): FeedFile[] {
+  return FEED_FORMATS.map((kind) => ({
+    name: FEED_FILES[kind],
+    kind,
+    body: renderFeed(config, kind, articles, channel),
+  }));
+}
+
+/** The site's feeds: `feed.xml`, `atom.xml`, `feed.json`. */
 export async function renderFeeds(config: Config, library: Library, at?: Date): Promise<FeedFile[]> {
-  const site = feedSite(config);
-  const limit = config.feeds.limit;
-  const articles = await library.visible(limit, at);
-  return [
-    { name: "feed.xml", kind: "rss", body: renderRss(site, articles, { limit }) },
-    { name: "atom.xml", kind: "atom", body: renderAtom(site, articles, { limit }) },
-    { name: "feed.json", kind: "json", body: renderJsonFeed(site, articles, { limit }) },
-  ];
+  return renderAll(config, await library.visible(config.feeds.limit, at));
+}
+
+/**
+ * The articles a feed over `records` (visible ones, newest first) shows: the newest `feeds.limit`,
+ * loaded side by side.
+ */
+export async function feedArticles(
+  config: Config,
+  library: Pick<Library, "get">,
+  records: readonly ArticleRecord[],
+): Promise<Article[]> {
+  const articles = await Promise.all(records.slice(0, config.feeds.limit).map((r) => library.get(r.id)));
+  return articles.filter((a): a is Article => a !== undefined);
 }
 
 /** Atomic writes: a reader or web server never sees a half-written feed. */
 export function writeFeeds(dir: string, feeds: readonly FeedFile[]): void {
   mkdirSync(dir, { recursive: true });
-  for (const feed of feeds) {
-    const target = join(dir, feed.name);
-    const tmp = `${target}.${process.pid}.tmp`;
-    writeFileSync(tmp, feed.body);
-    renameSync(tmp, target);
+  for (const feed of feeds) writeIfChanged(join(dir, feed.name), feed.body);
+}
+
+/**
+ * Unchanged bytes are not written again, so the file keeps its mtime, and a static web server's
+ * ETag and Last-Modified (made from it) stay the same for readers polling with them.
+ */
+function writeIfChanged(target: string, body: string): void {
+  const bytes = Buffer.from(body);
+  try {
+    if (readFileSync(target).equals(bytes)) return;
+  } catch {
+    // Not there yet (or unreadable): written below.
   }
+  const tmp = `${target}.${process.pid}.tmp`;
+  writeFileSync(tmp, bytes);
+  renameSync(tmp, target);
+}
+
+export interface ExportSummary {
+  /** Tags whose feeds were written. */
+  tags: number;
+  /** Tags a folder cannot be named after (see `tagFolder`): served by `herald serve` only. */
+  unwritable: string[];
+}
+
+// The tag folders written last time, so a tag that lost its last article loses its files too (a
+// static server then answers 404, as `herald serve` does). Nothing else in tags/ is touched: the
+// folder may hold a static site's tag pages.
+const TAG_MANIFEST = ".herald-tag-feeds.json";
+
+/**
+ * The site's feeds in `dir`, and every tag's under `dir/tags/<folder>/` (see `tagFolder`). Tag
+ * feeds are rendered one tag at a time, so memory does not grow with the number of tags.
+ */
+export async function exportFeeds(
+  dir: string,
+  config: Config,
+  library: Library,
+  at?: Date,
+): Promise<ExportSummary> {
+  writeFeeds(dir, await renderFeeds(config, library, at));
+  const site = feedSite(config);
+  const tagsDir = join(dir, "tags");
+  const written: string[] = [];
+  const unwritable: string[] = [];
+  for (const [key, group] of groupByTag(await library.visibleRecords(at))) {
+    const folder = tagFolder(key);
+    if (folder === undefined) {
+      unwritable.push(group.tag);
+      continue;
+    }
+    const articles = await feedArticles(config, library, group.records);
+    writeFeeds(join(tagsDir, folder), renderAll(config, articles, tagChannel(site, group.tag)));
+    written.push(folder);
+    // Thousands of tags take seconds: `herald serve` answers requests in between.
+    await setImmediate();
+  }
+  removeStaleTagFeeds(tagsDir, new Set(written));
+  if (written.length > 0) writeIfChanged(join(tagsDir, TAG_MANIFEST), `${JSON.stringify(written.sort())}\n`);
+  return { tags: written.length, unwritable };
+}
+
+/**
+ * The folder a tag's feeds are written to: its key as is (`tags/城市生活/`, `tags/new york/`), the
+ * decoded form of the feed URL's path segment, which is what a static server (nginx, Caddy, Apache,
+ * GitHub Pages) looks a request up by, percent-encoded or not. A key that cannot be one folder name
+ * on a POSIX file system, or that a URL cannot carry as one segment, has none: `.`, `..`, one with a
+ * `/`, a `\` or a control character, one over 255 bytes, and the manifest's own name.
+ */
+function tagFolder(key: string): string | undefined {
+  if (key === "" || key === "." || key === ".." || key === TAG_MANIFEST || !key.isWellFormed())
+    return undefined;
+  if (/[/\\\u0000-\u001f\u007f]/u.test(key)) return undefined;
+  return Buffer.byteLength(key) <= 255 ? key : undefined;
+}
+
+function removeStaleTagFeeds(tagsDir: string, current: ReadonlySet<string>): void {
+  let previous: unknown;
+  try {
+    previous = JSON.parse(readFileSync(join(tagsDir, TAG_MANIFEST), "utf8"));
+  } catch {
+    return;
+  }
+  if (!Array.isArray(previous)) return;
+  for (const folder of previous) {
+    // The manifest is a file in a public folder: trusted no more than a tag is.
+    if (typeof folder !== "string" || tagFolder(folder) !== folder || current.has(folder)) continue;
+    for (const name of Object.values(FEED_FILES)) rmSync(join(tagsDir, folder, name), { force: true });
+    try {
+      rmdirSync(join(tagsDir, folder));
+    } catch {
+      // Other files live there (a tag page): the folder stays.
+    }
+  }
+  if (current.size === 0) rmSync(join(tagsDir, TAG_MANIFEST), { force: true });
 }

@@ -24,8 +24,10 @@ import { activityPubDeps } from "./web/activitypub.ts";
 import { createAdmin } from "./web/admin/index.ts";
 import { watchDatabase } from "./web/database-health.ts";
 import { feedCache } from "./web/feed-cache.ts";
+import { createLazyFeeds } from "./web/lazy-feeds.ts";
 import { createPages, pageSite } from "./web/pages/index.ts";
 import { createWebHandler, type WebState } from "./web/server.ts";
+import { tagFeedSelector } from "./web/tag-feeds.ts";
 
 /** How long start-up waits for the content watcher to cover every folder. */
 const WATCH_READY_MS = 5_000;
@@ -115,12 +117,16 @@ export async function startServer(
     library,
     store: storage.federation,
   });
+  const tagFeeds = createLazyFeeds({ config, library, select: tagFeedSelector(config) });
   const rebuildFeeds = feedCache({
     config,
     library,
     meta: storage.federation,
     state,
-    changed: () => pages.invalidate(),
+    changed: () => {
+      pages.invalidate();
+      tagFeeds.invalidate();
+    },
     log,
   });
 
@@ -199,6 +205,7 @@ export async function startServer(
           : undefined,
         activityPub,
         profileFiles: federation?.profileFiles,
+        lazyFeeds: tagFeeds,
         pages: pages.handle,
         notFound: pages.notFound,
         admin: createAdmin({

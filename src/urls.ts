@@ -1,11 +1,18 @@
 // Every public URL Herald mints comes from here, so feeds, pages and ActivityPub agree.
 
-export interface SiteUrls {
-  /** `https://example.org/` (always ends with `/`). */
-  readonly home: string;
+/** The file name of each feed format: the same at the site root and in a tag's folder. */
+export const FEED_FILES = { rss: "feed.xml", atom: "atom.xml", json: "feed.json" } as const;
+
+/** One feed in its three formats. */
+export interface FeedUrls {
   readonly rss: string;
   readonly atom: string;
   readonly json: string;
+}
+
+export interface SiteUrls extends FeedUrls {
+  /** `https://example.org/` (always ends with `/`). */
+  readonly home: string;
   /** Page of an article; ends with `/` so relative assets resolve beside it. */
   article(slug: string): string;
   /**
@@ -14,6 +21,11 @@ export interface SiteUrls {
    */
   object(id: string): string;
   tag(tag: string): string;
+  /**
+   * A tag's own feeds, `tags/<key>/feed.xml` and beside it, by the tag's key (content/tags.ts), so a
+   * feed keeps its address and id whichever spelling of the tag the newest article uses.
+   */
+  tagFeeds(key: string): FeedUrls;
   /** Herald's copy of a remote image, by its file name (`<sha256>.<ext>`). */
   media(name: string): string;
 }
@@ -24,14 +36,18 @@ export function siteUrls(siteUrl: string): SiteUrls {
   home.hash = "";
   if (!home.pathname.endsWith("/")) home.pathname += "/";
   const at = (path: string): string => new URL(path, home).href;
+  const feeds = (folder: string): FeedUrls => ({
+    rss: at(`${folder}${FEED_FILES.rss}`),
+    atom: at(`${folder}${FEED_FILES.atom}`),
+    json: at(`${folder}${FEED_FILES.json}`),
+  });
   return {
     home: home.href,
-    rss: at("feed.xml"),
-    atom: at("atom.xml"),
-    json: at("feed.json"),
+    ...feeds(""),
     article: (slug) => at(`articles/${encodeURIComponent(slug)}/`),
     object: (id) => at(`objects/${encodeURIComponent(id)}`),
     tag: (tag) => at(`tags/${encodeURIComponent(tag)}/`),
+    tagFeeds: (key) => feeds(`tags/${encodeURIComponent(key)}/`),
     media: (name) => at(`media/${encodeURIComponent(name)}`),
   };
 }

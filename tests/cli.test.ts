@@ -3,10 +3,12 @@ import { spawnSync } from "node:child_process";
 import {
   cpSync,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
@@ -82,6 +84,66 @@ describe("herald build", () => {
     expect(html).toContain("hostile"); // the hostile article is there, defused
     expect(html).not.toMatch(/<script|<iframe|<style|\son\w+=|(href|src)="(javascript|data):|\u0007/i);
     expect(readFileSync(join(dir, "out", "feed.xml"), "utf8")).not.toMatch(/\u0007/);
+  });
+
+  it("writes every tag's feeds in tags/<tag>/, named as their URLs are decoded, and removes a gone tag's", () => {
+    const dir = site(join(root, "content"));
+    const content = join(dir, "content");
+    writeFileSync(
+      join(content, "city.md"),
+      "---\ntitle: 城市\ntags: [城市生活, New York]\n---\n夜跑的人。\n",
+    );
+    // Tags no folder can be named after: their feeds are served by `herald serve` only.
+    const odd = ["..", "AC/DC", ".", "a\\b", ".herald-tag-feeds.json", "长".repeat(86)];
+    writeFileSync(join(content, "odd.md"), `---\ntitle: Odd\ntags: ${JSON.stringify(odd)}\n---\nOdd tags.\n`);
+    const out = join(dir, "out");
+    // A static site's own tag page in the same folder is left alone.
+    mkdirSync(join(out, "tags", "new york"), { recursive: true });
+    writeFileSync(join(out, "tags", "new york", "index.html"), "<p>mine</p>");
+
+    const first = herald(["build", "--config", "herald.yaml", "--out", "out"], dir);
+    expect(first.stderr).toBe("");
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain("the feeds of 8 tags");
+    expect(first.stdout).toContain('No static feed for tag "..": no folder can carry its name.');
+    // One line each, and 258 bytes is over what a folder name may have.
+    for (const tag of odd) expect(first.stdout).toContain(`No static feed for tag ${JSON.stringify(tag)}`);
+    expect(readdirSync(join(out, "tags")).sort()).toEqual(
+      [
+        ".herald-tag-feeds.json",
+        ...["coast", "energy", "local history", "new york", "rivers", "tides", "transport", "城市生活"],
+      ].sort(),
+    );
+    for (const folder of ["城市生活", "new york", "energy"]) {
+      expect(
+        readdirSync(join(out, "tags", folder))
+          .filter((f) => f.startsWith("feed") || f === "atom.xml")
+          .sort(),
+      ).toEqual(["atom.xml", "feed.json", "feed.xml"]);
+      // The file is where a static server looks for the feed's own URL, decoded.
+      const feed = JSON.parse(readFileSync(join(out, "tags", folder, "feed.json"), "utf8")) as {
+        feed_url: string;
+      };
+      expect(decodeURIComponent(new URL(feed.feed_url).pathname)).toBe(`/tags/${folder}/feed.json`);
+    }
+    const city = JSON.parse(readFileSync(join(out, "tags", "城市生活", "feed.json"), "utf8")) as {
+      items: { title: string }[];
+    };
+    expect(city.items.map((i) => i.title)).toEqual(["城市"]);
+    // The ".." tag wrote nothing over the site's own feeds.
+    const main = JSON.parse(readFileSync(join(out, "feed.json"), "utf8")) as { feed_url: string };
+    expect(main.feed_url).toBe("https://news.example.org/feed.json");
+
+    // Nothing changed: nothing rewritten (a static server's ETag and Last-Modified stay).
+    const mtime = statSync(join(out, "tags", "城市生活", "atom.xml")).mtimeMs;
+    expect(herald(["build", "--config", "herald.yaml", "--out", "out"], dir).code).toBe(0);
+    expect(statSync(join(out, "tags", "城市生活", "atom.xml")).mtimeMs).toBe(mtime);
+
+    rmSync(join(content, "city.md"));
+    expect(herald(["build", "--config", "herald.yaml", "--out", "out"], dir).code).toBe(0);
+    expect(existsSync(join(out, "tags", "城市生活"))).toBe(false);
+    expect(readdirSync(join(out, "tags", "new york"))).toEqual(["index.html"]);
+    expect(existsSync(join(out, "tags", "energy", "feed.xml"))).toBe(true);
   });
 
   it("exits 2 on invalid configuration and writes nothing", () => {

@@ -1,6 +1,6 @@
 // `herald build` and `herald check`: the content pipeline without the server.
 import { resolve } from "node:path";
-import { openLibrary, renderFeeds, writeFeeds } from "../build.ts";
+import { exportFeeds, openLibrary } from "../build.ts";
 import type { Config } from "../config/load.ts";
 import type { ArticleError } from "../content/model.ts";
 import { SqliteStore } from "../store/sqlite.ts";
@@ -19,12 +19,14 @@ export async function buildCommand(config: Config, outDir: string): Promise<numb
     const library = await openLibrary(config, storage.articles);
     const result = await library.refresh();
     printRejections(result.rejected);
-    const feeds = await renderFeeds(config, library);
-    writeFeeds(out, feeds);
+    const { tags, unwritable } = await exportFeeds(out, config, library);
     const count = library.visibleCount();
     console.log(
-      `Wrote ${feeds.map((f) => f.name).join(", ")} to ${out} (${count} articles, ${result.rejected.length} rejected).`,
+      `Wrote feed.xml, atom.xml, feed.json and the feeds of ${tags} tags to ${out} (${count} articles, ${result.rejected.length} rejected).`,
     );
+    // Not an error: `herald serve` still serves these tags' feeds; a folder just cannot be named after them.
+    for (const tag of unwritable)
+      console.log(`No static feed for tag ${JSON.stringify(tag)}: no folder can carry its name.`);
     return result.rejected.length > 0 ? EXIT.rejected : EXIT.ok;
   } finally {
     await storage.close();

@@ -1,6 +1,6 @@
 // Atom 1.0 (RFC 4287) with Media RSS for the cover.
 //
-// The feed <id> is the Atom feed URL: unique per feed (tag feeds later get their own), unlike
+// The feed <id> is the Atom feed URL: unique per feed (a tag's feed has its own, channel.ts), unlike
 // the home page. Atom requires an author for every entry; entries without their own inherit
 // the feed-level author, which falls back to the site title. The cover enclosure link needs a
 // known type, as in RSS: Atom allows omitting it, but feedparser then reports the image as

@@ -4,6 +4,7 @@
 import type { Article, ImageInfo, Person } from "../content/model.ts";
 import { stripXmlInvalid } from "../content/plain-text.ts";
 import { httpUrl } from "../render/html.ts";
+import { siteChannel } from "./channel.ts";
 import { parseInstant } from "./dates.ts";
 import { fullContentHtml } from "./full-content.ts";
 import { selectFeedArticles } from "./select.ts";
@@ -143,22 +144,23 @@ export function buildFeedDocument(
   articles: readonly Article[],
   opts: FeedOptions,
 ): FeedDocument {
+  const channel = opts.channel ?? siteChannel(site);
   const items = selectFeedArticles(articles, opts.limit).map((article) => toFeedItem(site, article));
   const doc: FeedDocument = {
-    title: title(site.title),
-    description: text(site.description),
+    title: title(channel.title),
+    description: text(channel.description),
     language: text(site.language),
-    homeUrl: site.urls.home,
-    rssUrl: site.urls.rss,
-    atomUrl: site.urls.atom,
-    jsonUrl: site.urls.json,
+    homeUrl: channel.homeUrl,
+    rssUrl: channel.urls.rss,
+    atomUrl: channel.urls.atom,
+    jsonUrl: channel.urls.json,
     items,
   };
   const author = site.author === undefined ? undefined : person(site.author, site.urls.home);
   if (author !== undefined) doc.author = author;
   const icon = httpUrl(site.icon, site.urls.home);
   if (icon !== undefined) doc.icon = icon;
-  const hub = httpUrl(site.hub, site.urls.home);
+  const hub = channel.hub ? httpUrl(site.hub, site.urls.home) : undefined;
   if (hub !== undefined) doc.hub = hub;
   if (site.generator !== undefined) {
     const { name, version, url } = site.generator;

@@ -1,4 +1,5 @@
 import type { SiteUrls } from "../urls.ts";
+import type { FeedChannel } from "./channel.ts";
 
 /** The site (or bot) a feed describes. */
 export interface FeedSite {
@@ -19,4 +20,6 @@ export interface FeedSite {
 export interface FeedOptions {
   /** Maximum number of items (newest first). */
   limit: number;
+  /** Which feed this is; the site's own feeds when absent. */
+  channel?: FeedChannel;
 }

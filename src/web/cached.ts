@@ -12,12 +12,27 @@ export interface CachedBody {
 }
 
 export function cachedBody(content: string | Buffer, contentType: string, lastModified: Date): CachedBody {
-  const body = typeof content === "string" ? Buffer.from(content) : content;
+  const body = ownBytes(content);
   const etag = `"${createHash("sha256").update(body).digest("base64url").slice(0, 27)}"`;
-  const gzip = body.length > 1024 ? gzipSync(body) : undefined;
+  const gzip = body.length > 1024 ? ownBytes(gzipSync(body)) : undefined;
   // Last-Modified has one-second precision; an invalid date (no items) falls back to the epoch.
   const time = Number.isNaN(lastModified.getTime()) ? new Date(0) : lastModified;
   return { body, gzip, etag, lastModified: time.toUTCString(), contentType };
+}
+
+/**
+ * A cached body lives long, so it gets its own memory of its own size. Otherwise it would be a view:
+ * of Node's 64 KB buffer pool (Buffer.from), shared with other bodies, so one body still cached keeps
+ * the memory of every dropped one beside it; or of gzipSync's 64 KB output allocation, for a result of
+ * a few KB.
+ */
+function ownBytes(content: string | Buffer): Buffer {
+  const own = Buffer.allocUnsafeSlow(
+    typeof content === "string" ? Buffer.byteLength(content) : content.length,
+  );
+  if (typeof content === "string") own.write(content);
+  else content.copy(own);
+  return own;
 }
 
 /** Sends with ETag/Last-Modified and answers 304 when the client already has it. */

@@ -10,6 +10,7 @@ import { imageTypeOfPath } from "../media/types.ts";
 import { type ActivityPubDeps, handleWithFedify, isActivityPubPath, serveObject } from "./activitypub.ts";
 import type { CachedBody } from "./cached.ts";
 import { sendCached } from "./cached.ts";
+import type { LazyFeeds } from "./lazy-feeds.ts";
 
 /** What the HTTP layer serves; rebuilt by the runtime when content changes, read here. */
 export interface WebState {
@@ -27,8 +28,10 @@ export interface WebDeps {
   /** data.dir: mirrored images are served from its media/ folder. */
   dataDir?: string;
   log: Logger;
-  /** Extra links for feed responses (WebSub). */
+  /** Extra links for the site's feed responses (WebSub). */
   feedLinkHeader?: string;
+  /** Feeds built on request (a tag's); a path they do not know goes on to the pages. */
+  lazyFeeds?: Pick<LazyFeeds, "find">;
   /** The fediverse side, when federation runs in this process. */
   activityPub?: ActivityPubDeps;
   /** Avatar and header files from config, by URL path. */
@@ -113,6 +116,12 @@ async function route(deps: WebDeps, req: IncomingMessage, res: ServerResponse): 
   const feed = deps.state.feeds.get(path);
   if (feed) {
     sendCached(req, res, feed, deps.feedLinkHeader ? { Link: deps.feedLinkHeader } : {});
+    return;
+  }
+  // No hub Link header: these feeds do not announce the hub (feeds/channel.ts).
+  const built = await deps.lazyFeeds?.find(path);
+  if (built) {
+    sendCached(req, res, built);
     return;
   }
 

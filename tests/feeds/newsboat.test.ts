@@ -1,34 +1,12 @@
 // A real reader's view: newsboat fetches the feeds over loopback HTTP and stores what it
 // understood in its SQLite cache, which we then read. newsboat ignores JSON Feed.
-import { execFile } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { DatabaseSync } from "node:sqlite";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FEED_CONTENT_TYPES } from "../../src/feeds/index.ts";
 import { renderAllFeeds } from "./fixtures.ts";
+import { readWithNewsboat } from "./newsboat.ts";
 import { NEWSBOAT, requireExecutable } from "./tools.ts";
-
-const execFileAsync = promisify(execFile);
-
-interface StoredFeed {
-  rssurl: string;
-  url: string;
-  title: string;
-}
-
-interface StoredItem {
-  guid: string;
-  title: string;
-  author: string;
-  url: string;
-  pubDate: number;
-  content: string;
-}
 
 let server: Server;
 let baseUrl: string;
@@ -56,42 +34,6 @@ afterAll(async () => {
   await new Promise<void>((resolve) => server?.close(() => resolve()) ?? resolve());
 });
 
-/**
- * One newsboat run per feed, each with its own cache: newsboat keys items by guid across all
- * feeds, and our RSS guid and Atom id are deliberately the same URL, so a shared cache would
- * keep only one copy of each item.
- */
-async function readWithNewsboat(path: string): Promise<{ feeds: StoredFeed[]; items: StoredItem[] }> {
-  const home = mkdtempSync(join(tmpdir(), "herald-newsboat-"));
-  const urls = join(home, "urls");
-  const cache = join(home, "cache.db");
-  const config = join(home, "config");
-  writeFileSync(urls, `${baseUrl}${path}\n`);
-  writeFileSync(config, "");
-  const env = {
-    PATH: process.env.PATH ?? "/usr/bin:/bin",
-    HOME: home,
-    XDG_CONFIG_HOME: join(home, ".config"),
-    XDG_DATA_HOME: join(home, ".local", "share"),
-    LANG: "C.UTF-8",
-    LC_ALL: "C.UTF-8",
-  };
-  await execFileAsync(NEWSBOAT, ["-u", urls, "-c", cache, "-C", config, "-x", "reload"], {
-    env,
-    timeout: 30_000,
-  });
-  const db = new DatabaseSync(cache, { readOnly: true });
-  try {
-    const feeds = db.prepare("SELECT rssurl, url, title FROM rss_feed").all() as unknown as StoredFeed[];
-    const items = db
-      .prepare("SELECT guid, title, author, url, pubDate, content FROM rss_item ORDER BY pubDate DESC, guid")
-      .all() as unknown as StoredItem[];
-    return { feeds, items };
-  } finally {
-    db.close();
-  }
-}
-
 const EXPECTED = [
   {
     guid: "https://herald.example/objects/2024-05-01-chip-export",
@@ -115,7 +57,7 @@ const EXPECTED = [
 
 describe("newsboat", () => {
   it("stores the RSS feed's title, items, links, authors and dates", async () => {
-    const { feeds, items } = await readWithNewsboat("/feed.xml");
+    const { feeds, items } = await readWithNewsboat(`${baseUrl}/feed.xml`);
     expect(feeds).toEqual([
       { rssurl: `${baseUrl}/feed.xml`, url: "https://herald.example/", title: "Herald 测试站" },
     ]);
@@ -128,7 +70,7 @@ describe("newsboat", () => {
   });
 
   it("stores the Atom feed's title, items, links, authors and dates", async () => {
-    const { feeds, items } = await readWithNewsboat("/atom.xml");
+    const { feeds, items } = await readWithNewsboat(`${baseUrl}/atom.xml`);
     expect(feeds).toEqual([
       { rssurl: `${baseUrl}/atom.xml`, url: "https://herald.example/", title: "Herald 测试站" },
     ]);

@@ -3,7 +3,7 @@
 import type { Article } from "../../content/model.ts";
 import { escapeHtml } from "../../render/html.ts";
 import { labelsFor } from "./labels.ts";
-import { attr, renderLayout } from "./layout.ts";
+import { attr, renderFeedLinks, renderLayout } from "./layout.ts";
 import { type Paged, pageUrl, renderCards, renderPager } from "./list.ts";
 import type { PageSite } from "./site.ts";
 
@@ -89,15 +89,10 @@ ${error ? `<p class="error-text" id="instance-error">${escapeHtml(error)}</p>` :
 
 function subscribeBox(site: PageSite): string {
   const t = labelsFor(site.language);
-  const { urls } = site;
   return `<section class="box" id="subscribe" aria-labelledby="subscribe-title">
 <h2 id="subscribe-title">${escapeHtml(t.subscribe)}</h2>
 <p>${escapeHtml(t.subscribeIntro)}</p>
-<ul class="feeds">
-<li><a href="${attr(urls.rss)}" type="application/rss+xml">RSS</a></li>
-<li><a href="${attr(urls.atom)}" type="application/atom+xml">Atom</a></li>
-<li><a href="${attr(urls.json)}" type="application/feed+json">${escapeHtml(t.jsonFeed)}</a></li>
-</ul>
+${renderFeedLinks(site, site.urls)}
 </section>`;
 }
 

@@ -10,6 +10,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Library } from "../../content/library.ts";
 import type { Article } from "../../content/model.ts";
 import type { ArticleRecord } from "../../content/records.ts";
+import { groupByTag, type TagGroup, tagKey } from "../../content/tags.ts";
 import type { FederationStore } from "../../store/types.ts";
 import { serveObject, wantsActivityJson } from "../activitypub.ts";
 import { type CachedBody, cachedBody, sendCached } from "../cached.ts";
@@ -21,7 +22,7 @@ import { renderHome } from "./home.ts";
 import { HTML_TYPE, PAGE_HEADERS } from "./layout.ts";
 import { type Paged, paginate } from "./list.ts";
 import type { PageSite } from "./site.ts";
-import { renderTag, tagKey } from "./tag.ts";
+import { renderTag } from "./tag.ts";
 
 export { type PageSite, pageSite } from "./site.ts";
 
@@ -47,7 +48,7 @@ export interface Pages {
 interface Index {
   records: ArticleRecord[];
   bySlug: Map<string, ArticleRecord>;
-  byTag: Map<string, { tag: string; records: ArticleRecord[] }>;
+  byTag: Map<string, TagGroup<ArticleRecord>>;
 }
 
 const ARTICLE_PATH = /^\/articles\/([^/]+)(\/?)$/;
@@ -79,16 +80,8 @@ export function createPages(deps: PagesDeps): Pages {
   };
 
   const indexOf = (records: ArticleRecord[]): Index => {
-    const bySlug = new Map<string, ArticleRecord>();
-    const byTag = new Map<string, { tag: string; records: ArticleRecord[] }>();
-    for (const r of records) {
-      bySlug.set(r.slug, r);
-      for (const tag of new Set(r.tags.map(tagKey))) {
-        const entry = byTag.get(tag) ?? { tag: r.tags.find((t) => tagKey(t) === tag)!, records: [] };
-        entry.records.push(r);
-        byTag.set(tag, entry);
-      }
-    }
+    const bySlug = new Map(records.map((r) => [r.slug, r]));
+    const byTag = groupByTag(records);
     const signature = records.map(listedVersion).join("\n");
     if (signature !== listedSignature) listPages = new Map();
     listedSignature = signature;

@@ -19,6 +19,7 @@ export interface Labels {
   by: string;
   tags: string;
   taggedWith: (tag: string) => string;
+  tagFeedsIntro: (tag: string) => string;
   pageOf: (page: number, pages: number) => string;
   newer: string;
   older: string;
@@ -54,6 +55,7 @@ const EN: Labels = {
   by: "By ",
   tags: "Tags",
   taggedWith: (tag) => `Articles tagged “${tag}”`,
+  tagFeedsIntro: (tag) => `Follow “${tag}” in your feed reader:`,
   pageOf: (page, pages) => `Page ${page} of ${pages}`,
   newer: "Newer articles",
   older: "Older articles",
@@ -90,6 +92,7 @@ const ZH_HANS: Labels = {
   by: "作者：",
   tags: "标签",
   taggedWith: (tag) => `标签“${tag}”下的文章`,
+  tagFeedsIntro: (tag) => `在阅读器中订阅标签“${tag}”：`,
   pageOf: (page, pages) => `第 ${page} 页，共 ${pages} 页`,
   newer: "较新的文章",
   older: "较早的文章",
@@ -125,6 +128,7 @@ const ZH_HANT: Labels = {
   by: "作者：",
   tags: "標籤",
   taggedWith: (tag) => `標籤「${tag}」下的文章`,
+  tagFeedsIntro: (tag) => `在閱讀器中訂閱標籤「${tag}」：`,
   pageOf: (page, pages) => `第 ${page} 頁，共 ${pages} 頁`,
   newer: "較新的文章",
   older: "較早的文章",

@@ -1,5 +1,6 @@
 // The HTML shell every public page shares: head with feed autodiscovery, landmarks, skip link.
 import { escapeHtml, escapeHtmlAttribute } from "../../render/html.ts";
+import type { FeedUrls } from "../../urls.ts";
 import { labelsFor } from "./labels.ts";
 import { COPY_SCRIPT, COPY_SCRIPT_HASH } from "./script.ts";
 import type { PageSite } from "./site.ts";
@@ -43,6 +44,8 @@ export interface LayoutOptions {
   main: string;
   /** Adds the copy-button script. */
   script?: boolean;
+  /** Feeds of this page's own (a tag's), announced before the site's feeds. */
+  feeds?: { title: string; urls: FeedUrls };
 }
 
 export function renderLayout(o: LayoutOptions): string {
@@ -52,16 +55,19 @@ export function renderLayout(o: LayoutOptions): string {
   // The site's own words carry the site language when the article around them is in another.
   const chromeLang =
     o.lang.toLowerCase() === site.language.toLowerCase() ? "" : ` lang="${attr(site.language)}"`;
-  const feedTitle = (kind: string) => attr(`${site.title} (${kind})`);
+  // Readers that take the first feed a page announces take the page's own.
+  const alternates = [...(o.feeds ? [o.feeds] : []), { title: site.title, urls }].flatMap((feed) => [
+    alternate("application/rss+xml", `${feed.title} (RSS)`, feed.urls.rss),
+    alternate("application/atom+xml", `${feed.title} (Atom)`, feed.urls.atom),
+    alternate("application/feed+json", `${feed.title} (JSON Feed)`, feed.urls.json),
+  ]);
   const head = [
     '<meta charset="utf-8">',
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     `<title>${escapeHtml(o.title)}</title>`,
     o.description ? `<meta name="description" content="${attr(o.description)}">` : "",
     o.canonical ? `<link rel="canonical" href="${attr(o.canonical)}">` : "",
-    `<link rel="alternate" type="application/rss+xml" title="${feedTitle("RSS")}" href="${attr(urls.rss)}">`,
-    `<link rel="alternate" type="application/atom+xml" title="${feedTitle("Atom")}" href="${attr(urls.atom)}">`,
-    `<link rel="alternate" type="application/feed+json" title="${feedTitle("JSON Feed")}" href="${attr(urls.json)}">`,
+    ...alternates,
     '<meta name="color-scheme" content="light dark">',
     o.head ?? "",
     `<style>${STYLE}</style>`,
@@ -103,6 +109,20 @@ ${o.script ? `<script>${COPY_SCRIPT}</script>` : ""}
 </body>
 </html>
 `;
+}
+
+/** A feed's three formats as links a visitor can follow or copy. */
+export function renderFeedLinks(site: PageSite, urls: FeedUrls): string {
+  const t = labelsFor(site.language);
+  return `<ul class="feeds">
+<li><a href="${attr(urls.rss)}" type="application/rss+xml">RSS</a></li>
+<li><a href="${attr(urls.atom)}" type="application/atom+xml">Atom</a></li>
+<li><a href="${attr(urls.json)}" type="application/feed+json">${escapeHtml(t.jsonFeed)}</a></li>
+</ul>`;
+}
+
+function alternate(type: string, title: string, href: string): string {
+  return `<link rel="alternate" type="${type}" title="${attr(title)}" href="${attr(href)}">`;
 }
 
 export function attr(value: string): string {

@@ -89,6 +89,8 @@ input {
 .feeds { display: flex; flex-wrap: wrap; gap: 0.5rem; margin: 0; padding: 0; list-style: none; }
 .feeds a { display: inline-block; padding: 0.25rem 0.8rem; border: 1px solid var(--line); border-radius: 999px;
   text-decoration: none; background: var(--bg); }
+.tag-feeds { margin: 0 0 2rem; }
+.tag-feeds .meta { margin-bottom: 0.5rem; }
 .section-title { font-size: 1.25rem; margin: 2rem 0 1rem; padding-bottom: 0.4rem; border-bottom: 2px solid var(--line); }
 .cards { list-style: none; margin: 0; padding: 0; }
 .card { display: grid; grid-template-columns: 1fr; grid-template-areas: "head" "summary"; gap: 0.4rem 1rem;
