@@ -41,6 +41,11 @@ export interface DeliveryWorkerOptions {
   now?: () => number;
   /** How often to look for deliveries queued by other processes or coming due. */
   pollMs?: number;
+  /**
+   * How long a claimed delivery may wait here for its server's limit: well within the outbox's
+   * lease, so the lease never runs out while it is held.
+   */
+  holdMs: number;
 }
 
 const CAVAGE: SignatureSpec = "draft-cavage-http-signatures-12";
@@ -68,7 +73,8 @@ export class DeliveryWorker {
   #circuits = new Map<string, HostCircuit>();
   #circuitsAt = 0;
   readonly #inflight = new Map<string, number>();
-  readonly #waiting = new Map<string, ClaimedDelivery[]>();
+  /** Claimed deliveries waiting for their server's limit, with when they were claimed. */
+  readonly #waiting = new Map<string, { delivery: ClaimedDelivery; claimedAt: number }[]>();
   #waitingCount = 0;
   #running = 0;
   #settling: Settlement[] = [];
@@ -103,7 +109,8 @@ export class DeliveryWorker {
             log.error({ err: error }, "claiming deliveries failed");
           }
         }
-        for (const delivery of claimed) this.#admit(delivery);
+        const claimedAt = this.#now();
+        for (const delivery of claimed) this.#admit(delivery, claimedAt);
         if (claimed.length > 0 && claimed.length === free) {
           await new Promise((r) => setImmediate(r));
           continue;
@@ -126,12 +133,16 @@ export class DeliveryWorker {
     }
   }
 
-  /** Starts a delivery now, or queues it behind its server's limit. */
-  #admit(delivery: ClaimedDelivery): void {
+  /**
+   * Starts a delivery now, or queues it behind its server's limit. A delivery that waited here for
+   * most of its lease is let go instead: the lease runs out and it is claimed afresh, so no other
+   * claim (another worker's, or this one's) can ever take it while it is still held here.
+   */
+  #admit(delivery: ClaimedDelivery, claimedAt: number): void {
     const limit = isHalfOpen(this.#circuits.get(delivery.host), this.#now()) ? 1 : this.#o.perHost;
     if ((this.#inflight.get(delivery.host) ?? 0) >= limit) {
       const list = this.#waiting.get(delivery.host) ?? [];
-      list.push(delivery);
+      list.push({ delivery, claimedAt });
       this.#waiting.set(delivery.host, list);
       this.#waitingCount++;
       return;
@@ -146,15 +157,24 @@ export class DeliveryWorker {
         const left = (this.#inflight.get(delivery.host) ?? 1) - 1;
         if (left === 0) this.#inflight.delete(delivery.host);
         else this.#inflight.set(delivery.host, left);
-        const next = this.#waiting.get(delivery.host)?.shift();
-        if (next) {
-          this.#waitingCount--;
-          if (this.#waiting.get(delivery.host)!.length === 0) this.#waiting.delete(delivery.host);
-          this.#admit(next);
-        }
+        this.#next(delivery.host);
         this.#poke?.();
       });
     this.#tasks.add(task);
+  }
+
+  /** The next delivery waiting for `host`, if one is still safely within its lease. */
+  #next(host: string): void {
+    const list = this.#waiting.get(host);
+    while (list && list.length > 0) {
+      const next = list.shift()!;
+      this.#waitingCount--;
+      if (list.length === 0) this.#waiting.delete(host);
+      if (this.#now() - next.claimedAt < this.#o.holdMs) {
+        this.#admit(next.delivery, next.claimedAt);
+        return;
+      }
+    }
   }
 
   async #deliver(delivery: ClaimedDelivery): Promise<void> {

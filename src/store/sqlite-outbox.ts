@@ -67,6 +67,10 @@ export class SqliteOutbox implements Outbox<DatabaseSync>, MessageQueue {
     this.#now = options.now ?? Date.now;
   }
 
+  get leaseMs(): number {
+    return this.#leaseMs;
+  }
+
   onQueued(listener: () => void): Promise<() => Promise<void>> {
     wake.on("queued", listener);
     return Promise.resolve(async () => {
@@ -228,7 +232,17 @@ export class SqliteOutbox implements Outbox<DatabaseSync>, MessageQueue {
         if (done.length > 0) remove.run(JSON.stringify(done));
         for (const [id, dueMs] of retries) retry.run(dueMs, id);
         for (const r of receipts)
-          receipt.run(r.fanoutId, r.host, r.inbox, r.delivered, r.failed, r.attempts, r.lastStatus, r.lastError, r.at);
+          receipt.run(
+            r.fanoutId,
+            r.host,
+            r.inbox,
+            r.delivered,
+            r.failed,
+            r.attempts,
+            r.lastStatus,
+            r.lastError,
+            r.at,
+          );
         for (const [d, n] of days) day.run(d, n.delivered, n.failed);
         for (const c of circuits)
           circuit.run(

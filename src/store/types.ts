@@ -457,6 +457,8 @@ export interface OutboxDump {
  * Fedify puts in each message), the publisher's atomic batches, and the delivery worker's store.
  */
 export interface Outbox<Tx = unknown> extends MessageQueue, AtomicQueue<Tx> {
+  /** How long a claim lasts (without renewal): a claimed delivery must be settled well within it. */
+  readonly leaseMs: number;
   /** Calls `listener` when deliveries were queued (by this process; PostgreSQL: by any). Returns the unsubscribe. */
   onQueued(listener: () => void): Promise<() => Promise<void>>;
   /** Leases up to `limit` due deliveries to this process (ordered per inbox by `orderKey`). */

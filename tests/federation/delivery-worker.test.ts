@@ -96,7 +96,7 @@ describe("delivery worker", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function startWorker(): Promise<DeliveryWorker> {
+  async function startWorker(options: { perHost?: number; holdMs?: number } = {}): Promise<DeliveryWorker> {
     const pair = (await crypto.subtle.generateKey(
       {
         name: "RSASSA-PKCS1-v1_5",
@@ -116,7 +116,8 @@ describe("delivery worker", () => {
       userAgent: "Herald/test",
       policy: deliveryPolicy(7),
       concurrency: 8,
-      perHost: 2,
+      perHost: options.perHost ?? 2,
+      holdMs: options.holdMs ?? outbox.leaseMs * 0.6,
       log: createLogger("silent"),
       now: () => clock,
       pollMs: 20,
@@ -232,5 +233,47 @@ describe("delivery worker", () => {
     const [receipt] = await outbox.receipts(["https://news.example/objects/a#create"]);
     expect(receipt).toMatchObject({ failed: 1, delivered: 0 });
     expect(receipt!.lastError).toMatch(/given up/);
+  });
+
+  it("lets go of a delivery that waited behind its server for most of its lease, and sends it once later", async () => {
+    let release: (() => void) | undefined;
+    const slow = await sink(() => 202);
+    sinks.push(slow);
+    // The first request is held until the test lets it go.
+    slow.server.removeAllListeners("request");
+    slow.server.on("request", (req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        slow.received.push({
+          path: req.url ?? "",
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString(),
+        });
+        const answer = () => {
+          res.statusCode = 202;
+          res.end();
+        };
+        if (slow.received.length === 1) release = answer;
+        else answer();
+      });
+    });
+    await outbox.enqueueMany([
+      outboxMessage(`${slow.origin}/users/a/inbox`),
+      outboxMessage(`${slow.origin}/users/b/inbox`),
+    ]);
+    await startWorker({ perHost: 1, holdMs: 60_000 });
+    await until(() => release !== undefined);
+    // b waits behind a, past the hold limit: it is let go, not sent, when a finishes.
+    clock += 61_000;
+    release!();
+    await until(async () => (await outbox.receipts([CREATE.id]))[0]?.delivered === 1);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(slow.received.map((r) => r.path)).toEqual(["/users/a/inbox"]);
+    // Its lease (5 minutes) runs out: claimed again and sent, once.
+    clock += outbox.leaseMs;
+    await until(() => slow.received.length === 2);
+    await until(async () => (await outbox.getDepth()).queued === 0);
+    expect(slow.received.map((r) => r.path)).toEqual(["/users/a/inbox", "/users/b/inbox"]);
   });
 });
