@@ -12,7 +12,6 @@ import { type Logger, routeFedifyLogs } from "../log.ts";
 import { imageTypeOfPath } from "../media/types.ts";
 import { addressAllowList, deliveryAgent, type OutboundGuard, outboundGuard } from "../net/outbound.ts";
 import { escapeHtml, escapeHtmlAttribute } from "../render/html.ts";
-import { MemoKv, PER_DELIVERY_PREFIXES } from "../store/memo-kv.ts";
 import type { FederationStore, Storage } from "../store/types.ts";
 import { dueOptionsOf } from "../sync/due.ts";
 import { actorUrls, type SiteUrls, siteUrls } from "../urls.ts";
@@ -97,8 +96,7 @@ export async function startFederation(
   // (Herald's delivery worker sends them, delivery.ts).
   const queue = storage.queue({ concurrency: config.federation.concurrency });
   const outbox = storage.outbox({ spreadMs: config.federation.spreadSeconds * 1000 });
-  // Fedify reads and rewrites per-host hints on every delivery; memory spares the store most of it.
-  const kv = new MemoKv(storage.kv, { prefixes: PER_DELIVERY_PREFIXES });
+  const kv = storage.kv;
   const objects = objectContextOf(config);
   const fedLog = log.child({ module: "federation" });
 
