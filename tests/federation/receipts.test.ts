@@ -7,7 +7,7 @@ import { articleDeliveries, formatDeliveries, troubledServers } from "../../src/
 import { startVerifyingInbox, type VerifyingInbox } from "../helpers/inbox.ts";
 import { type HeraldUnderTest, startHerald, until } from "./setup.ts";
 
-describe("receipts", () => {
+describe.each(["sqlite", "postgres"] as const)("receipts (%s)", (store) => {
   let herald: HeraldUnderTest;
   let inbox: VerifyingInbox;
   let broken: Server;
@@ -21,7 +21,7 @@ describe("receipts", () => {
     });
     await new Promise<void>((r) => broken.listen(0, "127.0.0.1", r));
     brokenOrigin = `http://127.0.0.1:${(broken.address() as AddressInfo).port}`;
-    herald = await startHerald();
+    herald = await startHerald({}, undefined, store);
   });
   afterAll(async () => {
     await herald?.stop();
