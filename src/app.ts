@@ -59,6 +59,8 @@ export interface Herald {
   writeStaticFeeds(): Promise<boolean>;
   /** The `maintenance` job. */
   maintenance(): Promise<void>;
+  /** Records today's follower count for the dashboard's chart (maintenance, and serve at start-up). */
+  snapshotFollowers(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -182,6 +184,11 @@ export async function openHerald(config: Config, log: Logger, options: HeraldOpt
     return running;
   };
 
+  const snapshotFollowers = async (): Promise<void> => {
+    const today = new Date().toISOString().slice(0, 10);
+    await storage.outbox().snapshotFollowers(today, await fedStore.countFollowers("accepted"));
+  };
+
   await updateHidden();
 
   return {
@@ -212,14 +219,14 @@ export async function openHerald(config: Config, log: Logger, options: HeraldOpt
       const outbox = storage.outbox();
       // Receipts are for "what happened to my post": a month of them; the daily counts stay a year.
       const pruned = await outbox.prune(Date.now() - RECEIPTS_KEPT_MS);
-      const now = new Date().toISOString();
-      await outbox.snapshotFollowers(now.slice(0, 10), await storage.federation.countFollowers("accepted"));
+      await snapshotFollowers();
       await storage.maintenance();
       log.info(
         { module: "maintenance", profileAnnounced: announced, queue: depth, prunedFanouts: pruned },
         "maintenance done",
       );
     },
+    snapshotFollowers,
     async close() {
       await running?.catch(() => undefined);
       await federation?.close();

@@ -241,8 +241,7 @@ async function run(argv: readonly string[]): Promise<number> {
     }
     case "deliveries": {
       if (positionals.length !== 1) return usage("deliveries takes one article id.");
-      const { deliveriesOf } = await import("./commands/status.ts");
-      const { formatDeliveries } = await import("./ops/deliveries.ts");
+      const { deliveriesOf, formatDeliveries } = await import("./commands/status.ts");
       const d = await deliveriesOf(config, positionals[0]!);
       print(d, formatDeliveries(d).trimEnd());
       return d.activities.length > 0 ? EXIT.ok : EXIT.rejected;

@@ -185,6 +185,12 @@ export async function startServer(
     await closeServer(server);
     throw error;
   }
+  // The followers chart gets today's point at start-up too, not only when maintenance runs (a server
+  // that was down at that hour would leave a gap). The dashboard only reads: its GETs write nothing.
+  if (schedules)
+    await herald
+      .snapshotFollowers()
+      .catch((error: unknown) => log.warn({ err: error }, "counting followers for the chart failed"));
 
   const activityPub =
     serveHttp && federation

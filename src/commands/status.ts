@@ -6,6 +6,9 @@ import { type ArticleDeliveries, articleDeliveries } from "../ops/deliveries.ts"
 import { type Status, scannedStatus } from "../ops/status.ts";
 import { openSnapshot } from "./context.ts";
 
+// The CLI reaches ops only through commands/ (scripts/check-imports.ts).
+export { formatDeliveries } from "../ops/deliveries.ts";
+
 /** `herald status`: a dry-run scan on a snapshot of the store, so a running server is not disturbed. */
 export async function collectStatus(config: Config, now?: Date): Promise<Status> {
   // Fedify is not loaded: the plan is read from the ledger, and nothing is sent.

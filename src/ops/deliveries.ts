@@ -36,7 +36,11 @@ export interface ArticleDeliveries {
 
 export async function articleDeliveries(storage: Storage, articleId: string): Promise<ArticleDeliveries> {
   const ids = await storage.federation.activityIdsOf(articleId);
-  const receipts = await storage.outbox().receipts(ids);
+  return deliveriesFromReceipts(articleId, await storage.outbox().receipts(ids));
+}
+
+/** An article's receipts (as `Outbox.receipts` lists them, newest fan-out first), per activity. */
+export function deliveriesFromReceipts(articleId: string, receipts: readonly Receipt[]): ArticleDeliveries {
   const byFanout = new Map<number, Receipt[]>();
   for (const r of receipts) byFanout.set(r.fanoutId, [...(byFanout.get(r.fanoutId) ?? []), r]);
   const activities: ActivityDelivery[] = [];
@@ -83,8 +87,13 @@ export interface ServerTrouble {
 
 /** Servers that are failing now: unreachable ones first. */
 export async function troubledServers(storage: Storage, nowMs = Date.now()): Promise<ServerTrouble[]> {
+  return troubleFromCircuits(await storage.outbox().circuits(), nowMs);
+}
+
+/** The circuits of servers failing now, unreachable ones first. */
+export function troubleFromCircuits(circuits: readonly HostCircuit[], nowMs: number): ServerTrouble[] {
   const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-  return (await storage.outbox().circuits())
+  return circuits
     .filter((c) => c.failures > 0 || c.unreachableSinceMs !== null)
     .map((c: HostCircuit) => ({
       host: c.host,

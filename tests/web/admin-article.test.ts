@@ -1,18 +1,23 @@
 // The dashboard's article view (/admin/articles/<id>) over real HTTP on loopback, against a real
 // `herald serve` on SQLite in a temp dir, and on PostgreSQL.
 import { rmSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { pngBytes } from "../content/factories.ts";
+import { until } from "../federation/setup.ts";
 import { createTestSchema, type TestSchema } from "../store/contract-postgres.ts";
 import { REPRINT_FILES, REPRINT_ID } from "./admin-article-fixture.ts";
 import { AdminClient, type AdminHerald, article, request, startAdminHerald, TOKEN } from "./admin-helpers.ts";
 
 const running: AdminHerald[] = [];
 const schemas: TestSchema[] = [];
+const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const h of running.splice(0)) await h.stop();
   for (const s of schemas.splice(0)) await s.drop();
+  for (const c of cleanups.splice(0)) await c();
 });
 
 async function start(options: Parameters<typeof startAdminHerald>[0] = {}) {
@@ -204,6 +209,63 @@ describe("admin article view: what it shows", () => {
     expect(part(html, "item")).toContain(`<p class="feed-summary">alert('summary')</p>`);
     expect(part(html, "item")).toContain("&lt;img src=x onerror=alert('caption')&gt;");
   });
+
+  it("shows a post's deliveries: delivered to N of M, and a refusing server with its answer, escaped", async () => {
+    // Two followers on a server that takes everything, one on a server that answers 410 with markup.
+    const answers = { ok: 202, refusing: 410 };
+    const servers = await Promise.all(
+      Object.values(answers).map(async (status) => {
+        const server = createServer((req, res) => {
+          req.resume();
+          req.on("end", () => {
+            res.statusCode = status;
+            // Markup is stripped from answers; an unclosed tag is not.
+            res.end(status >= 300 ? `<p>Gone</p> & <img src=x onerror="alert('gone')"` : "");
+          });
+        });
+        await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+        cleanups.push(async () => {
+          server.closeAllConnections();
+          await new Promise((r) => server.close(r));
+        });
+        return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      }),
+    );
+    const [ok, refusing] = servers as [string, string];
+    const h = await start();
+    for (const inbox of [`${ok}/users/a/inbox`, `${ok}/users/b/inbox`, `${refusing}/users/c/inbox`])
+      await h.server.storage.federation.upsertFollower({
+        actorId: inbox.replace(/\/inbox$/, ""),
+        inbox,
+        sharedInbox: null,
+        handle: null,
+        followId: null,
+        state: "accepted",
+        createdAt: new Date().toISOString(),
+      });
+    h.write("harbor.md", article("Harbor morning"));
+    await h.server.tick();
+    const client = await signedIn(h);
+    const html = await until(async () => {
+      const body = (await client.send("GET", "/admin/articles/harbor")).body;
+      return body.includes("Delivered to <strong>2 of 3</strong>") && body;
+    }, 20_000);
+    const section = html.slice(
+      html.indexOf('id="deliveries"'),
+      html.indexOf("</section>", html.indexOf('id="deliveries"')),
+    );
+    expect(section).toMatch(/<h3>Create: the post <small class="nowrap">queued <time/);
+    const text = section.replace(/<br>/g, " ").replace(/<[^>]+>/g, "");
+    expect(text).toContain("Delivered to 2 of 3 inboxes · 1 failed\n");
+    expect(text).toContain(
+      `${new URL(refusing).host}: 1 failed HTTP 410: Gone &amp; &lt;img src=x onerror="alert('gone')"`,
+    );
+    expect(section).toContain(`Inbox ${refusing}/users/c/inbox`);
+    expect(section).toContain(`1 server took every delivery: ${new URL(ok).host}.`);
+    expect(section).not.toContain("<img");
+    // Above the derived fields: it is what an editor asking "did it go out?" looks for.
+    expect(html.indexOf('id="deliveries"')).toBeLessThan(html.indexOf('id="derived-title"'));
+  }, 40_000);
 
   it("works on the PostgreSQL store", async () => {
     const schema = await createTestSchema();

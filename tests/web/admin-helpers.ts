@@ -34,6 +34,8 @@ export async function startAdminHerald(
     /** An existing root (a restart, or a second process on the same files); a new one by default. */
     root?: string;
     role?: Role;
+    /** Run the fediverse side (default true). */
+    federation?: boolean;
   } = {},
 ): Promise<AdminHerald> {
   const root = options.root ?? mkdtempSync(join(tmpdir(), "herald-admin-"));
@@ -65,7 +67,12 @@ export async function startAdminHerald(
     { base: root, env: options.env ?? {} },
   );
   const log = createLogger("info", { write: (line: string) => void logs.push(line) });
-  const server = await startServer(config, log, { schedules: false, settleMs: 0, role: options.role });
+  const server = await startServer(config, log, {
+    schedules: false,
+    settleMs: 0,
+    role: options.role,
+    federation: options.federation,
+  });
   return {
     server,
     root,

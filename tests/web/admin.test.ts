@@ -314,3 +314,76 @@ describe("admin dashboard: actions", () => {
     }
   });
 });
+
+describe("admin dashboard: servers and charts", () => {
+  it("lists the servers not answering, only when there are some, with their error escaped", async () => {
+    const h = await start();
+    const client = new AdminClient(h.origin);
+    await client.login(TOKEN);
+    expect((await client.send("GET", "/admin")).body).not.toContain("Servers not answering");
+    const now = Date.now();
+    await h.server.storage.outbox().settle(
+      [],
+      [
+        {
+          host: "dead.example",
+          failures: 9,
+          opens: 3,
+          openUntilMs: now + 3_600_000,
+          firstFailureMs: now - 7_200_000,
+          lastFailureMs: now - 60_000,
+          lastSuccessMs: null,
+          unreachableSinceMs: null,
+          lastError: "<b>connect</b> ECONNREFUSED",
+        },
+      ],
+    );
+    const page = (await client.send("GET", "/admin")).body;
+    const section = page.slice(
+      page.indexOf('<h2 id="servers-title">'),
+      page.indexOf("</section>", page.indexOf('<h2 id="servers-title">')),
+    );
+    expect(section).toContain('<h2 id="servers-title">Servers not answering</h2>');
+    expect(section).toContain('<span class="badge open">paused</span> dead.example');
+    expect(section.replace(/<[^>]+>/g, "")).toMatch(/9 failed attempts in a row · next try \d{4}-\d\d-\d\d /);
+    expect(section).toContain("Last error: &lt;b&gt;connect&lt;/b&gt; ECONNREFUSED");
+    // Before the articles: it is what needs looking at.
+    expect(page.indexOf("servers-title")).toBeLessThan(page.indexOf("articles-title"));
+  });
+
+  it("draws the last 30 days from what start-up counted, and a GET writes nothing", async () => {
+    const h = await start();
+    const outbox = h.server.storage.outbox();
+    const today = new Date().toISOString().slice(0, 10);
+    // `serve` counted the followers as it started: the chart has today's point before maintenance runs.
+    expect(await outbox.days(today)).toEqual([{ day: today, delivered: 0, failed: 0, followers: 0 }]);
+    await h.server.storage.federation.upsertFollower({
+      actorId: "https://reader.example/users/a",
+      inbox: "https://reader.example/users/a/inbox",
+      sharedInbox: null,
+      handle: "a@reader.example",
+      followId: null,
+      state: "accepted",
+      createdAt: new Date().toISOString(),
+    });
+    const client = new AdminClient(h.origin);
+    await client.login(TOKEN);
+    const page = (await client.send("GET", "/admin")).body;
+    expect(page).toContain('<h2 id="charts-title">The last 30 days</h2>');
+    expect(page).toContain('<figure class="chart" id="chart-deliveries">');
+    expect(page).toContain("<figcaption><strong>Followers</strong> 1 now</figcaption>");
+    expect(page).toMatch(/<svg viewBox="0 0 300 100" role="img" aria-labelledby="chart-followers-title/);
+    expect((page.match(/<g class="day">/g) ?? []).length).toBe(60);
+    // Today's point is the live count; the stored snapshot is still start-up's.
+    expect(await outbox.days(today)).toEqual([{ day: today, delivered: 0, failed: 0, followers: 0 }]);
+  });
+
+  it("has no charts when the fediverse side is off", async () => {
+    const h = await start({ federation: false });
+    const client = new AdminClient(h.origin);
+    await client.login(TOKEN);
+    const page = (await client.send("GET", "/admin")).body;
+    expect(page).toContain("The fediverse side is off.");
+    expect(page).not.toContain("charts-title");
+  });
+});

@@ -4,10 +4,12 @@
 
 import type { Article } from "../../content/model.ts";
 import type { FeedImage, FeedItem } from "../../feeds/document.ts";
+import type { ArticleDeliveries } from "../../ops/deliveries.ts";
 import { derivedLabel, derivedRows, missingFieldWarnings } from "../../ops/derived.ts";
 import type { PostAttachment, RenderedPost } from "../../ops/post.ts";
 import { mastodonHtml, pictureHtml, readerHtml } from "./article-html.ts";
 import { timeFormatter } from "./dashboard.ts";
+import { deliveriesSection } from "./deliveries.ts";
 import { attr, esc, renderShell } from "./layout.ts";
 
 export interface ArticleView {
@@ -29,6 +31,8 @@ export interface ArticleView {
   item: FeedItem;
   /** The public page, when the article has one now. */
   page?: string;
+  /** What became of each activity sent for it, when it is (or was) in the fediverse. */
+  deliveries?: ArticleDeliveries;
 }
 
 export function renderArticleView(v: ArticleView): string {
@@ -55,6 +59,7 @@ export function renderArticleView(v: ArticleView): string {
 <h1 lang="${lang}">${esc(a.title)}</h1>
 <p class="meta">${meta}</p>
 ${state ? `<p>${state}</p>` : ""}
+${v.deliveries ? deliveriesSection(v.deliveries, time) : ""}
 <section aria-labelledby="derived-title">
 <h2 id="derived-title">What Herald derived</h2>
 ${derivedTable(a)}

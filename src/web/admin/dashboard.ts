@@ -1,6 +1,9 @@
 // The dashboard page: what `herald status` shows, with the operator's buttons next to it.
+import type { HistoryDay } from "../../ops/history.ts";
 import type { ArticleStatus, Status } from "../../ops/status.ts";
 import type { Follower, Interaction } from "../../store/types.ts";
+import { deliveriesChart, followersChart } from "./charts.ts";
+import { serversSection } from "./deliveries.ts";
 import { attr, csrfField, esc, renderShell } from "./layout.ts";
 import type { Flash } from "./sessions.ts";
 
@@ -20,6 +23,10 @@ export interface DashboardView {
   pages: ReadonlyMap<string, string>;
   /** Whether the fediverse side runs (otherwise there is nothing to publish or follow). */
   federated: boolean;
+  /** The last days, oldest first, for the charts (when federated). */
+  history?: readonly HistoryDay[];
+  /** The time the page shows (epoch ms; default now). */
+  nowMs?: number;
 }
 
 /** Most urgent first: what waits, then what is out, then what is gone. */
@@ -93,6 +100,8 @@ ${stats.map(([k, value]) => `<div><dt>${esc(k)}</dt><dd>${value}</dd></div>`).jo
   }
 </div>
 </section>
+${serversSection(s.servers, time, v.nowMs ?? Date.now())}
+${v.history?.length ? chartsSection(v.history) : ""}
 <section aria-labelledby="articles-title">
 <h2 id="articles-title">Articles</h2>
 ${articles.length ? `<ul class="items">\n${articles.map((a) => articleItem(v, a, time)).join("\n")}\n</ul>` : '<p class="empty">No articles yet.</p>'}
@@ -186,6 +195,16 @@ ${counts.length ? `<ul class="counts">${counts.join("")}</ul>` : ""}
 ${actions.length ? `<div class="actions">${actions.join("")}</div>` : ""}
 ${details}
 </li>`;
+}
+
+function chartsSection(days: readonly HistoryDay[]): string {
+  return `<section aria-labelledby="charts-title">
+<h2 id="charts-title">The last ${days.length} days</h2>
+<div class="charts">
+${deliveriesChart(days)}
+${followersChart(days)}
+</div>
+</section>`;
 }
 
 function rejectedSection(s: Status): string {

@@ -10,6 +10,8 @@ import { toFeedItem } from "../../feeds/document.ts";
 import type { Logger } from "../../log.ts";
 import { publishOn, removeFollowerFrom, retractOn, type Scan } from "../../ops/actions.ts";
 import { secretCheck } from "../../ops/admin-secret.ts";
+import { articleDeliveries } from "../../ops/deliveries.ts";
+import { deliveryHistory } from "../../ops/history.ts";
 import { renderPost } from "../../ops/post.ts";
 import { liveStatus } from "../../ops/status.ts";
 import type { Interaction } from "../../store/types.ts";
@@ -34,6 +36,8 @@ import {
 const FOLLOWERS_PER_PAGE = 50;
 const TALK_SHOWN = 200;
 const TALK_PER_ARTICLE = 10;
+/** Days the charts cover. */
+const CHART_DAYS = 30;
 
 export interface AdminDeps {
   config: Pick<Config, "site" | "admin" | "schedule" | "server">;
@@ -157,12 +161,14 @@ export function createAdmin(deps: AdminDeps): RouteHandler {
       session.flash = undefined;
       await sessions.save(session);
     }
+    const status = await liveStatus(herald);
+    const federated = herald.federation !== undefined;
     const html = renderDashboard({
       siteTitle,
       timezone: config.schedule.timezone,
       csrf: session.csrf,
       flash,
-      status: await liveStatus(herald),
+      status,
       followers: await fed.listFollowers({
         offset: (page - 1) * FOLLOWERS_PER_PAGE,
         limit: FOLLOWERS_PER_PAGE,
@@ -170,7 +176,14 @@ export function createAdmin(deps: AdminDeps): RouteHandler {
       followerPages: { page, pages },
       interactions,
       pages: await pageUrls(herald.library, urls),
-      federated: herald.federation !== undefined,
+      federated,
+      history: federated
+        ? await deliveryHistory(herald.storage, {
+            now: new Date(),
+            days: CHART_DAYS,
+            followersNow: status.followers.accepted,
+          })
+        : undefined,
     });
     sendHtml(req, res, 200, html, ADMIN_HEADERS);
     return true;
@@ -223,6 +236,8 @@ export function createAdmin(deps: AdminDeps): RouteHandler {
     const object = await fed.getObject(id);
     const postedAt = object && object.deletedAt === null ? object.published : undefined;
     const visible = (await herald.library.visibleRecords()).some((r) => r.id === id);
+    const federated = herald.federation !== undefined && article.federate;
+    const deliveries = await articleDeliveries(herald.storage, id);
     const html = renderArticleView({
       siteTitle,
       siteOrigin,
@@ -234,7 +249,9 @@ export function createAdmin(deps: AdminDeps): RouteHandler {
       postedAt,
       retracted: (await fed.retractedIds()).has(id),
       removed: [...herald.library.records()].some((r) => r.id === id && r.path === null),
-      federated: herald.federation !== undefined && article.federate,
+      federated,
+      // Shown when it is federated, or was: a Delete after `federate: false` has receipts too.
+      deliveries: federated || deliveries.activities.length > 0 ? deliveries : undefined,
       bot: {
         name: herald.config.bot.name,
         handle: actorUrls(urls, herald.config.bot.username).handle,

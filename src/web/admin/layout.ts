@@ -66,6 +66,7 @@ a.button.secondary { background: transparent; color: var(--accent); }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%);
   white-space: nowrap; }
 .empty { color: var(--muted); margin: 0; }
+.nowrap { white-space: nowrap; }
 .login { max-width: 26rem; margin: 2rem auto; }
 .login label { display: block; font-weight: 600; margin-bottom: 0.35rem; }
 .login input { width: 100%; margin-bottom: 1rem; }
@@ -119,6 +120,51 @@ table.derived { width: 100%; border-collapse: collapse; font-size: 0.9375rem; ba
   font-size: 0.75rem; border-radius: 6px; }
 .feed-cover .remote-image { flex: 1 1 16rem; margin: 0; }
 .feed-cover figcaption { flex: 1 1 12rem; margin: 0; }
+.badge.unreachable { color: #a1261b; } .badge.open, .badge.failing { color: #8a4b00; }
+@media (prefers-color-scheme: dark) {
+  .badge.unreachable { color: #f28b82; } .badge.open, .badge.failing { color: #f5b95f; }
+}
+.delivery { background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: 0.8rem 1rem;
+  margin: 0 0 0.75rem; }
+.delivery h3 { font-size: 1.05rem; margin: 0; line-height: 1.4; }
+.delivery h3 small { font-size: 0.875rem; font-weight: 400; color: var(--muted); }
+.delivery p { margin: 0.2rem 0 0; }
+.delivery .servers { margin-top: 0.4rem; }
+.delivery .servers .meta { font-size: 0.875rem; }
+.delivery .fine { color: var(--muted); font-size: 0.9375rem; overflow-wrap: anywhere; }
+.charts { display: grid; grid-template-columns: minmax(0, 1fr); gap: 0.75rem; align-items: start; }
+@media (min-width: 52rem) { .charts { grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); } }
+.chart { margin: 0; min-width: 0; background: var(--card); border: 1px solid var(--line); border-radius: 10px;
+  padding: 0.7rem 1rem 0.8rem; }
+.chart figcaption { margin: 0 0 0.5rem; font-size: 0.9375rem; color: var(--muted); }
+.chart figcaption strong { color: var(--fg); margin-right: 0.5rem; }
+.chart .plot { display: grid; grid-template-columns: auto minmax(0, 1fr); column-gap: 0.4rem; }
+.chart svg { display: block; width: 100%; height: auto; overflow: visible; }
+.chart .y-axis, .chart .x-axis { font-size: 0.75rem; line-height: 1; color: var(--muted);
+  font-variant-numeric: tabular-nums; }
+.chart .y-axis { display: flex; flex-direction: column; justify-content: space-between; text-align: right; }
+.chart .x-axis { grid-column: 2; display: flex; justify-content: space-between; margin-top: 0.3rem; }
+.chart .grid { stroke: var(--line); stroke-dasharray: 3 3; vector-effect: non-scaling-stroke; }
+.chart .axis { stroke: var(--muted); vector-effect: non-scaling-stroke; }
+.chart .hit { fill: transparent; }
+.chart .day:hover .hit { fill: var(--mark); }
+.chart rect.delivered, .chart .point { fill: var(--accent); }
+.chart rect.failed { fill: #b3261e; }
+.chart .line { fill: none; stroke: var(--accent); stroke-width: 2; stroke-linejoin: round;
+  vector-effect: non-scaling-stroke; }
+.chart .area { fill: var(--accent); opacity: 0.15; }
+.chart .key { white-space: nowrap; }
+.swatch { display: inline-block; width: 0.7rem; height: 0.7rem; border-radius: 2px; margin: 0 0.3rem 0 0.4rem; }
+.swatch.delivered { background: var(--accent); } .swatch.failed { background: #b3261e; }
+@media (prefers-color-scheme: dark) {
+  .chart rect.failed { fill: #f28b82; } .swatch.failed { background: #f28b82; }
+}
+.chart details { margin-top: 0.6rem; font-size: 0.875rem; }
+.chart summary { cursor: pointer; color: var(--accent); }
+table.numbers { margin-top: 0.4rem; border-collapse: collapse; font-variant-numeric: tabular-nums; }
+.numbers th, .numbers td { padding: 0.1rem 1rem 0.1rem 0; border-bottom: 1px solid var(--line); text-align: right; }
+.numbers th:first-child { text-align: left; }
+.numbers thead th { color: var(--muted); font-weight: 600; } .numbers tbody th { font-weight: 400; }
 .remote-image { display: block; margin: 0.5rem 0; padding: 0.5rem 0.75rem; border: 1px dashed var(--muted);
   border-radius: 6px; font-size: 0.875rem; overflow-wrap: anywhere; }
 `
