@@ -21,7 +21,6 @@ import {
   closedCircuit,
   type DeliveryPolicy,
   isHalfOpen,
-  isOpen,
   resultOf,
 } from "./circuit.ts";
 import { bodyDigest, type SignatureSpec, type SigningKey, signPost } from "./signing.ts";
@@ -201,7 +200,12 @@ export class DeliveryWorker {
       this.#setCircuit(next);
       if (next.openUntilMs !== circuit.openUntilMs && next.openUntilMs !== null) {
         log.warn(
-          { host: delivery.host, failures: next.failures, until: new Date(next.openUntilMs).toISOString(), error },
+          {
+            host: delivery.host,
+            failures: next.failures,
+            until: new Date(next.openUntilMs).toISOString(),
+            error,
+          },
           "server unavailable: its deliveries wait",
         );
         this.#settle({ delivery, result, atMs: now });
@@ -227,10 +231,19 @@ export class DeliveryWorker {
       }
     }
     if (result.kind === "failed")
-      log.warn({ inbox: delivery.inbox, activity: fanout.activityId, status, error: result.error }, "delivery failed");
+      log.warn(
+        { inbox: delivery.inbox, activity: fanout.activityId, status, error: result.error },
+        "delivery failed",
+      );
     else if (result.kind === "retry")
       log.info(
-        { inbox: delivery.inbox, activity: fanout.activityId, status, error, retryAt: new Date(result.dueMs).toISOString() },
+        {
+          inbox: delivery.inbox,
+          activity: fanout.activityId,
+          status,
+          error,
+          retryAt: new Date(result.dueMs).toISOString(),
+        },
         "delivery will be retried",
       );
     this.#settle({ delivery, result, atMs: now });
@@ -274,7 +287,14 @@ export class DeliveryWorker {
     loaded: Loaded,
     spec: SignatureSpec,
   ): Promise<{ status: number; retryAfterMs?: number; reason?: string }> {
-    const signature = await signPost(this.#o.key, inbox, loaded.digest, CONTENT_TYPE, spec, new Date(this.#now()));
+    const signature = await signPost(
+      this.#o.key,
+      inbox,
+      loaded.digest,
+      CONTENT_TYPE,
+      spec,
+      new Date(this.#now()),
+    );
     const response = await this.#o.agent.request({
       origin: inbox.origin,
       path: `${inbox.pathname}${inbox.search}`,
@@ -373,7 +393,10 @@ function errorMessage(error: unknown): string {
   return code && !message.includes(code) ? `${code}: ${message}` : message;
 }
 
-async function readSome(body: AsyncIterable<Uint8Array> & { destroy(): unknown }, max: number): Promise<string> {
+async function readSome(
+  body: AsyncIterable<Uint8Array> & { destroy(): unknown },
+  max: number,
+): Promise<string> {
   const chunks: Uint8Array[] = [];
   let length = 0;
   try {
@@ -387,7 +410,10 @@ async function readSome(body: AsyncIterable<Uint8Array> & { destroy(): unknown }
   } finally {
     body.destroy();
   }
-  return Buffer.concat(chunks).subarray(0, max).toString("utf8").replace(/<[^>]*>/g, " ");
+  return Buffer.concat(chunks)
+    .subarray(0, max)
+    .toString("utf8")
+    .replace(/<[^>]*>/g, " ");
 }
 
 function parseRetryAfter(value: string | string[] | undefined, nowMs: number): number | undefined {

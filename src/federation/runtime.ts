@@ -226,7 +226,8 @@ export async function startFederation(
       if (started === 0) return 0;
       await resumeStopped();
       await startDelivering();
-      const ready = async () => ((await outbox.getDepth()).ready ?? 0) + ((await queue.getDepth()).ready ?? 0);
+      const ready = async () =>
+        ((await outbox.getDepth()).ready ?? 0) + ((await queue.getDepth()).ready ?? 0);
       while (Date.now() < deadline && (await ready()) > 0) await new Promise((r) => setTimeout(r, 100));
       await stopDelivering(5_000);
       return started - (await outbox.getDepth()).queued - (await queue.getDepth()).queued;

@@ -85,7 +85,11 @@ export async function signPost(
 }
 
 async function sign(key: SigningKey, base: string): Promise<string> {
-  const signature = await crypto.subtle.sign("RSASSA-PKCS1-v1_5", key.privateKey, new TextEncoder().encode(base));
+  const signature = await crypto.subtle.sign(
+    "RSASSA-PKCS1-v1_5",
+    key.privateKey,
+    new TextEncoder().encode(base),
+  );
   return Buffer.from(signature).toString("base64");
 }
 

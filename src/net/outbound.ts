@@ -67,7 +67,9 @@ export function deliveryAgent(options: GuardOptions, pool: { connections: number
     keepAliveMaxTimeout: 120_000,
     headersTimeout: 30_000,
     bodyTimeout: 30_000,
-    ...(options.allowPrivateAddress ? { connect: { timeout: 10_000 } } : { connect: guardedConnector(options) }),
+    ...(options.allowPrivateAddress
+      ? { connect: { timeout: 10_000 } }
+      : { connect: guardedConnector(options) }),
   });
 }
 
