@@ -57,7 +57,7 @@ export class SqliteOutbox implements Outbox<DatabaseSync>, MessageQueue {
   readonly #leaseMs: number;
   readonly #spreadMs: number;
   readonly #now: () => number;
-  readonly #batch = new AsyncLocalStorage<unknown[]>();
+  readonly #batch = new AsyncLocalStorage<{ messages: unknown[]; open: boolean }>();
 
   constructor(db: DatabaseSync, options: SqliteOutboxOptions = {}) {
     this.#db = db;
@@ -80,13 +80,24 @@ export class SqliteOutbox implements Outbox<DatabaseSync>, MessageQueue {
 
   enqueueMany(messages: readonly unknown[]): Promise<void> {
     const batch = this.#batch.getStore();
-    if (batch) batch.push(...messages);
-    else this.#write(fanoutsOf(messages));
+    if (batch?.open) batch.messages.push(...messages);
+    else {
+      // Written at once: outside a batch, or from a callback that outlived its batch's `send`
+      // (pushed into a batch already written, it would be lost).
+      try {
+        this.#write(fanoutsOf(messages));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
     return Promise.resolve();
   }
 
   /** Fedify never delivers from here: Herald's delivery worker does. Waits until stopped. */
-  listen(_handler: (message: unknown) => Promise<void> | void, options?: MessageQueueListenOptions): Promise<void> {
+  listen(
+    _handler: (message: unknown) => Promise<void> | void,
+    options?: MessageQueueListenOptions,
+  ): Promise<void> {
     const signal = options?.signal;
     if (!signal || signal.aborted) return Promise.resolve();
     return new Promise((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
@@ -97,13 +108,20 @@ export class SqliteOutbox implements Outbox<DatabaseSync>, MessageQueue {
    * in one transaction. `record` must write synchronously (see SqliteQueue.atomically).
    */
   async atomically<T>(send: () => Promise<T>, record: (value: T, db: DatabaseSync) => unknown): Promise<T> {
-    const messages: unknown[] = [];
-    const value = await this.#batch.run(messages, send);
-    this.#write(fanoutsOf(messages), () => {
+    const batch = { messages: [] as unknown[], open: true };
+    let value: T;
+    try {
+      value = await this.#batch.run(batch, send);
+    } finally {
+      batch.open = false;
+    }
+    this.#write(fanoutsOf(batch.messages), () => {
       const result = record(value, this.#db);
       if (result instanceof Promise) {
         result.catch(() => undefined);
-        throw new TypeError("SqliteOutbox.atomically: record must write synchronously, not return a promise.");
+        throw new TypeError(
+          "SqliteOutbox.atomically: record must write synchronously, not return a promise.",
+        );
       }
     });
     return value;
@@ -170,7 +188,9 @@ export class SqliteOutbox implements Outbox<DatabaseSync>, MessageQueue {
     const row = this.#statement(
       `SELECT id, activity_id AS activityId, activity_type AS activityType, followers, body, created_at AS createdAt
          FROM fanouts WHERE id = ?`,
-    ).get(id) as (Omit<FanoutBody, "followers" | "createdMs"> & { followers: number; createdAt: string }) | undefined;
+    ).get(id) as
+      | (Omit<FanoutBody, "followers" | "createdMs"> & { followers: number; createdAt: string })
+      | undefined;
     if (!row) return Promise.resolve(undefined);
     return Promise.resolve({
       id: row.id,
@@ -264,7 +284,10 @@ export class SqliteOutbox implements Outbox<DatabaseSync>, MessageQueue {
 
   release(host: string): Promise<void> {
     const now = this.#now();
-    if (this.#statement("UPDATE deliveries SET due_ms = ? WHERE host = ? AND due_ms > ?").run(now, host, now).changes)
+    if (
+      this.#statement("UPDATE deliveries SET due_ms = ? WHERE host = ? AND due_ms > ?").run(now, host, now)
+        .changes
+    )
       wake.emit("queued");
     return Promise.resolve();
   }
@@ -322,8 +345,7 @@ export class SqliteOutbox implements Outbox<DatabaseSync>, MessageQueue {
                   COALESCE(r.attempts, 0) AS attempts, r.last_status AS lastStatus, r.last_error AS lastError,
                   r.at AS at,
                   (SELECT COUNT(*) FROM deliveries d WHERE d.fanout_id = f.id AND d.host = h.host) AS waiting,
-                  (SELECT MIN(d.inbox) FROM deliveries d WHERE d.fanout_id = f.id AND d.host = h.host) AS waitingInbox,
-                  (SELECT COUNT(*) FROM deliveries d WHERE d.fanout_id = f.id AND d.host = h.host) AS n
+                  (SELECT MIN(d.inbox) FROM deliveries d WHERE d.fanout_id = f.id AND d.host = h.host) AS waitingInbox
              FROM fanouts f
              JOIN (SELECT fanout_id, host FROM receipts UNION SELECT fanout_id, host FROM deliveries) h
                ON h.fanout_id = f.id
