@@ -2,7 +2,9 @@
 // without losing its identity. Signing keys and followers are what cannot be recreated: remote
 // servers know the keys, and followers would have to follow again. The activity ledger keeps
 // deterministic activity ids, so nothing is sent twice; article records keep ids and first-seen dates;
-// deliveries still waiting in the queue go out from the new store.
+// deliveries still waiting in the outbox go out from the new store (their fan-outs, attempts and due
+// times kept), and so do received activities still waiting in the inbox queue. Receipts, circuits
+// and the daily counts stay behind: they describe the old store's past, and fill again.
 //
 // Not copied: Fedify's KV store. It holds a cache of remote documents (actors, their public keys)
 // and marks that a received activity was already handled. The cache refills on demand, and a marked
@@ -19,14 +21,24 @@ import type { ArticleChange } from "../content/records.ts";
 import { describePostgresUrl } from "../store/postgres-schema.ts";
 import { openPostgresStorage } from "../store/postgres-storage.ts";
 import { openSqliteStorage } from "../store/sqlite-storage.ts";
-import { type DeliveryQueue, type FederationDump, type Storage, StoreNotEmptyError } from "../store/types.ts";
+import {
+  type DeliveryQueue,
+  type FederationDump,
+  type Outbox,
+  type Storage,
+  StoreNotEmptyError,
+} from "../store/types.ts";
 
 /** Articles per saveBatches batch: bounded statements, one transaction for all of them. */
 const ARTICLE_BATCH = 500;
 
-/** Rows per table: articles, the federation tables, messages in the delivery queue and cover images. */
+/**
+ * Rows per table: articles, the federation tables, messages in the inbox queue, deliveries queued in
+ * the outbox, and cover images.
+ */
 export type StoreCounts = { articles: number } & Record<keyof FederationDump, number> & {
     queue: number;
+    deliveries: number;
     media: number;
   };
 
@@ -68,18 +80,21 @@ export async function copyStore(
   log(`Reading ${from.location}…`);
   const articles = await readArticles(from);
   const dump = await from.federation.exportAll();
-  const messages = await deliveryQueue(from).exportMessages();
+  const messages = await inboxQueue(from).exportMessages();
+  const outbox = await outboxOf(from).exportOutbox();
   // Mirrored copies stay where they are (data.dir/media): only their records move.
   const media = await from.media.listMedia();
   log(
     `Copying ${articles.flat().length} articles, ${dump.keys.length} keys, ${dump.followers.length} followers, ` +
-      `${dump.activities.length} activities and ${messages.length} queued deliveries to ${to.location}…`,
+      `${dump.activities.length} activities, ${outbox.deliveries.length} queued deliveries and ` +
+      `${messages.length} received activities to ${to.location}…`,
   );
   // The federation store first: its import checks again, atomically, that the target has no history.
   await to.federation.importAll(dump);
   try {
     await to.articles.saveBatches(articles);
-    await deliveryQueue(to).importMessages(messages);
+    await outboxOf(to).importOutbox(outbox);
+    await inboxQueue(to).importMessages(messages);
     await to.media.saveMedia(media);
   } catch (error) {
     throw new Error(
@@ -122,10 +137,11 @@ async function refuseTargetInUse(to: Storage): Promise<void> {
 }
 
 async function countRows(storage: Storage): Promise<StoreCounts> {
-  const [records, dump, messages, media] = await Promise.all([
+  const [records, dump, messages, outbox, media] = await Promise.all([
     storage.articles.listRecords(),
     storage.federation.exportAll(),
-    deliveryQueue(storage).exportMessages(),
+    inboxQueue(storage).exportMessages(),
+    outboxOf(storage).exportOutbox(),
     storage.media.listMedia(),
   ]);
   const federation = Object.fromEntries(Object.entries(dump).map(([table, rows]) => [table, rows.length]));
@@ -133,6 +149,7 @@ async function countRows(storage: Storage): Promise<StoreCounts> {
     articles: records.length,
     ...(federation as Record<keyof FederationDump, number>),
     queue: messages.length,
+    deliveries: outbox.deliveries.length,
     media: media.length,
   };
 }
@@ -156,9 +173,14 @@ async function readArticles(from: Storage): Promise<ArticleChange[][]> {
   return batches;
 }
 
-/** The queue only for reading and writing rows: nothing listens, so the concurrency is moot. */
-function deliveryQueue(storage: Storage): DeliveryQueue {
+/** The inbox queue only for reading and writing rows: nothing listens, so the concurrency is moot. */
+function inboxQueue(storage: Storage): DeliveryQueue {
   return storage.queue({ concurrency: 1 });
+}
+
+/** The outbox only for reading and writing rows: nothing is enqueued, so the spread is moot. */
+function outboxOf(storage: Storage): Outbox {
+  return storage.outbox();
 }
 
 function formatMigration(r: MigrationReport): string {
@@ -172,7 +194,8 @@ function formatMigration(r: MigrationReport): string {
     ["retractions", r.counts.retractions],
     ["events", r.counts.events],
     ["settings (meta)", r.counts.meta],
-    ["queued deliveries", r.counts.queue],
+    ["queued deliveries", r.counts.deliveries],
+    ["received, queued", r.counts.queue],
     ["cover images", r.counts.media],
   ];
   return [

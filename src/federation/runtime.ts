@@ -155,7 +155,7 @@ export async function startFederation(
       policy: deliveryPolicy(config.federation.unreachableAfterDays),
       concurrency: config.federation.concurrency,
       perHost: config.federation.perHostConcurrency,
-      holdMs: outbox.leaseMs * 0.6,
+      holdMs: outbox.maxHoldMs * 0.6,
       log: fedLog.child({ module: "delivery" }),
     });
   };

@@ -7,8 +7,9 @@ import { PostgresFederationStore } from "./postgres-federation.ts";
 import { PostgresKvStore } from "./postgres-kv.ts";
 import { PostgresLeases } from "./postgres-lease.ts";
 import { PostgresMediaStore } from "./postgres-media.ts";
+import { applyOutboxSchema, PostgresOutbox } from "./postgres-outbox.ts";
 import { PostgresQueue } from "./postgres-queue.ts";
-import { describePostgresUrl, fnv1a } from "./postgres-schema.ts";
+import { describePostgresUrl, fnv1a, once } from "./postgres-schema.ts";
 import type { DeliveryQueue, Leadership, Signal, Storage } from "./types.ts";
 
 class PostgresDeliveryQueue extends PostgresQueue implements DeliveryQueue<TransactionSql> {
@@ -60,6 +61,13 @@ export function openPostgresStorage(
     queueSchema ??= new PostgresDeliveryQueue(sql, { table: queueTable, leaseMs });
     return queueSchema.initialize();
   };
+  let outbox: PostgresOutbox | undefined;
+  // The outbox's tables, without the outbox: its options (spreadSeconds) are the caller's of `outbox()`.
+  // After the queue's table, whose Fedify outbox messages its first migration moves over.
+  const outboxSchema = once(async () => {
+    await queueTableReady();
+    await applyOutboxSchema(sql, prefix);
+  });
   let channel: string | undefined;
   const signalChannel = async (): Promise<string> => {
     // NOTIFY channels are per database, not per schema: instances in two schemas stay apart.
@@ -89,29 +97,31 @@ export function openPostgresStorage(
       await kv.initialize();
       await leases.initialize();
       await queueTableReady();
+      await outboxSchema();
       await media.initialize();
     },
     queue: (opts) => getQueue(opts.concurrency),
+    outbox(opts) {
+      outbox ??= new PostgresOutbox(sql, { prefix, leaseMs, spreadMs: opts?.spreadMs });
+      return outbox;
+    },
     async deliveries() {
       await federation.initialize();
-      await queueTableReady();
+      await outboxSchema();
       const activities = sql(`${prefix}activities`);
       const ledger = await sql<LedgerRow[]>`
         SELECT article_id AS "articleId", kind, count(*)::int AS n,
                count(*) FILTER (WHERE state = 'pending')::int AS pending,
                count(*) FILTER (WHERE state = 'silent')::int AS silent, max(created_at) AS last
           FROM ${activities} GROUP BY article_id, kind`;
+      // Deliveries waiting in the outbox (one per inbox), as its depth counts them: not those in flight.
       const queued = await sql<QueueRow[]>`
-        SELECT a.article_id AS "articleId",
-               sum(CASE WHEN q.m->>'type' = 'fanout' THEN
-                     CASE jsonb_typeof(q.m->'inboxes')
-                       WHEN 'object' THEN (SELECT count(*) FROM jsonb_object_keys(q.m->'inboxes'))
-                       WHEN 'array' THEN jsonb_array_length(q.m->'inboxes') ELSE 0 END
-                   ELSE 1 END)::int AS waiting,
-               count(*) FILTER (WHERE COALESCE((q.m->>'attempt')::int, 0) > 0)::int AS failing
-          FROM (SELECT message::jsonb AS m FROM ${sql(queueTable)}
-                 WHERE lease_until IS NULL OR lease_until < now()) q
-          JOIN ${activities} a ON a.id = q.m->>'activityId'
+        SELECT a.article_id AS "articleId", count(*)::int AS waiting,
+               count(*) FILTER (WHERE d.attempt > 0)::int AS failing
+          FROM ${sql(`${prefix}deliveries`)} d
+          JOIN ${sql(`${prefix}fanouts`)} f ON f.id = d.fanout_id
+          JOIN ${activities} a ON a.id = f.activity_id
+         WHERE d.lease_until IS NULL OR d.lease_until < now()
          GROUP BY a.article_id`;
       return mergeDeliveries(ledger, queued);
     },

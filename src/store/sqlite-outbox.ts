@@ -57,7 +57,7 @@ export class SqliteOutbox implements Outbox<DatabaseSync>, MessageQueue {
   readonly #leaseMs: number;
   readonly #spreadMs: number;
   readonly #now: () => number;
-  readonly #batch = new AsyncLocalStorage<unknown[]>();
+  readonly #batch = new AsyncLocalStorage<{ messages: unknown[]; open: boolean }>();
 
   constructor(db: DatabaseSync, options: SqliteOutboxOptions = {}) {
     this.#db = db;
@@ -67,7 +67,8 @@ export class SqliteOutbox implements Outbox<DatabaseSync>, MessageQueue {
     this.#now = options.now ?? Date.now;
   }
 
-  get leaseMs(): number {
+  /** No renewal here: the lease itself. */
+  get maxHoldMs(): number {
     return this.#leaseMs;
   }
 
@@ -84,8 +85,16 @@ export class SqliteOutbox implements Outbox<DatabaseSync>, MessageQueue {
 
   enqueueMany(messages: readonly unknown[]): Promise<void> {
     const batch = this.#batch.getStore();
-    if (batch) batch.push(...messages);
-    else this.#write(fanoutsOf(messages));
+    if (batch?.open) batch.messages.push(...messages);
+    else {
+      // Written at once: outside a batch, or from a callback that outlived its batch's `send`
+      // (pushed into a batch already written, it would be lost).
+      try {
+        this.#write(fanoutsOf(messages));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
     return Promise.resolve();
   }
 
@@ -104,10 +113,15 @@ export class SqliteOutbox implements Outbox<DatabaseSync>, MessageQueue {
    * in one transaction. `record` must write synchronously (see SqliteQueue.atomically).
    */
   async atomically<T>(send: () => Promise<T>, record: (value: T, db: DatabaseSync) => unknown): Promise<T> {
-    const messages: unknown[] = [];
-    const value = await this.#batch.run(messages, send);
+    const batch = { messages: [] as unknown[], open: true };
+    let value: T;
+    try {
+      value = await this.#batch.run(batch, send);
+    } finally {
+      batch.open = false;
+    }
     // The publisher's batch: its fan-outs go to the followers collection.
-    this.#write(fanoutsOf(messages, true), () => {
+    this.#write(fanoutsOf(batch.messages, true), () => {
       const result = record(value, this.#db);
       if (result instanceof Promise) {
         result.catch(() => undefined);
@@ -335,8 +349,7 @@ export class SqliteOutbox implements Outbox<DatabaseSync>, MessageQueue {
                   COALESCE(r.attempts, 0) AS attempts, r.last_status AS lastStatus, r.last_error AS lastError,
                   r.at AS at,
                   (SELECT COUNT(*) FROM deliveries d WHERE d.fanout_id = f.id AND d.host = h.host) AS waiting,
-                  (SELECT MIN(d.inbox) FROM deliveries d WHERE d.fanout_id = f.id AND d.host = h.host) AS waitingInbox,
-                  (SELECT COUNT(*) FROM deliveries d WHERE d.fanout_id = f.id AND d.host = h.host) AS n
+                  (SELECT MIN(d.inbox) FROM deliveries d WHERE d.fanout_id = f.id AND d.host = h.host) AS waitingInbox
              FROM fanouts f
              JOIN (SELECT fanout_id, host FROM receipts UNION SELECT fanout_id, host FROM deliveries) h
                ON h.fanout_id = f.id

@@ -138,8 +138,9 @@ const MIGRATIONS: readonly Migration[] = [
   // 9. Herald's outbox (sqlite-outbox.ts): the activity once per fan-out, a small row per inbox, no
   // key material; receipts per fan-out and server, daily counts, circuits per server. Deliveries that
   // Fedify queued before (one message per inbox, each with the activity and the private keys) move
-  // over, their keys dropped, and leave the queue.
-  `CREATE TABLE fanouts (
+  // over, their keys dropped, and leave the queue. IF NOT EXISTS: a file set back to an earlier version
+  // (as tests of earlier migrations do) runs it again harmlessly.
+  `CREATE TABLE IF NOT EXISTS fanouts (
      id            INTEGER PRIMARY KEY AUTOINCREMENT,
      activity_id   TEXT NOT NULL,
      activity_type TEXT NOT NULL,
@@ -149,8 +150,8 @@ const MIGRATIONS: readonly Migration[] = [
      inboxes       INTEGER NOT NULL,
      created_at    TEXT NOT NULL
    );
-   CREATE INDEX fanouts_activity ON fanouts(activity_id);
-   CREATE TABLE deliveries (
+   CREATE INDEX IF NOT EXISTS fanouts_activity ON fanouts(activity_id);
+   CREATE TABLE IF NOT EXISTS deliveries (
      id          INTEGER PRIMARY KEY AUTOINCREMENT,
      fanout_id   INTEGER NOT NULL,
      inbox       TEXT NOT NULL,
@@ -160,10 +161,10 @@ const MIGRATIONS: readonly Migration[] = [
      lease_until INTEGER,
      lease_owner INTEGER
    );
-   CREATE INDEX deliveries_due ON deliveries(due_ms, id);
-   CREATE INDEX deliveries_inbox ON deliveries(inbox, id);
-   CREATE INDEX deliveries_fanout ON deliveries(fanout_id, host);
-   CREATE TABLE receipts (
+   CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(due_ms, id);
+   CREATE INDEX IF NOT EXISTS deliveries_inbox ON deliveries(inbox, id);
+   CREATE INDEX IF NOT EXISTS deliveries_fanout ON deliveries(fanout_id, host);
+   CREATE TABLE IF NOT EXISTS receipts (
      fanout_id   INTEGER NOT NULL,
      host        TEXT NOT NULL,
      inbox       TEXT,
@@ -175,13 +176,13 @@ const MIGRATIONS: readonly Migration[] = [
      at          TEXT,
      PRIMARY KEY (fanout_id, host)
    ) WITHOUT ROWID;
-   CREATE TABLE delivery_days (
+   CREATE TABLE IF NOT EXISTS delivery_days (
      day       TEXT PRIMARY KEY,
      delivered INTEGER NOT NULL DEFAULT 0,
      failed    INTEGER NOT NULL DEFAULT 0,
      followers INTEGER
    );
-   CREATE TABLE hosts (
+   CREATE TABLE IF NOT EXISTS hosts (
      host                 TEXT PRIMARY KEY,
      failures             INTEGER NOT NULL DEFAULT 0,
      opens                INTEGER NOT NULL DEFAULT 0,

@@ -457,8 +457,11 @@ export interface OutboxDump {
  * Fedify puts in each message), the publisher's atomic batches, and the delivery worker's store.
  */
 export interface Outbox<Tx = unknown> extends MessageQueue, AtomicQueue<Tx> {
-  /** How long a claim lasts (without renewal): a claimed delivery must be settled well within it. */
-  readonly leaseMs: number;
+  /**
+   * How long a claimed delivery stays this process's: its lease (SQLite), or the cap on renewing it
+   * (PostgreSQL). The worker settles or lets go of a claim well within it.
+   */
+  readonly maxHoldMs: number;
   /** Calls `listener` when deliveries were queued (by this process; PostgreSQL: by any). Returns the unsubscribe. */
   onQueued(listener: () => void): Promise<() => Promise<void>>;
   /** Leases up to `limit` due deliveries to this process (ordered per inbox by `orderKey`). */

@@ -188,9 +188,17 @@ async function startHerald(site: Site): Promise<HeraldProcess> {
 const creates = (inbox: VerifyingInbox) => inbox.accepted.filter((d) => d.activity.type === "Create");
 const delivered = () => inboxes.filter((i) => creates(i).length > 0).length;
 
-/** Rows in Herald's delivery queue, leased or not (from outside the process). */
+/**
+ * Rows in Herald's queues, leased or not (from outside the process): deliveries in the outbox, and
+ * received activities (the Follows) in the inbox queue. A delivery leaves the outbox once settled.
+ */
 const queueRows = (site: Site) =>
-  withStore(site, async (s) => (await s.queue({ concurrency: 1 }).exportMessages()).length);
+  withStore(
+    site,
+    async (s) =>
+      (await s.outbox().exportOutbox()).deliveries.length +
+      (await s.queue({ concurrency: 1 }).exportMessages()).length,
+  );
 
 /** Every inbox's actor follows Herald; resolves once all are recorded and every Accept arrived. */
 async function follow(site: Site): Promise<void> {

@@ -117,7 +117,7 @@ describe("delivery worker", () => {
       policy: deliveryPolicy(7),
       concurrency: 8,
       perHost: options.perHost ?? 2,
-      holdMs: options.holdMs ?? outbox.leaseMs * 0.6,
+      holdMs: options.holdMs ?? outbox.maxHoldMs * 0.6,
       log: createLogger("silent"),
       now: () => clock,
       pollMs: 20,
@@ -271,7 +271,7 @@ describe("delivery worker", () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(slow.received.map((r) => r.path)).toEqual(["/users/a/inbox"]);
     // Its lease (5 minutes) runs out: claimed again and sent, once.
-    clock += outbox.leaseMs;
+    clock += outbox.maxHoldMs;
     await until(() => slow.received.length === 2);
     await until(async () => (await outbox.getDepth()).queued === 0);
     expect(slow.received.map((r) => r.path)).toEqual(["/users/a/inbox", "/users/b/inbox"]);

@@ -1,6 +1,6 @@
-// The publisher on PostgreSQL: the ledger's "queued" mark goes through the queue's transaction
-// (FederationStore.markQueuedIn with PostgresQueue.atomically), the same code path as on SQLite.
-// Nothing is delivered: the queue only has to hold the messages, committed with the mark.
+// The publisher on PostgreSQL: the ledger's "queued" mark goes through the outbox's transaction
+// (FederationStore.markQueuedIn with PostgresOutbox.atomically), the same code path as on SQLite.
+// Nothing is delivered: the outbox only has to hold the deliveries, committed with the mark.
 import { afterEach, describe, expect, it } from "vitest";
 import type { Article } from "../../src/content/model.ts";
 import type { ArticleRecord } from "../../src/content/records.ts";
@@ -12,6 +12,7 @@ import { createLogger } from "../../src/log.ts";
 import { outboundGuard } from "../../src/net/outbound.ts";
 import { PostgresFederationStore } from "../../src/store/postgres-federation.ts";
 import { PostgresKvStore } from "../../src/store/postgres-kv.ts";
+import { PostgresOutbox } from "../../src/store/postgres-outbox.ts";
 import { PostgresQueue } from "../../src/store/postgres-queue.ts";
 import { siteUrls } from "../../src/urls.ts";
 import { createTestSchema, type TestSchema } from "../store/contract-postgres.ts";
@@ -87,6 +88,7 @@ describe("Publisher on PostgreSQL", () => {
     const sql = schema.client();
     const store = new PostgresFederationStore(sql);
     const queue = new PostgresQueue(sql);
+    const outbox = new PostgresOutbox(sql);
     // Keys before followers: with followers and no keys Herald refuses to make new ones.
     const keys = await loadOrCreateKeys(store);
     for (const name of ["alice", "bob"])
@@ -107,6 +109,7 @@ describe("Publisher on PostgreSQL", () => {
       store,
       kv: new PostgresKvStore(sql),
       queue,
+      outbox,
       log: createLogger("silent"),
       guard: outboundGuard({}),
       version: "0.0.0-test",
@@ -114,7 +117,7 @@ describe("Publisher on PostgreSQL", () => {
     const publisher = new Publisher({
       federation,
       store,
-      queue,
+      queue: outbox,
       objects,
       username: "news",
       article: async () => article(),
@@ -127,12 +130,22 @@ describe("Publisher on PostgreSQL", () => {
     expect(await store.pendingActivities()).toEqual([]);
     const [create] = await store.listCreates({ offset: 0, limit: 10 });
     expect(create).toMatchObject({ id: `${urls.object("harbor")}#create`, state: "queued" });
-    // One message per follower's inbox, written in the transaction that set "queued".
-    expect((await queue.getDepth()).queued).toBe(2);
+    // One delivery per follower's inbox, written in the transaction that set "queued", and no key.
+    expect((await outbox.getDepth()).queued).toBe(2);
+    const { fanouts, deliveries } = await outbox.exportOutbox();
+    expect(fanouts.map((f) => [f.activityId, f.orderKey, f.followers])).toEqual([
+      [create!.id, urls.object("harbor"), true],
+    ]);
+    expect(deliveries.map((d) => d.inbox).sort()).toEqual([
+      "https://remote.example/users/alice/inbox",
+      "https://remote.example/users/bob/inbox",
+    ]);
+    expect(fanouts[0]!.body).not.toContain("privateKey");
+    expect((await queue.getDepth()).queued).toBe(0);
 
     const again = await publisher.publish([record()]);
     expect(again.created).toBe(0);
     expect(await publisher.recover()).toBe(0);
-    expect((await queue.getDepth()).queued).toBe(2);
+    expect((await outbox.getDepth()).queued).toBe(2);
   });
 });

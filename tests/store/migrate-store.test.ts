@@ -4,7 +4,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { DatabaseSync } from "node:sqlite";
-import { Temporal } from "@js-temporal/polyfill";
 import { afterEach, describe, expect, it } from "vitest";
 import { migrateStore, migrateStoreCommand, verifyMigration } from "../../src/commands/migrate-store.ts";
 import { fromObject } from "../../src/config/load.ts";
@@ -17,8 +16,9 @@ import type { Storage } from "../../src/store/types.ts";
 import { StoreNotEmptyError } from "../../src/store/types.ts";
 import { createTestSchema, type TestSchema } from "./contract-postgres.ts";
 import { activity, federationReads, object } from "./federation-contract.ts";
+import { enqueueAll, fedifyMessages, activity as outboxActivity } from "./outbox-contract.ts";
 
-const HOUR = Temporal.Duration.from({ hours: 1 });
+const HOUR_MS = 3_600_000;
 
 const record = (id: string, overrides: Partial<ArticleRecord> = {}): ArticleRecord => ({
   id,
@@ -102,30 +102,36 @@ async function seedSqlite(dir: string): Promise<Storage<DatabaseSync>> {
     object("kilo", { deletedAt: "2026-01-04T00:00:00.000Z" }),
     activity("kilo", "delete", "2026-01-04T00:00:00.000Z"),
   );
-  // Two activities handed to the queue: their deliveries wait there, keyed per article.
-  const queue = source.queue({ concurrency: 1 });
+  // Two activities handed to the outbox, as the publisher hands them: Fedify's messages (keys and
+  // all) and the ledger mark in one transaction. Each goes to two servers; later.example's
+  // deliveries wait (one of them after a failed attempt).
+  const outbox = source.outbox();
   for (const id of ["alpha", "zulu"]) {
     const { id: activityId } = activity(id, "create", tie);
-    await queue.atomically(
-      async () => {
-        await queue.enqueue(
-          { type: "outbox", activityId, inbox: "https://social.example/inbox" },
-          {
-            orderingKey: `${id}\nhttps://social.example`,
-          },
-        );
-        await queue.enqueue(
-          { type: "outbox", activityId, inbox: "https://later.example/inbox", attempt: 2 },
-          {
-            orderingKey: `${id}\nhttps://later.example`,
-            delay: HOUR,
-          },
-        );
-      },
+    const messages = fedifyMessages(
+      { ...outboxActivity(id), id: activityId },
+      ["https://later.example/inbox", "https://social.example/inbox"],
+      { orderKey: `https://herald.example/objects/${id}`, followers: true },
+    );
+    await outbox.atomically(
+      () => enqueueAll(outbox, messages),
       (_value, tx) => fed.markQueuedIn(tx, activityId),
     );
   }
-  await queue.enqueue({ type: "fanout", activityId: "x", inboxes: { "https://a.example/inbox": ["a"] } });
+  const [failing] = await outbox.claim(1);
+  await outbox.settle(
+    [
+      {
+        delivery: failing!,
+        result: { kind: "retry", status: 503, error: "HTTP 503", dueMs: Date.now() + HOUR_MS },
+        atMs: Date.now(),
+      },
+    ],
+    [],
+  );
+  await outbox.hold("later.example", Date.now() + HOUR_MS);
+  // A received activity waiting in the inbox queue.
+  await source.queue({ concurrency: 1 }).enqueue({ type: "inbox", id: "i1", activity: { type: "Like" } });
 
   for (const [n, createdAt] of [
     "2026-01-05T00:00:00.000Z",
@@ -185,6 +191,11 @@ async function everything(storage: Storage) {
   const records = [...(await storage.articles.listRecords())].sort((a, b) => (a.id < b.id ? -1 : 1));
   const queue = storage.queue({ concurrency: 1 });
   const depth = await queue.getDepth();
+  const outbox = storage.outbox();
+  const outboxDepth = await outbox.getDepth();
+  const queued = await outbox.exportOutbox();
+  // Fan-out ids are the store's own; their order, and which deliveries are whose, travel.
+  const rank = new Map(queued.fanouts.map((f, i) => [f.id, i]));
   return {
     federation: await federationReads(storage.federation),
     followers: {
@@ -201,6 +212,11 @@ async function everything(storage: Storage) {
     articles: await Promise.all(records.map((r) => storage.articles.getArticle(r.id))),
     depth: { queued: depth.queued, ready: depth.ready, delayed: depth.delayed },
     messages: await queue.exportMessages(),
+    outboxDepth: { queued: outboxDepth.queued, ready: outboxDepth.ready, delayed: outboxDepth.delayed },
+    outbox: {
+      fanouts: queued.fanouts.map((f) => ({ ...f, id: rank.get(f.id) })),
+      deliveries: queued.deliveries.map((d) => ({ ...d, fanoutId: rank.get(d.fanoutId) })),
+    },
     deliveries: [...(await storage.deliveries()).entries()].sort(),
     media: await storage.media.listMedia(),
   };
@@ -253,7 +269,8 @@ describe("herald migrate-store", () => {
       interactions: 3,
       retractions: 1,
       events: 5,
-      queue: 5,
+      queue: 1,
+      deliveries: 4,
       media: 1,
     });
     expect(lines.at(-1)).toBe("Verifying…");
@@ -266,7 +283,18 @@ describe("herald migrate-store", () => {
       "harbor#update",
       "kilo#delete",
     ]);
-    expect(after.depth).toEqual({ queued: 5, ready: 3, delayed: 2 });
+    expect(after.depth).toEqual({ queued: 1, ready: 1, delayed: 0 });
+    expect(after.outboxDepth).toEqual({ queued: 4, ready: 2, delayed: 2 });
+    expect(after.outbox.deliveries.map((d) => [d.fanoutId, d.host, d.attempt])).toEqual([
+      [0, "later.example", 1],
+      [0, "social.example", 0],
+      [1, "later.example", 0],
+      [1, "social.example", 0],
+    ]);
+    expect(after.deliveries.filter(([, d]) => d.waiting > 0)).toEqual([
+      ["alpha", expect.objectContaining({ waiting: 2, failing: 1 })],
+      ["zulu", expect.objectContaining({ waiting: 2, failing: 0 })],
+    ]);
     expect(after.federation.interactions.map((i) => i.id.at(-1))).toEqual(["7", "9", "8"]);
     expect(after.articles.filter(Boolean)).toHaveLength(6);
     expect(await target.federation.exportAll()).toEqual(await source.federation.exportAll());
@@ -295,7 +323,9 @@ describe("herald migrate-store", () => {
 
     const again = migrateStore(source, target);
     await expect(again).rejects.toBeInstanceOf(StoreNotEmptyError);
-    await expect(again).rejects.toThrow(/already holds 7 articles, 2 keys, 5 followers, .*5 queue/);
+    await expect(again).rejects.toThrow(
+      /already holds 7 articles, 2 keys, 5 followers, .*1 queue, 4 deliveries/,
+    );
     expect({ ...(await everything(target)), dump: await target.federation.exportAll() }).toEqual(before);
   });
 
@@ -337,7 +367,8 @@ describe("herald migrate-store", () => {
       expect(result.ok).toBe(true);
       expect(result.message).toMatch(/^Copied .*herald\.sqlite to 127\.0\.0\.1:5432\/test, and verified:/);
       expect(result.message).toMatch(/followers\s+5\n/);
-      expect(result.message).toMatch(/queued deliveries\s+5\n/);
+      expect(result.message).toMatch(/queued deliveries\s+4\n/);
+      expect(result.message).toMatch(/received, queued\s+1\n/);
       expect(result.message).not.toContain("s3cret-pw");
       // In the schema the URL names, not in the database's default one.
       const sql = s.client({ max: 1 });
