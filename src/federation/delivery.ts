@@ -20,6 +20,7 @@ import {
   closedCircuit,
   type DeliveryPolicy,
   isHalfOpen,
+  isOpen,
   resultOf,
 } from "./circuit.ts";
 import { bodyDigest, type SignatureSpec, type SigningKey, signPost } from "./signing.ts";
@@ -73,11 +74,18 @@ export class DeliveryWorker {
   #circuits = new Map<string, HostCircuit>();
   #circuitsAt = 0;
   readonly #inflight = new Map<string, number>();
+  /** Claimed ahead of the free slots, oldest first, with when they were claimed. */
+  readonly #ahead: { delivery: ClaimedDelivery; claimedAt: number }[] = [];
   /** Claimed deliveries waiting for their server's limit, with when they were claimed. */
   readonly #waiting = new Map<string, { delivery: ClaimedDelivery; claimedAt: number }[]>();
   #waitingCount = 0;
   #running = 0;
   #settling: Settlement[] = [];
+  /**
+   * Deliveries answered and not yet recorded. They count against the concurrency like those in
+   * flight: a kill -9 repeats at most `concurrency` deliveries, whichever state they were in.
+   */
+  #unsettled = 0;
   #changed = new Map<string, HostCircuit>();
   #flush: Promise<void> | undefined;
   #poke: (() => void) | undefined;
@@ -90,33 +98,53 @@ export class DeliveryWorker {
     this.#now = options.now ?? Date.now;
   }
 
-  /** Delivers until `signal` aborts; deliveries in flight then finish, the rest stay queued. */
+  /**
+   * Delivers until `signal` aborts; deliveries in flight then finish, the rest stay queued. Claims
+   * run ahead of the deliveries by up to `concurrency` (a claim is a database round trip: on
+   * PostgreSQL, slots would otherwise sit idle while it runs), and one claim is in flight at a time.
+   */
   async run(signal: AbortSignal): Promise<void> {
     const { outbox, concurrency, log } = this.#o;
     const poke = (): void => this.#poke?.();
-    const unsubscribe = await outbox.onQueued(poke);
+    let drained = false;
+    const unsubscribe = await outbox.onQueued(() => {
+      drained = false;
+      poke();
+    });
     signal.addEventListener("abort", poke, { once: true });
+    const ahead = this.#ahead;
+    let claiming: Promise<void> | undefined;
     try {
       await this.#refreshCircuits(true);
       while (!signal.aborted) {
         await this.#refreshCircuits(false);
-        const free = concurrency - this.#running - this.#waitingCount;
-        let claimed: ClaimedDelivery[] = [];
-        if (free > 0) {
-          try {
-            claimed = await outbox.claim(free);
-          } catch (error) {
-            log.error({ err: error }, "claiming deliveries failed");
-          }
+        const slots = () => concurrency - this.#running - this.#waitingCount - this.#unsettled;
+        while (slots() > 0 && ahead.length > 0) {
+          const next = ahead.shift()!;
+          // Held here for most of its lease: let go (see #next).
+          if (this.#now() - next.claimedAt < this.#o.holdMs) this.#admit(next.delivery, next.claimedAt);
         }
-        const claimedAt = this.#now();
-        for (const delivery of claimed) this.#admit(delivery, claimedAt);
-        if (claimed.length > 0 && claimed.length === free) {
-          await new Promise((r) => setImmediate(r));
-          continue;
+        const want = slots() + concurrency - ahead.length;
+        if (!claiming && want > 0 && !(drained && ahead.length > 0)) {
+          claiming = outbox
+            .claim(want)
+            .then((claimed) => {
+              const claimedAt = this.#now();
+              for (const delivery of claimed) ahead.push({ delivery, claimedAt });
+              // Fewer than asked: nothing more is due now; wait for a wake-up before asking again.
+              drained = claimed.length < want;
+            })
+            .catch((error) => log.error({ err: error }, "claiming deliveries failed"))
+            .finally(() => {
+              claiming = undefined;
+              poke();
+            });
         }
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.#o.pollMs ?? 1_000);
+          const timer = setTimeout(() => {
+            drained = false;
+            resolve();
+          }, this.#o.pollMs ?? 1_000);
           this.#poke = () => {
             clearTimeout(timer);
             // After this turn: deliveries that finish together are replaced by one claim.
@@ -127,9 +155,11 @@ export class DeliveryWorker {
       }
     } finally {
       await unsubscribe();
+      await claiming;
       await Promise.allSettled([...this.#tasks]);
       await this.#flushNow();
-      // Waiting deliveries keep their lease until it runs out or the next start releases it.
+      // Deliveries claimed and not started keep their lease until it runs out or the next start
+      // releases it.
     }
   }
 
@@ -139,7 +169,10 @@ export class DeliveryWorker {
    * claim (another worker's, or this one's) can ever take it while it is still held here.
    */
   #admit(delivery: ClaimedDelivery, claimedAt: number): void {
-    const limit = isHalfOpen(this.#circuits.get(delivery.host), this.#now()) ? 1 : this.#o.perHost;
+    const circuit = this.#circuits.get(delivery.host);
+    // Claimed before its server's circuit opened: `hold` has given the row back, due at the probe.
+    if (isOpen(circuit, this.#now())) return;
+    const limit = isHalfOpen(circuit, this.#now()) ? 1 : this.#o.perHost;
     if ((this.#inflight.get(delivery.host) ?? 0) >= limit) {
       const list = this.#waiting.get(delivery.host) ?? [];
       list.push({ delivery, claimedAt });
@@ -268,12 +301,18 @@ export class DeliveryWorker {
     this.#settle({ delivery, result, atMs: now });
   }
 
-  /** Deliveries waiting here for a server whose circuit just opened: their rows are held in the store. */
+  /**
+   * Deliveries claimed here for a server whose circuit just opened: the store holds their rows
+   * again (`hold` gives up this process's leases), so they must not be sent from here.
+   */
   #dropWaiting(host: string): void {
     const list = this.#waiting.get(host);
-    if (!list) return;
-    this.#waitingCount -= list.length;
-    this.#waiting.delete(host);
+    if (list) {
+      this.#waitingCount -= list.length;
+      this.#waiting.delete(host);
+    }
+    for (let i = this.#ahead.length - 1; i >= 0; i--)
+      if (this.#ahead[i]!.delivery.host === host) this.#ahead.splice(i, 1);
   }
 
   async #post(
@@ -388,25 +427,49 @@ export class DeliveryWorker {
     }
   }
 
-  /** Settlements are written in batches: those that finish in one turn of the event loop together. */
+  /**
+   * Settlements are written in batches, one write at a time: those that finish in one turn of the
+   * event loop together, and those that finish while the previous write is in flight. Concurrent
+   * writes would only queue on the same rows (today's count, a server's receipt) in the database.
+   */
   #settle(settlement: Settlement): void {
     this.#settling.push(settlement);
+    this.#unsettled++;
     this.settled++;
-    this.#flush ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#flushNow());
+    this.#scheduleFlush();
   }
 
+  #scheduleFlush(): void {
+    if (this.#flush) return;
+    this.#flush = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.#drainSettling())
+      .finally(() => {
+        this.#flush = undefined;
+        if (this.#settling.length > 0 || this.#changed.size > 0) this.#scheduleFlush();
+      });
+  }
+
+  /** Writes what is waiting now, after the write in flight, if any. */
   async #flushNow(): Promise<void> {
-    this.#flush = undefined;
-    if (this.#settling.length === 0 && this.#changed.size === 0) return;
-    const batch = this.#settling;
-    const circuits = [...this.#changed.values()];
-    this.#settling = [];
-    this.#changed = new Map();
-    try {
-      await this.#o.outbox.settle(batch, circuits);
-    } catch (error) {
-      // The leases run out and these deliveries go again: a receiver drops a repeat by its id.
-      this.#o.log.error({ err: error, deliveries: batch.length }, "recording deliveries failed");
+    while (this.#flush) await this.#flush;
+    await this.#drainSettling();
+  }
+
+  async #drainSettling(): Promise<void> {
+    while (this.#settling.length > 0 || this.#changed.size > 0) {
+      const batch = this.#settling;
+      const circuits = [...this.#changed.values()];
+      this.#settling = [];
+      this.#changed = new Map();
+      try {
+        await this.#o.outbox.settle(batch, circuits);
+      } catch (error) {
+        // The leases run out and these deliveries go again: a receiver drops a repeat by its id.
+        this.#o.log.error({ err: error, deliveries: batch.length }, "recording deliveries failed");
+      } finally {
+        this.#unsettled -= batch.length;
+        this.#poke?.();
+      }
     }
   }
 }

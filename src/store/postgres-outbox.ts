@@ -499,9 +499,21 @@ export class PostgresOutbox implements Outbox<TransactionSql>, MessageQueue {
           if (r.gone) freed.push(r.inbox);
         }
       }
-      const { receipts, days: byDay } = summarize(settlements.filter((s) => applied.has(s.delivery.id)));
-      if (receipts.length > 0)
+      // The next delivery of an ordered inbox may now go: workers elsewhere hear of it at commit.
+      if (freed.length > 0)
         await tx`
+          SELECT pg_notify(${this.#channel}, '')
+           WHERE EXISTS (SELECT 1 FROM ${tx(t.deliveries)} n JOIN ${tx(t.fanouts)} g ON g.id = n.fanout_id
+                          WHERE n.inbox = ANY(${tx.array(freed)}::text[]) AND g.order_key IS NOT NULL)`;
+      const { receipts, days: byDay } = summarize(settlements.filter((s) => applied.has(s.delivery.id)));
+      const days = [...byDay].map(([day, n]) => ({ day, ...n }));
+      const latest = [...new Map(circuits.map((c) => [c.host, c])).values()];
+      if (receipts.length === 0 && days.length === 0 && latest.length === 0) return;
+      const column = (pick: (c: HostCircuit) => number | null) => tx.array(latest.map(pick) as number[]);
+      // Receipts, today's count and circuits are rows every worker updates: one statement, last
+      // before the commit, so each transaction holds their locks for as short a time as it can.
+      await tx`
+        WITH receipts AS (
           INSERT INTO ${tx(t.receipts)} (fanout_id, host, inbox, delivered, failed, attempts, last_status, last_error, at)
           SELECT * FROM unnest(
             ${tx.array(receipts.map((r) => r.fanoutId))}::bigint[], ${tx.array(receipts.map((r) => r.host))}::text[],
@@ -518,20 +530,17 @@ export class PostgresOutbox implements Outbox<TransactionSql>, MessageQueue {
             attempts = ${tx(t.receipts)}.attempts + excluded.attempts,
             last_status = COALESCE(excluded.last_status, ${tx(t.receipts)}.last_status),
             last_error = COALESCE(excluded.last_error, ${tx(t.receipts)}.last_error),
-            at = excluded.at`;
-      const days = [...byDay].map(([day, n]) => ({ day, ...n }));
-      if (days.length > 0)
-        await tx`
+            at = excluded.at
+          RETURNING 1),
+        days AS (
           INSERT INTO ${tx(t.days)} (day, delivered, failed)
           SELECT * FROM unnest(${tx.array(days.map((d) => d.day))}::text[],
                                ${tx.array(days.map((d) => d.delivered))}::int[],
                                ${tx.array(days.map((d) => d.failed))}::int[])
           ON CONFLICT (day) DO UPDATE SET delivered = ${tx(t.days)}.delivered + excluded.delivered,
-                                          failed = ${tx(t.days)}.failed + excluded.failed`;
-      const latest = [...new Map(circuits.map((c) => [c.host, c])).values()];
-      if (latest.length > 0) {
-        const column = (pick: (c: HostCircuit) => number | null) => tx.array(latest.map(pick) as number[]);
-        await tx`
+                                          failed = ${tx(t.days)}.failed + excluded.failed
+          RETURNING 1),
+        hosts AS (
           INSERT INTO ${tx(t.hosts)} (host, failures, opens, open_until_ms, first_failure_ms, last_failure_ms,
                                       last_success_ms, unreachable_since_ms, last_error)
           SELECT * FROM unnest(
@@ -543,14 +552,9 @@ export class PostgresOutbox implements Outbox<TransactionSql>, MessageQueue {
           ON CONFLICT (host) DO UPDATE SET failures = excluded.failures, opens = excluded.opens,
             open_until_ms = excluded.open_until_ms, first_failure_ms = excluded.first_failure_ms,
             last_failure_ms = excluded.last_failure_ms, last_success_ms = excluded.last_success_ms,
-            unreachable_since_ms = excluded.unreachable_since_ms, last_error = excluded.last_error`;
-      }
-      // The next delivery of an ordered inbox may now go: workers elsewhere hear of it at commit.
-      if (freed.length > 0)
-        await tx`
-          SELECT pg_notify(${this.#channel}, '')
-           WHERE EXISTS (SELECT 1 FROM ${tx(t.deliveries)} n JOIN ${tx(t.fanouts)} g ON g.id = n.fanout_id
-                          WHERE n.inbox = ANY(${tx.array(freed)}::text[]) AND g.order_key IS NOT NULL)`;
+            unreachable_since_ms = excluded.unreachable_since_ms, last_error = excluded.last_error
+          RETURNING 1)
+        SELECT (SELECT count(*) FROM receipts) + (SELECT count(*) FROM days) + (SELECT count(*) FROM hosts) AS n`;
     });
     for (const id of ids) this.#held.delete(id);
   }

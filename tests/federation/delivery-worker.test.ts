@@ -118,7 +118,7 @@ describe("delivery worker", () => {
       concurrency: 8,
       perHost: options.perHost ?? 2,
       holdMs: options.holdMs ?? outbox.maxHoldMs * 0.6,
-      log: createLogger("silent"),
+      log: createLogger(process.env.HERALD_TEST_LOG ?? "silent"),
       now: () => clock,
       pollMs: 20,
     });
@@ -138,7 +138,9 @@ describe("delivery worker", () => {
     ]);
     await startWorker();
     await until(
-      async () => (await outbox.getDepth()).queued === 0 && ok.received.length + mixed.received.length === 4,
+      async () =>
+        (await outbox.exportOutbox()).deliveries.length === 0 &&
+        ok.received.length + mixed.received.length === 4,
     );
     const receipts = await outbox.receipts(["https://news.example/objects/a#create"]);
     const byHost = new Map(receipts.map((r) => [r.host, r]));
@@ -192,7 +194,7 @@ describe("delivery worker", () => {
     expect(back.received).toHaveLength(0);
     clock = open.openUntilMs! + 1;
     await until(() => back.received.length === 8, 10_000);
-    await until(async () => (await outbox.getDepth()).queued === 0);
+    await until(async () => (await outbox.exportOutbox()).deliveries.length === 0);
     const closed = (await outbox.circuits()).find((c) => c.host === host)!;
     expect(closed).toMatchObject({ failures: 0, opens: 0, openUntilMs: null, unreachableSinceMs: null });
     const [after] = await outbox.receipts(["https://news.example/objects/a#create"]);
@@ -229,7 +231,7 @@ describe("delivery worker", () => {
     expect((await outbox.exportOutbox()).deliveries).toHaveLength(1);
     clock += 8 * 86_400_000;
     await outbox.release(host);
-    await until(async () => (await outbox.getDepth()).queued === 0, 10_000);
+    await until(async () => (await outbox.exportOutbox()).deliveries.length === 0, 10_000);
     const [receipt] = await outbox.receipts(["https://news.example/objects/a#create"]);
     expect(receipt).toMatchObject({ failed: 1, delivered: 0 });
     expect(receipt!.lastError).toMatch(/given up/);
@@ -273,7 +275,7 @@ describe("delivery worker", () => {
     // Its lease (5 minutes) runs out: claimed again and sent, once.
     clock += outbox.maxHoldMs;
     await until(() => slow.received.length === 2);
-    await until(async () => (await outbox.getDepth()).queued === 0);
+    await until(async () => (await outbox.exportOutbox()).deliveries.length === 0);
     expect(slow.received.map((r) => r.path)).toEqual(["/users/a/inbox", "/users/b/inbox"]);
   });
 });
