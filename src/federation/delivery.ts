@@ -156,10 +156,15 @@ export class DeliveryWorker {
     } finally {
       await unsubscribe();
       await claiming;
+      // Claimed and not started: given back at once, so another worker need not wait out a lease.
+      const unsent = [...ahead.splice(0), ...[...this.#waiting.values()].flat()].map((w) => w.delivery.id);
+      this.#waiting.clear();
+      this.#waitingCount = 0;
+      await outbox
+        .giveBack(unsent)
+        .catch((error) => log.error({ err: error }, "giving back deliveries failed"));
       await Promise.allSettled([...this.#tasks]);
       await this.#flushNow();
-      // Deliveries claimed and not started keep their lease until it runs out or the next start
-      // releases it.
     }
   }
 

@@ -559,6 +559,16 @@ export class PostgresOutbox implements Outbox<TransactionSql>, MessageQueue {
     for (const id of ids) this.#held.delete(id);
   }
 
+  async giveBack(ids: readonly number[]): Promise<void> {
+    if (ids.length === 0) return;
+    const sql = await this.#ready();
+    await sql`
+      UPDATE ${sql(this.#t.deliveries)} SET lease_until = NULL, lease_owner = NULL
+       WHERE id = ANY(${sql.array(ids as number[])}::bigint[]) AND lease_owner = ${this.#owner}`;
+    for (const id of ids) this.#held.delete(id);
+    await sql`SELECT pg_notify(${this.#channel}, '')`;
+  }
+
   async hold(host: string, untilMs: number): Promise<void> {
     const sql = await this.#ready();
     const delay = Math.max(0, untilMs - this.#now());

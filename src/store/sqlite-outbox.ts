@@ -278,6 +278,16 @@ export class SqliteOutbox implements Outbox<DatabaseSync>, MessageQueue {
     return Promise.resolve();
   }
 
+  giveBack(ids: readonly number[]): Promise<void> {
+    if (ids.length === 0 || !this.#db.isOpen) return Promise.resolve();
+    this.#statement(
+      `UPDATE deliveries SET lease_until = NULL, lease_owner = NULL
+        WHERE id IN (SELECT value FROM json_each(?)) AND lease_owner = ?`,
+    ).run(JSON.stringify(ids), process.pid);
+    wake.emit("queued");
+    return Promise.resolve();
+  }
+
   hold(host: string, untilMs: number): Promise<void> {
     this.#statement(
       `UPDATE deliveries SET due_ms = MAX(due_ms, ?), lease_until = NULL, lease_owner = NULL

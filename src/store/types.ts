@@ -469,6 +469,8 @@ export interface Outbox<Tx = unknown> extends MessageQueue, AtomicQueue<Tx> {
   fanout(id: number): Promise<FanoutBody | undefined>;
   /** Records outcomes and circuits in one transaction: delivered and failed rows leave the queue. */
   settle(settlements: readonly Settlement[], circuits: readonly HostCircuit[]): Promise<void>;
+  /** Claimed deliveries this process will not send after all (a clean stop): anyone may claim them now. */
+  giveBack(ids: readonly number[]): Promise<void>;
   /** An opened circuit: the server's queued deliveries wait until `untilMs`; its leases here are given up. */
   hold(host: string, untilMs: number): Promise<void>;
   /** A closed circuit: the server's held deliveries are due now. */

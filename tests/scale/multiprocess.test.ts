@@ -152,7 +152,8 @@ const article = (title: string) => `---\ntitle: ${title}\n---\n\n${title}: the b
 async function queueRows(): Promise<number> {
   const sql = db();
   try {
-    const [row] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM herald_queue`;
+    const [row] = await sql<{ n: number }[]>`
+      SELECT ((SELECT count(*) FROM herald_queue) + (SELECT count(*) FROM herald_deliveries))::int AS n`;
     return row!.n;
   } finally {
     await sql.end();
@@ -273,20 +274,22 @@ describe("web, worker and scheduler processes on one PostgreSQL", () => {
     let seen = new Map<number, number>();
     const leases = await until(async () => {
       seen = await leasesByPid(workers);
-      return [...seen.values()].some((n) => n === CONCURRENCY) && seen;
+      return [...seen.values()].some((n) => n >= CONCURRENCY) && seen;
     }, 10_000).catch(() => {
       const held = workers.map((w) => `${w.name}: ${seen.get(w.pid) ?? 0}`).join(", ");
       throw new Error(
         `no worker held federation.concurrency (${CONCURRENCY}) leases at once; last seen ${held}`,
       );
     });
-    const victim = workers.find((w) => leases.get(w.pid) === CONCURRENCY)!;
+    const victim = workers.find((w) => (leases.get(w.pid) ?? 0) >= CONCURRENCY)!;
     const killedAt = Date.now();
     expect((await victim.kill("SIGKILL")).signal).toBe("SIGKILL");
     const atKill = reached(id);
     expect(atKill).toBeLessThan(FOLLOWERS);
     // The victim held claimed deliveries when it died: they are what must come back.
-    expect(leases.get(victim.pid), `leases held by ${victim.name}`).toBe(CONCURRENCY);
+    // (In flight, and up to as many claimed ahead: see DeliveryWorker.run.)
+    expect(leases.get(victim.pid), `leases held by ${victim.name}`).toBeGreaterThanOrEqual(CONCURRENCY);
+    expect(leases.get(victim.pid)).toBeLessThanOrEqual(2 * CONCURRENCY);
 
     await expectEachExactlyOnce(id, (LEASE_SECONDS + 15) * 1000);
     const allAt = Math.max(...inboxes.map((i) => received(i, id)[0]!.at.getTime()));
@@ -375,7 +378,7 @@ async function leasesByPid(workers: HeraldProcess[]): Promise<Map<number, number
   const sql = db();
   try {
     const rows = await sql<{ owner: string; n: number }[]>`
-      SELECT lease_owner AS owner, count(*)::int AS n FROM herald_queue
+      SELECT lease_owner AS owner, count(*)::int AS n FROM herald_deliveries
        WHERE lease_until > now() GROUP BY lease_owner`;
     const out = new Map<number, number>();
     for (const w of workers) {
