@@ -23,7 +23,7 @@ export interface ArticleRow {
   tags: string;
 }
 
-/** The columns `toArticleRecord` reads: everything but the article JSON. */
+/** The columns `toArticleRecord` reads: everything but the article JSON. `recordFromColumns` reads them by position. */
 export const RECORD_COLUMNS: readonly (keyof ArticleRow)[] = [
   "id",
   "path",
@@ -67,6 +67,32 @@ export function toArticleRecord(row: ArticleRow): ArticleRecord {
         ? { size: row.file_size, mtimeMs: row.file_mtime_ms, ino: row.file_ino, fingerprint: row.fingerprint }
         : null,
   };
+}
+
+/**
+ * The same record from a row as an array of `RECORD_COLUMNS` values, in that order (SQLite's
+ * `setReturnArrays`): no object per row on the way.
+ */
+export function recordFromColumns(v: readonly unknown[]): ArticleRecord {
+  return toArticleRecord({
+    id: v[0],
+    path: v[1],
+    slug: v[2],
+    body_hash: v[3],
+    first_seen: v[4],
+    content_hash: v[5],
+    changed_at: v[6],
+    removed_at: v[7],
+    published: v[8],
+    visible_from: v[9],
+    federate: v[10],
+    file_size: v[11],
+    file_mtime_ms: v[12],
+    file_ino: v[13],
+    fingerprint: v[14],
+    title: v[15],
+    tags: v[16],
+  } as ArticleRow);
 }
 
 /** The record as a row (PostgreSQL's boolean for `federate`; SQLite binds it as 0/1 itself). */
