@@ -6,7 +6,13 @@ import { isIP } from "node:net";
 
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
 
+let zones: ReadonlySet<string> | undefined;
+
 export function isTimezone(tz: string): boolean {
+  // The zones ICU lists are valid by definition, and the list comes cheap; the check that decides
+  // for any other spelling (an alias, another case) builds a date formatter: ~20 ms the first time.
+  zones ??= new Set(Intl.supportedValuesOf("timeZone"));
+  if (zones.has(tz)) return true;
   try {
     new Intl.DateTimeFormat("en", { timeZone: tz });
     return true;
