@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, resolve } from "node:path";
-import YAML from "yaml";
 import { type AttributionPatternsConfig, checkPatterns } from "../content/patterns.ts";
 import { LOG_LEVELS } from "./checks.ts";
 import { type ParsedConfig as Parsed, parseQuickly } from "./quick.ts";
+import { parseSimpleYaml, UNSURE } from "./simple-yaml.ts";
 
 /** Validated, read-only configuration with absolute paths. The only thing that reads env and config files. */
 export interface Config {
@@ -86,14 +86,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
   let usedFile: string | undefined;
   if (existsSync(file)) {
     usedFile = file;
-    const doc = YAML.parseDocument(readFileSync(file, "utf8"), { prettyErrors: true });
-    if (doc.errors.length > 0) {
-      throw new ConfigError(
-        file,
-        doc.errors.map((e) => `YAML: ${e.message.split("\n")[0]}`),
-      );
-    }
-    raw = doc.toJS() ?? {};
+    raw = readYaml(readFileSync(file, "utf8"), file) ?? {};
   } else if (explicit) {
     throw new ConfigError(file, [`config file not found: ${file}.`]);
   }
@@ -164,6 +157,24 @@ export function fromObject(
     admin: { token, passwordHash: c.admin.passwordHash },
   };
   return deepFreeze(config);
+}
+
+/**
+ * The config file's YAML. Most are nested keys with one-line values, read without the `yaml`
+ * package (simple-yaml.ts); `yaml` reads the rest and reports every error.
+ */
+function readYaml(text: string, file: string): unknown {
+  const simple = parseSimpleYaml(text);
+  if (simple !== UNSURE) return simple;
+  const YAML = createRequire(import.meta.url)("yaml") as typeof import("yaml");
+  const doc = YAML.parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      file,
+      doc.errors.map((e) => `YAML: ${e.message.split("\n")[0]}`),
+    );
+  }
+  return doc.toJS();
 }
 
 /**
