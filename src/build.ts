@@ -6,7 +6,7 @@ import { Library } from "./content/library.ts";
 import type { Article } from "./content/model.ts";
 import type { ParseContext } from "./content/parse.ts";
 import type { ArticleStore } from "./content/records.ts";
-import { type FeedSite, renderAtom, renderJsonFeed, renderRss } from "./feeds/index.ts";
+import type { FeedSite } from "./feeds/index.ts";
 import { siteUrls } from "./urls.ts";
 import { VERSION } from "./version.ts";
 
@@ -71,6 +71,9 @@ export interface FeedFile {
 }
 
 export async function renderFeeds(config: Config, library: Library, at?: Date): Promise<FeedFile[]> {
+  // The feed writers load with the first feed written: status and the operator commands open the
+  // library and write none.
+  const { renderAtom, renderJsonFeed, renderRss } = await import("./feeds/index.ts");
   const site = feedSite(config);
   const limit = config.feeds.limit;
   const articles = await library.visible(limit, at);
