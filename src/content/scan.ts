@@ -37,7 +37,8 @@ function kindOf(entry: Dirent): SpecialFile["kind"] {
 /**
  * Every candidate article under `dir`: stat only, no reads. Symlinked files and folders are not
  * followed; Markdown-named ones that are not regular files are listed in `special`, so they can be
- * named instead of vanishing silently.
+ * named instead of vanishing silently. In the order found: whoever needs an order sorts what it
+ * keeps (a refresh sorts the few files that changed, not the 10,000 that did not).
  */
 export function scanContent(dir: string, special: SpecialFile[] = []): ContentFile[] {
   const files: ContentFile[] = [];
@@ -67,7 +68,6 @@ export function scanContent(dir: string, special: SpecialFile[] = []): ContentFi
     }
   };
   walk(undefined, "");
-  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return files;
 }
 
