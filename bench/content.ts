@@ -83,7 +83,8 @@ switch (mode) {
       const lib = await openLibrary(c, store);
       await build(lib); // bring the in-process state up to date
       if (mode === "one-changed") {
-        const file = scanContent(corpus)[0]!;
+        // The first file by path: the same one on every file system.
+        const file = scanContent(corpus).sort((a, b) => (a.path < b.path ? -1 : 1))[0]!;
         writeFileSync(
           file.abs,
           `${readFileSync(file.abs, "utf8")}\n\nOne more sentence for the benchmark.\n`,

@@ -52,7 +52,9 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
     "store",
     "web",
   ],
-  commands: ["ops", "app.ts", "build.ts", "serve.ts", "content", "config", "media", "store"],
+  // herald doctor: looks at a deployment from outside; reads only the signing key from the store.
+  doctor: ["config", "net", "store"],
+  commands: ["ops", "app.ts", "build.ts", "serve.ts", "content", "config", "media", "store", "doctor"],
   "cli.ts": ["commands", "config"],
 };
 

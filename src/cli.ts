@@ -29,6 +29,7 @@ Commands:
   followers remove ACTOR    Remove a follower (actor URL or @user@host)
   hash-password             Print an admin.passwordHash for the dashboard (password on stdin)
   migrate-store [--to URL]  Copy the SQLite store (keys, followers, history) into PostgreSQL
+  doctor [--url URL]        Check the deployment from outside, as a remote server would, with fixes
 
 ${COMMON}
 
@@ -122,6 +123,17 @@ Stop Herald first (serve, workers), so that nothing changes while it copies. her
 as it was: keep it as a backup. Fedify's cache of remote documents is not copied; it refills itself.
 
 ${COMMON}`,
+  doctor: `Usage: herald doctor [--url URL] [--json] [--config FILE]
+
+Checks the deployment from outside, as a remote server sees it, and says how to fix each failure:
+site.url against where Herald is reached (redirects, host, scheme), the TLS certificate, the
+server's clock, WebFinger, the actor and the newest article as JSON-LD and as HTML (with Vary:
+Accept, so caches cannot mix them up), NodeInfo, a signed test delivery to the account's own inbox
+(a View that Herald ignores, signed with the stored key), the feeds, and recent cover images.
+--url is the public origin to check (default: site.url); --json prints the report for machines.
+Exit 0 when every check passes (warnings allowed), 1 when one fails.
+
+${COMMON}`,
   "hash-password": `Usage: herald hash-password < FILE
 
 Reads a password (at least 12 characters) from standard input and prints its scrypt hash for
@@ -205,6 +217,12 @@ async function run(argv: readonly string[]): Promise<number> {
     case "migrate-store": {
       const { migrateStoreCommand } = await import("./commands/migrate-store.ts");
       return act(await migrateStoreCommand(config, flags.to, (line) => console.error(line)));
+    }
+    case "doctor": {
+      if (flags.url !== undefined && !/^https?:$/.test(URL.parse(flags.url)?.protocol ?? ""))
+        return usage(`--url must be an http(s) URL such as https://news.example.org, not "${flags.url}".`);
+      const { doctorCommand } = await import("./commands/doctor.ts");
+      return doctorCommand(config, { url: flags.url, json: flags.json });
     }
     case "serve": {
       const role = flags.role ?? process.env.HERALD_ROLE ?? "all";
@@ -295,6 +313,7 @@ function parse(args: readonly string[]) {
       now: { type: "boolean" },
       role: { type: "string" },
       to: { type: "string" },
+      url: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,

@@ -219,6 +219,7 @@ describe("operator CLI", () => {
       "retract",
       "followers",
       "migrate-store",
+      "doctor",
     ]) {
       const r = herald([command, "--help"], dir);
       expect(r.code).toBe(0);

@@ -4,12 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Herald, openHerald } from "../app.ts";
 import type { Config } from "../config/load.ts";
-import { createLogger } from "../log.ts";
+import type { Logger } from "../log.ts";
 import { sqliteStoreFile } from "../store/storage.ts";
 
 /** Opens Herald on the real store, for commands that change things (sync, publish, retract…). */
-export function openForCommand(config: Config): Promise<Herald> {
-  return openHerald(config, commandLogger(config), { federation: true, deliver: false });
+export async function openForCommand(config: Config): Promise<Herald> {
+  return openHerald(config, await commandLogger(config), { federation: true, deliver: false });
 }
 
 /** The store a snapshot was taken of (the snapshot itself is always a temporary SQLite file). */
@@ -37,7 +37,7 @@ export async function openSnapshot(
   }
   const herald = await openHerald(
     { ...config, data: { dir }, database: { ...config.database, url: undefined } },
-    commandLogger(config),
+    await commandLogger(config),
     { federation, deliver: false },
   );
   return Object.assign(herald, {
@@ -81,6 +81,29 @@ async function copyPostgres(config: Config, file: string): Promise<SnapshotOrigi
 }
 
 /** Commands talk to people on stdout/stderr; structured logs only when asked for (LOG_LEVEL). */
-function commandLogger(config: Config) {
-  return createLogger(process.env.LOG_LEVEL ? config.log.level : "silent", undefined, { fd: 2 });
+async function commandLogger(config: Config): Promise<Logger> {
+  const level = process.env.LOG_LEVEL ? config.log.level : "silent";
+  if (level === "silent") return SILENT;
+  const { createLogger } = await import("../log.ts");
+  return createLogger(level, undefined, { fd: 2 });
 }
+
+const ignore = (): void => {};
+
+/**
+ * What a silent pino logger does, without loading pino (~20 ms of a command's start-up): nothing.
+ * The methods Herald calls on a logger, and a child that is this one.
+ */
+const SILENT = {
+  level: "silent",
+  isLevelEnabled: () => false,
+  child: () => SILENT,
+  flush: ignore,
+  fatal: ignore,
+  error: ignore,
+  warn: ignore,
+  info: ignore,
+  debug: ignore,
+  trace: ignore,
+  silent: ignore,
+} as unknown as Logger;

@@ -1,11 +1,10 @@
 import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, resolve } from "node:path";
-import YAML from "yaml";
-import type { z } from "zod";
-import { type AttributionPatternsConfig, compilePatterns } from "../content/patterns.ts";
-import { configSchema, EXAMPLES } from "./schema.ts";
-
-type Parsed = z.output<typeof configSchema>;
+import { type AttributionPatternsConfig, checkPatterns } from "../content/patterns.ts";
+import { LOG_LEVELS } from "./checks.ts";
+import { type ParsedConfig as Parsed, parseQuickly } from "./quick.ts";
+import { parseSimpleYaml, UNSURE } from "./simple-yaml.ts";
 
 /** Validated, read-only configuration with absolute paths. The only thing that reads env and config files. */
 export interface Config {
@@ -64,7 +63,7 @@ export class ConfigError extends Error {
   }
 }
 
-const LEVELS: readonly string[] = configSchema.shape.log.unwrap().shape.level.unwrap().options;
+const LEVELS: readonly string[] = LOG_LEVELS;
 
 /** A shorter admin token could be guessed, rate limit or not. */
 const MIN_TOKEN_LENGTH = 16;
@@ -87,14 +86,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
   let usedFile: string | undefined;
   if (existsSync(file)) {
     usedFile = file;
-    const doc = YAML.parseDocument(readFileSync(file, "utf8"), { prettyErrors: true });
-    if (doc.errors.length > 0) {
-      throw new ConfigError(
-        file,
-        doc.errors.map((e) => `YAML: ${e.message.split("\n")[0]}`),
-      );
-    }
-    raw = doc.toJS() ?? {};
+    raw = readYaml(readFileSync(file, "utf8"), file) ?? {};
   } else if (explicit) {
     throw new ConfigError(file, [`config file not found: ${file}.`]);
   }
@@ -107,19 +99,9 @@ export function fromObject(
 ): Config {
   // An empty variable (`PORT=`) means unset, as shells and compose files often leave them.
   const env = Object.fromEntries(Object.entries(rawEnv).filter(([, v]) => v !== undefined && v !== ""));
-  const result = configSchema.safeParse(raw);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => {
-      const key = issue.path.join(".") || "(root)";
-      const unknown = issue.code === "unrecognized_keys" ? ` (${issue.keys.join(", ")})` : "";
-      const example = EXAMPLES[key] ? `; example: ${key}: ${EXAMPLES[key]}` : "";
-      return `${key}: ${issue.message}${unknown}${example}.`;
-    });
-    throw new ConfigError(file, problems);
-  }
-  const c = result.data;
+  const c = parseQuickly(raw) ?? parseWithSchema(raw, file);
   try {
-    compilePatterns(c.content.patterns);
+    checkPatterns(c.content.patterns);
   } catch (error) {
     throw new ConfigError(file, [`${(error as Error).message.replace(/\.?$/, ".")}`]);
   }
@@ -175,6 +157,45 @@ export function fromObject(
     admin: { token, passwordHash: c.admin.passwordHash },
   };
   return deepFreeze(config);
+}
+
+/**
+ * The config file's YAML. Most are nested keys with one-line values, read without the `yaml`
+ * package (simple-yaml.ts); `yaml` reads the rest and reports every error.
+ */
+function readYaml(text: string, file: string): unknown {
+  const simple = parseSimpleYaml(text);
+  if (simple !== UNSURE) return simple;
+  const YAML = createRequire(import.meta.url)("yaml") as typeof import("yaml");
+  const doc = YAML.parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      file,
+      doc.errors.map((e) => `YAML: ${e.message.split("\n")[0]}`),
+    );
+  }
+  return doc.toJS();
+}
+
+/**
+ * What the quick path was not sure of: the schema decides, and names every problem. zod loads only
+ * here, synchronously (`require` of an ES module), as loading config is synchronous.
+ */
+function parseWithSchema(raw: unknown, file: string | undefined): Parsed {
+  const { configSchema, EXAMPLES } = createRequire(import.meta.url)(
+    "./schema.ts",
+  ) as typeof import("./schema.ts");
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const key = issue.path.join(".") || "(root)";
+      const unknown = issue.code === "unrecognized_keys" ? ` (${issue.keys.join(", ")})` : "";
+      const example = EXAMPLES[key] ? `; example: ${key}: ${EXAMPLES[key]}` : "";
+      return `${key}: ${issue.message}${unknown}${example}.`;
+    });
+    throw new ConfigError(file, problems);
+  }
+  return result.data;
 }
 
 /** The site URL of a first run: this machine, on the port served. */

@@ -1,57 +1,35 @@
-import { isIP } from "node:net";
-import { validate as validCron } from "node-cron";
 import { z } from "zod";
+import {
+  CLOCK,
+  isAddressOrRange,
+  isCronExpression,
+  isLanguageTag,
+  isScryptHash,
+  isTimezone,
+  LOG_LEVELS,
+  USERNAME,
+} from "./checks.ts";
 
 // The one description of Herald's configuration: types, defaults and an example per key,
-// so every error message can show a valid value.
+// so every error message can show a valid value. Loading config goes through quick.ts first, which
+// accepts the common case without loading zod; this schema decides everything else and words every
+// problem (tests/config/quick.test.ts holds the two to the same answers).
 
-const timezone = z.string().refine(
-  (tz) => {
-    try {
-      new Intl.DateTimeFormat("en", { timeZone: tz });
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: "Unknown IANA time zone" },
-);
+const timezone = z.string().refine(isTimezone, { message: "Unknown IANA time zone" });
 
 const absoluteHttpUrl = z.url({ protocol: /^https?$/, message: "Expected an absolute http(s) URL" });
 
-const language = z.string().refine(
-  (tag) => {
-    try {
-      return Intl.getCanonicalLocales(tag).length === 1;
-    } catch {
-      return false;
-    }
-  },
-  { message: "Expected a BCP 47 language tag" },
-);
+const language = z.string().refine(isLanguageTag, { message: "Expected a BCP 47 language tag" });
 
 const patternList = z.array(z.string().min(1)).optional();
 
 /** A cron expression (5 fields, or 6 with seconds), or `false` to disable the job. */
 const cron = z.union([
   z.literal(false),
-  z.string().refine((expression) => validCron(expression), { message: "Invalid cron expression" }),
+  z.string().refine((expression) => isCronExpression(expression), { message: "Invalid cron expression" }),
 ]);
 
-/**
- * `scrypt$N$r$p$salt$key` (salt and key base64url): N a power of two up to 2^20, so a typo
- * cannot make every login take minutes or gigabytes.
- */
-function validScryptHash(value: string): boolean {
-  const m = /^scrypt\$(\d{1,8})\$(\d{1,2})\$(\d{1,2})\$([A-Za-z0-9_-]{16,})\$([A-Za-z0-9_-]{43,})$/.exec(
-    value,
-  );
-  if (!m) return false;
-  const [n, r, p] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  return n >= 1024 && n <= 2 ** 20 && (n & (n - 1)) === 0 && r >= 1 && r <= 32 && p >= 1 && p <= 16;
-}
-
-const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "Expected HH:MM (24-hour)");
+const clock = z.string().regex(CLOCK, "Expected HH:MM (24-hour)");
 
 export const configSchema = z.strictObject({
   site: z
@@ -168,7 +146,7 @@ export const configSchema = z.strictObject({
     .strictObject({
       username: z
         .string()
-        .regex(/^[a-z0-9_]{1,30}$/, "Lowercase letters, digits and _ only, at most 30")
+        .regex(USERNAME, "Lowercase letters, digits and _ only, at most 30")
         .default("news"),
       name: z.string().min(1).default("Herald"),
       summary: z.string().default(""),
@@ -214,14 +192,7 @@ export const configSchema = z.strictObject({
        */
       allowAddresses: z
         .array(
-          z.string().refine((entry) => {
-            const [address, prefix] = entry.split("/");
-            const family = isIP(address ?? "");
-            if (family === 0) return false;
-            if (prefix === undefined) return true;
-            const bits = Number(prefix);
-            return /^\d+$/.test(prefix) && bits <= (family === 6 ? 128 : 32);
-          }, "Expected an IP address or a CIDR range such as 10.0.5.0/24"),
+          z.string().refine(isAddressOrRange, "Expected an IP address or a CIDR range such as 10.0.5.0/24"),
         )
         .default([]),
     })
@@ -234,13 +205,13 @@ export const configSchema = z.strictObject({
        */
       passwordHash: z
         .string()
-        .refine(validScryptHash, "Expected scrypt$N$r$p$salt$key, as `herald hash-password` prints it")
+        .refine(isScryptHash, "Expected scrypt$N$r$p$salt$key, as `herald hash-password` prints it")
         .optional(),
     })
     .prefault({}),
   log: z
     .strictObject({
-      level: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+      level: z.enum(LOG_LEVELS).default("info"),
     })
     .prefault({}),
 });

@@ -448,7 +448,12 @@ function compile(extra: AttributionPatternsConfig | undefined): CompiledPatterns
     ),
   };
 }
-const DEFAULT_COMPILED = compile(undefined);
+/**
+ * The defaults alone, compiled on first use: only when an article is derived. Config validation
+ * compiles nothing unless the config adds patterns, so commands that read no article (status, a
+ * build where nothing changed) never pay for the ~200 Unicode-aware regexes.
+ */
+let defaultCompiled: CompiledPatterns | undefined;
 // Keyed by the config object: the loader passes the same frozen config for every article,
 // so patterns are compiled once per config, never per article.
 const compiledByConfig = new WeakMap<AttributionPatternsConfig, CompiledPatterns>();
@@ -458,8 +463,9 @@ const compiledByConfig = new WeakMap<AttributionPatternsConfig, CompiledPatterns
  * regex source: that is a config error, reported once at startup by whoever validates config.
  */
 export function compilePatterns(extra?: AttributionPatternsConfig): CompiledPatterns {
-  if (extra === undefined || Object.values(extra).every((list) => list === undefined || list.length === 0)) {
-    return DEFAULT_COMPILED;
+  if (!addsPatterns(extra)) {
+    defaultCompiled ??= compile(undefined);
+    return defaultCompiled;
   }
   let compiled = compiledByConfig.get(extra);
   if (compiled === undefined) {
@@ -478,6 +484,19 @@ export function compilePatterns(extra?: AttributionPatternsConfig): CompiledPatt
     compiledByConfig.set(extra, compiled);
   }
   return compiled;
+}
+
+/**
+ * Config validation: compiles the config's extras with the defaults, throwing as `compilePatterns`
+ * does. Without extras there is nothing to check (the defaults are Herald's own), and nothing is
+ * compiled until an article is derived.
+ */
+export function checkPatterns(extra?: AttributionPatternsConfig): void {
+  if (addsPatterns(extra)) compilePatterns(extra);
+}
+
+function addsPatterns(extra: AttributionPatternsConfig | undefined): extra is AttributionPatternsConfig {
+  return extra !== undefined && Object.values(extra).some((list) => list !== undefined && list.length > 0);
 }
 
 /** Link text that says nothing about the target ("原文链接", "here"): never a title or a name. */

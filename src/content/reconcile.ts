@@ -54,8 +54,10 @@ export class Reconciliation {
     const fresh: ContentFile[] = [];
     let unchanged = 0;
     let deferred = 0;
+    let found = 0;
     for (const file of files) {
       const previous = this.#byPath.get(file.path);
+      if (previous) found++;
       const f = previous?.file;
       if (
         previous &&
@@ -79,10 +81,12 @@ export class Reconciliation {
       }
       (previous ? known : fresh).push(file);
     }
-    const seen = new Set(files.map((f) => f.path));
-    this.#vanished = [...records.values()].filter(
-      (r) => r.path !== null && !seen.has(r.path) && r.removedAt === null,
-    );
+    // Every path on record found again (a scan lists each path once): none vanished, and no set of
+    // 10,000 paths is needed to say so.
+    const seen = found === this.#byPath.size ? undefined : new Set(files.map((f) => f.path));
+    this.#vanished = seen
+      ? [...records.values()].filter((r) => r.path !== null && !seen.has(r.path) && r.removedAt === null)
+      : [];
     known.sort((a, b) => cmp(a.path, b.path));
     fresh.sort((a, b) => cmp(a.path, b.path));
     // Undated articles dropped together would all be first seen at the same instant, and their

@@ -16,7 +16,7 @@ import { escapeHtmlAttribute } from "../render/html.ts";
 import type { MediaRecord, MediaStore } from "../store/types.ts";
 import type { SiteUrls } from "../urls.ts";
 import { dueRecords, recordForSighting, showCover } from "./cover-record.ts";
-import { type LookDeps, lookAt } from "./look.ts";
+import type { LookDeps } from "./look.ts";
 
 export interface CoverMediaDeps extends Omit<LookDeps, "write" | "signal"> {
   store: MediaStore;
@@ -95,6 +95,9 @@ export class CoverMedia {
     const now = this.#now();
     const due = dueRecords(this.#records.values(), now.toISOString(), PER_SCAN);
     if (due.length === 0) return 0;
+    // The fetcher (node:http, node:https, the address guard) and the image decoders load with the
+    // first cover looked at: status, builds and idle scans look at none.
+    const { lookAt } = await import("./look.ts");
     const looked: MediaRecord[] = [];
     let next = 0;
     const worker = async (): Promise<void> => {

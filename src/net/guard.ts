@@ -66,6 +66,20 @@ export interface GuardedGetOptions extends GuardOptions {
   signal?: AbortSignal;
 }
 
+/** One exchange, as `guardedRequest` makes it. */
+export interface GuardedRequestOptions extends GuardOptions {
+  method?: "GET" | "HEAD" | "POST";
+  headers?: Record<string, string>;
+  body?: Uint8Array;
+  /** For the exchange, the body included (default 10 s). */
+  timeoutMs?: number;
+  /** Largest body accepted (default 10 MB). */
+  maxBytes?: number;
+  /** false: only the status and headers are wanted; the connection is closed without reading the body. */
+  readBody?: boolean;
+  signal?: AbortSignal;
+}
+
 export interface GuardedResponse {
   /** The URL that answered, after redirects. */
   url: string;
@@ -157,7 +171,7 @@ export async function guardedGet(
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
   let current = checkTarget(url, options);
   for (let redirects = 0; ; redirects++) {
-    const response = await request(current, options, signal, timeout);
+    const response = await request(current, { ...options, method: "GET" }, signal, timeout, false);
     if (REDIRECTS.has(response.status)) {
       const location = response.headers.location;
       if (redirects >= maxRedirects)
@@ -191,18 +205,44 @@ export async function guardedGet(
   }
 }
 
+/**
+ * One exchange within the guard, whatever its status: no redirect is followed (a 3xx comes back with
+ * its Location), and the body of any answer is read within `maxBytes`, all within `timeoutMs`. For
+ * callers that judge each answer themselves (`herald doctor`, which looks at what a remote server
+ * would see). Refusals and transport failures are GuardedFetchErrors, as for guardedGet.
+ */
+export async function guardedRequest(
+  url: string | URL,
+  options: GuardedRequestOptions = {},
+): Promise<GuardedResponse> {
+  const timeout = AbortSignal.timeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  const target = checkTarget(url, options);
+  const response = await request(target, options, signal, timeout, true);
+  return {
+    url: target.href,
+    status: response.status,
+    headers: response.headers,
+    body: options.readBody === false ? response.discard() : await response.read(),
+  };
+}
+
 interface Pending {
   status: number;
   headers: IncomingHttpHeaders;
-  /** Reads the body within the size limit (only called for a final 2xx answer). */
+  /** Reads the body within the size limit (guardedGet: only for a final 2xx answer). */
   read(): Promise<Buffer>;
+  /** Closes the exchange without reading the body. */
+  discard(): Buffer;
 }
 
 function request(
   url: URL,
-  options: GuardedGetOptions,
+  options: Omit<GuardedRequestOptions, "signal" | "timeoutMs">,
   signal: AbortSignal,
   timeout: AbortSignal,
+  /** Keep the body of any status (guardedRequest); guardedGet drops the body of a non-2xx answer. */
+  anyStatus: boolean,
 ): Promise<Pending> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const failed = (error: unknown): GuardedFetchError => {
@@ -224,7 +264,8 @@ function request(
       return;
     }
     const client = url.protocol === "https:" ? https : http;
-    const req = client.get(url, {
+    const req = client.request(url, {
+      method: options.method ?? "GET",
       // A fresh connection per request: a pooled socket would skip the lookup, hence the check.
       agent: false,
       lookup: guardedLookup(options, url.href),
@@ -232,12 +273,13 @@ function request(
       signal,
     });
     req.on("error", (error) => reject(failed(error)));
+    req.end(options.body);
     req.on("response", (res: IncomingMessage) => {
       const status = res.statusCode ?? 0;
       const length = Number(res.headers["content-length"]);
-      const ok = status >= 200 && status <= 299;
-      if (!ok) res.resume(); // not read: a redirect or an error page
-      if (ok && Number.isFinite(length) && length > maxBytes) {
+      const wanted = anyStatus ? options.readBody !== false : status >= 200 && status <= 299;
+      if (!wanted) res.resume(); // not read: a redirect or an error page
+      if (wanted && Number.isFinite(length) && length > maxBytes) {
         req.destroy();
         reject(
           new GuardedFetchError(
@@ -251,6 +293,10 @@ function request(
       resolve({
         status,
         headers: res.headers,
+        discard: () => {
+          req.destroy();
+          return Buffer.alloc(0);
+        },
         read: () =>
           new Promise<Buffer>((done, fail) => {
             const chunks: Buffer[] = [];

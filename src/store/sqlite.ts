@@ -3,7 +3,7 @@ import { dirname } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import type { Article } from "../content/model.ts";
 import type { ArticleChange, ArticleRecord, ArticleStore } from "../content/records.ts";
-import { type ArticleRow, RECORD_COLUMNS, toArticleRecord } from "./article-rows.ts";
+import { RECORD_COLUMNS, recordFromColumns } from "./article-rows.ts";
 import { SqliteFederationStore } from "./sqlite-federation.ts";
 import { SqliteMediaStore } from "./sqlite-media.ts";
 import { immediateTransaction } from "./sqlite-tx.ts";
@@ -135,7 +135,13 @@ const MIGRATIONS: readonly Migration[] = [
      expires_ms INTEGER
    ) WITHOUT ROWID;
    CREATE INDEX IF NOT EXISTS kv_expires ON kv(expires_ms) WHERE expires_ms IS NOT NULL;`,
-  // 9. Herald's outbox (sqlite-outbox.ts): the activity once per fan-out, a small row per inbox, no
+  // 9. Every record column, so listing the records (each start of every command that opens the
+  // library) reads this index, a few bytes per article, instead of the table: there each row holds
+  // its article JSON, and title and tags (added by migration 5) lie after it, in overflow pages.
+  `CREATE INDEX IF NOT EXISTS articles_records ON articles(
+     id, path, slug, body_hash, first_seen, content_hash, changed_at, removed_at, published,
+     visible_from, federate, file_size, file_mtime_ms, file_ino, fingerprint, title, tags);`,
+  // 10. Herald's outbox (sqlite-outbox.ts): the activity once per fan-out, a small row per inbox, no
   // key material; receipts per fan-out and server, daily counts, circuits per server. Deliveries that
   // Fedify queued before (one message per inbox, each with the activity and the private keys) move
   // over, their keys dropped, and leave the queue. IF NOT EXISTS: a file set back to an earlier version
@@ -222,8 +228,6 @@ const MIGRATIONS: readonly Migration[] = [
    DROP TABLE temp.legacy;`,
 ];
 
-type Row = ArticleRow;
-
 export class SqliteStore implements ArticleStore {
   readonly #db: DatabaseSync;
   readonly #file: string;
@@ -272,11 +276,20 @@ export class SqliteStore implements ArticleStore {
     });
   }
 
+  #listRecords: StatementSync | undefined;
+
   async listRecords(): Promise<ArticleRecord[]> {
-    const rows = this.#db
-      .prepare(`SELECT ${RECORD_COLUMNS.join(", ")} FROM articles`)
-      .all() as unknown as Row[];
-    return rows.map(toArticleRecord);
+    // From the covering index (migration 9), each row an array, taken one at a time: no object
+    // per row to build, and no row outlives its record, on the path every command takes (10,000
+    // articles: 10,000 rows).
+    if (!this.#listRecords) {
+      this.#listRecords = this.#db.prepare(`SELECT ${RECORD_COLUMNS.join(", ")} FROM articles`);
+      this.#listRecords.setReturnArrays(true);
+    }
+    const records: ArticleRecord[] = [];
+    for (const row of this.#listRecords.iterate())
+      records.push(recordFromColumns(row as unknown as unknown[]));
+    return records;
   }
 
   async getArticle(id: string): Promise<Article | undefined> {

@@ -61,6 +61,9 @@ export async function serveObject(
   pageUrl: string | undefined,
 ): Promise<void> {
   const object = await deps.store.getObject(articleId);
+  // Every answer depends on Accept, the redirect for browsers too: a cache keyed by URL alone would
+  // hand that redirect to the next ActivityPub client.
+  res.setHeader("Vary", "Accept");
   if (!wantsActivityJson(req)) {
     if (pageUrl && !object?.deletedAt) {
       res.statusCode = 302;
@@ -81,7 +84,6 @@ export async function serveObject(
   const body = JSON.stringify(object.object);
   res.statusCode = object.deletedAt ? 410 : 200;
   res.setHeader("Content-Type", "application/activity+json");
-  res.setHeader("Vary", "Accept");
   res.setHeader("Cache-Control", "public, max-age=60");
   res.end(req.method === "HEAD" ? undefined : body);
 }

@@ -84,7 +84,7 @@ async function route(deps: WebDeps, req: IncomingMessage, res: ServerResponse): 
         res.end();
       }
     });
-    if (profilePage && !(await deps.pages!(req, res, "/"))) plain(res, 404, "Not found.\n");
+    if (profilePage && !(await deps.pages!(req, res, path))) plain(res, 404, "Not found.\n");
     return;
   }
   if (deps.admin && (path === "/admin" || path.startsWith("/admin/")) && (await deps.admin(req, res, path)))

@@ -3,8 +3,9 @@
 // Host). Each runs as a child process on a loopback port with its own config and prefix in a temp
 // dir, and is stopped by its PID. The configs are the ones the README shows.
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, request } from "node:http";
+import { type AddressInfo, connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "./apbot.ts";
@@ -19,8 +20,16 @@ export interface RunningProxy {
 export const NGINX = "/usr/sbin/nginx";
 export const CADDY = "/usr/bin/caddy";
 
+/** Directives added to the README's example: a misconfiguration under test. */
+export interface NginxExtra {
+  /** In the `http` block (a `proxy_cache_path` under the proxy's own `dir`, say). */
+  http?: (dir: string) => string;
+  /** In `location /`, after `proxy_pass`. */
+  location?: string;
+}
+
 /** The README's nginx example, on loopback and without TLS. */
-export function nginxConfig(dir: string, port: number, upstream: number): string {
+export function nginxConfig(dir: string, port: number, upstream: number, extra: NginxExtra = {}): string {
   return `daemon off;
 pid ${dir}/nginx.pid;
 error_log ${dir}/error.log;
@@ -32,11 +41,13 @@ http {
   fastcgi_temp_path ${dir}/fastcgi;
   uwsgi_temp_path ${dir}/uwsgi;
   scgi_temp_path ${dir}/scgi;
+  ${extra.http?.(dir) ?? ""}
   server {
     listen 127.0.0.1:${port};
     location / {
       proxy_pass http://127.0.0.1:${upstream};
       proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      ${extra.location ?? ""}
     }
   }
 }
@@ -56,10 +67,12 @@ http://localhost:${port} {
 `;
 }
 
-export async function startNginx(upstream: number): Promise<RunningProxy> {
+export async function startNginx(upstream: number, extra: NginxExtra = {}): Promise<RunningProxy> {
   const dir = mkdtempSync(join(tmpdir(), "herald-nginx-"));
+  // Run as root, nginx's workers run as nobody: they write buffered and cached answers in here.
+  chmodSync(dir, 0o755);
   const port = await freePort();
-  writeFileSync(join(dir, "nginx.conf"), nginxConfig(dir, port, upstream));
+  writeFileSync(join(dir, "nginx.conf"), nginxConfig(dir, port, upstream, extra));
   const child = spawn(NGINX, ["-p", dir, "-c", join(dir, "nginx.conf"), "-e", join(dir, "error.log")], {
     stdio: ["ignore", "ignore", "pipe"],
   });
@@ -81,6 +94,40 @@ export async function startCaddy(upstream: number): Promise<RunningProxy> {
     },
   });
   return running(child, port, dir, () => "");
+}
+
+/**
+ * A reverse proxy on a host whose clock is wrong: it forwards everything to Herald unchanged and
+ * answers with a `Date` that is `offsetMs` off, as a proxy on a machine without NTP does.
+ */
+export async function startSkewedProxy(upstream: number, offsetMs: number): Promise<RunningProxy> {
+  const server = createServer((req, res) => {
+    const forward = request(
+      { host: "127.0.0.1", port: upstream, method: req.method, path: req.url, headers: req.headers },
+      (answer) => {
+        const headers = { ...answer.headers, date: new Date(Date.now() + offsetMs).toUTCString() };
+        res.writeHead(answer.statusCode ?? 502, headers);
+        answer.pipe(res);
+      },
+    );
+    forward.on("error", () => {
+      res.writeHead(502);
+      res.end();
+    });
+    req.pipe(forward);
+  });
+  const port = await new Promise<number>((resolve) =>
+    server.listen(0, "127.0.0.1", () => resolve((server.address() as AddressInfo).port)),
+  );
+  return {
+    origin: `http://localhost:${port}`,
+    port,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }
 
 function readLog(file: string): string {

@@ -8,6 +8,7 @@ import {
   type GuardedFetchError,
   guardedGet,
   guardedLookup,
+  guardedRequest,
 } from "../../src/net/guard.ts";
 import { type ImageServer, routes, startImageServer } from "../helpers/image-server.ts";
 
@@ -75,6 +76,14 @@ describe("guarded fetch", () => {
     site.route("/to-v6-loopback", routes.redirect("http://[::1]/cover.jpg", 307));
     for (let i = 1; i <= 4; i++) site.route(`/hop${i}`, routes.redirect(`/hop${i + 1}`));
     site.route("/hop5", routes.bytes(Buffer.from("arrived")));
+    site.route("/echo", (req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        res.writeHead(418, { "Content-Type": "text/plain" });
+        res.end(`${req.method} ${req.headers["x-probe"]} ${Buffer.concat(chunks).toString()}`);
+      });
+    });
   });
   afterAll(() => site.close());
 
@@ -171,6 +180,31 @@ describe("guarded fetch", () => {
       const error = await refusal(guardedGet(`${site.origin}/slow`, { ...ALLOW, timeoutMs: 300 }));
       expect(error.reason).toBe("timeout");
       expect(Date.now() - started).toBeLessThan(3_000);
+    });
+
+    it("one exchange: any method and status, the body of any answer, redirects left to the caller", async () => {
+      const echo = await guardedRequest(`${site.origin}/echo`, {
+        ...ALLOW,
+        method: "POST",
+        headers: { "X-Probe": "yes" },
+        body: Buffer.from("payload"),
+      });
+      expect(echo).toMatchObject({ status: 418, url: `${site.origin}/echo` });
+      expect(echo.body.toString()).toBe("POST yes payload");
+      const hop = await guardedRequest(`${site.origin}/hop1`, ALLOW);
+      expect(hop.status).toBe(302);
+      expect(hop.headers.location).toBe("/hop2");
+      const missing = await guardedRequest(`${site.origin}/missing`, ALLOW);
+      expect([missing.status, missing.body.toString()]).toEqual([404, "<h1>404</h1>"]);
+      // Headers only: a huge body is not read, and not refused either.
+      const huge = await guardedRequest(`${site.origin}/declares-11mb`, { ...ALLOW, readBody: false });
+      expect([huge.status, huge.headers["content-type"], huge.body.length]).toEqual([200, "image/jpeg", 0]);
+      expect((await refusal(guardedRequest(`${site.origin}/chunked-11mb`, ALLOW))).reason).toBe("too-large");
+      expect(
+        (await refusal(guardedRequest(`${site.origin}/slow`, { ...ALLOW, timeoutMs: 300 }))).reason,
+      ).toBe("timeout");
+      // The guard applies as to guardedGet.
+      expect((await refusal(guardedRequest(`${site.origin}/echo`))).reason).toBe("private-address");
     });
 
     it("reports a server that is down as a network failure", async () => {

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { afterEach, describe, expect, it } from "vitest";
+import { RECORD_COLUMNS } from "../../src/store/article-rows.ts";
 import { SqliteStore } from "../../src/store/sqlite.ts";
 
 const dirs: string[] = [];
@@ -70,5 +71,16 @@ describe("SQLite schema migrations", () => {
     expect(shape(upgraded.database)).toEqual(shape(fresh.database));
     upgraded.close();
     fresh.close();
+  });
+
+  it("lists article records from an index, without reading the article JSON", () => {
+    const dir = mkdtempSync(join(tmpdir(), "herald-schema-"));
+    dirs.push(dir);
+    const store = new SqliteStore(join(dir, "herald.sqlite"));
+    const plan = store.database
+      .prepare(`EXPLAIN QUERY PLAN SELECT ${RECORD_COLUMNS.join(", ")} FROM articles`)
+      .all() as { detail: string }[];
+    expect(plan.map((p) => p.detail)).toEqual(["SCAN articles USING COVERING INDEX articles_records"]);
+    store.close();
   });
 });

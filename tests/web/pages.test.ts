@@ -457,6 +457,12 @@ describe("public pages", () => {
     const profile = await get("/users/news", { Accept: "text/html" });
     expect(profile.status).toBe(200);
     expect(await profile.text()).toContain('<h1 id="profile-name">Herald 新闻</h1>');
+    // Caches must not hand that page to the next ActivityPub client, nor the object's redirect.
+    expect(profile.headers.get("vary")).toBe("Accept, Accept-Encoding");
+    expect((await get("/")).headers.get("vary")).toBe("Accept-Encoding");
+    const redirect = await get("/objects/tidal-energy", { Accept: "text/html" });
+    expect(redirect.status).toBe(302);
+    expect(redirect.headers.get("vary")).toBe("Accept");
     expect(
       (await get("/users/news", { Accept: "application/activity+json" })).headers.get("content-type"),
     ).toMatch(/application\/activity\+json/);

@@ -36,7 +36,10 @@ export interface PagesDeps {
 }
 
 export interface Pages {
-  /** GET/HEAD of `/`, `/follow`, `/articles/<slug>/`, `/tags/<tag>/`; false for any other path. */
+  /**
+   * GET/HEAD of `/`, `/follow`, `/articles/<slug>/`, `/tags/<tag>/`, and of the actor's path (the home
+   * page, for browsers that Fedify did not answer); false for any other path.
+   */
   handle: RouteHandler;
   /** The 404 page. */
   notFound(req: IncomingMessage, res: ServerResponse): void;
@@ -60,6 +63,8 @@ export function createPages(deps: PagesDeps): Pages {
   const { site, library, store } = deps;
   const maxArticles = deps.maxCachedArticles ?? 2_000;
   const federated = site.bot.handle !== undefined;
+  // The actor URL shows browsers the home page and ActivityPub clients the actor: one URL, two bodies.
+  const actorPath = site.bot.actorUrl === undefined ? undefined : new URL(site.bot.actorUrl).pathname;
   const notFoundPage = cachedBody(renderNotFound(site), HTML_TYPE, new Date(0));
   const gonePage = cachedBody(renderGone(site), HTML_TYPE, new Date(0));
   const articlePages = new Map<string, { key: string; article: Article; page: CachedBody }>();
@@ -143,6 +148,7 @@ export function createPages(deps: PagesDeps): Pages {
     base: string,
     all: readonly ArticleRecord[],
     render: (paged: Paged<Article>) => string,
+    headers = PAGE_HEADERS,
   ): Promise<boolean> => {
     const asked = pageNumber(req);
     if (asked === undefined) return false;
@@ -164,7 +170,7 @@ export function createPages(deps: PagesDeps): Pages {
       cached = cachedBody(render({ ...paged, items }), HTML_TYPE, new Date(newest ?? 0));
       cache.set(key, cached);
     }
-    return send(req, res, cached);
+    return send(req, res, cached, headers);
   };
 
   const articlePage = async (req: IncomingMessage, res: ServerResponse, a: Article): Promise<true> => {
@@ -219,9 +225,17 @@ export function createPages(deps: PagesDeps): Pages {
   };
 
   const handle: RouteHandler = async (req, res, path) => {
-    if (path === "/") {
+    if (path === "/" || path === actorPath) {
       const { records } = await currentIndex();
-      return listPage(req, res, "home", site.urls.home, records, (paged) => renderHome(site, paged));
+      return listPage(
+        req,
+        res,
+        "home",
+        site.urls.home,
+        records,
+        (paged) => renderHome(site, paged),
+        path === actorPath ? NEGOTIATED_HEADERS : PAGE_HEADERS,
+      );
     }
     const article = ARTICLE_PATH.exec(path);
     if (article) {
