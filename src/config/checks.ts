@@ -1,7 +1,27 @@
 // The checks behind configuration values that no type says by itself: a time zone, a language tag, a
 // cron expression, an address range, a password hash. One copy, shared by the schema (which reports
 // problems) and the quick path (which accepts the common case without loading zod).
+
 import { createRequire } from "node:module";
+import type { PatternKind } from "../content/patterns.ts";
+
+/** The kinds `content.patterns` may extend (src/content/patterns.ts holds the built-in table). */
+export const PATTERN_KINDS = [
+  "via",
+  "source",
+  "translator",
+  "editor",
+  "author",
+  "bio",
+  "caption",
+  "captionAbove",
+  "editorsNote",
+  "publisher",
+  "photoCredit",
+  "boilerplate",
+  "decorativeImage",
+  "wire",
+] as const satisfies readonly PatternKind[];
 
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
 

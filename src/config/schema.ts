@@ -7,6 +7,7 @@ import {
   isScryptHash,
   isTimezone,
   LOG_LEVELS,
+  PATTERN_KINDS,
   USERNAME,
 } from "./checks.ts";
 
@@ -54,22 +55,12 @@ export const configSchema = z.strictObject({
       /** A changed file is processed once it has not changed for this long (editors save in several writes). */
       settleMs: z.int().min(0).max(600_000).default(1500),
       patterns: z
-        .strictObject({
-          via: patternList,
-          source: patternList,
-          translator: patternList,
-          editor: patternList,
-          author: patternList,
-          bio: patternList,
-          caption: patternList,
-          captionAbove: patternList,
-          editorsNote: patternList,
-          publisher: patternList,
-          photoCredit: patternList,
-          boilerplate: patternList,
-          decorativeImage: patternList,
-          wire: patternList,
-        })
+        .strictObject(
+          Object.fromEntries(PATTERN_KINDS.map((kind) => [kind, patternList])) as Record<
+            (typeof PATTERN_KINDS)[number],
+            typeof patternList
+          >,
+        )
         .default({}),
     })
     .prefault({}),

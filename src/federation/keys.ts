@@ -56,7 +56,7 @@ export async function loadOrCreateKeys(
 }
 
 /** Fedify's generateCryptoKeyPair() makes RSA-4096, five times slower to sign with; Mastodon uses 2048. */
-function generateRsa2048(): Promise<CryptoKeyPair> {
+export function generateRsa2048(): Promise<CryptoKeyPair> {
   return crypto.subtle.generateKey(
     {
       name: "RSASSA-PKCS1-v1_5",

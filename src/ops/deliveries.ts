@@ -2,18 +2,11 @@
 // view, and the servers that stopped answering (status). Read from the outbox's receipts and circuits.
 import type { HostCircuit, Receipt, Storage } from "../store/types.ts";
 
-export interface ServerDelivery {
-  host: string;
-  /** The inbox while the server has one for this post; null when several are aggregated. */
-  inbox: string | null;
-  delivered: number;
-  failed: number;
-  waiting: number;
-  attempts: number;
-  lastStatus: number | null;
-  lastError: string | null;
-  at: string | null;
-}
+/** One server's share of a post: the receipt without the fan-out's own fields. */
+export type ServerDelivery = Pick<
+  Receipt,
+  "host" | "inbox" | "delivered" | "failed" | "waiting" | "attempts" | "lastStatus" | "lastError" | "at"
+>;
 
 export interface ActivityDelivery {
   activityId: string;

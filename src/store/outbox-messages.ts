@@ -1,6 +1,7 @@
 // What Fedify hands its outbox queue, turned into what Herald's outbox keeps. Fedify puts the activity
 // and the actor's private keys (as JWK) into every per-inbox message; Herald keeps the activity once
 // per fan-out and never the keys: its delivery worker signs with keys it loads from the key store.
+import type { AsyncLocalStorage } from "node:async_hooks";
 import { createHash } from "node:crypto";
 import type { Fanout, Settlement } from "./types.ts";
 
@@ -157,4 +158,31 @@ export function followersDigest(ids: readonly string[]): string {
     for (let i = 0; i < 32; i++) xor[i]! ^= hash[i]!;
   }
   return xor.toString("hex");
+}
+
+/** What Fedify enqueues while a publisher's `send` runs: collected, then written with its ledger mark. */
+export interface Batch {
+  messages: unknown[];
+  /** Closed once `send` returned: anything enqueued later is written on its own, not dropped. */
+  open: boolean;
+}
+
+/** Runs `send` with a batch open in `store`, and returns what it enqueued. */
+export async function collectBatch<T>(
+  store: AsyncLocalStorage<Batch>,
+  send: () => Promise<T>,
+): Promise<{ value: T; messages: unknown[] }> {
+  const batch: Batch = { messages: [], open: true };
+  try {
+    const value = await store.run(batch, send);
+    return { value, messages: batch.messages };
+  } finally {
+    batch.open = false;
+  }
+}
+
+/** Resolves when `signal` aborts (at once without one): Fedify's `listen` on a queue it never reads. */
+export function untilAborted(signal: AbortSignal | undefined): Promise<void> {
+  if (!signal || signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
 }

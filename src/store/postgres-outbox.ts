@@ -3,7 +3,15 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { MessageQueue, MessageQueueDepth, MessageQueueListenOptions } from "@fedify/fedify";
 import type { Sql, TransactionSql } from "postgres";
-import { fanoutsOf, inboxHost, spreadOffset, summarize } from "./outbox-messages.ts";
+import {
+  type Batch,
+  collectBatch,
+  fanoutsOf,
+  inboxHost,
+  spreadOffset,
+  summarize,
+  untilAborted,
+} from "./outbox-messages.ts";
 import { applySchema, checkIdentifier, fnv1a, once } from "./postgres-schema.ts";
 import type {
   ClaimedDelivery,
@@ -64,11 +72,6 @@ export interface PostgresOutboxOptions {
   now?: () => number;
   /** Renewal of a claimed delivery stops after this long (MAX_HOLD_MS; tests shorten it). */
   maxHoldMs?: number;
-}
-
-interface Batch {
-  messages: unknown[];
-  open: boolean;
 }
 
 const ORDERING_BUCKETS = 64;
@@ -316,9 +319,7 @@ export class PostgresOutbox implements Outbox<TransactionSql>, MessageQueue {
     _handler: (message: unknown) => Promise<void> | void,
     options?: MessageQueueListenOptions,
   ): Promise<void> {
-    const signal = options?.signal;
-    if (!signal || signal.aborted) return Promise.resolve();
-    return new Promise((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+    return untilAborted(options?.signal);
   }
 
   /**
@@ -327,16 +328,9 @@ export class PostgresOutbox implements Outbox<TransactionSql>, MessageQueue {
    * throws; if `record` throws, the fan-outs are rolled back and the error rethrown.
    */
   async atomically<T>(send: () => Promise<T>, record: (value: T, tx: TransactionSql) => unknown): Promise<T> {
-    const batch: Batch = { messages: [], open: true };
-    let value: T;
-    try {
-      value = await this.#batch.run(batch, send);
-    } finally {
-      // Anything enqueued from a callback that outlives `send` is written on its own, not dropped.
-      batch.open = false;
-    }
-    const fanouts = fanoutsOf(batch.messages, true);
-    batch.messages = [];
+    const { value, messages } = await collectBatch(this.#batch, send);
+    const fanouts = fanoutsOf(messages, true);
+    messages.length = 0;
     await this.#write(fanouts, (tx) => record(value, tx));
     return value;
   }

@@ -2,7 +2,15 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { EventEmitter } from "node:events";
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import type { MessageQueue, MessageQueueDepth, MessageQueueListenOptions } from "@fedify/fedify";
-import { fanoutsOf, inboxHost, spreadOffset, summarize } from "./outbox-messages.ts";
+import {
+  type Batch,
+  collectBatch,
+  fanoutsOf,
+  inboxHost,
+  spreadOffset,
+  summarize,
+  untilAborted,
+} from "./outbox-messages.ts";
 import { processAlive } from "./sqlite-queue.ts";
 import { immediateTransaction, readTransaction, statementCache } from "./sqlite-tx.ts";
 import type {
@@ -57,7 +65,7 @@ export class SqliteOutbox implements Outbox<DatabaseSync>, MessageQueue {
   readonly #leaseMs: number;
   readonly #spreadMs: number;
   readonly #now: () => number;
-  readonly #batch = new AsyncLocalStorage<{ messages: unknown[]; open: boolean }>();
+  readonly #batch = new AsyncLocalStorage<Batch>();
 
   constructor(db: DatabaseSync, options: SqliteOutboxOptions = {}) {
     this.#db = db;
@@ -103,9 +111,7 @@ export class SqliteOutbox implements Outbox<DatabaseSync>, MessageQueue {
     _handler: (message: unknown) => Promise<void> | void,
     options?: MessageQueueListenOptions,
   ): Promise<void> {
-    const signal = options?.signal;
-    if (!signal || signal.aborted) return Promise.resolve();
-    return new Promise((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+    return untilAborted(options?.signal);
   }
 
   /**
@@ -113,15 +119,9 @@ export class SqliteOutbox implements Outbox<DatabaseSync>, MessageQueue {
    * in one transaction. `record` must write synchronously (see SqliteQueue.atomically).
    */
   async atomically<T>(send: () => Promise<T>, record: (value: T, db: DatabaseSync) => unknown): Promise<T> {
-    const batch = { messages: [] as unknown[], open: true };
-    let value: T;
-    try {
-      value = await this.#batch.run(batch, send);
-    } finally {
-      batch.open = false;
-    }
+    const { value, messages } = await collectBatch(this.#batch, send);
     // The publisher's batch: its fan-outs go to the followers collection.
-    this.#write(fanoutsOf(batch.messages, true), () => {
+    this.#write(fanoutsOf(messages, true), () => {
       const result = record(value, this.#db);
       if (result instanceof Promise) {
         result.catch(() => undefined);

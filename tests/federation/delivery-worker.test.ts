@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { deliveryPolicy } from "../../src/federation/circuit.ts";
 import { DeliveryWorker } from "../../src/federation/delivery.ts";
+import { generateRsa2048 } from "../../src/federation/keys.ts";
 import { signingKey } from "../../src/federation/signing.ts";
 import { createLogger } from "../../src/log.ts";
 import { deliveryAgent } from "../../src/net/outbound.ts";
@@ -97,16 +98,7 @@ describe("delivery worker", () => {
   });
 
   async function startWorker(options: { perHost?: number; holdMs?: number } = {}): Promise<DeliveryWorker> {
-    const pair = (await crypto.subtle.generateKey(
-      {
-        name: "RSASSA-PKCS1-v1_5",
-        modulusLength: 2048,
-        publicExponent: new Uint8Array([1, 0, 1]),
-        hash: "SHA-256",
-      },
-      true,
-      ["sign", "verify"],
-    )) as CryptoKeyPair;
+    const pair = await generateRsa2048();
     const jwk = await crypto.subtle.exportKey("jwk", pair.privateKey);
     const worker = new DeliveryWorker({
       outbox,

@@ -1,8 +1,10 @@
 // The outbox contract: what the publisher and the delivery worker rely on from Herald's outbox,
 // written once and run against SQLite and PostgreSQL (outbox.contract.test.ts). Each target opens a
 // fresh, empty store; "another process" is another outbox on the same data.
+
 import { generateKeyPairSync, randomUUID } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
+import { closedCircuit } from "../../src/federation/circuit.ts";
 import { spreadOffset } from "../../src/store/outbox-messages.ts";
 import type {
   ClaimedDelivery,
@@ -135,15 +137,7 @@ const settlement = (delivery: ClaimedDelivery, result: DeliveryResult, atMs = Da
 });
 
 const circuit = (host: string, overrides: Partial<HostCircuit> = {}): HostCircuit => ({
-  host,
-  failures: 0,
-  opens: 0,
-  openUntilMs: null,
-  firstFailureMs: null,
-  lastFailureMs: null,
-  lastSuccessMs: null,
-  unreachableSinceMs: null,
-  lastError: null,
+  ...closedCircuit(host),
   ...overrides,
 });
 

@@ -1,10 +1,12 @@
 // The dashboard's deliveries, rendered from a real SQLite outbox: receipts made by claiming and
 // settling deliveries as the worker does (a post's Deliveries section), and circuits as the worker
 // records them (the main page's "Servers not answering"). Hostile host names and answers are escaped.
+
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { closedCircuit } from "../../src/federation/circuit.ts";
 import { deliveriesFromReceipts, troubleFromCircuits } from "../../src/ops/deliveries.ts";
 import { SqliteStore } from "../../src/store/sqlite.ts";
 import { SqliteOutbox } from "../../src/store/sqlite-outbox.ts";
@@ -189,18 +191,7 @@ describe("servers not answering", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const circuit = (host: string, c: Partial<HostCircuit>): HostCircuit => ({
-    host,
-    failures: 0,
-    opens: 0,
-    openUntilMs: null,
-    firstFailureMs: null,
-    lastFailureMs: null,
-    lastSuccessMs: null,
-    unreachableSinceMs: null,
-    lastError: null,
-    ...c,
-  });
+  const circuit = (host: string, c: Partial<HostCircuit>): HostCircuit => ({ ...closedCircuit(host), ...c });
 
   it("lists them unreachable first, with since, next try and the last error; nothing when all answer", async () => {
     expect(serversSection(troubleFromCircuits(await outbox.circuits(), T0), time, T0)).toBe("");
