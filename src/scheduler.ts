@@ -57,7 +57,8 @@ export function startScheduler(jobs: readonly Job[], options: SchedulerOptions):
     const task = make(job.expression, () => runJob(job, "scheduled"), {
       name: job.name,
       timezone: options.timezone,
-      noOverlap: true,
+      // No `noOverlap`: runJob already skips a tick that comes while the last run goes on, and says
+      // so in a structured log line; node-cron's own check writes an unstructured line to stderr.
     });
     task.start();
     tasks.set(job.name, task);

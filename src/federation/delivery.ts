@@ -86,6 +86,8 @@ export class DeliveryWorker {
    * flight: a kill -9 repeats at most `concurrency` deliveries, whichever state they were in.
    */
   #unsettled = 0;
+  /** Set once `run` has returned: no more retries of failed writes. */
+  #stopped = false;
   #changed = new Map<string, HostCircuit>();
   #flush: Promise<void> | undefined;
   #poke: (() => void) | undefined;
@@ -165,6 +167,7 @@ export class DeliveryWorker {
         .catch((error) => log.error({ err: error }, "giving back deliveries failed"));
       await Promise.allSettled([...this.#tasks]);
       await this.#flushNow();
+      this.#stopped = true;
     }
   }
 
@@ -444,38 +447,50 @@ export class DeliveryWorker {
     this.#scheduleFlush();
   }
 
-  #scheduleFlush(): void {
+  #scheduleFlush(delayMs = 0): void {
     if (this.#flush) return;
-    this.#flush = new Promise<void>((resolve) => setImmediate(resolve))
+    this.#flush = new Promise<void>((resolve) =>
+      delayMs > 0 ? setTimeout(resolve, delayMs).unref() : setImmediate(resolve),
+    )
       .then(() => this.#drainSettling())
-      .finally(() => {
+      .then((failed) => {
         this.#flush = undefined;
-        if (this.#settling.length > 0 || this.#changed.size > 0) this.#scheduleFlush();
+        // The database is away: try again in a second (the leases are renewed meanwhile, on
+        // PostgreSQL, or last long enough, on SQLite) rather than send these deliveries again.
+        if (failed && !this.#stopped) this.#scheduleFlush(1_000);
+        else if (this.#settling.length > 0 || this.#changed.size > 0) this.#scheduleFlush();
       });
   }
 
-  /** Writes what is waiting now, after the write in flight, if any. */
+  /** Writes what is waiting now, after the write in flight, if any (one try: it may fail). */
   async #flushNow(): Promise<void> {
-    while (this.#flush) await this.#flush;
+    if (this.#flush) await this.#flush;
     await this.#drainSettling();
   }
 
-  async #drainSettling(): Promise<void> {
+  /**
+   * Writes the waiting settlements; true when a write failed. Those stay waiting, in order, for the
+   * next try: a delivery the peer took is recorded late rather than sent twice. What is still not
+   * written when the process stops is sent again after its lease, and a receiver drops it by its id.
+   */
+  async #drainSettling(): Promise<boolean> {
     while (this.#settling.length > 0 || this.#changed.size > 0) {
       const batch = this.#settling;
-      const circuits = [...this.#changed.values()];
+      const changed = this.#changed;
       this.#settling = [];
       this.#changed = new Map();
       try {
-        await this.#o.outbox.settle(batch, circuits);
-      } catch (error) {
-        // The leases run out and these deliveries go again: a receiver drops a repeat by its id.
-        this.#o.log.error({ err: error, deliveries: batch.length }, "recording deliveries failed");
-      } finally {
+        await this.#o.outbox.settle(batch, [...changed.values()]);
         this.#unsettled -= batch.length;
         this.#poke?.();
+      } catch (error) {
+        this.#o.log.error({ err: error, deliveries: batch.length }, "recording deliveries failed; retrying");
+        this.#settling = [...batch, ...this.#settling];
+        for (const [host, c] of changed) if (!this.#changed.has(host)) this.#changed.set(host, c);
+        return true;
       }
     }
+    return false;
   }
 }
 

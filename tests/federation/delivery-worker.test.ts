@@ -270,4 +270,22 @@ describe("delivery worker", () => {
     await until(async () => (await outbox.exportOutbox()).deliveries.length === 0);
     expect(slow.received.map((r) => r.path)).toEqual(["/users/a/inbox", "/users/b/inbox"]);
   });
+
+  it("records a delivery once the database answers again, instead of sending it twice", async () => {
+    const ok = await sink(() => 202);
+    sinks.push(ok);
+    const settle = outbox.settle.bind(outbox);
+    let refusals = 2;
+    outbox.settle = async (...args) => {
+      if (refusals-- > 0) throw new Error("connection refused (the database is away)");
+      return settle(...args);
+    };
+    await outbox.enqueueMany([outboxMessage(`${ok.origin}/inbox`)]);
+    await startWorker();
+    await until(async () => (await outbox.exportOutbox()).deliveries.length === 0, 10_000);
+    expect(refusals).toBeLessThan(0);
+    expect(ok.received).toHaveLength(1);
+    const [receipt] = await outbox.receipts([CREATE.id]);
+    expect(receipt).toMatchObject({ delivered: 1, attempts: 1 });
+  });
 });
