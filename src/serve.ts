@@ -6,6 +6,8 @@
 //   scheduler  reads content/, publishes, writes static feeds; one acts at a time (a lease), the
 //              others stand by and take over when its lease runs out.
 // Every role answers GET /healthz on server.port, so one container health check fits all.
+// The socket is bound once; a reload of the config file (live-config.ts) replaces everything behind
+// it, so the new file applies as a start with it would, without dropping the port.
 import { createServer, type RequestListener, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Herald, openHerald, reloadResult, type ScanResult } from "./app.ts";
