@@ -135,19 +135,16 @@ export async function startServer(
     apply: async (next) => {
       // The old app stops its schedules, watcher and deliveries but goes on answering requests
       // (from its store and memory) until the new one has scanned; then requests go to the new one.
-      await app.stop();
-      let fresh: App;
+      const old = app;
+      await old.stop();
       try {
-        fresh = await open(next);
+        app = await open(next);
       } catch (error) {
         // Back to what ran before, as a restart with the old file would.
-        fresh = await open(app.configured);
-        app.close().catch(() => {});
-        app = fresh;
+        app = await open(old.configured);
+        await old.close();
         throw error;
       }
-      const old = app;
-      app = fresh;
       await old.close();
     },
   });
