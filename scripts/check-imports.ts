@@ -42,12 +42,15 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
     "store",
   ],
   "coordination.ts": ["federation", "store"],
+  // Reloading the config while serving: validates with config/, reports through the store.
+  "live-config.ts": ["config", "store"],
   "serve.ts": [
     "app.ts",
     "content",
     "config",
     "coordination.ts",
     "federation",
+    "live-config.ts",
     "scheduler.ts",
     "store",
     "web",

@@ -40,8 +40,9 @@ Every command works while \`herald serve\` runs on the same data directory.`,
 Serves /feed.xml (RSS 2.0), /atom.xml (Atom 1.0), /feed.json (JSON Feed 1.1), the fediverse account
 (WebFinger, actor, inbox, outbox) and /healthz on server.port (PORT overrides it). Watches content.dir
 (a change is picked up once the file has been still for content.settleMs) and runs the schedules
-(schedule.scan, schedule.feeds, schedule.maintenance). Stops cleanly on SIGTERM/SIGINT; queued
-deliveries stay queued and go out after the next start.
+(schedule.scan, schedule.feeds, schedule.maintenance). Reads the config file again when it is saved
+or on SIGHUP (server.port/host, site.url, bot.username, database.url, data.dir and log.level need a
+restart). Stops cleanly on SIGTERM/SIGINT; queued deliveries stay queued and go out after the next start.
 
 --role (or HERALD_ROLE) splits this over several processes sharing one PostgreSQL (DATABASE_URL):
   all        everything (default; the only role on SQLite)

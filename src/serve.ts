@@ -6,15 +6,19 @@
 //   scheduler  reads content/, publishes, writes static feeds; one acts at a time (a lease), the
 //              others stand by and take over when its lease runs out.
 // Every role answers GET /healthz on server.port, so one container health check fits all.
+// The socket is bound once; a reload of the config file (live-config.ts) replaces everything behind
+// it, so the new file applies as a start with it would, without dropping the port.
 import { createServer, type RequestListener, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Herald, openHerald, reloadResult, type ScanResult } from "./app.ts";
-import { type Config, servedOn } from "./config/load.ts";
+import { type Config, loadConfig, servedOn } from "./config/load.ts";
+import { watchConfigFile } from "./config/watch-file.ts";
 import type { Library } from "./content/library.ts";
 import { type ContentWatcher, watchContent } from "./content/watch.ts";
 import { coordinate } from "./coordination.ts";
 import type { PublishOptions } from "./federation/publisher.ts";
 import type { FederationRuntime } from "./federation/runtime.ts";
+import { liveConfig, type ReloadOutcome, type ReloadReason } from "./live-config.ts";
 import type { Logger } from "./log.ts";
 import type { Role } from "./roles.ts";
 import { type Scheduler, startScheduler } from "./scheduler.ts";
@@ -32,6 +36,9 @@ import { tagFeedSelector } from "./web/tag-feeds.ts";
 /** How long start-up waits for the content watcher to cover every folder. */
 const WATCH_READY_MS = 5_000;
 
+/** A save of the config file is read once the file has been quiet this long (editors write in steps). */
+const CONFIG_DEBOUNCE_MS = 300;
+
 export interface RunningServer {
   url: string;
   port: number;
@@ -43,6 +50,8 @@ export interface RunningServer {
   scheduler: Scheduler;
   /** One scan (what the watcher, the `scan` schedule and the dashboard run), then fresh feeds and pages. */
   tick(options?: PublishOptions): Promise<ScanResult>;
+  /** Reads the config file again and applies what may change while running (SIGHUP, a save). */
+  reload(reason?: ReloadReason): Promise<ReloadOutcome>;
   close(): Promise<void>;
 }
 
@@ -57,6 +66,12 @@ export interface ServeOptions {
   settleMs?: number;
   /** Overrides schedules (tests pass `false` to drive ticks themselves). */
   schedules?: boolean;
+  /** Reload when the config file is saved (default true when the configuration came from a file). */
+  watchConfig?: boolean;
+  /** Overrides how long a save must be quiet before it is read (tests). */
+  configDebounceMs?: number;
+  /** How a reload loads the configuration (default: the file it came from, as at start). */
+  loadConfig?: () => Config;
 }
 
 export async function startServer(
@@ -65,13 +80,10 @@ export async function startServer(
   options: ServeOptions = {},
 ): Promise<RunningServer> {
   const role = options.role ?? "all";
-  const settleMs = options.settleMs ?? configured.content.settleMs;
   if (role !== "all" && !configured.database.url)
     throw new Error(
       `The ${role} role needs PostgreSQL (database.url or DATABASE_URL): on SQLite one process does everything (--role all).`,
     );
-  const schedules = role === "all" || role === "scheduler";
-  const serveHttp = role === "all" || role === "web";
   // The port is taken first: a port in use fails at once, before any state is touched, and with
   // site.url left unset every URL and id is minted on the port really served (server.port 0 too).
   const server = createServer(starting);
@@ -81,19 +93,143 @@ export async function startServer(
     server.listen(configured.server.port, configured.server.host, () => ok());
   });
   const port = (server.address() as AddressInfo).port;
-  const config = servedOn(configured, port);
-  let herald: Herald;
-  try {
-    herald = await openHerald(config, log, {
+  const open = (loaded: Config): Promise<App> =>
+    startApp(servedOn(loaded, port), log, {
+      role,
       federation: options.federation,
-      deliver: role === "all" || role === "worker",
-      stableMs: settleMs,
-      scans: schedules,
+      settleMs: options.settleMs ?? loaded.content.settleMs,
+      cron: options.schedules !== false,
     });
+  let app: App;
+  try {
+    app = await open(configured);
   } catch (error) {
     await closeServer(server);
     throw error;
   }
+  // One listener for the server's life; a reload swaps the app behind it.
+  server.off("request", starting);
+  server.on("request", (req, res) => app.handler(req, res));
+
+  const urls = siteUrls(app.herald.config.site.url);
+  const serveHttp = role === "all" || role === "web";
+  log.info(
+    {
+      role,
+      store: app.storage.kind,
+      port,
+      rss: serveHttp ? urls.rss : undefined,
+      atom: serveHttp ? urls.atom : undefined,
+      json: serveHttp ? urls.json : undefined,
+      account: app.federation ? actorUrls(urls, configured.bot.username).handle : undefined,
+      scheduler: app.schedules ? app.leading : undefined,
+    },
+    serveHttp ? "herald is serving" : "herald is running",
+  );
+
+  const live = liveConfig({
+    configured,
+    log: log.child({ module: "config" }),
+    load: options.loadConfig ?? (() => loadConfig(configured.file ? { file: configured.file } : {})),
+    record: (event) => app.storage.federation.addEvent(event),
+    apply: async (next) => {
+      // The old app stops its schedules, watcher and deliveries but goes on answering requests
+      // (from its store and memory) until the new one has scanned; then requests go to the new one.
+      const old = app;
+      await old.stop();
+      try {
+        app = await open(next);
+      } catch (error) {
+        // Back to what ran before, as a restart with the old file would.
+        app = await open(old.configured);
+        await old.close();
+        throw error;
+      }
+      await old.close();
+    },
+  });
+  const configWatcher =
+    configured.file && options.watchConfig !== false
+      ? watchConfigFile(configured.file, () => void live.reload("file"), {
+          debounceMs: options.configDebounceMs ?? CONFIG_DEBOUNCE_MS,
+          failed: (error) =>
+            log.warn(
+              { module: "config", err: error, file: configured.file },
+              "config watcher failed; SIGHUP still reloads",
+            ),
+        })
+      : undefined;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    port,
+    role,
+    get herald() {
+      return app.herald;
+    },
+    get library() {
+      return app.herald.library;
+    },
+    get storage() {
+      return app.storage;
+    },
+    get federation() {
+      return app.federation;
+    },
+    get scheduler() {
+      return app.scheduler;
+    },
+    tick: (publishOptions) => app.tick(publishOptions),
+    reload: (reason = "signal") => live.reload(reason),
+    close() {
+      closing ??= (async () => {
+        configWatcher?.close();
+        await live.settled();
+        await app.stop();
+        await closeServer(server);
+        await app.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+interface AppOptions {
+  role: Role;
+  federation: boolean | undefined;
+  settleMs: number;
+  /** Run the cron schedules (tests pass false to drive ticks themselves). */
+  cron: boolean;
+}
+
+/** Everything `serve` runs on one configuration; a reload replaces it with one on the new configuration. */
+interface App {
+  readonly configured: Config;
+  readonly herald: Herald;
+  readonly storage: Storage;
+  readonly federation: FederationRuntime | undefined;
+  readonly scheduler: Scheduler;
+  readonly schedules: boolean;
+  readonly leading: boolean;
+  readonly handler: RequestListener;
+  tick(options?: PublishOptions): Promise<ScanResult>;
+  /** Ends the background work (schedules, watcher, timers, deliveries, the lease); requests are still answered. */
+  stop(): Promise<void>;
+  /** Stops, then closes the store. */
+  close(): Promise<void>;
+}
+
+async function startApp(config: Config, log: Logger, options: AppOptions): Promise<App> {
+  const { role, settleMs } = options;
+  const schedules = role === "all" || role === "scheduler";
+  const serveHttp = role === "all" || role === "web";
+  const herald = await openHerald(config, log, {
+    federation: options.federation,
+    deliver: role === "all" || role === "worker",
+    stableMs: settleMs,
+    scans: schedules,
+  });
   const { library, storage, federation } = herald;
   // PostgreSQL can go away under a running process: /healthz says so (503) while pages and feeds
   // are still served from memory; the queue and the scheduler retry until it is back.
@@ -140,6 +276,8 @@ export async function startServer(
     }
     if (scanned && result.feedsChanged) await roles.announceContent();
     state.lastRefresh = new Date();
+    // A stopped app (replaced by a reload, or closing) leaves what comes next to its successor.
+    if (stopped) return result;
     // Files still being written are looked at again once they have settled.
     clearTimeout(retry);
     if (result.content.deferred > 0) retry = setTimeout(safeTick, settleMs + 50);
@@ -151,8 +289,16 @@ export async function startServer(
     return result;
   };
 
+  let stopped = false;
+  const ticks = new Set<Promise<unknown>>();
   /** The scheduler scans and publishes; every other process takes what it saved. */
-  const tick = async (publishOptions: PublishOptions = {}): Promise<ScanResult> => {
+  const tick = (publishOptions: PublishOptions = {}): Promise<ScanResult> => {
+    const run = leadOrFollow(publishOptions);
+    ticks.add(run);
+    void run.catch(() => undefined).finally(() => ticks.delete(run));
+    return run;
+  };
+  const leadOrFollow = async (publishOptions: PublishOptions): Promise<ScanResult> => {
     if (await roles.lead()) return after(await herald.scan(publishOptions), true);
     return after(reloadResult(await herald.reload()), false);
   };
@@ -164,6 +310,7 @@ export async function startServer(
   const act = async (publishOptions: PublishOptions = {}): Promise<ScanResult> =>
     after(await herald.scan(publishOptions), true);
   const safeTick = (): void => {
+    if (stopped) return;
     tick().catch(async (error: unknown) => {
       log.error({ err: error }, "scan failed");
       await storage.federation
@@ -182,7 +329,6 @@ export async function startServer(
   } catch (error) {
     database?.stop();
     await herald.close();
-    await closeServer(server);
     throw error;
   }
   // The followers chart gets today's point at start-up too, not only when maintenance runs (a server
@@ -227,8 +373,6 @@ export async function startServer(
         scheduler: roles.leading,
         database: database?.up === false ? "down" : "up",
       }));
-  server.off("request", starting);
-  server.on("request", handler);
 
   // The fast path: a change is picked up once the folder has been quiet for settleMs.
   let settle: NodeJS.Timeout | undefined;
@@ -259,7 +403,7 @@ export async function startServer(
     if (await roles.lead()) await job();
   };
   const scheduler = startScheduler(
-    options.schedules === false || !schedules
+    !options.cron || !schedules
       ? []
       : [
           { name: "scan", expression: config.schedule.scan, run: () => tick() },
@@ -277,51 +421,44 @@ export async function startServer(
     { timezone: config.schedule.timezone, log },
   );
 
-  const urls = siteUrls(config.site.url);
-  log.info(
-    {
-      role,
-      store: storage.kind,
-      port,
-      rss: serveHttp ? urls.rss : undefined,
-      atom: serveHttp ? urls.atom : undefined,
-      json: serveHttp ? urls.json : undefined,
-      account: federation ? actorUrls(urls, config.bot.username).handle : undefined,
-      scheduler: schedules ? roles.leading : undefined,
-    },
-    serveHttp ? "herald is serving" : "herald is running",
-  );
-
-  let closing: Promise<void> | undefined;
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      stopped = true;
+      clearTimeout(settle);
+      clearTimeout(retry);
+      clearTimeout(scheduled);
+      await watcher?.close();
+      await roles.stop();
+      await scheduler.stop();
+      // A scan under way finishes here: two would publish the same article twice.
+      await Promise.allSettled(ticks);
+      // Deliveries in flight finish first, while we still serve: their recipients fetch our key
+      // to verify them, and a closed server turns each into a 401 and a retry.
+      await federation?.close();
+      // A clean stop hands the scheduler's lease on at once instead of after it runs out.
+      await roles.release();
+    })();
+    return stopping;
+  };
   return {
-    url: `http://127.0.0.1:${port}/`,
-    port,
-    role,
+    configured: config,
     herald,
-    library,
     storage,
     federation,
     scheduler,
+    schedules,
+    get leading() {
+      return roles.leading;
+    },
+    handler,
     tick,
-    close() {
-      closing ??= (async () => {
-        clearTimeout(settle);
-        clearTimeout(retry);
-        clearTimeout(scheduled);
-        await watcher?.close();
-        await roles.stop();
-        await scheduler.stop();
-        // Deliveries in flight finish first, while we still serve: their recipients fetch our key
-        // to verify them, and a closed server turns each into a 401 and a retry.
-        await federation?.close();
-        activityPub?.gate.close();
-        // A clean stop hands the scheduler's lease on at once instead of after it runs out.
-        await roles.release();
-        await closeServer(server);
-        database?.stop();
-        await herald.close();
-      })();
-      return closing;
+    stop,
+    async close() {
+      await stop();
+      activityPub?.gate.close();
+      database?.stop();
+      await herald.close();
     },
   };
 }

@@ -1,4 +1,4 @@
-// `herald serve`: starts the server in one role and runs until SIGTERM or SIGINT.
+// `herald serve`: starts the server in one role and runs until SIGTERM or SIGINT; SIGHUP reloads the config.
 import { writeSync } from "node:fs";
 import type { Config } from "../config/load.ts";
 import { createLogger, logFormat } from "../log.ts";
@@ -25,6 +25,9 @@ export async function serveCommand(config: Config, role: Role): Promise<number> 
       log.info({ signal }, "shutting down");
       void server.close().then(done);
     };
+    // SIGHUP reloads the config file (as saving it does); without a listener it would end the process.
+    const reload = (): void => void server.reload("signal");
+    process.on("SIGHUP", reload);
     process.once("SIGTERM", () => stop("SIGTERM"));
     process.once("SIGINT", () => stop("SIGINT"));
   });
