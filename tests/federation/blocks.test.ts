@@ -3,6 +3,7 @@
 // others only, inbox POSTs dropped before any key is fetched, and unblocking.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { blockOn, unblockOn } from "../../src/ops/blocks.ts";
+import { openStorage } from "../../src/store/storage.ts";
 import { type AcceptedDelivery, startVerifyingInbox, type VerifyingInbox } from "../helpers/inbox.ts";
 import { drained, type HeraldUnderTest, startHerald, type TestStore, until } from "./setup.ts";
 
@@ -105,6 +106,44 @@ describe.each<TestStore>(["sqlite", "postgres"])("operator blocks on %s", (store
     await drained(herald.server);
     expect(blocked.gets).toEqual([]);
     expect(await fed().listInteractions("blocked-news")).toEqual([]);
+  });
+
+  it("applies a block another process stored within seconds: the inbox drops, the worker delivers nothing", async () => {
+    // Another process (a CLI run, another web or worker on PostgreSQL) writes the block; it does not
+    // remove bob here, so the fan-out below still lists his server: the delivery worker must drop it.
+    const elsewhere = await openStorage(herald.server.herald.config);
+    try {
+      await elsewhere.federation.addBlocks([
+        { kind: "domain", target: "127.0.0.2", createdAt: new Date().toISOString(), note: null },
+      ]);
+      await until(() => herald.server.federation!.blocks.current.blocksHost("127.0.0.2"), 10_000);
+      other.clear();
+      const like = {
+        id: `${other.actorUrl("erin")}#like-${++serial}`,
+        type: "Like",
+        actor: other.actorUrl("erin"),
+        object: `${herald.origin}/objects/blocked-news`,
+      };
+      expect(
+        (await other.signedPost(`${herald.origin}/inbox`, like, { scheme: "cavage", as: "erin" })).status,
+      ).toBe(202);
+      herald.write("quiet-news/index.md", "---\ntitle: Quiet news\ndate: 2026-01-03\n---\n\nBody.\n");
+      await herald.server.tick();
+      await drained(herald.server);
+      expect(other.gets).toEqual([]);
+      expect(other.accepted).toEqual([]);
+      expect(await fed().getFollower(other.actorUrl("bob"))).toBeDefined();
+      // The fan-out listed bob's server; the worker dropped its delivery.
+      const receipts = await herald.server.storage
+        .outbox()
+        .receipts([`${herald.origin}/objects/quiet-news#create`]);
+      expect(receipts).toMatchObject([
+        { host: `127.0.0.2:${other.port}`, delivered: 0, failed: 1, lastError: "blocked" },
+      ]);
+    } finally {
+      await elsewhere.federation.removeBlock("127.0.0.2");
+      await elsewhere.close();
+    }
   });
 
   it("restores normal behaviour once unblocked", async () => {
