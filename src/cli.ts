@@ -27,6 +27,10 @@ Commands:
   retract ID                Delete an article from the fediverse and keep it out of the feeds
   followers [--json]        List followers
   followers remove ACTOR    Remove a follower (actor URL or @user@host)
+  block TARGET              Block a domain (and its subdomains), @user@host or an actor URL
+  block --import FILE       Block the domains of a Mastodon-format blocklist (CSV) or a plain list
+  unblock TARGET            Lift a block
+  blocks [--json]           List blocks
   hash-password             Print an admin.passwordHash for the dashboard (password on stdin)
   migrate-store [--to URL]  Copy the SQLite store (keys, followers, history) into PostgreSQL
   doctor [--url URL]        Check the deployment from outside, as a remote server would, with fixes
@@ -113,6 +117,30 @@ ${COMMON}`,
 Lists followers (handle, actor, state, since), or removes one by actor URL or @user@host.
 
 ${COMMON}`,
+  block: `Usage: herald block TARGET [--note TEXT] [--config FILE]
+       herald block --import FILE [--config FILE]
+
+Blocks a domain (example.social: its subdomains too), an account (@user@example.social) or an actor
+URL. A blocked server or actor gets no deliveries, its Follows are answered with a Reject and nothing
+is stored, and what it sends the inbox is dropped unread (202), its key never fetched. Its followers
+are removed at once, each sent a Reject of its Follow.
+--import FILE reads a domain blocklist as Mastodon exports it (#domain,#severity,…,#public_comment,…)
+or one domain per line. Only severity "suspend" blocks; "silence" and "noop" lines are skipped and
+reported: Herald has no timeline to limit a server on. --note TEXT is kept with the block.
+Works while \`herald serve\` runs: every process applies a block within seconds.
+
+${COMMON}`,
+  unblock: `Usage: herald unblock TARGET [--config FILE]
+
+Lifts a block (a domain, @user@host or an actor URL, as \`herald blocks\` lists them). Removed
+followers are not restored: they may follow again.
+
+${COMMON}`,
+  blocks: `Usage: herald blocks [--json] [--config FILE]
+
+Lists the blocks: kind (domain or actor), target, since when, and the note. Changes nothing.
+
+${COMMON}`,
   "migrate-store": `Usage: herald migrate-store [--to URL] [--config FILE]
 
 Copies this instance's store from SQLite (data.dir/herald.sqlite) to PostgreSQL: signing keys,
@@ -184,7 +212,14 @@ async function run(argv: readonly string[]): Promise<number> {
     console.error(`herald ${command}: ${message}\n\n${HELP[command]}`);
     return EXIT.usage;
   };
-  const arity: Record<string, number> = { publish: 1, retract: 1, preview: 1, followers: -1 };
+  const arity: Record<string, number> = {
+    publish: 1,
+    retract: 1,
+    preview: 1,
+    followers: -1,
+    block: flags.import === undefined ? 1 : 0,
+    unblock: 1,
+  };
   const expected = arity[command] ?? 0;
   if (expected >= 0 && positionals.length !== expected) {
     return usage(
@@ -275,6 +310,22 @@ async function run(argv: readonly string[]): Promise<number> {
       print(p, formatPreview(p));
       return EXIT.ok;
     }
+    case "block": {
+      const { blockCommand } = await import("./commands/blocks.ts");
+      return act(
+        await blockCommand(config, { target: positionals[0], importFile: flags.import, note: flags.note }),
+      );
+    }
+    case "unblock": {
+      const { unblockCommand } = await import("./commands/blocks.ts");
+      return act(await unblockCommand(config, positionals[0]!));
+    }
+    case "blocks": {
+      const { formatBlocks, listBlocks } = await import("./commands/blocks.ts");
+      const blocks = await listBlocks(config);
+      print(blocks, formatBlocks(blocks));
+      return EXIT.ok;
+    }
     case "publish": {
       const { publishArticle } = await import("./commands/operate.ts");
       return act(await publishArticle(config, positionals[0]!, flags.now ?? false));
@@ -315,6 +366,8 @@ function parse(args: readonly string[]) {
       role: { type: "string" },
       to: { type: "string" },
       url: { type: "string" },
+      import: { type: "string" },
+      note: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,

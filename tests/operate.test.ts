@@ -159,6 +159,74 @@ describe.each(["sqlite", "postgres"])("operator CLI on %s", (backend) => {
     expect(herald(["followers", "remove", "@ann@m.example"], dir).code).toBe(1);
     expect(herald(["followers"], dir).stdout).toMatch(/No followers yet/);
   });
+
+  it("blocks, lists and unblocks; a block removes the server's followers with a Reject; imports a blocklist", async () => {
+    // The blocked follower's inbox is a closed loopback port: its Reject is queued, and waits for a retry.
+    const dir = await site2("federation:\n  allowPrivateAddress: true\n");
+    herald(["sync", "--once"], dir);
+    const ann = "http://127.0.0.1:9/users/ann";
+    await withStore(dir, async (s) => {
+      for (const [actorId, handle] of [
+        [ann, "@ann@127.0.0.1:9"],
+        ["https://m.example/users/bob", "@bob@m.example"],
+      ] as const)
+        await s.federation.upsertFollower({
+          actorId,
+          inbox: `${actorId}/inbox`,
+          sharedInbox: null,
+          handle,
+          followId: `${actorId}#follow-1`,
+          state: "accepted",
+          createdAt: "2026-01-01T00:00:00Z",
+        });
+    });
+    const blocked = herald(["block", "127.0.0.1", "--note", "spam wave"], dir);
+    expect(blocked.code).toBe(0);
+    expect(blocked.stdout).toMatch(
+      /^Blocked 127\.0\.0\.1 and its subdomains; removed 1 follower\(s\) with a Reject: @ann@127\.0\.0\.1:9\./,
+    );
+    expect(JSON.parse(herald(["followers", "--json"], dir).stdout)).toMatchObject([
+      { handle: "@bob@m.example" },
+    ]);
+    const outbox = await withStore(dir, (s) => s.outbox().exportOutbox());
+    expect(outbox.fanouts.map((f) => f.activityType)).toContain(
+      "https://www.w3.org/ns/activitystreams#Reject",
+    );
+    expect(JSON.parse(outbox.fanouts.find((f) => f.activityType.endsWith("Reject"))!.body)).toMatchObject({
+      type: "Reject",
+      object: { id: `${ann}#follow-1`, actor: ann },
+    });
+    expect(JSON.parse(herald(["blocks", "--json"], dir).stdout)).toMatchObject([
+      { kind: "domain", target: "127.0.0.1", note: "spam wave" },
+    ]);
+    expect(herald(["blocks"], dir).stdout).toMatch(
+      /^domain\s+127\.0\.0\.1\s+since \d{4}-\d\d-\d\d\s+spam wave$/m,
+    );
+    expect(herald(["block", "127.0.0.1"], dir).stdout).toMatch(/^Already blocked: 127\.0\.0\.1/);
+    expect(herald(["block", "not a target"], dir).code).toBe(1);
+    expect(herald(["block"], dir).code).toBe(64);
+
+    expect(herald(["unblock", "127.0.0.1"], dir).code).toBe(0);
+    expect(herald(["unblock", "127.0.0.1"], dir).code).toBe(1);
+    expect(herald(["blocks"], dir).stdout).toMatch(/^No blocks\.$/m);
+
+    const imported = herald(
+      ["block", "--import", join(root, "tests", "fixtures", "blocklists", "mastodon-export.csv")],
+      dir,
+    );
+    expect(imported.code).toBe(0);
+    expect(imported.stdout).toMatch(
+      /^Blocked 3 new domain\(s\) of 3 in mastodon-export\.csv; skipped 3 line\(s\)/,
+    );
+    expect(JSON.parse(herald(["blocks", "--json"], dir).stdout)).toEqual([
+      expect.objectContaining({ target: "hostile.example", note: "mastodon-export.csv" }),
+      expect.objectContaining({
+        target: "spam.example",
+        note: "mastodon-export.csv: Spam, scams and harassment",
+      }),
+      expect.objectContaining({ target: "wildcard.example" }),
+    ]);
+  });
 });
 
 describe("operator CLI", () => {

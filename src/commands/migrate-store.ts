@@ -50,7 +50,7 @@ export interface MigrationReport {
 }
 
 /** importAll replaces these in a target without history: they say nothing about an instance. */
-const REPLACED: ReadonlySet<keyof StoreCounts> = new Set(["meta", "events"]);
+const REPLACED: ReadonlySet<keyof StoreCounts> = new Set(["meta", "events", "blocks"]);
 
 /**
  * Copies everything `from` holds into `to`, which must be empty, then verifies the copy. Throws
@@ -193,6 +193,7 @@ function formatMigration(r: MigrationReport): string {
     ["interactions", r.counts.interactions],
     ["retractions", r.counts.retractions],
     ["events", r.counts.events],
+    ["blocks", r.counts.blocks],
     ["settings (meta)", r.counts.meta],
     ["queued deliveries", r.counts.deliveries],
     ["received, queued", r.counts.queue],

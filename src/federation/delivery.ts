@@ -47,6 +47,11 @@ export interface DeliveryWorkerOptions {
    * lease, so the lease never runs out while it is held.
    */
   holdMs: number;
+  /**
+   * The inbox is on a server the operator blocked: nothing goes there but the Reject that tells its
+   * followers they follow no more. Deliveries queued before the block are dropped as failed.
+   */
+  blocked?: (inbox: URL) => boolean;
 }
 
 const CAVAGE: SignatureSpec = "draft-cavage-http-signatures-12";
@@ -238,6 +243,10 @@ export class DeliveryWorker {
         result: { kind: "failed", status: null, error: "given up: the server did not answer in time" },
         atMs: started,
       });
+      return;
+    }
+    if (this.#o.blocked?.(new URL(delivery.inbox)) && !/(^|#)Reject$/.test(fanout.activityType)) {
+      this.#settle({ delivery, result: { kind: "failed", status: null, error: "blocked" }, atMs: started });
       return;
     }
     let status: number | null = null;

@@ -25,6 +25,7 @@ import {
   Note,
   PropertyValue,
   type Recipient,
+  Reject,
   Service,
   Undo,
 } from "@fedify/vocab";
@@ -35,6 +36,7 @@ import { checkTarget } from "../net/guard.ts";
 import type { OutboundGuard } from "../net/outbound.ts";
 import type { FederationStore, Follower } from "../store/types.ts";
 import { ACTOR_ROUTES, type SiteUrls } from "../urls.ts";
+import type { BlockSet } from "./blocks.ts";
 import { blurhashesIn, withBlurhashes } from "./blurhash.ts";
 import { AccountGoneCheck } from "./gone.ts";
 import { guardedLoaders, guardedQueue } from "./guarded.ts";
@@ -71,6 +73,8 @@ export interface FederationDeps {
   log: Logger;
   /** Every fetch and delivery Fedify makes goes through it (loopback and private addresses refused). */
   guard: OutboundGuard;
+  /** The operator's blocks as this process knows them now (federation/blocks.ts). */
+  blocks?: () => BlockSet;
   /** Called after a follower is accepted (backfill, counters). */
   onFollowAccepted?: (follower: Follower) => Promise<void>;
   version: string;
@@ -179,6 +183,17 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
   }));
 
   const inboxLog = log.child({ module: "inbox" });
+  // The inbox gate drops what blocked servers and actors sign (their Follows excepted, to be
+  // rejected); this catches the rest: an actor blocked by id whose key is named otherwise, an
+  // activity relayed by another server.
+  const blocked = (activity: Activity): boolean => {
+    if (!activity.actorId || !deps.blocks?.().blocksActor(activity.actorId)) return false;
+    inboxLog.debug(
+      { actor: activity.actorId.href, id: activity.id?.href },
+      "activity of a blocked actor dropped",
+    );
+    return true;
+  };
   const accountGone = new AccountGoneCheck(deps.guard, inboxLog);
   federation
     .setInboxListeners(ACTOR_ROUTES.inbox, ACTOR_ROUTES.sharedInbox)
@@ -186,6 +201,7 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
       if (!follow.id || !follow.actorId || !follow.objectId) return;
       const target = ctx.parseUri(follow.objectId);
       if (target?.type !== "actor" || !isBot(target.identifier)) return;
+      const refused = deps.blocks?.().blocksActor(follow.actorId) ?? false;
       // Always fetched from its id: an actor embedded in the Follow is the sender's word for its inbox.
       const documentLoader = await ctx.getDocumentLoader({ identifier: profile.username });
       const actor = await fetchActor(follow.actorId, documentLoader, ctx.contextLoader);
@@ -203,6 +219,13 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
         );
         return;
       }
+      if (refused) {
+        // Nothing is stored: a blocked actor's Follow is answered, and forgotten.
+        await sendAnswer(ctx, Reject, follow, actor);
+        await store.removeFollower(actor.id.href);
+        inboxLog.info({ actor: actor.id.href }, "follow of a blocked actor rejected");
+        return;
+      }
       const follower: Follower = {
         actorId: actor.id.href,
         inbox: actor.inboxId.href,
@@ -215,11 +238,12 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
       await store.upsertFollower(follower);
       inboxLog.info({ actor: follower.actorId, state: follower.state }, "follow received");
       if (follower.state === "accepted") {
-        await sendAccept(ctx, follow, actor);
+        await sendAnswer(ctx, Accept, follow, actor);
         await deps.onFollowAccepted?.(follower);
       }
     })
     .on(Undo, async (_ctx, undo) => {
+      if (blocked(undo)) return;
       // Some servers undo by the Follow's id alone, and that id is rarely fetchable: the stored id of
       // the signer's own follow is enough.
       const follower = undo.actorId ? await store.getFollower(undo.actorId.href) : undefined;
@@ -244,6 +268,7 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
       }
     })
     .on(Delete, async (_ctx, del) => {
+      if (blocked(del)) return;
       // A deleted account stops following.
       if (
         del.actorId &&
@@ -254,16 +279,21 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
       }
     })
     .on(Block, async (ctx, block) => {
+      if (blocked(block)) return;
       const target = block.objectId ? ctx.parseUri(block.objectId) : null;
       if (block.actorId && target?.type === "actor" && (await store.removeFollower(block.actorId.href))) {
         inboxLog.info({ actor: block.actorId.href }, "blocked by follower");
       }
     })
-    .on(Like, (_ctx, like) => recordInteraction("like", like.id, like.actorId, like.objectId, null))
-    .on(Announce, (_ctx, announce) =>
-      recordInteraction("announce", announce.id, announce.actorId, announce.objectId, null),
-    )
+    .on(Like, async (_ctx, like) => {
+      if (!blocked(like)) await recordInteraction("like", like.id, like.actorId, like.objectId, null);
+    })
+    .on(Announce, async (_ctx, announce) => {
+      if (!blocked(announce))
+        await recordInteraction("announce", announce.id, announce.actorId, announce.objectId, null);
+    })
     .on(Create, async (ctx, create) => {
+      if (blocked(create)) return;
       const object = await create.getObject({ crossOrigin: "ignore" });
       if (!(object instanceof Note) || !create.actorId) return;
       const replyTo = objectIdToArticleId(urls, object.replyTargetId);
@@ -293,6 +323,7 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
     .onUnverifiedActivity(async (_ctx, activity) => {
       const actor = activity.actorId;
       if (!(activity instanceof Delete) || !actor || activity.objectId?.href !== actor.href) return;
+      if (blocked(activity)) return;
       if (!(await store.getFollower(actor.href))) return;
       if (!(await accountGone.confirm(actor))) return;
       if (await store.removeFollower(actor.href))
@@ -328,22 +359,43 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
       await store.trimInteractions(actorId.href, ["reply", "mention"], TALK_PER_ACTOR);
   }
 
-  async function sendAccept(ctx: InboxContext<void>, follow: Follow, actor: Recipient): Promise<void> {
-    const digest = createHash("sha256").update(follow.id!.href).digest("hex").slice(0, 16);
+  async function sendAnswer(
+    ctx: InboxContext<void>,
+    answer: typeof Accept | typeof Reject,
+    follow: Follow,
+    actor: Recipient,
+  ): Promise<void> {
+    const me = ctx.getActorUri(profile.username);
     await ctx.sendActivity(
       { identifier: profile.username },
       actor,
-      new Accept({
-        id: new URL(`#accept-${digest}`, ctx.getActorUri(profile.username)),
-        actor: ctx.getActorUri(profile.username),
-        // The Follow as received, its actor as an id: `follow` itself would carry the actor document
-        // getActor() fetched (a third party's key material) inside our Accept.
-        object: new Follow({ id: follow.id, actor: follow.actorId, object: follow.objectId }),
-      }),
+      followAnswer(answer, me, { id: follow.id, actor: follow.actorId!, object: follow.objectId }),
     );
   }
 
   return federation;
+}
+
+/**
+ * Accept or Reject of a Follow, with an id made from the Follow's (a retry is the same activity).
+ * The Follow is given as ids only: the received one would carry the actor document getActor()
+ * fetched (a third party's key material) inside our answer.
+ */
+export function followAnswer<T extends typeof Accept | typeof Reject>(
+  answer: T,
+  me: URL,
+  follow: { id: URL | null; actor: URL; object: URL | null },
+): InstanceType<T> {
+  const kind = answer === Accept ? "accept" : "reject";
+  const digest = createHash("sha256")
+    .update(follow.id?.href ?? follow.actor.href)
+    .digest("hex")
+    .slice(0, 16);
+  return new answer({
+    id: new URL(`#${kind}-${digest}`, me),
+    actor: me,
+    object: new Follow({ id: follow.id, actor: follow.actor, object: follow.object }),
+  }) as InstanceType<T>;
 }
 
 /** The bot's actor document (also sent in Update after a profile change). */

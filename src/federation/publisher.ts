@@ -5,7 +5,7 @@
 // (`FederationStore.markQueuedIn`). One code path for SQLite (the shared connection) and
 // PostgreSQL (the queue's `TransactionSql`); `Tx` ties a store to a queue of the same backend.
 import type { Federation } from "@fedify/fedify";
-import { Activity, Create } from "@fedify/vocab";
+import { Activity, Create, Reject } from "@fedify/vocab";
 import type { Article } from "../content/model.ts";
 import type { ArticleRecord } from "../content/records.ts";
 import type { Logger } from "../log.ts";
@@ -22,6 +22,7 @@ import { dueActions, FIRST_RUN_KEY, type HeldAction } from "../sync/due.ts";
 import type { FederationAction } from "../sync/plan.ts";
 import { backfillFor } from "./backfill.ts";
 import { blurhashesIn, withBlurhashes } from "./blurhash.ts";
+import { followAnswer } from "./federation.ts";
 import {
   createActivity,
   deleteActivity,
@@ -116,6 +117,26 @@ export class Publisher<Tx = unknown> {
     }
     log.info({ actor: follower.actorId, posts: creates.length }, "backfilled new follower");
     return creates.length;
+  }
+
+  /**
+   * Tells a follower it follows no more (the operator blocked it): a Reject of its stored Follow, to
+   * its own inbox. Mastodon then drops the follow on its side too.
+   */
+  async rejectFollower(follower: Follower): Promise<void> {
+    const { federation, username, objects } = this.#d;
+    const ctx = federation.createContext(new URL(objects.urls.home));
+    const me = ctx.getActorUri(username);
+    const actor = new URL(follower.actorId);
+    await ctx.sendActivity(
+      { identifier: username },
+      { id: actor, inboxId: new URL(follower.inbox), endpoints: null },
+      followAnswer(Reject, me, {
+        id: follower.followId ? new URL(follower.followId) : null,
+        actor,
+        object: me,
+      }),
+    );
   }
 
   async #publish(records: Iterable<ArticleRecord>, { dryRun = false, force = new Set() }: PublishOptions) {

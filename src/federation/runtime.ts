@@ -16,6 +16,7 @@ import type { FederationStore, Storage } from "../store/types.ts";
 import { dueOptionsOf } from "../sync/due.ts";
 import { actorUrls, type SiteUrls, siteUrls } from "../urls.ts";
 import { VERSION } from "../version.ts";
+import { BlockList } from "./blocks.ts";
 import { deliveryPolicy } from "./circuit.ts";
 import { DeliveryWorker } from "./delivery.ts";
 import { actorObject, type BotProfile, createHeraldFederation } from "./federation.ts";
@@ -37,11 +38,15 @@ export interface FederationEndpoints {
   guard: OutboundGuard;
   /** Fetches a key again, past the cache, when the cached one does not verify (a rotated key). */
   freshLoader: DocumentLoader;
+  /** The operator's blocks: the inbox gate drops what blocked servers and actors sign. */
+  blocks: BlockList;
 }
 
 export interface FederationRuntime {
   activityPub: FederationEndpoints;
   publisher: Publisher;
+  /** The operator's blocks, refreshed every few seconds (changes made here apply at once after `refresh`). */
+  blocks: BlockList;
   /** Local files the profile points at (avatar, header), by URL path. */
   profileFiles: ReadonlyMap<string, string>;
   /** Announces a changed profile to followers (Update of the actor). */
@@ -104,6 +109,8 @@ export async function startFederation(
     allowPrivateAddress: config.federation.allowPrivateAddress,
     allowAddress: addressAllowList(config.federation.allowAddresses),
   });
+  const blocks = new BlockList(fedStore, fedLog.child({ module: "blocks" }));
+  await blocks.start();
   const federation = createHeraldFederation({
     origin: new URL(urls.home).origin,
     urls,
@@ -116,6 +123,7 @@ export async function startFederation(
     followerIdsAt: (origin) => outbox.followerIdsAt(origin),
     log: fedLog,
     guard,
+    blocks: () => blocks.current,
     version: VERSION,
     // The publisher is made next, from this federation; a follow can only arrive after both exist.
     onFollowAccepted: async (follower) => {
@@ -156,6 +164,7 @@ export async function startFederation(
       concurrency: config.federation.concurrency,
       perHost: config.federation.perHostConcurrency,
       holdMs: outbox.maxHoldMs * 0.6,
+      blocked: (inbox) => blocks.current.blocksHost(inbox.hostname),
       log: fedLog.child({ module: "delivery" }),
     });
   };
@@ -214,8 +223,10 @@ export async function startFederation(
       guard,
       freshLoader: freshDocumentLoader(guard, userAgent),
       attributionDomains: [new URL(urls.home).host],
+      blocks,
     },
     publisher,
+    blocks,
     profileFiles,
     announceProfile,
     recover: () => publisher.recover(),
@@ -233,6 +244,7 @@ export async function startFederation(
       return started - (await outbox.getDepth()).queued - (await queue.getDepth()).queued;
     },
     async close() {
+      blocks.close();
       await stopDelivering(5_000);
       await agent?.close().catch(() => {});
       await guard.close();

@@ -2,6 +2,7 @@
 // and the backend-neutral dump both backends export and import (`herald migrate-store`).
 import {
   type ActivityRecord,
+  type Block,
   type DumpedActivity,
   type DumpedKey,
   type DumpedObject,
@@ -81,6 +82,15 @@ export function toActivity(r: FederationRow): ActivityRecord {
   return { ...rest, activity: JSON.parse(activity) as Record<string, unknown> };
 }
 
+export function toBlock(r: FederationRow): Block {
+  return {
+    target: r.target as string,
+    kind: r.kind as Block["kind"],
+    createdAt: r.created_at as string,
+    note: r.note as string | null,
+  };
+}
+
 export function toInteraction(r: FederationRow): Interaction {
   return {
     id: r.id as string,
@@ -106,6 +116,7 @@ export const DUMP_COLUMNS = {
   interactions: ["id", "article_id", "kind", "actor_id", "url", "content", "created_at"],
   retractions: ["article_id", "retracted_at"],
   events: ["at", "level", "kind", "message"],
+  blocks: ["target", "kind", "created_at", "note"],
 } as const satisfies Record<keyof FederationDump, readonly string[]>;
 
 export type DumpTable = keyof typeof DUMP_COLUMNS;
@@ -141,6 +152,7 @@ export function toDump(rows: DumpRows): FederationDump {
       kind: r.kind as string,
       message: r.message as string,
     })),
+    blocks: rows.blocks.map(toBlock),
   };
 }
 
@@ -192,6 +204,7 @@ export function toDumpRows(d: FederationDump): DumpRows {
     })),
     retractions: d.retractions.map((r) => ({ article_id: r.articleId, retracted_at: r.retractedAt })),
     events: d.events.map((e) => ({ at: e.at, level: e.level, kind: e.kind, message: e.message })),
+    blocks: d.blocks.map((b) => ({ target: b.target, kind: b.kind, created_at: b.createdAt, note: b.note })),
   };
 }
 

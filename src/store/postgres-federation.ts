@@ -7,6 +7,7 @@ import {
   type FederationRow,
   historyCountSql,
   toActivity,
+  toBlock,
   toDump,
   toDumpRows,
   toFollower,
@@ -18,6 +19,7 @@ import { applySchema, checkIdentifier, once } from "./postgres-schema.ts";
 import {
   type ActivityRecord,
   AlreadyQueuedError,
+  type Block,
   type FederatedObject,
   type FederationDump,
   type FederationStore,
@@ -67,6 +69,7 @@ const EXPORT_ORDER: Record<DumpTable, string | null> = {
   interactions: "seq",
   retractions: "article_id",
   events: "id",
+  blocks: "target",
 };
 
 /** Rows per INSERT on import: 10,000 activities are ten round trips, each statement a few MB at most. */
@@ -91,6 +94,7 @@ export class PostgresFederationStore implements FederationStore<PostgresLedgerTx
       interactions: name("interactions"),
       retractions: name("retractions"),
       events: name("events"),
+      blocks: name("blocks"),
     };
     this.#t = t;
     this.initialize = once(() =>
@@ -161,6 +165,15 @@ export class PostgresFederationStore implements FederationStore<PostgresLedgerTx
         // When an activity's deliveries were queued: backfill on follow tells by it whether a new
         // follower was already among the recipients.
         [`ALTER TABLE ${t.activities} ADD COLUMN IF NOT EXISTS queued_at text COLLATE "C"`],
+        // Operator blocks (federation/blocks.ts): a domain (with its subdomains) or an actor id.
+        [
+          `CREATE TABLE IF NOT EXISTS ${t.blocks} (
+           target     text COLLATE "C" PRIMARY KEY,
+           kind       text NOT NULL CHECK (kind IN ('domain', 'actor')),
+           created_at text NOT NULL,
+           note       text
+         )`,
+        ],
       ]),
     );
   }
@@ -414,6 +427,31 @@ export class PostgresFederationStore implements FederationStore<PostgresLedgerTx
     return deleted.count;
   }
 
+  async addBlocks(blocks: readonly Block[]): Promise<number> {
+    if (blocks.length === 0) return 0;
+    const sql = await this.#ready();
+    const rows = blocks.map((b) => ({
+      target: b.target,
+      kind: b.kind,
+      created_at: b.createdAt,
+      note: b.note,
+    }));
+    const added = await sql`
+      INSERT INTO ${sql(this.#t.blocks)} ${sql(rows, "target", "kind", "created_at", "note")}
+      ON CONFLICT (target) DO NOTHING`;
+    return added.count;
+  }
+
+  async removeBlock(target: string): Promise<boolean> {
+    const sql = await this.#ready();
+    return (await sql`DELETE FROM ${sql(this.#t.blocks)} WHERE target = ${target}`).count > 0;
+  }
+
+  async listBlocks(): Promise<Block[]> {
+    const sql = await this.#ready();
+    return (await sql<Row[]>`SELECT * FROM ${sql(this.#t.blocks)} ORDER BY target`).map(toBlock);
+  }
+
   async exportAll(): Promise<FederationDump> {
     const sql = await this.#ready();
     // Repeatable read: every table from one snapshot, even while other processes write.
@@ -438,6 +476,7 @@ export class PostgresFederationStore implements FederationStore<PostgresLedgerTx
       assertNoHistory((await tx.unsafe<Row[]>(historyCountSql(this.#t)))[0]!);
       await tx`DELETE FROM ${tx(this.#t.meta)}`;
       await tx`DELETE FROM ${tx(this.#t.events)}`;
+      await tx`DELETE FROM ${tx(this.#t.blocks)}`;
       for (const table of DUMP_TABLES)
         await insertInOrder(tx, this.#t[table], DUMP_COLUMNS[table], rows[table]);
     });

@@ -7,6 +7,7 @@ import {
   type FederationRow,
   historyCountSql,
   toActivity,
+  toBlock,
   toDump,
   toDumpRows,
   toFollower,
@@ -18,6 +19,7 @@ import { immediateTransaction, readTransaction } from "./sqlite-tx.ts";
 import {
   type ActivityRecord,
   AlreadyQueuedError,
+  type Block,
   type FederatedObject,
   type FederationDump,
   type FederationStore,
@@ -44,6 +46,7 @@ const EXPORT_ORDER: Record<DumpTable, string> = {
   interactions: "rowid",
   retractions: "article_id",
   events: "id",
+  blocks: "target",
 };
 
 export class SqliteFederationStore implements FederationStore<DatabaseSync> {
@@ -325,6 +328,26 @@ export class SqliteFederationStore implements FederationStore<DatabaseSync> {
     return Number(result.changes);
   }
 
+  async addBlocks(blocks: readonly Block[]): Promise<number> {
+    const insert = this.#db.prepare(
+      "INSERT OR IGNORE INTO blocks (target, kind, created_at, note) VALUES (?, ?, ?, ?)",
+    );
+    return this.#tx(() =>
+      blocks.reduce(
+        (added, b) => added + Number(insert.run(b.target, b.kind, b.createdAt, b.note).changes),
+        0,
+      ),
+    );
+  }
+
+  async removeBlock(target: string): Promise<boolean> {
+    return Number(this.#db.prepare("DELETE FROM blocks WHERE target = ?").run(target).changes) > 0;
+  }
+
+  async listBlocks(): Promise<Block[]> {
+    return (this.#db.prepare("SELECT * FROM blocks ORDER BY target").all() as Row[]).map(toBlock);
+  }
+
   async exportAll(): Promise<FederationDump> {
     // One read transaction: one snapshot, even while another process writes; no write lock taken.
     return readTransaction(this.#db, () => {
@@ -344,7 +367,7 @@ export class SqliteFederationStore implements FederationStore<DatabaseSync> {
     const rows = toDumpRows(dump);
     this.#tx(() => {
       assertNoHistory(this.#db.prepare(historyCountSql(TABLES)).get() as Row);
-      this.#db.exec("DELETE FROM meta; DELETE FROM events;");
+      this.#db.exec("DELETE FROM meta; DELETE FROM events; DELETE FROM blocks;");
       for (const table of DUMP_TABLES) {
         const columns = DUMP_COLUMNS[table];
         const insert = this.#db.prepare(

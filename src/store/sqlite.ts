@@ -226,6 +226,13 @@ const MIGRATIONS: readonly Migration[] = [
       WHERE inbox IS NOT NULL;
    DELETE FROM queue WHERE id IN (SELECT id FROM legacy);
    DROP TABLE temp.legacy;`,
+  // 11. Operator blocks (federation/blocks.ts): a domain (with its subdomains) or an actor id.
+  `CREATE TABLE IF NOT EXISTS blocks (
+     target     TEXT PRIMARY KEY,
+     kind       TEXT NOT NULL CHECK (kind IN ('domain', 'actor')),
+     created_at TEXT NOT NULL,
+     note       TEXT
+   );`,
 ];
 
 export class SqliteStore implements ArticleStore {

@@ -65,6 +65,19 @@ export interface Follower {
   createdAt: string;
 }
 
+/**
+ * An operator's block: a domain (its subdomains too) or one actor. A blocked server or actor gets no
+ * deliveries, its Follows are rejected and what it sends the inbox is dropped (federation/blocks.ts).
+ */
+export interface Block {
+  /** A lower-case host name (`example.social`) or an actor id (`https://example.social/users/x`). */
+  target: string;
+  kind: "domain" | "actor";
+  createdAt: string;
+  /** Where it came from or why (an imported list's public comment, say); null when nothing was said. */
+  note: string | null;
+}
+
 /** What the fediverse currently has of one article. */
 export interface FederatedObject {
   articleId: string;
@@ -180,11 +193,17 @@ export interface FederationStore<Tx = unknown> {
   /** Keeps the newest `keep` interactions of `kinds` by one actor and deletes the rest; how many went. */
   trimInteractions(actorId: string, kinds: readonly Interaction["kind"][], keep: number): Promise<number>;
 
+  /** Adds blocks that do not exist yet (an existing one is kept as it is); how many were new. */
+  addBlocks(blocks: readonly Block[]): Promise<number>;
+  removeBlock(target: string): Promise<boolean>;
+  /** Every block, by target. */
+  listBlocks(): Promise<Block[]>;
+
   /** Everything the store holds, read in one snapshot: what `herald migrate-store` carries over. */
   exportAll(): Promise<FederationDump>;
   /**
    * Writes a dump into this store in ONE transaction, keeping the dump's order (activities and
-   * interactions get their insertion order from it). Meta and events are replaced by the dump's.
+   * interactions get their insertion order from it). Meta, events and blocks are replaced by the dump's.
    * Throws StoreNotEmptyError, writing nothing, when the store already holds any federation history
    * (keys, followers, objects, activities, interactions or retractions): two instances never merge.
    */
@@ -225,6 +244,7 @@ export interface FederationDump {
   interactions: Interaction[];
   retractions: Retraction[];
   events: StoreEvent[];
+  blocks: Block[];
 }
 
 /** markQueuedIn found the activity no longer pending: its messages must not be written again. */

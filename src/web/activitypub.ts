@@ -5,7 +5,7 @@ import type { FederationEndpoints } from "../federation/runtime.ts";
 import type { Logger } from "../log.ts";
 import { ACTOR_ROUTE_PREFIX, ACTOR_ROUTES } from "../urls.ts";
 import { clientAddress } from "./admin/http.ts";
-import { InboxGate, MAX_INBOX_BYTES } from "./inbox-gate.ts";
+import { BLOCKED_PEEK_BYTES, InboxGate, MAX_INBOX_BYTES } from "./inbox-gate.ts";
 
 const AP_TYPES = /application\/(activity\+json|ld\+json)/;
 
@@ -25,6 +25,7 @@ export function activityPubDeps(
       clientAddress: (req) => clientAddress(req, options.trustProxy),
       log: options.log,
       freshLoader: endpoints.freshLoader,
+      blocks: () => endpoints.blocks.current,
     }),
   };
 }
@@ -99,9 +100,11 @@ export async function handleWithFedify(
   let body: Buffer | undefined;
   let keyId: URL | undefined;
   if (inbox) {
-    keyId = deps.gate.admit(req, res)?.keyId;
-    if (!keyId) return;
-    body = await readBody(req, MAX_INBOX_BYTES);
+    const admission = deps.gate.admit(req, res);
+    if (!admission) return;
+    keyId = admission.keyId;
+    body = await readBody(req, admission.blocked ? BLOCKED_PEEK_BYTES : MAX_INBOX_BYTES);
+    if (admission.blocked && deps.gate.dropBlocked(req, res, body, keyId)) return;
     if (deps.gate.refuseBody(req, res, body, keyId)) return;
   } else if (req.method === "POST") {
     const declared = Number(req.headers["content-length"] ?? 0);

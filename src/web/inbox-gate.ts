@@ -2,12 +2,19 @@
 // a byte of JSON-LD (Fedify compacts a body that carries a Linked Data signature or an integrity proof
 // before it looks at the HTTP signature: a 557 KB unsigned body used to cost 1.7 s of CPU). In order:
 // load (503), the client's rate (429), no signature header (401, the body never read), an unusable
-// keyId (401), the signer's host's rate (429), size (413), nesting depth (400), and the HTTP signature
+// keyId (401), a signer the operator blocked (202, dropped: see below), the signer's host's rate (429), size (413), nesting depth (400), and the HTTP signature
 // itself (401), verified with the guarded loaders. Only a signature whose key cannot be fetched goes on
 // unverified: Fedify hands it to the account-gone check (federation/gone.ts).
+//
+// A blocked server or actor (by the keyId's host, or the keyId naming a blocked actor) is answered
+// 202 and dropped, its key never fetched: a 202 ends the sender's retries everywhere (some servers
+// retry a 401 or 403 with another signature scheme, or later) and says nothing about the block. Only
+// its Follows go on, to be answered with a Reject (federation.ts): the body is read for that, at
+// most BLOCKED_PEEK_BYTES of it (a Follow is a few hundred bytes), and parsed as plain JSON.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type Federation, verifyRequestDetailed } from "@fedify/fedify";
 import type { DocumentLoader } from "@fedify/vocab-runtime";
+import type { BlockSet } from "../federation/blocks.ts";
 import type { Logger } from "../log.ts";
 import { checkTarget, type GuardOptions } from "../net/guard.ts";
 import { LoadShedder, RefusalLog, TokenBuckets } from "./load.ts";
@@ -16,6 +23,8 @@ import { LoadShedder, RefusalLog, TokenBuckets } from "./load.ts";
 export const MAX_INBOX_BYTES = 1024 * 1024;
 /** Real activities nest a few levels; JSON-LD processing recurses once per level. */
 const MAX_JSON_DEPTH = 64;
+/** What is read of a blocked signer's request, to tell a Follow (answered with a Reject) from the rest. */
+export const BLOCKED_PEEK_BYTES = 8 * 1024;
 
 export interface InboxGateOptions {
   guard: GuardOptions;
@@ -30,9 +39,12 @@ export interface InboxGateOptions {
   perHost?: { rate: number; burst: number };
   maxLagMs?: number;
   maxInFlight?: number;
+  /** The operator's blocks as this process knows them now. */
+  blocks?: () => BlockSet;
 }
 
-export type Admission = { keyId: URL } | undefined;
+/** `blocked`: the signer is blocked; read at most BLOCKED_PEEK_BYTES and ask `dropBlocked`. */
+export type Admission = { keyId: URL; blocked: boolean } | undefined;
 
 export class InboxGate {
   readonly #options: InboxGateOptions;
@@ -63,12 +75,28 @@ export class InboxGate {
     const keyId = URL.canParse(raw) ? new URL(raw) : undefined;
     if (!keyId || !usableKeyId(keyId, this.#options.guard))
       return this.#refuse(req, res, 401, "bad-keyid", { client, keyId: raw.slice(0, 200) });
+    if (this.#options.blocks?.().blocksKey(keyId)) {
+      const declared = Number(req.headers["content-length"] ?? 0);
+      if (declared > BLOCKED_PEEK_BYTES)
+        return this.#refuse(req, res, 202, "blocked", { client, host: keyId.host });
+      return { keyId, blocked: true };
+    }
     const hostWait = this.#hosts.take(keyId.host);
     if (hostWait > 0) return this.#refuse(req, res, 429, "host-rate", { client, host: keyId.host }, hostWait);
     const declared = Number(req.headers["content-length"] ?? 0);
     if (declared > MAX_INBOX_BYTES)
       return this.#refuse(req, res, 413, "too-large", { client, host: keyId.host });
-    return { keyId };
+    return { keyId, blocked: false };
+  }
+
+  /**
+   * A blocked signer's request: true (and 202 sent) unless it is a Follow, which goes on to be
+   * rejected. `body` is undefined when it was over BLOCKED_PEEK_BYTES.
+   */
+  dropBlocked(req: IncomingMessage, res: ServerResponse, body: Buffer | undefined, keyId: URL): boolean {
+    if (body && typeOf(body) === "Follow") return false;
+    this.#refuse(req, res, 202, "blocked", { client: this.#options.clientAddress(req), host: keyId.host });
+    return true;
   }
 
   /** A body that is too large or nested too deeply: the refusal is sent and true returned. */
@@ -144,12 +172,22 @@ export class InboxGate {
 }
 
 const MESSAGES: Record<number, string> = {
+  202: "Accepted.",
   400: "Malformed request body.",
   401: "A valid HTTP signature is required.",
   413: `Request body over ${MAX_INBOX_BYTES} bytes.`,
   429: "Too many requests; retry later.",
   503: "Busy; retry later.",
 };
+
+/** The `type` of a JSON activity; undefined when it is not one. */
+function typeOf(body: Buffer): unknown {
+  try {
+    return (JSON.parse(body.toString("utf8")) as { type?: unknown } | null)?.type;
+  } catch {
+    return undefined;
+  }
+}
 
 /** The keyId a request names in a draft-cavage `Signature` (or `Authorization: Signature`) or an RFC 9421 `Signature-Input`. */
 function signatureKeyId(req: IncomingMessage): string | undefined {

@@ -148,6 +148,15 @@ async function populate<Tx>(world: FederationWorld<Tx>): Promise<void> {
     interaction("r", { kind: "reply", articleId: "mike", content: "<p>好</p>", url: "https://r.example/1" }),
   );
   await store.retract("oops", "2026-01-04T00:00:00.000Z");
+  await store.addBlocks([
+    { target: "spam.example", kind: "domain", createdAt: "2026-01-07T00:00:00.000Z", note: "spam" },
+    {
+      target: "https://r.example/users/troll",
+      kind: "actor",
+      createdAt: "2026-01-07T00:00:00.000Z",
+      note: null,
+    },
+  ]);
   for (const [n, level] of (["info", "warn", "error", "info"] as const).entries())
     await store.addEvent({ at: "2026-01-06T00:00:00.000Z", level, kind: "scan", message: `event ${n}` });
 }
@@ -393,6 +402,41 @@ export function federationStoreContract<Tx>(target: FederationTarget<Tx>): void 
       expect(await store.retractedIds()).toEqual(new Set(["oops", "other"]));
     });
 
+    it("keeps blocks by target, the first one winning, and removes them; another process sees them", async () => {
+      const world = await open();
+      const { store } = world;
+      const at = "2026-01-01T00:00:00.000Z";
+      expect(await store.listBlocks()).toEqual([]);
+      const domain = {
+        target: "spam.example",
+        kind: "domain" as const,
+        createdAt: at,
+        note: "imported: spam",
+      };
+      const actor = {
+        target: "https://b.example/users/x",
+        kind: "actor" as const,
+        createdAt: at,
+        note: null,
+      };
+      expect(await store.addBlocks([domain, actor])).toBe(2);
+      expect(
+        await store.addBlocks([
+          { ...domain, note: "again" },
+          { ...domain, target: "z.example" },
+        ]),
+      ).toBe(1);
+      expect(await store.addBlocks([])).toBe(0);
+      const other = await world.other();
+      expect(await other.listBlocks()).toEqual([actor, domain, { ...domain, target: "z.example" }]);
+      expect(await other.removeBlock("spam.example")).toBe(true);
+      expect(await store.removeBlock("spam.example")).toBe(false);
+      expect((await store.listBlocks()).map((b) => b.target)).toEqual([
+        "https://b.example/users/x",
+        "z.example",
+      ]);
+    });
+
     it("keeps the last 500 events, newest first, filtered by level", async () => {
       const { store } = await open();
       for (let n = 0; n < 505; n++)
@@ -506,6 +550,7 @@ export function federationStoreContract<Tx>(target: FederationTarget<Tx>): void 
         }),
         interactions: ids.map((id) => interaction(id, { articleId: id, createdAt: at })),
         retractions: [],
+        blocks: [],
         events: ids.map((id) => ({ at, level: "info" as const, kind: "scan", message: id })),
       };
       await target.importAll(dump);

@@ -269,6 +269,7 @@ describe("herald migrate-store", () => {
       interactions: 3,
       retractions: 1,
       events: 5,
+      blocks: 0,
       queue: 1,
       deliveries: 4,
       media: 1,

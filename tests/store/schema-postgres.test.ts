@@ -33,7 +33,7 @@ describe("PostgreSQL schema migrations", () => {
       // and the outbox have one.
       expect(Object.fromEntries(versions.map((v) => [v.component, v.version]))).toEqual({
         herald_articles: 2,
-        herald_federation: 2,
+        herald_federation: 3,
         herald_kv: 1,
         herald_leases: 1,
         herald_media: 1,

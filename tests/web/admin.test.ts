@@ -224,6 +224,44 @@ describe("admin dashboard: actions", () => {
     expect((await client.send("GET", "/admin")).body).toMatch(/Scan done: 1 new/);
   });
 
+  it("blocks a domain (its follower removed with a Reject queued) and unblocks it, with the CSRF token only", async () => {
+    const h = await start();
+    const fed = h.server.storage.federation;
+    const closed = await freePort();
+    const actorId = `http://127.0.0.1:${closed}/users/troll`;
+    await fed.upsertFollower({
+      actorId,
+      inbox: `${actorId}/inbox`,
+      sharedInbox: null,
+      handle: `troll@127.0.0.1:${closed}`,
+      followId: `${actorId}#follow`,
+      state: "accepted",
+      createdAt: new Date().toISOString(),
+    });
+    const client = new AdminClient(h.origin);
+    await client.login(TOKEN);
+    expect((await client.send("GET", "/admin")).body).toContain('<p class="empty">No blocks.</p>');
+    const forged = await client.send("POST", "/admin/blocks/add", { csrf: "wrong", target: "127.0.0.1" });
+    expect(forged.status).toBe(403);
+    expect(await fed.listBlocks()).toEqual([]);
+
+    await client.action("/admin/blocks/add", { target: "127.0.0.1", note: "<b>spam</b>" });
+    expect(await fed.listBlocks()).toMatchObject([
+      { kind: "domain", target: "127.0.0.1", note: "<b>spam</b>" },
+    ]);
+    expect(await fed.countFollowers()).toBe(0);
+    const fanouts = (await h.server.storage.outbox().exportOutbox()).fanouts;
+    expect(fanouts.map((f) => f.activityType)).toContain("https://www.w3.org/ns/activitystreams#Reject");
+    const page = (await client.send("GET", "/admin")).body;
+    expect(page).toContain("Blocked 127.0.0.1 and its subdomains; removed 1 follower(s) with a Reject");
+    expect(page).toContain("&lt;b&gt;spam&lt;/b&gt;");
+    expect(page).toContain('aria-label="Unblock 127.0.0.1"');
+
+    await client.action("/admin/blocks/remove", { target: "127.0.0.1" });
+    expect(await fed.listBlocks()).toEqual([]);
+    expect((await client.send("GET", "/admin")).body).toContain("Unblocked 127.0.0.1");
+  });
+
   it("shows deliveries that failed and wait for a retry, from Fedify's real queue messages", async () => {
     const h = await start();
     const closed = await freePort();

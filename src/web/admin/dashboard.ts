@@ -1,7 +1,8 @@
 // The dashboard page: what `herald status` shows, with the operator's buttons next to it.
 import type { HistoryDay } from "../../ops/history.ts";
 import type { ArticleStatus, Status } from "../../ops/status.ts";
-import type { Follower, Interaction } from "../../store/types.ts";
+import type { Block, Follower, Interaction } from "../../store/types.ts";
+import { blocksSection } from "./blocks.ts";
 import { deliveriesChart, followersChart } from "./charts.ts";
 import { serversSection } from "./deliveries.ts";
 import { attr, csrfField, esc, renderShell } from "./layout.ts";
@@ -17,6 +18,8 @@ export interface DashboardView {
   /** One page of followers, and where it is among them. */
   followers: readonly Follower[];
   followerPages?: { page: number; pages: number };
+  /** The operator's blocks (when federated). */
+  blocks?: readonly Block[];
   /** The newest replies and mentions, by article id (counts of all are in the status). */
   interactions: ReadonlyMap<string, readonly Interaction[]>;
   /** The public page of each article that has one now. */
@@ -111,6 +114,7 @@ ${s.rejected.length ? rejectedSection(s) : ""}
 <h2 id="followers-title">Followers</h2>
 ${followersList(v, time)}
 </section>
+${v.federated ? blocksSection(v.blocks ?? [], v.csrf, time) : ""}
 <section aria-labelledby="problems-title">
 <h2 id="problems-title">Recent problems</h2>
 ${

@@ -10,6 +10,7 @@ import { toFeedItem } from "../../feeds/document.ts";
 import type { Logger } from "../../log.ts";
 import { publishOn, removeFollowerFrom, retractOn, type Scan } from "../../ops/actions.ts";
 import { secretCheck } from "../../ops/admin-secret.ts";
+import { blockOn, unblockOn } from "../../ops/blocks.ts";
 import { articleDeliveries } from "../../ops/deliveries.ts";
 import { deliveryHistory } from "../../ops/history.ts";
 import { renderPost } from "../../ops/post.ts";
@@ -174,6 +175,7 @@ export function createAdmin(deps: AdminDeps): RouteHandler {
         limit: FOLLOWERS_PER_PAGE,
       }),
       followerPages: { page, pages },
+      blocks: federated ? await fed.listBlocks() : [],
       interactions,
       pages: await pageUrls(herald.library, urls),
       federated,
@@ -326,6 +328,21 @@ export function createAdmin(deps: AdminDeps): RouteHandler {
             text: `Article "${id}" is retracted: out of the feeds and pages${result.deleted ? ", and a Delete is on its way to followers" : "; it had not been federated"}.`,
           };
         });
+      case "/admin/blocks/add": {
+        const target = form.get("target") ?? "";
+        const note = form.get("note")?.trim() || null;
+        return act(res, session, "block", { target }, async () => {
+          const result = await blockOn(herald, target, note);
+          return { ok: result.ok, text: result.message };
+        });
+      }
+      case "/admin/blocks/remove": {
+        const target = form.get("target") ?? "";
+        return act(res, session, "unblock", { target }, async () => {
+          const result = await unblockOn(herald, target);
+          return { ok: result.ok, text: result.message };
+        });
+      }
       default: {
         const actor = form.get("actor") ?? "";
         return act(res, session, "remove follower", { actor }, async () => {
@@ -383,6 +400,8 @@ const ACTIONS = new Set([
   "/admin/publish",
   "/admin/retract",
   "/admin/followers/remove",
+  "/admin/blocks/add",
+  "/admin/blocks/remove",
 ]);
 
 function scanFlash(r: Awaited<ReturnType<Scan>>): Flash {
