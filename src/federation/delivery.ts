@@ -121,6 +121,7 @@ export class DeliveryWorker {
     signal.addEventListener("abort", poke, { once: true });
     const ahead = this.#ahead;
     let claiming: Promise<void> | undefined;
+    let claimFailed = false;
     try {
       await this.#refreshCircuits(true);
       while (!signal.aborted) {
@@ -132,24 +133,31 @@ export class DeliveryWorker {
           if (this.#now() - next.claimedAt < this.#o.holdMs) this.#admit(next.delivery, next.claimedAt);
         }
         const want = slots() + concurrency - ahead.length;
-        if (!claiming && want > 0 && !(drained && ahead.length > 0)) {
+        if (!claiming && !claimFailed && want > 0 && !(drained && ahead.length > 0)) {
           claiming = outbox
             .claim(want)
-            .then((claimed) => {
-              const claimedAt = this.#now();
-              for (const delivery of claimed) ahead.push({ delivery, claimedAt });
-              // Fewer than asked: nothing more is due now; wait for a wake-up before asking again.
-              drained = claimed.length < want;
-            })
-            .catch((error) => log.error({ err: error }, "claiming deliveries failed"))
+            .then(
+              (claimed) => {
+                const claimedAt = this.#now();
+                for (const delivery of claimed) ahead.push({ delivery, claimedAt });
+                // Fewer than asked: nothing more is due now; wait for a wake-up before asking again.
+                drained = claimed.length < want;
+                poke();
+              },
+              (error) => {
+                // The database is away: the next try comes with the next poll, not at once.
+                claimFailed = true;
+                log.error({ err: error }, "claiming deliveries failed");
+              },
+            )
             .finally(() => {
               claiming = undefined;
-              poke();
             });
         }
         await new Promise<void>((resolve) => {
           const timer = setTimeout(() => {
             drained = false;
+            claimFailed = false;
             resolve();
           }, this.#o.pollMs ?? 1_000);
           this.#poke = () => {
