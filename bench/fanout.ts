@@ -61,31 +61,30 @@ async function ceiling(ms: number) {
 }
 
 /**
- * Round 0 warms the process up (first use of fetch, JSON-LD contexts, JIT); round 1 is the measured
- * fan-out of a long-running server. Both are reported.
+ * A site folder with a store holding the actor's keys (made first: Herald refuses to make keys while
+ * followers exist) and FOLLOWERS accepted followers, follower f on `where(f).origin`.
  */
-async function deliver(kind: "shared" | "personal", followers: number, hosts: number, concurrency: number) {
-  const perHost = kind === "shared" ? 1 : followers / hosts;
-  const inboxes = await startInboxServers(hosts);
-  const { ports } = inboxes;
-
-  const root = mkdtempSync(join(tmpdir(), "herald-fanout-"));
+async function seededSite(
+  prefix: string,
+  followers: number,
+  where: (f: number) => { origin: string; sharedInbox: string | null },
+): Promise<{ root: string; content: string; data: string }> {
+  const root = mkdtempSync(join(tmpdir(), prefix));
   const content = join(root, "content");
   mkdirSync(content);
   const data = join(root, "data");
   mkdirSync(data);
-  // Keys first (Herald refuses to make keys while followers exist), then the followers.
   const store = new SqliteStore(join(data, "herald.sqlite"));
   await loadOrCreateKeys(store.federation);
   const createdAt = new Date().toISOString();
   store.database.exec("BEGIN");
   for (let f = 0; f < followers; f++) {
-    const origin = `http://127.0.0.1:${ports[f % hosts]}`;
+    const { origin, sharedInbox } = where(f);
     const actorId = `${origin}/users/u${f}`;
     store.federation.upsertFollower({
       actorId,
       inbox: `${actorId}/inbox`,
-      sharedInbox: kind === "shared" ? `${origin}/inbox` : null,
+      sharedInbox,
       handle: null,
       followId: `${actorId}#follow`,
       state: "accepted",
@@ -94,6 +93,22 @@ async function deliver(kind: "shared" | "personal", followers: number, hosts: nu
   }
   store.database.exec("COMMIT");
   store.close();
+  return { root, content, data };
+}
+
+/**
+ * Round 0 warms the process up (first use of fetch, JSON-LD contexts, JIT); round 1 is the measured
+ * fan-out of a long-running server. Both are reported.
+ */
+async function deliver(kind: "shared" | "personal", followers: number, hosts: number, concurrency: number) {
+  const perHost = kind === "shared" ? 1 : followers / hosts;
+  const inboxes = await startInboxServers(hosts);
+  const { ports } = inboxes;
+
+  const { root, content, data } = await seededSite("herald-fanout-", followers, (f) => {
+    const origin = `http://127.0.0.1:${ports[f % hosts]}`;
+    return { origin, sharedInbox: kind === "shared" ? `${origin}/inbox` : null };
+  });
 
   const config = fromObject(
     {
@@ -183,28 +198,10 @@ async function startProfile(): Promise<(file: string) => Promise<void>> {
  * of the outbox tables and their indexes, divided by the deliveries queued.
  */
 async function queueBytes(followers: number) {
-  const root = mkdtempSync(join(tmpdir(), "herald-queue-"));
-  const content = join(root, "content");
-  mkdirSync(content);
-  const data = join(root, "data");
-  mkdirSync(data);
-  const store = new SqliteStore(join(data, "herald.sqlite"));
-  await loadOrCreateKeys(store.federation);
-  store.database.exec("BEGIN");
-  for (let f = 0; f < followers; f++) {
-    const actorId = `https://s${f % 100}.example/users/u${f}`;
-    store.federation.upsertFollower({
-      actorId,
-      inbox: `${actorId}/inbox`,
-      sharedInbox: null,
-      handle: null,
-      followId: null,
-      state: "accepted",
-      createdAt: new Date().toISOString(),
-    });
-  }
-  store.database.exec("COMMIT");
-  store.close();
+  const { root, content, data } = await seededSite("herald-queue-", followers, (f) => ({
+    origin: `https://s${f % 100}.example`,
+    sharedInbox: null,
+  }));
   const config = fromObject(
     { site: { url: "https://news.example.org/" }, content: { dir: content }, data: { dir: data } },
     { base: root, env: {} },
