@@ -10,6 +10,7 @@
 // change state; a signed GET of the actor would prove nothing, since Herald does not require one.
 // The private key is used here and nowhere else: never printed, logged or put in the report.
 import { createPublicKey } from "node:crypto";
+import { bodyDigest, signingKey, signPost } from "../net/signing.ts";
 import type { StoredKey } from "../store/types.ts";
 import { ACTOR_ROUTES } from "../urls.ts";
 import type { ActorFacts } from "./actor.ts";
@@ -125,26 +126,23 @@ export async function checkDelivery(prober: Prober, input: DeliveryInput): Promi
   );
 }
 
-/** The headers of a POST of `body` to `inbox`, signed as Herald signs its deliveries. */
+/** The headers of a POST of `body` to `inbox`, signed as Herald signs its deliveries (draft-cavage). */
 async function sign(
   inbox: string,
   body: string,
   key: StoredKey,
   keyId: string,
 ): Promise<Record<string, string>> {
-  // Fedify signs Herald's real deliveries: the same code signs this one. Loaded only here.
-  const { importJwk, signRequest } = await import("@fedify/fedify");
-  const bytes = new TextEncoder().encode(body);
-  const request = new Request(inbox, {
-    method: "POST",
-    headers: { "Content-Type": "application/activity+json", Accept: "application/activity+json" },
-    body: bytes,
-  });
-  const signed = await signRequest(request, await importJwk(key.privateJwk, "private"), new URL(keyId), {
-    spec: "draft-cavage-http-signatures-12",
-    body: bytes.buffer,
-  });
-  return Object.fromEntries(signed.headers);
+  // The signer of Herald's real deliveries (delivery.ts), with the key id the actor publishes.
+  const signer = { ...(await signingKey(key.privateJwk, new URL(keyId))), keyId: new URL(keyId) };
+  const signature = await signPost(
+    signer,
+    new URL(inbox),
+    bodyDigest(new TextEncoder().encode(body)),
+    "application/activity+json",
+    "draft-cavage-http-signatures-12",
+  );
+  return { accept: "application/activity+json", ...signature };
 }
 
 /** Whether a served PEM is the stored public key (RSA: same modulus and exponent). */

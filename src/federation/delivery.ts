@@ -11,6 +11,7 @@
 // concurrency limit, each delivery a receipt, each server a circuit (circuit.ts).
 import type { Agent } from "undici";
 import type { Logger } from "../log.ts";
+import { bodyDigest, type SignatureSpec, type SigningKey, signPost } from "../net/signing.ts";
 import { followersDigest, shortError } from "../store/outbox-messages.ts";
 import type { ClaimedDelivery, FanoutBody, HostCircuit, Outbox, Settlement } from "../store/types.ts";
 import {
@@ -23,7 +24,6 @@ import {
   isOpen,
   resultOf,
 } from "./circuit.ts";
-import { bodyDigest, type SignatureSpec, type SigningKey, signPost } from "./signing.ts";
 
 export interface DeliveryWorkerOptions {
   outbox: Outbox;
@@ -97,8 +97,6 @@ export class DeliveryWorker {
   #flush: Promise<void> | undefined;
   #poke: (() => void) | undefined;
   readonly #tasks = new Set<Promise<void>>();
-  /** Deliveries settled by this process: for `drain`. */
-  settled = 0;
 
   constructor(options: DeliveryWorkerOptions) {
     this.#o = options;
@@ -460,7 +458,6 @@ export class DeliveryWorker {
   #settle(settlement: Settlement): void {
     this.#settling.push(settlement);
     this.#unsettled++;
-    this.settled++;
     this.#scheduleFlush();
   }
 

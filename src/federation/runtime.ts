@@ -11,6 +11,7 @@ import type { Library } from "../content/library.ts";
 import { type Logger, routeFedifyLogs } from "../log.ts";
 import { imageTypeOfPath } from "../media/types.ts";
 import { addressAllowList, deliveryAgent, type OutboundGuard, outboundGuard } from "../net/outbound.ts";
+import { signingKey } from "../net/signing.ts";
 import { escapeHtml, escapeHtmlAttribute } from "../render/html.ts";
 import type { FederationStore, Storage } from "../store/types.ts";
 import { dueOptionsOf } from "../sync/due.ts";
@@ -24,7 +25,6 @@ import { freshDocumentLoader } from "./guarded.ts";
 import { loadOrCreateKeys } from "./keys.ts";
 import { objectContextOf } from "./objects.ts";
 import { Publisher } from "./publisher.ts";
-import { signingKey } from "./signing.ts";
 
 /** What the HTTP layer needs to serve the actor, its collections and its inbox. */
 export interface FederationEndpoints {

@@ -3,6 +3,7 @@
 // per fan-out and never the keys: its delivery worker signs with keys it loads from the key store.
 import type { AsyncLocalStorage } from "node:async_hooks";
 import { createHash } from "node:crypto";
+import { fnv1a } from "./hash.ts";
 import type { Fanout, Settlement } from "./types.ts";
 
 /** The fields of Fedify's `OutboxMessage` that Herald reads (the rest, keys included, is dropped). */
@@ -84,9 +85,7 @@ export function shortError(error: string): string {
  */
 export function spreadOffset(host: string, spreadMs: number): number {
   if (spreadMs <= 0) return 0;
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < host.length; i++) hash = Math.imul(hash ^ host.charCodeAt(i), 0x01000193);
-  return Math.floor(((hash >>> 0) / 0x1_0000_0000) * spreadMs);
+  return Math.floor((fnv1a(host) / 0x1_0000_0000) * spreadMs);
 }
 
 /** One receipt row's change: a batch of settlements folded per fan-out and server. */

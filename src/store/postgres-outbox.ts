@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { MessageQueue, MessageQueueDepth, MessageQueueListenOptions } from "@fedify/fedify";
 import type { Sql, TransactionSql } from "postgres";
+import { fnv1a } from "./hash.ts";
 import {
   type Batch,
   collectBatch,
@@ -12,7 +13,7 @@ import {
   summarize,
   untilAborted,
 } from "./outbox-messages.ts";
-import { applySchema, checkIdentifier, fnv1a, once } from "./postgres-schema.ts";
+import { applySchema, checkIdentifier, once } from "./postgres-schema.ts";
 import type {
   ClaimedDelivery,
   DeliveryDay,

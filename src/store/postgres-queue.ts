@@ -8,7 +8,8 @@ import type {
   MessageQueueListenOptions,
 } from "@fedify/fedify";
 import type { Sql, TransactionSql } from "postgres";
-import { applySchema, checkIdentifier, fnv1a, once } from "./postgres-schema.ts";
+import { fnv1a } from "./hash.ts";
+import { applySchema, checkIdentifier, once } from "./postgres-schema.ts";
 import type { QueuedMessage } from "./types.ts";
 
 // The PostgreSQL twin of SqliteQueue (sqlite-queue.ts), with the same guarantees, checked by the same

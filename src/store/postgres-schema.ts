@@ -80,16 +80,6 @@ export function once(fn: () => Promise<void>): () => Promise<void> {
   };
 }
 
-/** 32-bit FNV-1a: a stable, well-spread hash for bucketing and channel names. */
-export function fnv1a(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
-}
-
 /** host:port/database of a PostgreSQL URL, without user or password. */
 export function describePostgresUrl(url: string): string {
   const u = new URL(url);

@@ -2,6 +2,7 @@
 // is its own small module with its own contract tests; this file only wires them to one client.
 import postgres, { type Sql, type TransactionSql } from "postgres";
 import { type LedgerRow, mergeDeliveries, type QueueRow } from "./deliveries.ts";
+import { fnv1a } from "./hash.ts";
 import { PostgresArticleStore } from "./postgres-articles.ts";
 import { PostgresFederationStore } from "./postgres-federation.ts";
 import { PostgresKvStore } from "./postgres-kv.ts";
@@ -9,7 +10,7 @@ import { PostgresLeases } from "./postgres-lease.ts";
 import { PostgresMediaStore } from "./postgres-media.ts";
 import { applyOutboxSchema, PostgresOutbox } from "./postgres-outbox.ts";
 import { PostgresQueue } from "./postgres-queue.ts";
-import { describePostgresUrl, fnv1a, once } from "./postgres-schema.ts";
+import { describePostgresUrl, once } from "./postgres-schema.ts";
 import type { DeliveryQueue, Leadership, Signal, Storage } from "./types.ts";
 
 class PostgresDeliveryQueue extends PostgresQueue implements DeliveryQueue<TransactionSql> {

@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { deliveryPolicy } from "../../src/federation/circuit.ts";
 import { DeliveryWorker } from "../../src/federation/delivery.ts";
 import { generateRsa2048 } from "../../src/federation/keys.ts";
-import { signingKey } from "../../src/federation/signing.ts";
+import { signingKey } from "../../src/net/signing.ts";
 import { createLogger } from "../../src/log.ts";
 import { deliveryAgent } from "../../src/net/outbound.ts";
 import { SqliteStore } from "../../src/store/sqlite.ts";
