@@ -148,6 +148,8 @@ export async function openHerald(config: Config, log: Logger, options: HeraldOpt
     const published = federation
       ? await federation.publisher.publish(library.records(), publishOptions)
       : undefined;
+    // Quote stamps of what was just deleted or retracted stop standing (FEP-044f).
+    if (federation && published && published.deleted > 0) await federation.revokeQuotes();
     const hiddenChanged = await updateHidden();
     log.info(
       {

@@ -31,6 +31,7 @@ Commands:
   block --import FILE       Block the domains of a Mastodon-format blocklist (CSV) or a plain list
   unblock TARGET            Lift a block
   blocks [--json]           List blocks
+  move --to ACCOUNT         Move followers to a new account (@user@host or actor URL); --undo reverses
   hash-password             Print an admin.passwordHash for the dashboard (password on stdin)
   migrate-store [--to URL]  Copy the SQLite store (keys, followers, history) into PostgreSQL
   doctor [--url URL]        Check the deployment from outside, as a remote server would, with fixes
@@ -139,6 +140,17 @@ ${COMMON}`,
   blocks: `Usage: herald blocks [--json] [--config FILE]
 
 Lists the blocks: kind (domain or actor), target, since when, and the note. Changes nothing.
+
+${COMMON}`,
+  move: `Usage: herald move --to ACCOUNT [--config FILE]
+       herald move --undo [--config FILE]
+
+Moves the account's followers to ACCOUNT (@user@host or its actor URL). ACCOUNT must list this
+account in its alsoKnownAs first (Mastodon: Preferences › Account › Moving from a different
+account). Herald fetches it, checks that, sends Move to every follower (once, even across a
+restart) and shows movedTo on its actor; from then on it posts no new articles, but keeps serving
+feeds, pages and its actor, and answers the fediverse. --undo clears movedTo and posting resumes
+(followers that already moved stay with the new account). Exit 1 when the check fails.
 
 ${COMMON}`,
   "migrate-store": `Usage: herald migrate-store [--to URL] [--config FILE]
@@ -316,6 +328,11 @@ async function run(argv: readonly string[]): Promise<number> {
         await blockCommand(config, { target: positionals[0], importFile: flags.import, note: flags.note }),
       );
     }
+    case "move": {
+      if (flags.undo === (flags.to !== undefined)) return usage("pass either --to ACCOUNT or --undo.");
+      const { moveCommand } = await import("./commands/move.ts");
+      return act(await moveCommand(config, { to: flags.to, undo: flags.undo }));
+    }
     case "unblock": {
       const { unblockCommand } = await import("./commands/blocks.ts");
       return act(await unblockCommand(config, positionals[0]!));
@@ -368,6 +385,7 @@ function parse(args: readonly string[]) {
       url: { type: "string" },
       import: { type: "string" },
       note: { type: "string" },
+      undo: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,

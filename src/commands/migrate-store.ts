@@ -40,6 +40,8 @@ export type StoreCounts = { articles: number } & Record<keyof FederationDump, nu
     queue: number;
     deliveries: number;
     media: number;
+    quoteStamps: number;
+    moves: number;
   };
 
 export interface MigrationReport {
@@ -84,6 +86,8 @@ export async function copyStore(
   const outbox = await outboxOf(from).exportOutbox();
   // Mirrored copies stay where they are (data.dir/media): only their records move.
   const media = await from.media.listMedia();
+  const stamps = await from.quotes.exportStamps();
+  const moves = await from.moves.exportMoves();
   log(
     `Copying ${articles.flat().length} articles, ${dump.keys.length} keys, ${dump.followers.length} followers, ` +
       `${dump.activities.length} activities, ${outbox.deliveries.length} queued deliveries and ` +
@@ -96,6 +100,8 @@ export async function copyStore(
     await outboxOf(to).importOutbox(outbox);
     await inboxQueue(to).importMessages(messages);
     await to.media.saveMedia(media);
+    await to.quotes.importStamps(stamps);
+    await to.moves.importMoves(moves);
   } catch (error) {
     throw new Error(
       `The copy stopped half-way: ${to.location} holds the federation store but not every article or ` +
@@ -137,12 +143,14 @@ async function refuseTargetInUse(to: Storage): Promise<void> {
 }
 
 async function countRows(storage: Storage): Promise<StoreCounts> {
-  const [records, dump, messages, outbox, media] = await Promise.all([
+  const [records, dump, messages, outbox, media, stamps, moves] = await Promise.all([
     storage.articles.listRecords(),
     storage.federation.exportAll(),
     inboxQueue(storage).exportMessages(),
     outboxOf(storage).exportOutbox(),
     storage.media.listMedia(),
+    storage.quotes.exportStamps(),
+    storage.moves.exportMoves(),
   ]);
   const federation = Object.fromEntries(Object.entries(dump).map(([table, rows]) => [table, rows.length]));
   return {
@@ -151,6 +159,8 @@ async function countRows(storage: Storage): Promise<StoreCounts> {
     queue: messages.length,
     deliveries: outbox.deliveries.length,
     media: media.length,
+    quoteStamps: stamps.length,
+    moves: moves.length,
   };
 }
 
@@ -198,6 +208,8 @@ function formatMigration(r: MigrationReport): string {
     ["queued deliveries", r.counts.deliveries],
     ["received, queued", r.counts.queue],
     ["cover images", r.counts.media],
+    ["quote stamps", r.counts.quoteStamps],
+    ["moves", r.counts.moves],
   ];
   return [
     `Copied ${r.from} to ${r.to}, and verified:`,

@@ -53,6 +53,11 @@ export function formatStatus(s: Status, timezone: string): string {
   lines.push(
     `Followers: ${s.followers.accepted}${s.followers.pending ? ` (+${s.followers.pending} pending)` : ""}`,
   );
+  if (s.moved)
+    lines.push(
+      `Moved to ${s.moved.to} since ${time(s.moved.since)}${s.moved.queued ? "" : " (Move not queued yet)"}: ` +
+        "no new articles are posted; `herald move --undo` resumes",
+    );
   lines.push(
     `Delivery queue: ${s.queue.queued} waiting${s.queue.delayed ? ` (${s.queue.delayed} retrying later)` : ""}`,
   );

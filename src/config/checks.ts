@@ -89,3 +89,18 @@ export const CLOCK = /^([01]\d|2[0-3]):[0-5]\d$/;
 
 /** bot.username: what a fediverse handle may hold. */
 export const USERNAME = /^[a-z0-9_]{1,30}$/;
+
+/** Quote consent (FEP-044f): who may quote a post without asking the operator. */
+export const QUOTE_POLICIES = ["everyone", "followers", "nobody"] as const;
+
+/**
+ * An account Herald also is (`bot.alsoKnownAs`): an actor URL, or `@user@host` found by WebFinger
+ * when the actor is served.
+ */
+export function isAccountReference(value: string): boolean {
+  if (/^https?:\/\//i.test(value)) {
+    const url = URL.parse(value);
+    return url !== null && (url.protocol === "http:" || url.protocol === "https:") && value === value.trim();
+  }
+  return /^@?[^@\s/]+@[a-z0-9.-]+(?::\d+)?$/i.test(value);
+}

@@ -8,6 +8,7 @@
 import type { z } from "zod";
 import {
   CLOCK,
+  isAccountReference,
   isAddressOrRange,
   isCronExpression,
   isLanguageTag,
@@ -15,6 +16,7 @@ import {
   isTimezone,
   LOG_LEVELS,
   PATTERN_KINDS,
+  QUOTE_POLICIES,
   USERNAME,
 } from "./checks.ts";
 import type { configSchema } from "./schema.ts";
@@ -167,6 +169,7 @@ const config = object({
     discoverable: or(true, boolean),
     indexable: or(true, boolean),
     manualApproval: or(false, boolean),
+    alsoKnownAs: or([], array(string(0, isAccountReference), 10)),
   }),
   federation: section({
     objectType: or("note", oneOf(["note", "article"])),
@@ -179,6 +182,7 @@ const config = object({
     spreadSeconds: or(0, int(0, 3_600)),
     allowPrivateAddress: or(false, boolean),
     allowAddresses: or([], array(string(0, isAddressOrRange))),
+    quotes: or("everyone", oneOf(QUOTE_POLICIES)),
   }),
   admin: section({ passwordHash: optional(string(0, isScryptHash)) }),
   log: section({ level: or("info", oneOf(LOG_LEVELS)) }),

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import {
   CLOCK,
+  isAccountReference,
   isAddressOrRange,
   isCronExpression,
   isLanguageTag,
@@ -8,6 +9,7 @@ import {
   isTimezone,
   LOG_LEVELS,
   PATTERN_KINDS,
+  QUOTE_POLICIES,
   USERNAME,
 } from "./checks.ts";
 
@@ -151,6 +153,14 @@ export const configSchema = z.strictObject({
       discoverable: z.boolean().default(true),
       indexable: z.boolean().default(true),
       manualApproval: z.boolean().default(false),
+      /**
+       * Accounts this one also is (moving in): actor URLs or `@user@host`. Mastodon's "move followers"
+       * from such an account to Herald needs Herald's actor to list it.
+       */
+      alsoKnownAs: z
+        .array(z.string().refine(isAccountReference, "Expected an actor URL or @user@host"))
+        .max(10)
+        .default([]),
     })
     .prefault({}),
   federation: z
@@ -186,6 +196,8 @@ export const configSchema = z.strictObject({
           z.string().refine(isAddressOrRange, "Expected an IP address or a CIDR range such as 10.0.5.0/24"),
         )
         .default([]),
+      /** Who may quote a post without asking (FEP-044f); front matter `quotes` overrides it per article. */
+      quotes: z.enum(QUOTE_POLICIES).default("everyone"),
     })
     .prefault({}),
   admin: z
@@ -252,5 +264,7 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
   "federation.unreachableAfterDays": "7",
   "federation.spreadSeconds": "60",
   "federation.allowAddresses": '["10.0.5.7", "fd00:1::/64"]',
+  "federation.quotes": "followers",
+  "bot.alsoKnownAs": '["@news@mastodon.example", "https://mastodon.example/users/news"]',
   "admin.passwordHash": "scrypt$16384$8$1$c2FsdHNhbHRzYWx0c2FsdA$… (run `herald hash-password`)",
 };

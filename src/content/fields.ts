@@ -1,6 +1,6 @@
 import type { CoverChoice } from "./cover.ts";
 import { parseFrontMatterDate } from "./dates.ts";
-import type { Person, Result, SourceLink, Visibility } from "./model.ts";
+import type { Person, QuotePolicy, Result, SourceLink, Visibility } from "./model.ts";
 import { cleanLine } from "./plain-text.ts";
 import { type ArticleProblem, problem } from "./problem.ts";
 
@@ -30,6 +30,8 @@ export interface FrontMatter {
   sensitive?: boolean;
   pinned: boolean;
   visibility?: Visibility;
+  /** Who may quote it without asking (FEP-044f); federation.quotes when absent. */
+  quotes?: QuotePolicy;
   extra: Record<string, unknown>;
   /** Unknown keys left out of `extra` because they were too large. */
   droppedExtra: string[];
@@ -62,6 +64,7 @@ const KNOWN_KEYS = new Set([
   "sensitive",
   "pinned",
   "visibility",
+  "quotes",
 ]);
 
 /** A reader returns the value, or what it expected (for the error message). */
@@ -216,6 +219,12 @@ function readCover(v: unknown): Read<CoverChoice> {
   return ok(alt === "" ? { ref: ref.trim() } : { ref: ref.trim(), alt });
 }
 
+function readQuotes(v: unknown): Read<QuotePolicy> {
+  return v === "everyone" || v === "followers" || v === "nobody"
+    ? ok(v)
+    : expected('"everyone", "followers" or "nobody"');
+}
+
 function readVisibility(v: unknown): Read<Visibility> {
   return v === "public" || v === "unlisted" ? ok(v) : expected('"public" or "unlisted"');
 }
@@ -277,6 +286,7 @@ export function readFrontMatter(
     sensitive: get("sensitive", readBoolean),
     pinned: get("pinned", readBoolean) ?? false,
     visibility: get("visibility", readVisibility),
+    quotes: get("quotes", readQuotes),
     extra: {},
     droppedExtra: [],
   };

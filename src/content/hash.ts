@@ -90,6 +90,7 @@ export function computeContentHash(a: ParsedArticle & { id: string }): string {
       contentWarning: a.contentWarning,
       sensitive: a.sensitive,
       visibility: a.visibility,
+      quotes: a.quotes,
     }),
   );
 }

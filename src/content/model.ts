@@ -52,6 +52,9 @@ export interface Attribution {
 
 export type Visibility = "public" | "unlisted";
 
+/** Who may quote a post without asking (FEP-044f). */
+export type QuotePolicy = "everyone" | "followers" | "nobody";
+
 /** The fields Herald derives from an article's body when front matter does not give them. */
 export type DerivedFieldName =
   | "summary"
@@ -108,6 +111,8 @@ export interface Article {
   sensitive: boolean;
   pinned: boolean;
   visibility?: Visibility;
+  /** Front matter `quotes`; federation.quotes when absent. */
+  quotes?: QuotePolicy;
   /** sha256 of everything that federates; an edit changes it, a touch does not. */
   contentHash: string;
   /** Front-matter keys Herald does not know; kept, never interpreted. */

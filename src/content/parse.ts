@@ -267,6 +267,7 @@ export function parseArticle(
   if (fm.publishAt !== undefined) article.publishAt = fm.publishAt;
   if (fm.contentWarning !== undefined) article.contentWarning = fm.contentWarning;
   if (fm.visibility !== undefined) article.visibility = fm.visibility;
+  if (fm.quotes !== undefined) article.quotes = fm.quotes;
   if (fm.id !== undefined) article.frontMatterId = fm.id;
   if (fm.date !== undefined) article.date = fm.date;
   if (fm.updated !== undefined) article.updatedAt = fm.updated;

@@ -22,8 +22,11 @@ import {
   Image,
   isActor,
   Like,
+  Move,
   Note,
   PropertyValue,
+  QuoteAuthorization,
+  QuoteRequest,
   type Recipient,
   Reject,
   Service,
@@ -34,13 +37,15 @@ import { Temporal } from "@js-temporal/polyfill";
 import type { Logger } from "../log.ts";
 import { checkTarget } from "../net/guard.ts";
 import type { OutboundGuard } from "../net/outbound.ts";
-import type { FederationStore, Follower } from "../store/types.ts";
+import type { QuoteStampStore } from "../store/quotes.ts";
+import type { FederationStore, Follower, Interaction } from "../store/types.ts";
 import { ACTOR_ROUTES, type SiteUrls } from "../urls.ts";
 import type { BlockSet } from "./blocks.ts";
 import { blurhashesIn, withBlurhashes } from "./blurhash.ts";
 import { AccountGoneCheck } from "./gone.ts";
 import { guardedLoaders, guardedQueue } from "./guarded.ts";
 import type { ActorKeyPairs } from "./keys.ts";
+import { answerQuoteRequest, QUOTE_AUTHORIZATION_ROUTE, stampObject } from "./quotes.ts";
 
 export interface BotProfile {
   username: string;
@@ -75,6 +80,10 @@ export interface FederationDeps {
   guard: OutboundGuard;
   /** The operator's blocks as this process knows them now (federation/blocks.ts). */
   blocks?: () => BlockSet;
+  /** Quote stamps granted (FEP-044f); without it QuoteRequests are ignored. */
+  quotes?: QuoteStampStore;
+  /** The account's identity over time: `alsoKnownAs` (moving in) and `movedTo` (moving out). */
+  identity?: AccountIdentity;
   /** Called after a follower is accepted (backfill, counters). */
   onFollowAccepted?: (follower: Follower) => Promise<void>;
   version: string;
@@ -109,8 +118,8 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
   const isBot = (identifier: string): boolean => identifier === profile.username;
 
   federation
-    .setActorDispatcher(ACTOR_ROUTES.actor, (ctx, identifier) =>
-      isBot(identifier) ? actorObject(ctx, profile, urls) : null,
+    .setActorDispatcher(ACTOR_ROUTES.actor, async (ctx, identifier) =>
+      isBot(identifier) ? actorObject(ctx, profile, urls, await deps.identity?.current()) : null,
     )
     .mapHandle((_ctx, username) => (isBot(username) ? username : null))
     .setKeyPairsDispatcher((_ctx, identifier) =>
@@ -181,6 +190,39 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
     },
     metadata: {},
   }));
+
+  const quoteDeps = (ctx: Context<void>) =>
+    deps.quotes
+      ? {
+          store,
+          quotes: deps.quotes,
+          urls,
+          username: profile.username,
+          log: log.child({ module: "quotes" }),
+          articleIdOf: (id: URL | null) => objectIdToArticleId(urls, id),
+          fetchActor: async (inboxCtx: InboxContext<void>, id: URL) =>
+            fetchActor(
+              id,
+              await inboxCtx.getDocumentLoader({ identifier: profile.username }),
+              inboxCtx.contextLoader,
+            ),
+          record: async (i: Interaction) => {
+            await recordInteraction(
+              i.kind,
+              new URL(i.id),
+              new URL(i.actorId),
+              new URL(urls.object(i.articleId)),
+              null,
+              i.url,
+            );
+          },
+          ctx,
+        }
+      : undefined;
+  federation.setObjectDispatcher(QuoteAuthorization, QUOTE_AUTHORIZATION_ROUTE, async (ctx, values) => {
+    const q = quoteDeps(ctx);
+    return q && isBot(values.identifier) ? stampObject(ctx, q, values.id) : null;
+  });
 
   const inboxLog = log.child({ module: "inbox" });
   // The inbox gate drops what blocked servers and actors sign (their Follows excepted, to be
@@ -312,6 +354,18 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
         object.url instanceof URL ? object.url.href : null,
       );
     })
+    .on(QuoteRequest, async (ctx, request) => {
+      const q = quoteDeps(ctx);
+      if (q && !blocked(request)) await answerQuoteRequest(ctx, request, q);
+    })
+    .on(Move, async (_ctx, move) => {
+      if (blocked(move) || !move.actorId) return;
+      // A follower moved its account: its new account follows Herald by itself (Mastodon sends the
+      // Follow), and the old one unfollows; nothing here to do but note it.
+      const follower = await store.getFollower(move.actorId.href);
+      if (follower && move.objectId?.href === move.actorId.href)
+        inboxLog.info({ actor: follower.actorId, target: move.targetId?.href }, "follower moved");
+    })
     // Everything else (Add to a remote "following" collection, Update of a remote profile, …) is
     // acknowledged and ignored; without this listener Fedify logs each one as an error.
     .on(Activity, (_ctx, activity) =>
@@ -333,7 +387,7 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
     .onError((_ctx, error) => inboxLog.error({ err: error }, "inbox listener failed"));
 
   async function recordInteraction(
-    kind: "like" | "announce" | "reply" | "mention",
+    kind: Interaction["kind"],
     id: URL | null,
     actorId: URL | null,
     objectId: URL | null,
@@ -398,8 +452,18 @@ export function followAnswer<T extends typeof Accept | typeof Reject>(
   }) as InstanceType<T>;
 }
 
+/** Where the account comes from and where it went: `alsoKnownAs` and `movedTo`. */
+export interface AccountIdentity {
+  current(): Promise<{ aliases: readonly URL[]; movedTo: URL | null }>;
+}
+
 /** The bot's actor document (also sent in Update after a profile change). */
-export async function actorObject(ctx: Context<void>, profile: BotProfile, urls: SiteUrls): Promise<Service> {
+export async function actorObject(
+  ctx: Context<void>,
+  profile: BotProfile,
+  urls: SiteUrls,
+  identity?: { aliases: readonly URL[]; movedTo: URL | null },
+): Promise<Service> {
   const identifier = profile.username;
   const keys = await ctx.getActorKeyPairs(identifier);
   return new Service({
@@ -426,6 +490,8 @@ export async function actorObject(ctx: Context<void>, profile: BotProfile, urls:
     endpoints: new Endpoints({ sharedInbox: ctx.getInboxUri() }),
     publicKey: keys[0]?.cryptographicKey,
     assertionMethods: keys.map((k) => k.multikey),
+    aliases: [...(identity?.aliases ?? [])],
+    successor: identity?.movedTo ?? null,
   });
 }
 

@@ -17,7 +17,7 @@ import {
 import { LanguageString } from "@fedify/vocab-runtime";
 import { Temporal } from "@js-temporal/polyfill";
 import type { Config } from "../config/load.ts";
-import type { Article } from "../content/model.ts";
+import type { Article, QuotePolicy } from "../content/model.ts";
 import { attributionLines } from "../render/attribution.ts";
 import { escapeHtml, escapeHtmlAttribute } from "../render/html.ts";
 import { actorUrls, type SiteUrls, siteUrls } from "../urls.ts";
@@ -32,6 +32,8 @@ export interface ObjectContext {
   objectType: ObjectType;
   /** Default visibility; an article's own `visibility` wins. */
   visibility: "public" | "unlisted";
+  /** Default quote policy (FEP-044f); an article's own `quotes` wins. Absent: everyone. */
+  quotes?: QuotePolicy;
 }
 
 /** The context every article object of this site is mapped with. */
@@ -44,6 +46,7 @@ export function objectContextOf(config: Pick<Config, "site" | "bot" | "federatio
     followersId: actor.followers,
     objectType: config.federation.objectType,
     visibility: config.federation.visibility,
+    quotes: config.federation.quotes,
   };
 }
 
@@ -75,9 +78,7 @@ export function toPost(article: Article, ctx: ObjectContext, times: ObjectTimes)
     tags: tags.map((t) => new Hashtag({ name: `#${t.name}`, href: new URL(t.href) })),
     attachments: cover ? [cover] : [],
     sensitive: article.sensitive || article.contentWarning !== undefined,
-    interactionPolicy: new InteractionPolicy({
-      canQuote: new InteractionRule({ automaticApproval: PUBLIC_COLLECTION }),
-    }),
+    interactionPolicy: quotePolicy(article.quotes ?? ctx.quotes ?? "everyone", ctx),
     ...audience,
   };
   // Fedify's Image has no `blurhash`: the post carries it (blurhash.ts).
@@ -157,6 +158,17 @@ export function tombstone(id: URL, deletedAt: Date): Tombstone {
 }
 
 // --- pieces -------------------------------------------------------------------------------
+
+/**
+ * FEP-044f `canQuote`: Mastodon 4.5+ treats a post without it as not quotable. Whoever is in
+ * `automaticApproval` gets an Accept to a QuoteRequest (federation/quotes.ts); the author is always
+ * in it, as Mastodon does for "nobody".
+ */
+export function quotePolicy(policy: QuotePolicy, ctx: Pick<ObjectContext, "actorId" | "followersId">) {
+  const approved =
+    policy === "everyone" ? [PUBLIC_COLLECTION] : policy === "followers" ? [ctx.followersId] : [ctx.actorId];
+  return new InteractionPolicy({ canQuote: new InteractionRule({ automaticApprovals: approved }) });
+}
 
 /** `content` plus `contentMap` keyed by the article language (Mastodon reads the post language from it). */
 function localized(html: string, lang: string): (string | LanguageString)[] {

@@ -49,6 +49,8 @@ export interface PublisherDeps<Tx> {
   controls?: PublishingControls;
   log: Logger;
   now?: () => Date;
+  /** The account moved (`herald move`): no new article is posted, edits and deletes still go out. */
+  movedTo?: () => Promise<string | undefined>;
 }
 
 export interface PublishSummary {
@@ -148,9 +150,14 @@ export class Publisher<Tx = unknown> {
       now,
       force,
     });
+    const moved = (await this.#d.movedTo?.()) !== undefined;
+    for (const action of send)
+      if (moved && action.kind === "create")
+        held.push({ articleId: action.articleId, kind: action.kind, reason: "moved" });
     const summary: PublishSummary = { created: 0, updated: 0, deleted: 0, silent: 0, held };
     if (dryRun) return { ...summary, plan };
     for (const action of send) {
+      if (moved && action.kind === "create") continue;
       try {
         const record = await this.#record(action);
         if (!record) continue;

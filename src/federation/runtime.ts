@@ -13,6 +13,7 @@ import { imageTypeOfPath } from "../media/types.ts";
 import { addressAllowList, deliveryAgent, type OutboundGuard, outboundGuard } from "../net/outbound.ts";
 import { signingKey } from "../net/signing.ts";
 import { escapeHtml, escapeHtmlAttribute } from "../render/html.ts";
+import type { MoveRecord } from "../store/moves.ts";
 import type { FederationStore, Storage } from "../store/types.ts";
 import { dueOptionsOf } from "../sync/due.ts";
 import { actorUrls, type SiteUrls, siteUrls } from "../urls.ts";
@@ -22,9 +23,12 @@ import { deliveryPolicy } from "./circuit.ts";
 import { DeliveryWorker } from "./delivery.ts";
 import { actorObject, type BotProfile, createHeraldFederation } from "./federation.ts";
 import { freshDocumentLoader } from "./guarded.ts";
+import { accountIdentity } from "./identity.ts";
 import { loadOrCreateKeys } from "./keys.ts";
+import { type MoveDeps, type MoveResult, moveTo, recoverMoves, undoMove } from "./move.ts";
 import { objectContextOf } from "./objects.ts";
 import { Publisher } from "./publisher.ts";
+import { revokeStamps } from "./quotes.ts";
 
 /** What the HTTP layer needs to serve the actor, its collections and its inbox. */
 export interface FederationEndpoints {
@@ -53,6 +57,14 @@ export interface FederationRuntime {
   announceProfile(): Promise<boolean>;
   /** Queues ledger entries recorded but never queued (a crash in between); the scheduler's job. */
   recover(): Promise<number>;
+  /** Moving out: `herald move --to` / `--undo`, and the Move in force. */
+  account: {
+    move(to: string): Promise<MoveResult>;
+    undoMove(): Promise<MoveResult>;
+    moved(): Promise<MoveRecord | undefined>;
+  };
+  /** Revokes the quote stamps of deleted and retracted articles (FEP-044f); how many. */
+  revokeQuotes(): Promise<number>;
   /** Deliveries in the outbox. */
   queueDepth(): Promise<{ queued: number; ready?: number; delayed?: number }>;
   /** Delivers what is queued, until the queue is empty or `timeoutMs` passed (CLI runs without serve). */
@@ -111,6 +123,14 @@ export async function startFederation(
   });
   const blocks = new BlockList(fedStore, fedLog.child({ module: "blocks" }));
   await blocks.start();
+  const identity = accountIdentity({
+    references: config.bot.alsoKnownAs,
+    moves: storage.moves,
+    guard,
+    federation: () => federation,
+    home: new URL(urls.home),
+    log: fedLog.child({ module: "identity" }),
+  });
   const federation = createHeraldFederation({
     origin: new URL(urls.home).origin,
     urls,
@@ -124,6 +144,8 @@ export async function startFederation(
     log: fedLog,
     guard,
     blocks: () => blocks.current,
+    quotes: storage.quotes,
+    identity,
     version: VERSION,
     // The publisher is made next, from this federation; a follow can only arrive after both exist.
     onFollowAccepted: async (follower) => {
@@ -144,7 +166,32 @@ export async function startFederation(
     controls,
     log: fedLog,
     now: options.now,
+    movedTo: async () => (await storage.moves.current())?.target,
   });
+  const moveDeps: MoveDeps = {
+    federation,
+    outbox,
+    moves: storage.moves,
+    username: config.bot.username,
+    home: new URL(urls.home),
+    guard,
+    freshLoader: freshDocumentLoader(
+      guard,
+      getUserAgent({ software: `Herald/${VERSION}`, url: new URL(urls.home) }),
+    ),
+    actor: async () =>
+      actorObject(federation.createContext(new URL(urls.home)), profile, urls, await identity.current()),
+    log: fedLog.child({ module: "move" }),
+  };
+  const revokeQuotes = () =>
+    revokeStamps({
+      ctx: federation.createContext(new URL(urls.home)),
+      outbox,
+      store: fedStore,
+      quotes: storage.quotes,
+      username: config.bot.username,
+      log: fedLog.child({ module: "quotes" }),
+    });
 
   const userAgent = getUserAgent({ software: `Herald/${VERSION}`, url: new URL(urls.home) });
   const actor = actorUrls(urls, config.bot.username);
@@ -199,7 +246,7 @@ export async function startFederation(
     if (known === profileHash) return false;
     if (known !== undefined && (await fedStore.countFollowers("accepted")) > 0) {
       const ctx = federation.createContext(new URL(urls.home));
-      const actor = await actorObject(ctx, profile, urls);
+      const actor = await actorObject(ctx, profile, urls, await identity.current());
       if (actor.id) {
         await ctx.sendActivity(
           { identifier: config.bot.username },
@@ -229,7 +276,18 @@ export async function startFederation(
     blocks,
     profileFiles,
     announceProfile,
-    recover: () => publisher.recover(),
+    async recover() {
+      const activities = await publisher.recover();
+      const moves = await recoverMoves(moveDeps);
+      await revokeQuotes();
+      return activities + moves;
+    },
+    account: {
+      move: (to) => moveTo(moveDeps, to),
+      undoMove: () => undoMove(moveDeps),
+      moved: () => storage.moves.current(),
+    },
+    revokeQuotes,
     queueDepth: () => outbox.getDepth(),
     async drain(timeoutMs) {
       const deadline = Date.now() + timeoutMs;

@@ -40,6 +40,8 @@ export interface Status {
   counts: Record<ArticleStatus["state"] | "rejected", number>;
   rejected: ArticleError[];
   followers: { accepted: number; pending: number };
+  /** The account moved (`herald move`): where to, since when, and whether its Move was queued yet. */
+  moved: { to: string; since: string; queued: boolean } | null;
   /** Deliveries in the outbox. */
   queue: { queued: number; ready?: number; delayed?: number };
   /** Servers that are failing deliveries now: unreachable ones first. */
@@ -157,6 +159,7 @@ async function statusOf(
       accepted: await fed.countFollowers("accepted"),
       pending: await fed.countFollowers("pending"),
     },
+    moved: await movedOf(storage),
     queue: await storage.outbox().getDepth(),
     servers: await troubledServers(storage),
     lastScan: (await fed.getMeta("status.lastScan")) ?? null,
@@ -173,6 +176,11 @@ async function statusOf(
     covers: coverProblems(herald),
     recentErrors: await fed.recentEvents(10, "warn"),
   };
+}
+
+async function movedOf(storage: Herald["storage"]): Promise<Status["moved"]> {
+  const move = await storage.moves.current();
+  return move ? { to: move.target, since: move.createdAt, queued: move.state === "queued" } : null;
 }
 
 /** Remote covers of present articles that are not ready: fetches that failed, and those not tried yet. */

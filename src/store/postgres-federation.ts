@@ -174,6 +174,12 @@ export class PostgresFederationStore implements FederationStore<PostgresLedgerTx
            note       text
          )`,
         ],
+        // Quotes (FEP-044f) are recorded as interactions too.
+        [
+          `ALTER TABLE ${t.interactions} DROP CONSTRAINT IF EXISTS ${t.interactions}_kind_check`,
+          `ALTER TABLE ${t.interactions} ADD CONSTRAINT ${t.interactions}_kind_check
+             CHECK (kind IN ('like', 'announce', 'reply', 'mention', 'quote'))`,
+        ],
       ]),
     );
   }

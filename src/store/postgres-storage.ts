@@ -10,6 +10,7 @@ import { PostgresLeases } from "./postgres-lease.ts";
 import { PostgresMediaStore } from "./postgres-media.ts";
 import { applyOutboxSchema, PostgresOutbox } from "./postgres-outbox.ts";
 import { PostgresQueue } from "./postgres-queue.ts";
+import { openPostgresQuotes } from "./postgres-quotes.ts";
 import { describePostgresUrl, once } from "./postgres-schema.ts";
 import type { DeliveryQueue, Leadership, Signal, Storage } from "./types.ts";
 
@@ -46,6 +47,7 @@ export function openPostgresStorage(
   const federation = new PostgresFederationStore(sql, { prefix });
   const kv = new PostgresKvStore(sql, { table: `${prefix}kv` });
   const media = new PostgresMediaStore(sql, { prefix });
+  const consent = openPostgresQuotes(sql, prefix);
   const leases = new PostgresLeases(sql, { table: `${prefix}leases` });
   const queueTable = `${prefix}queue`;
   let queue: PostgresDeliveryQueue | undefined;
@@ -91,6 +93,8 @@ export function openPostgresStorage(
     federation,
     kv,
     media,
+    quotes: consent.quotes,
+    moves: consent.moves,
     async initialize() {
       // Every table, in a fixed order, each under the schema lock: a process that starts sees them all.
       await articles.initialize();
@@ -100,6 +104,7 @@ export function openPostgresStorage(
       await queueTableReady();
       await outboxSchema();
       await media.initialize();
+      await consent.initialize();
     },
     queue: (opts) => getQueue(opts.concurrency),
     outbox(opts) {

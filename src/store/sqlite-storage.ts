@@ -36,6 +36,8 @@ export function openSqliteStorage(file: string): Storage<DatabaseSync> & { reado
     articles: store,
     federation: store.federation,
     media: store.media,
+    quotes: store.quotes,
+    moves: store.moves,
     kv,
     // SqliteStore migrates when it opens.
     initialize: async () => {},

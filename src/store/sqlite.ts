@@ -6,6 +6,7 @@ import type { ArticleChange, ArticleRecord, ArticleStore } from "../content/reco
 import { RECORD_COLUMNS, recordFromColumns } from "./article-rows.ts";
 import { SqliteFederationStore } from "./sqlite-federation.ts";
 import { SqliteMediaStore } from "./sqlite-media.ts";
+import { SqliteMoves, SqliteQuoteStamps } from "./sqlite-quotes.ts";
 import { immediateTransaction } from "./sqlite-tx.ts";
 
 // Migrations run in order at open; each runs once, recorded in PRAGMA user_version. The list is
@@ -233,6 +234,54 @@ const MIGRATIONS: readonly Migration[] = [
      created_at TEXT NOT NULL,
      note       TEXT
    );`,
+  // Quote consent and moving out: the QuoteAuthorization stamps granted (FEP-044f), the Move ledger,
+  // and "quote" among the interaction kinds. SQLite cannot change a CHECK in place: the interactions
+  // table is rebuilt from its own stored definition (whatever columns and indexes other migrations
+  // gave it), rowids kept, so listing order stays insertion order.
+  (db) => {
+    db.exec(`CREATE TABLE IF NOT EXISTS quote_stamps (
+       id         TEXT PRIMARY KEY,
+       article_id TEXT NOT NULL,
+       quote_id   TEXT NOT NULL,
+       actor_id   TEXT NOT NULL,
+       inbox      TEXT NOT NULL,
+       request_id TEXT NOT NULL,
+       created_at TEXT NOT NULL,
+       revoked_at TEXT
+     );
+     CREATE INDEX IF NOT EXISTS quote_stamps_live ON quote_stamps(revoked_at, created_at);
+     CREATE TABLE IF NOT EXISTS moves (
+       id         TEXT PRIMARY KEY,
+       target     TEXT NOT NULL,
+       state      TEXT NOT NULL CHECK (state IN ('pending', 'queued')),
+       activity   TEXT NOT NULL,
+       created_at TEXT NOT NULL,
+       undone_at  TEXT
+     );`);
+    const table = db
+      .prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'interactions'")
+      .get() as { sql: string } | undefined;
+    if (!table || table.sql.includes("'quote'")) return;
+    const kinds = /'mention'\s*\)/;
+    if (!kinds.test(table.sql)) throw new Error("interactions: unexpected kind constraint; not migrated.");
+    const indexes = db
+      .prepare(
+        "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'interactions' AND sql IS NOT NULL",
+      )
+      .all() as { sql: string }[];
+    const columns = (db.prepare("PRAGMA table_info(interactions)").all() as { name: string }[])
+      .map((c) => `"${c.name}"`)
+      .join(", ");
+    db.exec(
+      table.sql
+        .replace(/^CREATE TABLE\s+"?interactions"?/, "CREATE TABLE interactions_quotes")
+        .replace(kinds, "'mention', 'quote')"),
+    );
+    db.exec(`INSERT INTO interactions_quotes (rowid, ${columns}) SELECT rowid, ${columns} FROM interactions;
+             DROP TABLE interactions;
+             ALTER TABLE interactions_quotes RENAME TO interactions;`);
+    for (const index of indexes) db.exec(index.sql);
+  },
 ];
 
 export class SqliteStore implements ArticleStore {
@@ -242,6 +291,9 @@ export class SqliteStore implements ArticleStore {
   readonly federation: SqliteFederationStore;
   /** Cover images, on the same connection. */
   readonly media: SqliteMediaStore;
+  /** Quote stamps (FEP-044f) and the Move ledger, on the same connection (the outbox's). */
+  readonly quotes: SqliteQuoteStamps;
+  readonly moves: SqliteMoves;
 
   constructor(file: string) {
     this.#file = file;
@@ -256,6 +308,8 @@ export class SqliteStore implements ArticleStore {
     }
     this.federation = new SqliteFederationStore(this.#db);
     this.media = new SqliteMediaStore(this.#db);
+    this.quotes = new SqliteQuoteStamps(this.#db);
+    this.moves = new SqliteMoves(this.#db);
   }
 
   /** The same connection, for Fedify's KV store and the delivery queue (one transaction with the ledger). */

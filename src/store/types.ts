@@ -1,5 +1,7 @@
 import type { KvStore, MessageQueue, MessageQueueDepth } from "@fedify/fedify";
 import type { ArticleStore } from "../content/records.ts";
+import type { MoveLedger } from "./moves.ts";
+import type { QuoteStampStore } from "./quotes.ts";
 
 /**
  * What Herald knows of one cover image, by its URL: its facts (type, size, blurhash) and, for a
@@ -122,7 +124,7 @@ export interface Interaction {
   /** The remote activity's id: a redelivery is recorded once. */
   id: string;
   articleId: string;
-  kind: "like" | "announce" | "reply" | "mention";
+  kind: "like" | "announce" | "reply" | "mention" | "quote";
   actorId: string;
   url: string | null;
   content: string | null;
@@ -336,6 +338,10 @@ export interface Storage<Tx = unknown> {
   readonly federation: FederationStore<Tx>;
   /** Cover images: their facts, mirrored copies and retries. */
   readonly media: MediaStore;
+  /** Quote stamps granted (FEP-044f), revoked in the outbox's transaction `Tx`. */
+  readonly quotes: QuoteStampStore<Tx>;
+  /** The Moves of the account (moving out), queued in the outbox's transaction `Tx`. */
+  readonly moves: MoveLedger<Tx>;
   /**
    * Fedify's KV store, also holding the dashboard's sessions and login limit; with compare-and-swap,
    * which Fedify's interface leaves optional.

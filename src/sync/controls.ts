@@ -16,7 +16,8 @@ export interface DripState {
   recentCreates: readonly string[];
 }
 
-export type HoldReason = "quiet-hours" | "drip";
+/** `moved`: the account moved to another (`herald move`); it posts nothing new. */
+export type HoldReason = "quiet-hours" | "drip" | "moved";
 
 export interface Controlled {
   send: FederationAction[];

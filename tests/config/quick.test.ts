@@ -75,6 +75,9 @@ const VALUES: readonly unknown[] = [
   { via: null },
   { bogus: ["x"] },
   new Date(0),
+  ...["everyone", "followers", "nobody", "@news@mastodon.example", "news@mastodon.example:8443", "@a@b@c"],
+  ["@news@mastodon.example", "https://mastodon.example/users/news"],
+  ["https://mastodon.example/users/news", "news"],
 ];
 
 /** Every section of the schema and the keys of its object. */

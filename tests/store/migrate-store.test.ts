@@ -183,6 +183,35 @@ async function seedSqlite(dir: string): Promise<Storage<DatabaseSync>> {
       articleId: "harbor",
     },
   ]);
+  // Quote stamps (one revoked) and the move ledger (one Move undone, one in force).
+  for (const [quote, revokedAt] of [
+    ["q2", null],
+    ["q1", "2026-01-05T00:00:00.000Z"],
+  ] as const)
+    await source.quotes.saveStamp({
+      id: `stamp-${quote}`,
+      articleId: "harbor",
+      quoteId: `https://social.example/notes/${quote}`,
+      actorId: "https://social.example/users/mia",
+      inbox: "https://social.example/users/mia/inbox",
+      requestId: `https://social.example/notes/${quote}#request`,
+      createdAt: "2026-01-03T00:00:00.000Z",
+      revokedAt,
+    });
+  for (const [n, undoneAt] of [
+    [1, "2026-01-04T00:00:00.000Z"],
+    [2, null],
+  ] as const)
+    await source.moves.importMoves([
+      {
+        id: `https://news.example/users/news#move-${n}`,
+        target: "https://new.example/users/news",
+        state: "queued",
+        activity: { type: "Move", n },
+        createdAt: `2026-01-0${n}T00:00:00.000Z`,
+        undoneAt,
+      },
+    ]);
   return source;
 }
 
@@ -219,6 +248,10 @@ async function everything(storage: Storage) {
     },
     deliveries: [...(await storage.deliveries()).entries()].sort(),
     media: await storage.media.listMedia(),
+    stamps: await storage.quotes.exportStamps(),
+    liveStamps: await storage.quotes.liveStamps(),
+    moves: await storage.moves.exportMoves(),
+    move: await storage.moves.current(),
   };
 }
 
@@ -273,11 +306,15 @@ describe("herald migrate-store", () => {
       queue: 1,
       deliveries: 4,
       media: 1,
+      quoteStamps: 2,
+      moves: 2,
     });
     expect(lines.at(-1)).toBe("Verifying…");
     const after = await everything(target);
     expect(after).toEqual(before);
     // The comparison is not vacuous: the seeded data is all there.
+    expect(after.liveStamps.map((st) => st.id)).toEqual(["stamp-q2"]);
+    expect(after.move?.id).toBe("https://news.example/users/news#move-2");
     expect(after.federation.pending.map((a) => `${a.articleId}#${a.kind}`)).toEqual([
       "mike#create",
       "kilo#create",

@@ -33,11 +33,12 @@ describe("PostgreSQL schema migrations", () => {
       // and the outbox have one.
       expect(Object.fromEntries(versions.map((v) => [v.component, v.version]))).toEqual({
         herald_articles: 2,
-        herald_federation: 3,
+        herald_federation: 4,
         herald_kv: 1,
         herald_leases: 1,
         herald_media: 1,
         herald_outbox: 1,
+        herald_quotes: 1,
         herald_queue: 2,
       });
       // And the stores work on what was created.

@@ -46,6 +46,7 @@ const STATE_ORDER: readonly ArticleStatus["state"][] = [
 const HOLD_REASONS: Readonly<Record<string, string>> = {
   drip: "held by the drip feed (publishing.maxPerHour / minIntervalMinutes)",
   "quiet-hours": "held until quiet hours end",
+  moved: "not posted: the account moved (herald move --undo resumes)",
   "next scan": "goes out with the next scan",
 };
 
@@ -54,6 +55,7 @@ const INTERACTION_LABELS: Readonly<Record<Interaction["kind"], [string, string]>
   announce: ["boost", "boosts"],
   reply: ["reply", "replies"],
   mention: ["mention", "mentions"],
+  quote: ["quote", "quotes"],
 };
 
 export function renderDashboard(v: DashboardView): string {
@@ -87,8 +89,11 @@ export function renderDashboard(v: DashboardView): string {
   const nextRuns = Object.entries(s.nextRuns)
     .map(([job, at]) => `${esc(job)} ${at ? time(at) : "off"}`)
     .join(", ");
+  const moved = s.moved
+    ? `<p class="flash error" role="status">Moved to <a href="${esc(s.moved.to)}">${esc(s.moved.to)}</a> since ${time(s.moved.since)}${s.moved.queued ? "" : " (the Move is not queued yet)"}: no new articles are posted. <code>herald move --undo</code> resumes posting.</p>`
+    : "";
   const main = `<h1>Dashboard</h1>
-${flash}
+${flash}${moved}
 <section aria-labelledby="overview-title">
 <h2 id="overview-title" class="visually-hidden">Overview</h2>
 <dl class="stats">
