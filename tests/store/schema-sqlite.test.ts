@@ -73,6 +73,57 @@ describe("SQLite schema migrations", () => {
     fresh.close();
   });
 
+  it("lets interactions be quotes on a file from before quote consent, keeping rows, order and indexes", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "herald-schema-"));
+    dirs.push(dir);
+    const file = join(dir, "herald.sqlite");
+    const made = new SqliteStore(file);
+    const latest = (made.database.prepare("PRAGMA user_version").get() as { user_version: number })
+      .user_version;
+    made.close();
+    // The file as the Herald before the quote migration left it: no stamps or moves, and an
+    // interactions table whose kinds stop at 'mention', with rows in an order no key gives.
+    const old = new DatabaseSync(file);
+    old.exec(`DROP TABLE quote_stamps; DROP TABLE moves; DROP TABLE interactions;
+      CREATE TABLE interactions (
+        id TEXT PRIMARY KEY, article_id TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('like', 'announce', 'reply', 'mention')),
+        actor_id TEXT NOT NULL, url TEXT, content TEXT, created_at TEXT NOT NULL);
+      CREATE INDEX interactions_article ON interactions(article_id, kind);
+      INSERT INTO interactions VALUES ('z', 'a', 'like', 'x', NULL, NULL, '2026-01-01T00:00:00.000Z');
+      INSERT INTO interactions VALUES ('b', 'a', 'reply', 'x', NULL, '<p>hi</p>', '2026-01-01T00:00:00.000Z');
+      PRAGMA user_version = ${latest - 1};`);
+    expect(() =>
+      old.exec(
+        "INSERT INTO interactions VALUES ('q', 'a', 'quote', 'x', NULL, NULL, '2026-01-02T00:00:00.000Z')",
+      ),
+    ).toThrow(/CHECK/);
+    old.close();
+
+    const store = new SqliteStore(file);
+    expect((await store.federation.listInteractions("a")).map((i) => i.id)).toEqual(["z", "b"]);
+    const quote = {
+      id: "q",
+      articleId: "a",
+      kind: "quote" as const,
+      actorId: "x",
+      url: "https://social.example/notes/1",
+      content: null,
+      createdAt: "2026-01-02T00:00:00.000Z",
+    };
+    expect(await store.federation.recordInteraction(quote)).toBe(true);
+    expect(await store.quotes.liveStamps()).toEqual([]);
+    expect(await store.moves.current()).toBeUndefined();
+    const fresh = new SqliteStore(join(dir, "fresh.sqlite"));
+    const shape = (d: DatabaseSync) =>
+      d
+        .prepare("SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name")
+        .all();
+    expect(shape(store.database)).toEqual(shape(fresh.database));
+    fresh.close();
+    store.close();
+  });
+
   it("lists article records from an index, without reading the article JSON", () => {
     const dir = mkdtempSync(join(tmpdir(), "herald-schema-"));
     dirs.push(dir);
