@@ -174,3 +174,40 @@ describe("moving the account, with a verifying inbox", () => {
     expect(moves()).toHaveLength(2);
   });
 });
+
+describe("moving out on PostgreSQL", () => {
+  let herald: HeraldUnderTest;
+  let inbox: VerifyingInbox;
+  let actorUrl = "";
+
+  beforeAll(async () => {
+    inbox = await startVerifyingInbox({
+      actorDocument: (a, doc) => (a.name === "newhome" ? { ...doc, alsoKnownAs: [actorUrl] } : doc),
+    });
+    herald = await startHerald({}, undefined, "postgres");
+    actorUrl = herald.actorUrl;
+    const follow = { id: `${inbox.actorUrl("alice")}#follow`, type: "Follow", object: actorUrl };
+    await inbox.signedPost(`${herald.origin}/inbox`, follow, { scheme: "cavage", as: "alice" });
+    await inbox.waitFor((d) => d.activity.type === "Accept");
+  });
+  afterAll(async () => {
+    await herald?.stop();
+    await inbox?.close();
+  });
+
+  it("queues the Move once through the PostgreSQL outbox, and undoes it", async () => {
+    const target = inbox.actorUrl("newhome");
+    expect((await herald.server.federation!.account.move(target)).ok).toBe(true);
+    expect((await herald.server.federation!.account.move(target)).ok).toBe(true);
+    // Recovery at a scheduler's start finds nothing pending.
+    expect(await herald.server.federation!.recover()).toBe(0);
+    await inbox.waitFor((d) => d.activity.type === "Move");
+    await drained(herald.server);
+    const moves = inbox.accepted.filter((d) => d.activity.type === "Move");
+    expect(moves).toHaveLength(1);
+    expect(moves[0]!.activity).toMatchObject({ actor: actorUrl, object: actorUrl, target });
+    expect(await herald.server.storage.moves.current()).toMatchObject({ target, state: "queued" });
+    expect((await herald.server.federation!.account.undoMove()).ok).toBe(true);
+    expect(await herald.server.storage.moves.current()).toBeUndefined();
+  });
+});
