@@ -329,7 +329,8 @@ async function run(argv: readonly string[]): Promise<number> {
       );
     }
     case "move": {
-      if (flags.undo === (flags.to !== undefined)) return usage("pass either --to ACCOUNT or --undo.");
+      if (Boolean(flags.undo) === (flags.to !== undefined))
+        return usage("pass either --to ACCOUNT or --undo.");
       const { moveCommand } = await import("./commands/move.ts");
       return act(await moveCommand(config, { to: flags.to, undo: flags.undo }));
     }

@@ -230,3 +230,19 @@ describe("an alias bomb in front matter", () => {
     expect(feed.items.map((i) => i.title)).toEqual(["Good"]);
   });
 });
+
+describe("herald move", () => {
+  it("asks for exactly one of --to and --undo, refuses a loopback account, and has nothing to undo", () => {
+    const dir = site(join(root, "content"));
+    expect(herald(["move", "--config", "herald.yaml"], dir).code).toBe(64);
+    expect(herald(["move", "--config", "herald.yaml", "--to", "@a@b.example", "--undo"], dir).code).toBe(64);
+    // The outbound guard refuses loopback addresses: the account is not found, nothing is recorded.
+    const refused = herald(["move", "--config", "herald.yaml", "--to", "http://127.0.0.1:9/users/x"], dir);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("Could not find the account http://127.0.0.1:9/users/x");
+    const undo = herald(["move", "--config", "herald.yaml", "--undo"], dir);
+    expect(undo.code).toBe(1);
+    expect(undo.stderr).toContain("has not moved");
+    expect(herald(["status", "--config", "herald.yaml"], dir).stdout).not.toContain("Moved to");
+  });
+});
