@@ -240,7 +240,13 @@ export async function startFederation(
     await startDelivering();
   }
 
-  const profileHash = createHash("sha256").update(JSON.stringify(profile)).digest("hex").slice(0, 16);
+  // A new alias reaches followers' servers as a profile change too; without aliases the hash is the
+  // one Herald always had (no Update for an upgrade alone).
+  const aliases = config.bot.alsoKnownAs;
+  const profileHash = createHash("sha256")
+    .update(JSON.stringify(aliases.length > 0 ? { ...profile, alsoKnownAs: aliases } : profile))
+    .digest("hex")
+    .slice(0, 16);
   const announceProfile = async (): Promise<boolean> => {
     const known = await fedStore.getMeta("actor.profileHash");
     if (known === profileHash) return false;

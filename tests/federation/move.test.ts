@@ -16,7 +16,8 @@ describe("moving the account, with a verifying inbox", () => {
   let herald: HeraldUnderTest;
   let inbox: VerifyingInbox;
   let actorUrl = "";
-  const config = () => ({ bot: { username: "news", alsoKnownAs: [inbox.actorUrl("oldhome")] } });
+  let aliases = ["oldhome"];
+  const config = () => ({ bot: { username: "news", alsoKnownAs: aliases.map((a) => inbox.actorUrl(a)) } });
   const moves = () => inbox.accepted.filter((d) => d.activity.type === "Move");
   const actor = async () => (await (await fetch(actorUrl, { headers: AP })).json()) as Json;
   /** The same instance again: same data dir, same port (ids and keys name the origin). */
@@ -172,6 +173,18 @@ describe("moving the account, with a verifying inbox", () => {
     await drained(herald.server);
     expect(moves().filter((d) => d.activity.id === id)).toHaveLength(1);
     expect(moves()).toHaveLength(2);
+  });
+
+  it("a new alias in the config reaches followers as an Update of the actor", async () => {
+    aliases = ["oldhome", "otherhome"];
+    await restart();
+    const [update] = await inbox.waitFor(
+      (d) => d.activity.type === "Update" && String(d.activity.id).includes("#profile-"),
+    );
+    expect((update!.activity.object as Json).alsoKnownAs).toEqual([
+      inbox.actorUrl("oldhome"),
+      inbox.actorUrl("otherhome"),
+    ]);
   });
 });
 
