@@ -191,7 +191,7 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
     metadata: {},
   }));
 
-  const quoteDeps = (ctx: Context<void>) =>
+  const quoteDeps = () =>
     deps.quotes
       ? {
           store,
@@ -216,11 +216,10 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
               i.url,
             );
           },
-          ctx,
         }
       : undefined;
   federation.setObjectDispatcher(QuoteAuthorization, QUOTE_AUTHORIZATION_ROUTE, async (ctx, values) => {
-    const q = quoteDeps(ctx);
+    const q = quoteDeps();
     return q && isBot(values.identifier) ? stampObject(ctx, q, values.id) : null;
   });
 
@@ -355,7 +354,7 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
       );
     })
     .on(QuoteRequest, async (ctx, request) => {
-      const q = quoteDeps(ctx);
+      const q = quoteDeps();
       if (q && !blocked(request)) await answerQuoteRequest(ctx, request, q);
     })
     .on(Move, async (_ctx, move) => {

@@ -168,6 +168,8 @@ export async function startFederation(
     now: options.now,
     movedTo: async () => (await storage.moves.current())?.target,
   });
+  const userAgent = getUserAgent({ software: `Herald/${VERSION}`, url: new URL(urls.home) });
+  const actor = actorUrls(urls, config.bot.username);
   const moveDeps: MoveDeps = {
     federation,
     outbox,
@@ -175,10 +177,7 @@ export async function startFederation(
     username: config.bot.username,
     home: new URL(urls.home),
     guard,
-    freshLoader: freshDocumentLoader(
-      guard,
-      getUserAgent({ software: `Herald/${VERSION}`, url: new URL(urls.home) }),
-    ),
+    freshLoader: freshDocumentLoader(guard, userAgent),
     actor: async () =>
       actorObject(federation.createContext(new URL(urls.home)), profile, urls, await identity.current()),
     log: fedLog.child({ module: "move" }),
@@ -193,8 +192,6 @@ export async function startFederation(
       log: fedLog.child({ module: "quotes" }),
     });
 
-  const userAgent = getUserAgent({ software: `Herald/${VERSION}`, url: new URL(urls.home) });
-  const actor = actorUrls(urls, config.bot.username);
   let worker: DeliveryWorker | undefined;
   let agent: ReturnType<typeof deliveryAgent> | undefined;
   const makeWorker = async (): Promise<DeliveryWorker> => {
