@@ -57,6 +57,21 @@ export function openPostgresQuotes(sql: Sql, prefix = "herald_") {
   };
 }
 
+/** The client and the component's tables, created on first use. */
+abstract class QuotesTables {
+  readonly #sql: Sql;
+  protected readonly s: QuotesSchema;
+  constructor(sql: Sql, schema: QuotesSchema) {
+    this.#sql = sql;
+    this.s = schema;
+  }
+
+  protected async ready(): Promise<Sql> {
+    await this.s.initialize();
+    return this.#sql;
+  }
+}
+
 const STAMP_COLUMNS = [
   "id",
   "article_id",
@@ -81,54 +96,42 @@ function stampRow(s: QuoteStamp) {
   };
 }
 
-export class PostgresQuoteStamps implements QuoteStampStore<TransactionSql> {
-  readonly #sql: Sql;
-  readonly #s: QuotesSchema;
-  constructor(sql: Sql, schema: QuotesSchema) {
-    this.#sql = sql;
-    this.#s = schema;
-  }
-
-  async #ready(): Promise<Sql> {
-    await this.#s.initialize();
-    return this.#sql;
-  }
-
+export class PostgresQuoteStamps extends QuotesTables implements QuoteStampStore<TransactionSql> {
   async saveStamp(s: QuoteStamp): Promise<QuoteStamp> {
-    const sql = await this.#ready();
-    await sql`INSERT INTO ${sql(this.#s.stamps)} ${sql(stampRow(s), ...STAMP_COLUMNS)} ON CONFLICT (id) DO NOTHING`;
+    const sql = await this.ready();
+    await sql`INSERT INTO ${sql(this.s.stamps)} ${sql(stampRow(s), ...STAMP_COLUMNS)} ON CONFLICT (id) DO NOTHING`;
     return (await this.getStamp(s.id))!;
   }
 
   async getStamp(id: string): Promise<QuoteStamp | undefined> {
-    const sql = await this.#ready();
-    const [row] = await sql<Row[]>`SELECT * FROM ${sql(this.#s.stamps)} WHERE id = ${id}`;
+    const sql = await this.ready();
+    const [row] = await sql<Row[]>`SELECT * FROM ${sql(this.s.stamps)} WHERE id = ${id}`;
     return row ? toStamp(row) : undefined;
   }
 
   async liveStamps(): Promise<QuoteStamp[]> {
-    const sql = await this.#ready();
+    const sql = await this.ready();
     return (
-      await sql<Row[]>`SELECT * FROM ${sql(this.#s.stamps)} WHERE revoked_at IS NULL ORDER BY created_at, seq`
+      await sql<Row[]>`SELECT * FROM ${sql(this.s.stamps)} WHERE revoked_at IS NULL ORDER BY created_at, seq`
     ).map(toStamp);
   }
 
   async revokeIn(tx: TransactionSql, id: string, at: string): Promise<void> {
-    await this.#s.initialize();
+    await this.s.initialize();
     const result = await tx`
-      UPDATE ${tx(this.#s.stamps)} SET revoked_at = ${at} WHERE id = ${id} AND revoked_at IS NULL`;
+      UPDATE ${tx(this.s.stamps)} SET revoked_at = ${at} WHERE id = ${id} AND revoked_at IS NULL`;
     if (result.count === 0) throw new AlreadyQueuedError(id);
   }
 
   async exportStamps(): Promise<QuoteStamp[]> {
-    const sql = await this.#ready();
-    return (await sql<Row[]>`SELECT * FROM ${sql(this.#s.stamps)} ORDER BY created_at, seq`).map(toStamp);
+    const sql = await this.ready();
+    return (await sql<Row[]>`SELECT * FROM ${sql(this.s.stamps)} ORDER BY created_at, seq`).map(toStamp);
   }
 
   async importStamps(stamps: readonly QuoteStamp[]): Promise<void> {
     if (stamps.length === 0) return;
-    const sql = await this.#ready();
-    await sql`INSERT INTO ${sql(this.#s.stamps)} ${sql(stamps.map(stampRow), ...STAMP_COLUMNS)}`;
+    const sql = await this.ready();
+    await sql`INSERT INTO ${sql(this.s.stamps)} ${sql(stamps.map(stampRow), ...STAMP_COLUMNS)}`;
   }
 }
 
@@ -145,77 +148,65 @@ function moveRow(m: MoveRecord) {
   };
 }
 
-export class PostgresMoves implements MoveLedger<TransactionSql> {
-  readonly #sql: Sql;
-  readonly #s: QuotesSchema;
-  constructor(sql: Sql, schema: QuotesSchema) {
-    this.#sql = sql;
-    this.#s = schema;
-  }
-
-  async #ready(): Promise<Sql> {
-    await this.#s.initialize();
-    return this.#sql;
-  }
-
+export class PostgresMoves extends QuotesTables implements MoveLedger<TransactionSql> {
   async current(): Promise<MoveRecord | undefined> {
-    const sql = await this.#ready();
+    const sql = await this.ready();
     const [row] = await sql<Row[]>`
-      SELECT * FROM ${sql(this.#s.moves)} WHERE undone_at IS NULL ORDER BY created_at DESC, seq DESC LIMIT 1`;
+      SELECT * FROM ${sql(this.s.moves)} WHERE undone_at IS NULL ORDER BY created_at DESC, seq DESC LIMIT 1`;
     return row ? toMove(row) : undefined;
   }
 
   async count(): Promise<number> {
-    const sql = await this.#ready();
-    const [row] = await sql<{ n: string }[]>`SELECT COUNT(*) AS n FROM ${sql(this.#s.moves)}`;
+    const sql = await this.ready();
+    const [row] = await sql<{ n: string }[]>`SELECT COUNT(*) AS n FROM ${sql(this.s.moves)}`;
     return Number(row?.n ?? 0);
   }
 
   async record(m: MoveRecord): Promise<boolean> {
-    const sql = await this.#ready();
+    const sql = await this.ready();
     return sql.begin(async (tx) => {
       // Two `herald move` at once: the table lock makes the second see the first's Move.
-      await tx`LOCK TABLE ${tx(this.#s.moves)} IN SHARE ROW EXCLUSIVE MODE`;
+      await tx`LOCK TABLE ${tx(this.s.moves)} IN SHARE ROW EXCLUSIVE MODE`;
       const [existing] = await tx`
-        SELECT 1 FROM ${tx(this.#s.moves)} WHERE undone_at IS NULL OR id = ${m.id}`;
+        SELECT 1 FROM ${tx(this.s.moves)} WHERE undone_at IS NULL OR id = ${m.id}`;
       if (existing) return false;
-      await tx`INSERT INTO ${tx(this.#s.moves)} ${tx(moveRow(m), ...MOVE_COLUMNS)}`;
+      await tx`INSERT INTO ${tx(this.s.moves)} ${tx(moveRow(m), ...MOVE_COLUMNS)}`;
       return true;
     });
   }
 
   async pending(): Promise<MoveRecord[]> {
-    const sql = await this.#ready();
+    const sql = await this.ready();
     return (
       await sql<Row[]>`
-        SELECT * FROM ${sql(this.#s.moves)} WHERE state = 'pending' AND undone_at IS NULL
+        SELECT * FROM ${sql(this.s.moves)} WHERE state = 'pending' AND undone_at IS NULL
          ORDER BY created_at, seq`
     ).map(toMove);
   }
 
   async markQueuedIn(tx: TransactionSql, id: string): Promise<void> {
-    await this.#s.initialize();
+    await this.s.initialize();
     const result = await tx`
-      UPDATE ${tx(this.#s.moves)} SET state = 'queued'
+      UPDATE ${tx(this.s.moves)} SET state = 'queued'
        WHERE id = ${id} AND state = 'pending' AND undone_at IS NULL`;
     if (result.count === 0) throw new AlreadyQueuedError(id);
   }
 
   async undo(at: string): Promise<MoveRecord | undefined> {
-    const sql = await this.#ready();
+    const sql = await this.ready();
     const [row] = await sql<Row[]>`
-      UPDATE ${sql(this.#s.moves)} SET undone_at = ${at} WHERE undone_at IS NULL RETURNING *`;
+      UPDATE ${sql(this.s.moves)} SET undone_at = ${at} WHERE undone_at IS NULL RETURNING *`;
     return row ? toMove(row) : undefined;
   }
 
   async exportMoves(): Promise<MoveRecord[]> {
-    const sql = await this.#ready();
-    return (await sql<Row[]>`SELECT * FROM ${sql(this.#s.moves)} ORDER BY created_at, seq`).map(toMove);
+    const sql = await this.ready();
+    return (await sql<Row[]>`SELECT * FROM ${sql(this.s.moves)} ORDER BY created_at, seq`).map(toMove);
   }
 
   async importMoves(moves: readonly MoveRecord[]): Promise<void> {
     if (moves.length === 0) return;
-    const sql = await this.#ready();
-    await sql`INSERT INTO ${sql(this.#s.moves)} ${sql(moves.map(moveRow), ...MOVE_COLUMNS)}`;
+    const sql = await this.ready();
+    await sql`INSERT INTO ${sql(this.s.moves)} ${sql(moves.map(moveRow), ...MOVE_COLUMNS)}`;
   }
 }
