@@ -1,9 +1,10 @@
 // Quote consent (FEP-044f) judged by a Mastodon-style verifying inbox: the policy each post
 // advertises, QuoteRequest → Accept with a dereferenceable QuoteAuthorization stamp or Reject, and
 // the stamp's revocation when its article is retracted.
+import { createSign } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { retractOn } from "../../src/ops/actions.ts";
-import { startVerifyingInbox, type VerifyingInbox } from "../helpers/inbox.ts";
+import { type FakeActor, startVerifyingInbox, type VerifyingInbox } from "../helpers/inbox.ts";
 import { drained, type HeraldUnderTest, startHerald, type TestStore } from "./setup.ts";
 
 type Json = Record<string, unknown>;
@@ -19,6 +20,28 @@ const QUOTE_CONTEXT = [
 ];
 
 let serial = 0;
+
+/**
+ * A GET signed as Mastodon signs its fetches (draft-cavage, rsa-sha256 over `(request-target) host
+ * date accept`), which servers in secure mode require: Mastodon fetches a stamp this way.
+ */
+async function signedGet(url: string, actor: FakeActor): Promise<Response> {
+  const target = new URL(url);
+  const headers: Record<string, string> = {
+    host: target.host,
+    date: new Date().toUTCString(),
+    accept: "application/activity+json",
+  };
+  const signingString = [
+    `(request-target): get ${target.pathname}${target.search}`,
+    `host: ${headers.host}`,
+    `date: ${headers.date}`,
+    `accept: ${headers.accept}`,
+  ].join("\n");
+  const signature = createSign("RSA-SHA256").update(signingString).sign(actor.privateKey, "base64");
+  headers.signature = `keyId="${actor.keyId}",algorithm="rsa-sha256",headers="(request-target) host date accept",signature="${signature}"`;
+  return fetch(url, { headers });
+}
 
 describe.each<TestStore>(["sqlite", "postgres"])(
   "quote consent (FEP-044f) on %s, with a verifying inbox",
@@ -120,8 +143,8 @@ describe.each<TestStore>(["sqlite", "postgres"])(
       });
       const stampUrl = answer.result as string;
       expect(stampUrl).toMatch(new RegExp(`^${herald.actorUrl}/quote-authorizations/[0-9a-f]{32}$`));
-      // As Mastodon's VerifyQuoteService does: fetch the stamp, check type, author, both objects.
-      const res = await fetch(stampUrl, { headers: { Accept: "application/activity+json" } });
+      // As Mastodon's VerifyQuoteService does: fetch the stamp (signed), check type, author, both objects.
+      const res = await signedGet(stampUrl, inbox.actor("bob"));
       expect(res.status).toBe(200);
       const stamp = (await res.json()) as Json;
       expect(stamp).toMatchObject({
