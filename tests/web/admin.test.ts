@@ -425,3 +425,27 @@ describe("admin dashboard: servers and charts", () => {
     expect(page).not.toContain("charts-title");
   });
 });
+
+describe("admin dashboard: a moved account", () => {
+  it("says where the account moved and that nothing new is posted, escaping the remote id", async () => {
+    const h = await start();
+    const target = 'https://new.example/users/news"><script>alert(1)</script>';
+    await h.server.storage.moves.record({
+      id: `${h.origin}/users/news#move-1`,
+      target,
+      state: "queued",
+      activity: { type: "Move" },
+      createdAt: new Date().toISOString(),
+      undoneAt: null,
+    });
+    const client = new AdminClient(h.origin);
+    await client.login(TOKEN);
+    const page = (await client.send("GET", "/admin")).body;
+    // A link (http(s) only), its href URL-encoded: the remote id cannot leave the attribute.
+    expect(page).toContain('Moved to <a href="https://new.example/users/news%22%3E%3Cscript%3E');
+    expect(page).toContain("no new articles are posted");
+    expect(page).not.toContain("<script>alert(1)</script>");
+    await h.server.storage.moves.undo(new Date().toISOString());
+    expect((await client.send("GET", "/admin")).body).not.toContain("Moved to");
+  });
+});

@@ -90,7 +90,7 @@ export function renderDashboard(v: DashboardView): string {
     .map(([job, at]) => `${esc(job)} ${at ? time(at) : "off"}`)
     .join(", ");
   const moved = s.moved
-    ? `<p class="flash error" role="status">Moved to <a href="${esc(s.moved.to)}">${esc(s.moved.to)}</a> since ${time(s.moved.since)}${s.moved.queued ? "" : " (the Move is not queued yet)"}: no new articles are posted. <code>herald move --undo</code> resumes posting.</p>`
+    ? `<p class="flash error" role="status">Moved to ${link(s.moved.to, s.moved.to)} since ${time(s.moved.since)}${s.moved.queued ? "" : " (the Move is not queued yet)"}: no new articles are posted. <code>herald move --undo</code> resumes posting.</p>`
     : "";
   const main = `<h1>Dashboard</h1>
 ${flash}${moved}
