@@ -86,6 +86,9 @@ async function decide(
   return { ok: false, reason: "nobody may quote" };
 }
 
+/** Stamps one actor may be granted in all: anyone can ask, and each stamp is a row Herald keeps. */
+export const STAMPS_PER_ACTOR = 1_000;
+
 function answerId(me: URL, kind: "accept" | "reject", requestId: URL): URL {
   const digest = createHash("sha256").update(requestId.href).digest("hex").slice(0, 16);
   return new URL(`#${kind}-quote-${digest}`, me);
@@ -106,7 +109,12 @@ export async function answerQuoteRequest(
     return;
   }
   const articleId = deps.articleIdOf(request.objectId);
-  const decision = await decide(deps, articleId, actor.id, quoteId);
+  const wantedStamp = articleId ? stampId(articleId, quoteId.href) : undefined;
+  const known = wantedStamp ? await deps.quotes.getStamp(wantedStamp) : undefined;
+  const decision: Decision =
+    !known && (await deps.quotes.countStamps(actor.id.href)) >= STAMPS_PER_ACTOR
+      ? { ok: false, reason: "too many quotes by this actor" }
+      : await decide(deps, articleId, actor.id, quoteId);
   const me = ctx.getActorUri(deps.username);
   // The request as ids: what was received may embed a third party's documents.
   const asked = new QuoteRequest({
@@ -118,7 +126,7 @@ export async function answerQuoteRequest(
   let stamp: QuoteStamp | undefined;
   if (decision.ok) {
     stamp = await deps.quotes.saveStamp({
-      id: stampId(articleId!, quoteId.href),
+      id: wantedStamp!,
       articleId: articleId!,
       quoteId: quoteId.href,
       actorId: actor.id.href,

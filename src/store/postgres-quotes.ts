@@ -109,6 +109,13 @@ export class PostgresQuoteStamps extends QuotesTables implements QuoteStampStore
     return row ? toStamp(row) : undefined;
   }
 
+  async countStamps(actorId: string): Promise<number> {
+    const sql = await this.ready();
+    const [row] = await sql<{ n: string }[]>`
+      SELECT COUNT(*) AS n FROM ${sql(this.s.stamps)} WHERE actor_id = ${actorId}`;
+    return Number(row?.n ?? 0);
+  }
+
   async liveStamps(): Promise<QuoteStamp[]> {
     const sql = await this.ready();
     return (

@@ -21,6 +21,8 @@ export interface QuoteStampStore<Tx = unknown> {
   /** Stores a stamp unless one with its id exists; answers the stored one (a repeated request gets the same). */
   saveStamp(stamp: QuoteStamp): Promise<QuoteStamp>;
   getStamp(id: string): Promise<QuoteStamp | undefined>;
+  /** How many stamps one actor was ever granted (a bound on what one asker can make Herald keep). */
+  countStamps(actorId: string): Promise<number>;
   /** Stamps still standing, oldest first. */
   liveStamps(): Promise<QuoteStamp[]>;
   /**

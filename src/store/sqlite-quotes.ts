@@ -60,6 +60,14 @@ export class SqliteQuoteStamps implements QuoteStampStore<DatabaseSync> {
     return row ? toStamp(row) : undefined;
   }
 
+  async countStamps(actorId: string): Promise<number> {
+    return (
+      this.#db.prepare("SELECT COUNT(*) AS n FROM quote_stamps WHERE actor_id = ?").get(actorId) as {
+        n: number;
+      }
+    ).n;
+  }
+
   async liveStamps(): Promise<QuoteStamp[]> {
     return (
       this.#db

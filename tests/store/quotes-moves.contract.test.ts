@@ -89,6 +89,9 @@ describe.each(Object.keys(targets))("quote stamps and moves on %s", (name) => {
     expect((await quotes.getStamp("a"))?.revokedAt).toBe("2026-02-01T00:00:00.000Z");
     expect((await quotes.liveStamps()).map((s) => s.id)).toEqual(["bb"]);
     expect(await quotes.getStamp("nope")).toBeUndefined();
+    // Revoked stamps count too: what one asker made Herald keep.
+    expect(await quotes.countStamps("https://social.example/users/mia")).toBe(2);
+    expect(await quotes.countStamps("https://social.example/users/other")).toBe(0);
   });
 
   it("records one Move at a time, queues it once, and undoes it", async () => {
