@@ -29,7 +29,10 @@ export const QUOTE_AUTHORIZATION_ROUTE = "/users/{identifier}/quote-authorizatio
 
 /** A stamp's id: the same article and quote post always get the same stamp (a retry, a second request). */
 export function stampId(articleId: string, quoteId: string): string {
-  return createHash("sha256").update(`${articleId}\n${quoteId}`).digest("hex").slice(0, 32);
+  return createHash("sha256")
+    .update(JSON.stringify([articleId, quoteId]))
+    .digest("hex")
+    .slice(0, 32);
 }
 
 export function stampUri(ctx: Context<void>, username: string, id: string): URL {
