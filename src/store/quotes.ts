@@ -3,7 +3,7 @@
 // and sends the quoter a Delete of it, once: the revocation is written in the outbox's transaction.
 
 export interface QuoteStamp {
-  /** The last segment of the stamp's URL: 32 hex of sha256(article id, quote post id). */
+  /** The last segment of the stamp's URL: 32 hex of the sha256 of JSON [article id, quote post id]. */
   id: string;
   articleId: string;
   /** The quote post (`interactingObject`). */
