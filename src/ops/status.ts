@@ -97,7 +97,12 @@ async function statusOf(
 ): Promise<Status> {
   const { library, storage, config } = herald;
   const fed = storage.federation;
-  const held = new Map((plan?.held ?? []).map((h) => [h.articleId, h.reason]));
+  const held = new Map<string, string>((plan?.held ?? []).map((h) => [h.articleId, h.reason]));
+  const moved = await movedOf(storage);
+  // A moved account posts nothing new (the publisher holds every Create).
+  if (moved)
+    for (const a of plan?.plan ?? [])
+      if (a.kind === "create" && !held.has(a.articleId)) held.set(a.articleId, "moved");
   const pendingCreates = new Set(
     (plan?.plan ?? []).filter((a) => a.kind === "create" && !held.has(a.articleId)).map((a) => a.articleId),
   );
@@ -159,7 +164,7 @@ async function statusOf(
       accepted: await fed.countFollowers("accepted"),
       pending: await fed.countFollowers("pending"),
     },
-    moved: await movedOf(storage),
+    moved,
     queue: await storage.outbox().getDepth(),
     servers: await troubledServers(storage),
     lastScan: (await fed.getMeta("status.lastScan")) ?? null,

@@ -112,6 +112,9 @@ describe("moving the account, with a verifying inbox", () => {
     expect(inbox.accepted.filter((d) => d.activity.type === "Create")).toEqual([]);
     const status = await liveStatus(herald.server.herald);
     expect(status.moved).toMatchObject({ to: target, queued: true });
+    expect(status.articles).toContainEqual(
+      expect.objectContaining({ id: "after-move", state: "held", reason: "moved" }),
+    );
     expect(formatStatus(status, "UTC")).toContain(`Moved to ${target}`);
     // Herald keeps answering: a Follow is still accepted while moved.
     const follow = { id: `${inbox.actorUrl("dave")}#follow`, type: "Follow", object: actorUrl };
