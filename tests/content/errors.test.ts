@@ -75,6 +75,7 @@ describe("article errors", () => {
     ["source", "{url: not-a-url}"],
     ["draft", "maybe"],
     ["visibility", "private"],
+    ["quotes", "friends"],
     ["lang", "'not a tag!'"],
     ["cover", "[a, b]"],
     ["title", "{a: 1}"],

@@ -20,6 +20,7 @@ describe("front-matter fields", () => {
           content_warning: "Flooding",
           pinned: "true",
           visibility: "unlisted",
+          quotes: "followers",
           layout: "wide",
           custom: "{nested: [1, 2]}",
         },
@@ -47,6 +48,7 @@ describe("front-matter fields", () => {
       sensitive: true,
       pinned: true,
       visibility: "unlisted",
+      quotes: "followers",
     });
     expect(a.extra).toEqual({ layout: "wide", custom: { nested: [1, 2] } });
   });
@@ -62,6 +64,7 @@ describe("front-matter fields", () => {
       tags: [],
     });
     expect(a.visibility).toBeUndefined();
+    expect(a.quotes).toBeUndefined();
     expect(a.frontMatterId).toBeUndefined();
     expect(a.publishAt).toBeUndefined();
   });

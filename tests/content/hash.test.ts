@@ -36,6 +36,7 @@ describe("computeContentHash", () => {
       article({ author: "Someone" }),
       article({ content_warning: "CW" }),
       article({ visibility: "unlisted" }),
+      article({ quotes: "nobody" }),
       article({ cover: "https://x.example/c.png" }),
       article({ source: "https://x.example/" }),
       { ...article(), id: "a-2" },
