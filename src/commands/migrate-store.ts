@@ -50,7 +50,7 @@ export interface MigrationReport {
 }
 
 /** importAll replaces these in a target without history: they say nothing about an instance. */
-const REPLACED: ReadonlySet<keyof StoreCounts> = new Set(["meta", "events", "blocks"]);
+const REPLACED: ReadonlySet<keyof StoreCounts> = new Set(["meta", "events", "blocks", "relays"]);
 
 /**
  * Copies everything `from` holds into `to`, which must be empty, then verifies the copy. Throws
@@ -194,6 +194,8 @@ function formatMigration(r: MigrationReport): string {
     ["retractions", r.counts.retractions],
     ["events", r.counts.events],
     ["blocks", r.counts.blocks],
+    ["relays", r.counts.relays],
+    ["reply decisions (hidden)", r.counts.moderation],
     ["settings (meta)", r.counts.meta],
     ["queued deliveries", r.counts.deliveries],
     ["received, queued", r.counts.queue],

@@ -13,7 +13,9 @@ import {
   toFollower,
   toInteraction,
   toKey,
+  toModeration,
   toObject,
+  toRelay,
 } from "./federation-rows.ts";
 import { applySchema, checkIdentifier, once } from "./postgres-schema.ts";
 import {
@@ -26,6 +28,8 @@ import {
   type Follower,
   type Interaction,
   type InteractionQuery,
+  type Relay,
+  type ReplyModeration,
   type StoredKey,
   type StoreEvent,
 } from "./types.ts";
@@ -70,6 +74,8 @@ const EXPORT_ORDER: Record<DumpTable, string | null> = {
   retractions: "article_id",
   events: "id",
   blocks: "target",
+  relays: "url",
+  moderation: "interaction_id",
 };
 
 /** Rows per INSERT on import: 10,000 activities are ten round trips, each statement a few MB at most. */
@@ -95,10 +101,12 @@ export class PostgresFederationStore implements FederationStore<PostgresLedgerTx
       retractions: name("retractions"),
       events: name("events"),
       blocks: name("blocks"),
+      relays: name("relays"),
+      moderation: name("moderation"),
     };
     this.#t = t;
-    this.initialize = once(() =>
-      applySchema(sql, `${prefix}federation`, [
+    this.initialize = once(async () => {
+      await applySchema(sql, `${prefix}federation`, [
         [
           `CREATE TABLE IF NOT EXISTS ${t.meta} (key text COLLATE "C" PRIMARY KEY, value text NOT NULL)`,
           `CREATE TABLE IF NOT EXISTS ${t.keys} (
@@ -174,8 +182,33 @@ export class PostgresFederationStore implements FederationStore<PostgresLedgerTx
            note       text
          )`,
         ],
-      ]),
-    );
+      ]);
+      // Their own components, so other tables' migrations are appended independently.
+      // Relays Herald follows (federation/relays.ts).
+      await applySchema(sql, `${prefix}relays`, [
+        [
+          `CREATE TABLE IF NOT EXISTS ${t.relays} (
+           url        text COLLATE "C" PRIMARY KEY,
+           style      text NOT NULL CHECK (style IN ('mastodon', 'litepub')),
+           inbox      text,
+           follow_id  text NOT NULL,
+           state      text NOT NULL CHECK (state IN ('pending', 'accepted', 'rejected')),
+           created_at text NOT NULL,
+           changed_at text NOT NULL
+         )`,
+        ],
+      ]);
+      // The operator's hidden replies (article pages show the rest).
+      await applySchema(sql, `${prefix}moderation`, [
+        [
+          `CREATE TABLE IF NOT EXISTS ${t.moderation} (
+           interaction_id text COLLATE "C" PRIMARY KEY,
+           hidden_at      text,
+           changed_at     text NOT NULL
+         )`,
+        ],
+      ]);
+    });
   }
 
   /** The client after the schema exists. */
@@ -452,6 +485,47 @@ export class PostgresFederationStore implements FederationStore<PostgresLedgerTx
     return (await sql<Row[]>`SELECT * FROM ${sql(this.#t.blocks)} ORDER BY target`).map(toBlock);
   }
 
+  async listRelays(): Promise<Relay[]> {
+    const sql = await this.#ready();
+    return (await sql<Row[]>`SELECT * FROM ${sql(this.#t.relays)} ORDER BY url`).map(toRelay);
+  }
+
+  async saveRelay(r: Relay): Promise<void> {
+    const sql = await this.#ready();
+    await sql`
+      INSERT INTO ${sql(this.#t.relays)} (url, style, inbox, follow_id, state, created_at, changed_at)
+      VALUES (${r.url}, ${r.style}, ${r.inbox}, ${r.followId}, ${r.state}, ${r.createdAt}, ${r.changedAt})
+      ON CONFLICT (url) DO UPDATE SET style = excluded.style, inbox = excluded.inbox,
+        follow_id = excluded.follow_id, state = excluded.state, created_at = excluded.created_at,
+        changed_at = excluded.changed_at`;
+  }
+
+  async removeRelay(url: string): Promise<boolean> {
+    const sql = await this.#ready();
+    return (await sql`DELETE FROM ${sql(this.#t.relays)} WHERE url = ${url}`).count > 0;
+  }
+
+  async moderateReply(interactionId: string, hiddenAt: string | null, at: string): Promise<boolean> {
+    const sql = await this.#ready();
+    const written = await sql`
+      INSERT INTO ${sql(this.#t.moderation)} (interaction_id, hidden_at, changed_at)
+      SELECT id, ${hiddenAt}, ${at} FROM ${sql(this.#t.interactions)} WHERE id = ${interactionId} AND kind = 'reply'
+      ON CONFLICT (interaction_id) DO UPDATE SET hidden_at = excluded.hidden_at, changed_at = excluded.changed_at`;
+    return written.count > 0;
+  }
+
+  async listModeration(articleId?: string): Promise<ReplyModeration[]> {
+    const sql = await this.#ready();
+    const rows =
+      articleId === undefined
+        ? await sql<Row[]>`SELECT * FROM ${sql(this.#t.moderation)} ORDER BY interaction_id`
+        : await sql<Row[]>`
+            SELECT m.* FROM ${sql(this.#t.moderation)} m JOIN ${sql(this.#t.interactions)} i
+                ON i.id = m.interaction_id
+             WHERE i.article_id = ${articleId} ORDER BY m.interaction_id`;
+    return rows.map(toModeration);
+  }
+
   async exportAll(): Promise<FederationDump> {
     const sql = await this.#ready();
     // Repeatable read: every table from one snapshot, even while other processes write.
@@ -477,6 +551,7 @@ export class PostgresFederationStore implements FederationStore<PostgresLedgerTx
       await tx`DELETE FROM ${tx(this.#t.meta)}`;
       await tx`DELETE FROM ${tx(this.#t.events)}`;
       await tx`DELETE FROM ${tx(this.#t.blocks)}`;
+      await tx`DELETE FROM ${tx(this.#t.relays)}`;
       for (const table of DUMP_TABLES)
         await insertInOrder(tx, this.#t[table], DUMP_COLUMNS[table], rows[table]);
     });

@@ -233,6 +233,22 @@ const MIGRATIONS: readonly Migration[] = [
      created_at TEXT NOT NULL,
      note       TEXT
    );`,
+  // 12. Relays Herald follows (federation/relays.ts), and the operator's hidden replies (pages show
+  // the rest). Moderation is its own table: interactions stay a record of what arrived.
+  `CREATE TABLE IF NOT EXISTS relays (
+     url        TEXT PRIMARY KEY,
+     style      TEXT NOT NULL CHECK (style IN ('mastodon', 'litepub')),
+     inbox      TEXT,
+     follow_id  TEXT NOT NULL,
+     state      TEXT NOT NULL CHECK (state IN ('pending', 'accepted', 'rejected')),
+     created_at TEXT NOT NULL,
+     changed_at TEXT NOT NULL
+   );
+   CREATE TABLE IF NOT EXISTS moderation (
+     interaction_id TEXT PRIMARY KEY,
+     hidden_at      TEXT,
+     changed_at     TEXT NOT NULL
+   );`,
 ];
 
 export class SqliteStore implements ArticleStore {

@@ -148,6 +148,21 @@ async function seedSqlite(dir: string): Promise<Storage<DatabaseSync>> {
       content: n === 2 ? "<p>好文 ✓</p>" : null,
       createdAt,
     });
+  // The reply is hidden by the operator; a relay is followed.
+  await fed.moderateReply(
+    "https://social.example/activities/7",
+    "2026-01-06T00:00:00.000Z",
+    "2026-01-06T00:00:00.000Z",
+  );
+  await fed.saveRelay({
+    url: "https://relay.example/inbox",
+    style: "mastodon",
+    inbox: "https://relay.example/inbox",
+    followId: "https://news.example/users/news#relay-follow-1",
+    state: "accepted",
+    createdAt: "2026-01-03T00:00:00.000Z",
+    changedAt: "2026-01-03T00:01:00.000Z",
+  });
   await fed.retract("oops", "2026-01-06T00:00:00.000Z");
   for (const [n, level] of (["info", "warn", "error", "info", "warn"] as const).entries())
     await fed.addEvent({ at: "2026-01-07T00:00:00.000Z", level, kind: "scan", message: `event ${n}` });
@@ -208,6 +223,8 @@ async function everything(storage: Storage) {
     ),
     updates: await storage.federation.activityTimesSince("update", "2026-01-01T00:00:00.000Z"),
     mikeInteractions: await storage.federation.listInteractions("mike"),
+    mikeModeration: await storage.federation.listModeration("mike"),
+    relays: await storage.federation.listRelays(),
     records,
     articles: await Promise.all(records.map((r) => storage.articles.getArticle(r.id))),
     depth: { queued: depth.queued, ready: depth.ready, delayed: depth.delayed },
@@ -270,6 +287,8 @@ describe("herald migrate-store", () => {
       retractions: 1,
       events: 5,
       blocks: 0,
+      relays: 1,
+      moderation: 1,
       queue: 1,
       deliveries: 4,
       media: 1,
