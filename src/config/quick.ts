@@ -179,7 +179,9 @@ const config = object({
     spreadSeconds: or(0, int(0, 3_600)),
     allowPrivateAddress: or(false, boolean),
     allowAddresses: or([], array(string(0, isAddressOrRange))),
+    relays: or([], array(httpUrl, 32)),
   }),
+  pages: section({ showInteractions: or(false, boolean) }),
   admin: section({ passwordHash: optional(string(0, isScryptHash)) }),
   log: section({ level: or("info", oneOf(LOG_LEVELS)) }),
 });

@@ -186,6 +186,17 @@ export const configSchema = z.strictObject({
           z.string().refine(isAddressOrRange, "Expected an IP address or a CIDR range such as 10.0.5.0/24"),
         )
         .default([]),
+      /**
+       * Relays to follow and publish public posts to (FEP-ae0c): a Mastodon-style relay's inbox
+       * (`https://relay.example/inbox`) or a LitePub relay's actor (`https://relay.example/actor`).
+       */
+      relays: z.array(absoluteHttpUrl).max(32).default([]),
+    })
+    .prefault({}),
+  pages: z
+    .strictObject({
+      /** Article pages show likes, boosts and replies from the fediverse (replies sanitised, hideable). */
+      showInteractions: z.boolean().default(false),
     })
     .prefault({}),
   admin: z
@@ -252,5 +263,7 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
   "federation.unreachableAfterDays": "7",
   "federation.spreadSeconds": "60",
   "federation.allowAddresses": '["10.0.5.7", "fd00:1::/64"]',
+  "federation.relays": '["https://relay.example/inbox", "https://relay.example.net/actor"]',
+  "pages.showInteractions": "true",
   "admin.passwordHash": "scrypt$16384$8$1$c2FsdHNhbHRzYWx0c2FsdA$… (run `herald hash-password`)",
 };
