@@ -41,6 +41,7 @@ import { blurhashesIn, withBlurhashes } from "./blurhash.ts";
 import { AccountGoneCheck } from "./gone.ts";
 import { guardedLoaders, guardedQueue } from "./guarded.ts";
 import type { ActorKeyPairs } from "./keys.ts";
+import { answerFromRelay } from "./relays.ts";
 
 export interface BotProfile {
   username: string;
@@ -311,6 +312,15 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
         object.content?.toString() ?? null,
         object.url instanceof URL ? object.url.href : null,
       );
+    })
+    // A relay's answer to Herald's Follow (relays.ts); other Accepts and Rejects are not about relays.
+    .on(Accept, async (_ctx, accept) => {
+      if (!blocked(accept) && accept.actorId && accept.objectId)
+        await answerFromRelay({ store, log: inboxLog }, "accepted", accept.actorId, accept.objectId);
+    })
+    .on(Reject, async (_ctx, reject) => {
+      if (!blocked(reject) && reject.actorId && reject.objectId)
+        await answerFromRelay({ store, log: inboxLog }, "rejected", reject.actorId, reject.objectId);
     })
     // Everything else (Add to a remote "following" collection, Update of a remote profile, …) is
     // acknowledged and ignored; without this listener Fedify logs each one as an error.
