@@ -259,6 +259,7 @@ async function startApp(config: Config, log: Logger, options: AppOptions): Promi
     site: pageSite(config, { federated: federation !== undefined, profileFiles: federation?.profileFiles }),
     library,
     store: storage.federation,
+    showInteractions: config.pages.showInteractions,
   });
   const tagFeeds = createLazyFeeds({ config, library, select: tagFeedSelector(config) });
   const rebuildFeeds = feedCache({
@@ -373,6 +374,7 @@ async function startApp(config: Config, log: Logger, options: AppOptions): Promi
           scan: act,
           log: log.child({ module: "admin" }),
           notFound: pages.notFound,
+          onRepliesChanged: () => pages.invalidateConversations(),
         }),
       })
     : healthHandler(() => ({
