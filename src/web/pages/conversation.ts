@@ -68,7 +68,7 @@ export function renderConversation(
   site: PageSite,
   lang: string,
   conversation: Conversation,
-  links: { objectUrl: string; replyAction: string },
+  links: { objectUrl: string; replyAction: string; slug: string },
 ): string {
   const t = labelsFor(lang);
   const replies = conversation.replies.map((r) => renderReply(site, lang, r)).join("\n");
@@ -77,6 +77,7 @@ export function renderConversation(
 <p class="muted reactions"><span class="likes">${escapeHtml(t.likes(conversation.likes))}</span> · <span class="boosts">${escapeHtml(t.boosts(conversation.boosts))}</span></p>
 ${replies ? `<ol class="replies">\n${replies}\n</ol>` : `<p class="muted">${escapeHtml(t.noReplies)}</p>`}
 <form class="follow-form reply-form" action="${attr(links.replyAction)}" method="get">
+<input type="hidden" name="article" value="${attr(links.slug)}">
 <label for="reply-instance">${escapeHtml(t.replyIntro)}</label>
 <div class="row"><input id="reply-instance" name="instance" type="text" inputmode="url" autocapitalize="none" spellcheck="false" required placeholder="${attr(t.instanceHint)}"><button type="submit">${escapeHtml(t.replyButton)}</button></div>
 </form>

@@ -43,7 +43,7 @@ export interface PagesDeps {
 
 export interface Pages {
   /**
-   * GET/HEAD of `/`, `/follow`, `/articles/<slug>/`, `/tags/<tag>/`, and of the actor's path (the home
+   * GET/HEAD of `/`, `/follow`, `/reply` (pages.showInteractions), `/articles/<slug>/`, `/tags/<tag>/`, and of the actor's path (the home
    * page, for browsers that Fedify did not answer); false for any other path.
    */
   handle: RouteHandler;
@@ -63,7 +63,6 @@ interface Index {
 }
 
 const ARTICLE_PATH = /^\/articles\/([^/]+)(\/?)$/;
-const REPLY_PATH = /^\/articles\/([^/]+)\/reply$/;
 // Tags may contain "/" (the server decodes %2F): the last slash is the only separator.
 const TAG_PATH = /^\/tags\/(.+?)(\/?)$/;
 const PAGE_PARAM = /^[1-9][0-9]{0,5}$/;
@@ -232,7 +231,8 @@ export function createPages(deps: PagesDeps): Pages {
     const conversation = await loadConversation(store, a.id);
     const html = renderConversation(site, a.lang, conversation, {
       objectUrl: site.urls.object(a.id),
-      replyAction: `${a.url.replace(/\/?$/, "/")}reply`,
+      replyAction: new URL("reply", site.urls.home).href,
+      slug: a.slug,
     });
     const signature = createHash("sha256").update(html).digest("base64url");
     const fresh = { at: now, html, signature, lastChange: conversation.lastChange };
@@ -292,11 +292,10 @@ export function createPages(deps: PagesDeps): Pages {
       const a = await library.get(r.id);
       return a ? articlePage(req, res, a) : false;
     }
-    const reply = showInteractions ? REPLY_PATH.exec(path) : null;
-    if (reply) {
-      const r = (await currentIndex()).bySlug.get(reply[1]!);
-      if (!r) return false;
+    if (path === "/reply" && showInteractions) {
       const query = new URLSearchParams((req.url ?? "").split("?")[1] ?? "");
+      const r = (await currentIndex()).bySlug.get(query.get("article") ?? "");
+      if (!r) return false;
       const host = instanceHost(query.get("instance") ?? "");
       // The reader's server shows the post with its reply box (Mastodon's authorize_interaction).
       if (host) return redirect(res, 302, remoteFollowUrl(host, site.urls.object(r.id)));
