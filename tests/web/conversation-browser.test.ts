@@ -4,6 +4,8 @@
 // image on the remote server. Nothing of it may run or load: every request the page makes is watched,
 // and none may leave for the remote host. The operator then hides a reply with `herald hide-reply`
 // while Herald runs (the page drops it, with a new ETag) and it stays hidden after a restart.
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listReplies, moderateReplyCommand } from "../../src/commands/replies.ts";
@@ -12,6 +14,7 @@ import { launchChromium } from "../helpers/chromium.ts";
 import { startVerifyingInbox, type VerifyingInbox } from "../helpers/inbox.ts";
 
 const PUBLIC = "https://www.w3.org/ns/activitystreams#Public";
+const SHOTS = join(resolve(import.meta.dirname, "../.."), ".screenshots");
 
 let herald: HeraldUnderTest;
 let remote: VerifyingInbox;
@@ -135,6 +138,9 @@ describe("the conversation on an article page", () => {
       await section.getByText("styled", { exact: true }).click();
       expect(await page.evaluate(() => (window as unknown as { __pwned?: string }).__pwned)).toBeUndefined();
       expect(foreign).toEqual([]);
+      // For a look: .screenshots/ (not committed), as the other browser tests leave theirs.
+      mkdirSync(SHOTS, { recursive: true });
+      await section.screenshot({ path: join(SHOTS, "conversation.png") });
       expect(remote.gets.filter((g) => g.path.startsWith("/media") || g.path === "/frame")).toEqual([]);
     } finally {
       await close();

@@ -72,7 +72,7 @@ export function renderConversation(
 ): string {
   const t = labelsFor(lang);
   const replies = conversation.replies.map((r) => renderReply(site, lang, r)).join("\n");
-  return `<section class="conversation" id="conversation" aria-labelledby="conversation-title">
+  return `<section class="box conversation" id="conversation" aria-labelledby="conversation-title">
 <h2 id="conversation-title">${escapeHtml(t.conversation)}</h2>
 <p class="muted reactions"><span class="likes">${escapeHtml(t.likes(conversation.likes))}</span> · <span class="boosts">${escapeHtml(t.boosts(conversation.boosts))}</span></p>
 ${replies ? `<ol class="replies">\n${replies}\n</ol>` : `<p class="muted">${escapeHtml(t.noReplies)}</p>`}
