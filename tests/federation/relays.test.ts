@@ -22,10 +22,12 @@ describe.each<TestStore>(["sqlite", "postgres"])("relays on %s", (store) => {
   const stateOf = async (url: string) => (await fed().listRelays()).find((r) => r.url === url)?.state;
 
   beforeAll(async () => {
-    mastodon = await startVerifyingInbox({ hostname: "127.0.0.1" });
+    // Relay software reads draft-cavage signatures only (pub-relay, Activity-Relay, Pleroma's relay).
+    mastodon = await startVerifyingInbox({ hostname: "127.0.0.1", mode: "cavage-only" });
     // A LitePub relay's actor takes activities at the relay's one inbox, which is also its shared inbox.
     litepub = await startVerifyingInbox({
       hostname: "127.0.0.2",
+      mode: "cavage-only",
       actorDocument: (actor, document) =>
         actor.name === "actor" ? { ...document, inbox: actor.sharedInbox } : document,
     });
@@ -49,6 +51,7 @@ describe.each<TestStore>(["sqlite", "postgres"])("relays on %s", (store) => {
     expect(toMastodon.path).toBe("/inbox");
     expect(toMastodon.activity).toMatchObject({ actor: herald.actorUrl, object: PUBLIC_COLLECTION });
     expect(toMastodon.keyOwner).toBe(herald.actorUrl);
+    expect(toMastodon.verifiedWith).toBe("cavage");
     const toLitepub = await followAt(litepub);
     expect(toLitepub.path).toBe("/inbox");
     expect(toLitepub.activity).toMatchObject({ actor: herald.actorUrl, object: litepubUrl });

@@ -191,6 +191,22 @@ describe("the conversation on an article page", () => {
     );
   });
 
+  it("shows no conversation under an article kept off the fediverse", async () => {
+    herald.write(
+      "local/index.md",
+      "---\ntitle: Feeds only\ndate: 2026-01-03\nfederate: false\n---\n\nBody.\n",
+    );
+    await herald.server.tick();
+    const page = await fetch(`${herald.origin}/articles/local/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).not.toContain('class="box conversation"');
+    expect(page.headers.get("cache-control")).toBe("public, max-age=60");
+    const reply = await fetch(`${herald.origin}/reply?article=local&instance=mastodon.social`, {
+      redirect: "manual",
+    });
+    expect(reply.status).toBe(404);
+  });
+
   it("keeps the reply hidden after a restart", async () => {
     const dir = herald.dir;
     await herald.stop();

@@ -43,8 +43,9 @@ export interface PagesDeps {
 
 export interface Pages {
   /**
-   * GET/HEAD of `/`, `/follow`, `/reply` (pages.showInteractions), `/articles/<slug>/`, `/tags/<tag>/`, and of the actor's path (the home
-   * page, for browsers that Fedify did not answer); false for any other path.
+   * GET/HEAD of `/`, `/follow`, `/reply` (pages.showInteractions), `/articles/<slug>/`, `/tags/<tag>/`,
+   * and of the actor's path (the home page, for browsers that Fedify did not answer); false for any
+   * other path.
    */
   handle: RouteHandler;
   /** The 404 page. */
@@ -194,7 +195,8 @@ export function createPages(deps: PagesDeps): Pages {
       await serveObject({ store }, req, res, a.id, a.url);
       return true;
     }
-    const talk = showInteractions ? await conversationOf(a) : undefined;
+    // Only a post can be replied to: an article kept off the fediverse has no conversation.
+    const talk = showInteractions && a.federate ? await conversationOf(a) : undefined;
     // Articles are immutable and the library hands out the same object until one changes: an
     // identity check is the fast path, the version key decides when the index was rebuilt.
     let entry = articlePages.get(a.id);
@@ -228,7 +230,14 @@ export function createPages(deps: PagesDeps): Pages {
     const known = conversations.get(a.id);
     if (known && now - known.at < conversationRefreshMs) return known;
     const cache = conversations;
-    const conversation = await loadConversation(store, a.id);
+    let conversation: Awaited<ReturnType<typeof loadConversation>>;
+    try {
+      conversation = await loadConversation(store, a.id);
+    } catch (error) {
+      // The database is away (PostgreSQL): pages go on from memory, with the last conversation read.
+      if (known) return known;
+      throw error;
+    }
     const html = renderConversation(site, a.lang, conversation, {
       objectUrl: site.urls.object(a.id),
       replyAction: new URL("reply", site.urls.home).href,
@@ -295,7 +304,7 @@ export function createPages(deps: PagesDeps): Pages {
     if (path === "/reply" && showInteractions) {
       const query = new URLSearchParams((req.url ?? "").split("?")[1] ?? "");
       const r = (await currentIndex()).bySlug.get(query.get("article") ?? "");
-      if (!r) return false;
+      if (!r?.federate) return false;
       const host = instanceHost(query.get("instance") ?? "");
       // The reader's server shows the post with its reply box (Mastodon's authorize_interaction).
       if (host) return redirect(res, 302, remoteFollowUrl(host, site.urls.object(r.id)));
