@@ -5,7 +5,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { PUBLIC_COLLECTION, type RelayDeps, syncRelays } from "../../src/federation/relays.ts";
+import {
+  acceptedRelayInboxes,
+  answerFromRelay,
+  PUBLIC_COLLECTION,
+  type RelayDeps,
+  syncRelays,
+} from "../../src/federation/relays.ts";
 import { createLogger } from "../../src/log.ts";
 import { outboundGuard } from "../../src/net/outbound.ts";
 import { openSqliteStorage } from "../../src/store/sqlite-storage.ts";
@@ -89,6 +95,33 @@ describe("syncRelays", () => {
       actor: ACTOR,
       object: { id: relay!.followId, type: "Follow", object: PUBLIC_COLLECTION },
       orderKey: "relay https://relay.example/inbox",
+    });
+  });
+
+  it("takes a relay's answer only from the relay, and sends posts to accepted relays only", async () => {
+    await syncRelays(deps, ["https://relay.example/inbox"]);
+    const [relay] = await storage.federation.listRelays();
+    const follow = new URL(relay!.followId);
+    // Another server cannot accept for the relay; a Follow Herald never sent is not about relays.
+    expect(await answerFromRelay(deps, "accepted", new URL("https://evil.example/actor"), follow)).toBe(true);
+    expect(await acceptedRelayInboxes(storage.federation)).toEqual([]);
+    expect(
+      await answerFromRelay(deps, "accepted", new URL("https://relay.example/actor"), new URL(`${ACTOR}#x`)),
+    ).toBe(false);
+    // Mastodon-style relays answer as an actor on their own host.
+    expect(await answerFromRelay(deps, "accepted", new URL("https://relay.example/actor"), follow)).toBe(
+      true,
+    );
+    expect(await acceptedRelayInboxes(storage.federation)).toEqual(["https://relay.example/inbox"]);
+    expect(await answerFromRelay(deps, "rejected", new URL("https://relay.example/actor"), follow)).toBe(
+      true,
+    );
+    expect(await storage.federation.listRelays()).toMatchObject([{ state: "rejected" }]);
+    expect(await acceptedRelayInboxes(storage.federation)).toEqual([]);
+    // A rejected relay is not asked again at the next start; it stays listed with its state.
+    expect(await syncRelays(deps, ["https://relay.example/inbox"])).toMatchObject({
+      followed: [],
+      retried: [],
     });
   });
 });
