@@ -4,9 +4,15 @@
 // actor, and following Herald back as LitePub relays do). Each answers with a signed Accept; a public
 // post then reaches each relay exactly once; an answer from another actor changes nothing; and a relay
 // taken out of the configuration gets an Undo of the Follow.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config/load.ts";
 import { PUBLIC_COLLECTION } from "../../src/federation/relays.ts";
+import { createLogger } from "../../src/log.ts";
 import { relayLines, relayStatus } from "../../src/ops/status.ts";
+import { startServer } from "../../src/serve.ts";
 import { type AcceptedDelivery, startVerifyingInbox, type VerifyingInbox } from "../helpers/inbox.ts";
 import { drained, type HeraldUnderTest, startHerald, type TestStore, until } from "./setup.ts";
 
@@ -166,4 +172,43 @@ describe.each<TestStore>(["sqlite", "postgres"])("relays on %s", (store) => {
       });
     },
   );
+});
+
+describe("relays in a configuration changed while Herald runs", () => {
+  it("unfollows a relay taken out of the file and follows it anew when it is put back", async () => {
+    const relay = await startVerifyingInbox({ hostname: "127.0.0.1", mode: "cavage-only" });
+    const dir = mkdtempSync(join(tmpdir(), "herald-relay-reload-"));
+    mkdirSync(join(dir, "content"));
+    const file = join(dir, "herald.yaml");
+    const write = (relays: string[]) =>
+      writeFileSync(
+        file,
+        `server:\n  port: 0\n  host: 127.0.0.1\nfederation:\n  allowPrivateAddress: true\n  relays: ${JSON.stringify(relays)}\n`,
+      );
+    write([relay.inboxUrl]);
+    const load = () => loadConfig({ file, env: {} });
+    const server = await startServer(load(), createLogger("silent"), {
+      settleMs: 0,
+      watchConfig: false,
+      loadConfig: load,
+    });
+    try {
+      const typed = (type: string) => relay.accepted.filter((d) => d.activity.type === type);
+      const [first] = await relay.waitFor((d) => d.activity.type === "Follow");
+      write([]);
+      await server.reload("signal");
+      const [undo] = await relay.waitFor((d) => d.activity.type === "Undo");
+      expect(undo!.activity).toMatchObject({ object: { id: first!.activity.id, type: "Follow" } });
+      expect(await server.storage.federation.listRelays()).toEqual([]);
+      write([relay.inboxUrl]);
+      await server.reload("signal");
+      const follows = await until(() => typed("Follow").length === 2 && typed("Follow"));
+      expect(follows[1]!.activity.id).not.toBe(first!.activity.id);
+      expect(follows[1]!.activity.object).toBe(PUBLIC_COLLECTION);
+    } finally {
+      await server.close();
+      await relay.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
