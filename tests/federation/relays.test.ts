@@ -133,6 +133,26 @@ describe.each<TestStore>(["sqlite", "postgres"])("relays on %s", (store) => {
     expect(litepub.rejected).toEqual([]);
   });
 
+  it("sends the post's Update and Delete to each relay exactly once, in order", async () => {
+    mastodon.clear();
+    litepub.clear();
+    const objectId = `${herald.origin}/objects/relayed`;
+    const about = (d: AcceptedDelivery) => {
+      const object = d.activity.object as Json | string;
+      return (typeof object === "string" ? object : object.id) === objectId;
+    };
+    herald.write("relayed/index.md", "---\ntitle: Relayed news\ndate: 2026-01-02\n---\n\nBody, edited.\n");
+    await herald.server.tick();
+    await mastodon.waitFor((d) => d.activity.type === "Update" && about(d));
+    herald.remove("relayed/index.md");
+    await herald.server.tick();
+    await mastodon.waitFor((d) => d.activity.type === "Delete" && about(d));
+    await litepub.waitFor((d) => d.activity.type === "Delete" && about(d));
+    await drained(herald.server);
+    for (const relay of [mastodon, litepub])
+      expect(relay.accepted.filter(about).map((d) => d.activity.type)).toEqual(["Update", "Delete"]);
+  });
+
   it("keeps unlisted posts off relays", async () => {
     mastodon.clear();
     herald.write(
