@@ -50,7 +50,7 @@ export interface MigrationReport {
 }
 
 /** importAll replaces these in a target without history: they say nothing about an instance. */
-const REPLACED: ReadonlySet<keyof StoreCounts> = new Set(["meta", "events", "blocks", "relays"]);
+const REPLACED: ReadonlySet<keyof StoreCounts> = new Set(["meta", "events", "blocks", "relays", "authors"]);
 
 /**
  * Copies everything `from` holds into `to`, which must be empty, then verifies the copy. Throws
@@ -196,6 +196,7 @@ function formatMigration(r: MigrationReport): string {
     ["blocks", r.counts.blocks],
     ["relays", r.counts.relays],
     ["reply decisions (hidden)", r.counts.moderation],
+    ["reply authors' names", r.counts.authors],
     ["settings (meta)", r.counts.meta],
     ["queued deliveries", r.counts.deliveries],
     ["received, queued", r.counts.queue],

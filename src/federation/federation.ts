@@ -304,6 +304,8 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
         if ("href" in tag && (tag as { href: URL | null }).href?.href === actorUri) mentioned = true;
       }
       if (!replyTo && !mentioned) return;
+      // Article pages show a reply's author by name (pages.showInteractions).
+      if (replyTo) await rememberAuthor(ctx, create.actorId);
       await recordInteraction(
         replyTo ? "reply" : "mention",
         object.id ?? create.id,
@@ -367,6 +369,14 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
     // Anyone may mention the account: what one actor can make Herald keep is bounded.
     if (kind === "reply" || kind === "mention")
       await store.trimInteractions(actorId.href, ["reply", "mention"], TALK_PER_ACTOR);
+  }
+
+  /** Keeps the replier's display name, read from its actor document; a reply is kept without it. */
+  async function rememberAuthor(ctx: InboxContext<void>, actorId: URL): Promise<void> {
+    const documentLoader = await ctx.getDocumentLoader({ identifier: profile.username });
+    const actor = await fetchActor(actorId, documentLoader, ctx.contextLoader);
+    const name = displayName(actor?.name?.toString() ?? "");
+    if (name) await store.saveAuthor({ actorId: actorId.href, name, updatedAt: new Date().toISOString() });
   }
 
   async function sendAnswer(
@@ -452,6 +462,18 @@ export function excerpt(html: string, max: number): string {
   const open = cut.lastIndexOf("<");
   if (open > cut.lastIndexOf(">")) cut = cut.slice(0, open);
   return `${cut}…`;
+}
+
+/**
+ * A remote display name as plain text: control and bidirectional-override characters out (a name
+ * must not reorder the page around it), whitespace folded, at most 100 characters.
+ */
+export function displayName(name: string): string {
+  const clean = name
+    .replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, "")
+    .replace(/\s+/g, " ")
+    .trim();
+  return clean.length > 100 ? `${clean.slice(0, 99)}…` : clean;
 }
 
 /** Ids and URLs of a sane length: a 1 MB id is not an interaction worth keeping. */

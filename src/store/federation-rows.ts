@@ -2,6 +2,7 @@
 // and the backend-neutral dump both backends export and import (`herald migrate-store`).
 import {
   type ActivityRecord,
+  type Author,
   type Block,
   type DumpedActivity,
   type DumpedKey,
@@ -113,6 +114,10 @@ export function toModeration(r: FederationRow): ReplyModeration {
   };
 }
 
+export function toAuthor(r: FederationRow): Author {
+  return { actorId: r.actor_id as string, name: r.name as string, updatedAt: r.updated_at as string };
+}
+
 export function toInteraction(r: FederationRow): Interaction {
   return {
     id: r.id as string,
@@ -141,6 +146,7 @@ export const DUMP_COLUMNS = {
   blocks: ["target", "kind", "created_at", "note"],
   relays: ["url", "style", "inbox", "follow_id", "state", "created_at", "changed_at"],
   moderation: ["interaction_id", "hidden_at", "changed_at"],
+  authors: ["actor_id", "name", "updated_at"],
 } as const satisfies Record<keyof FederationDump, readonly string[]>;
 
 export type DumpTable = keyof typeof DUMP_COLUMNS;
@@ -179,6 +185,7 @@ export function toDump(rows: DumpRows): FederationDump {
     blocks: rows.blocks.map(toBlock),
     relays: rows.relays.map(toRelay),
     moderation: rows.moderation.map(toModeration),
+    authors: rows.authors.map(toAuthor),
   };
 }
 
@@ -245,6 +252,7 @@ export function toDumpRows(d: FederationDump): DumpRows {
       hidden_at: m.hiddenAt,
       changed_at: m.changedAt,
     })),
+    authors: d.authors.map((a) => ({ actor_id: a.actorId, name: a.name, updated_at: a.updatedAt })),
   };
 }
 

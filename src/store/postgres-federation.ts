@@ -7,6 +7,7 @@ import {
   type FederationRow,
   historyCountSql,
   toActivity,
+  toAuthor,
   toBlock,
   toDump,
   toDumpRows,
@@ -21,6 +22,7 @@ import { applySchema, checkIdentifier, once } from "./postgres-schema.ts";
 import {
   type ActivityRecord,
   AlreadyQueuedError,
+  type Author,
   type Block,
   type FederatedObject,
   type FederationDump,
@@ -76,6 +78,7 @@ const EXPORT_ORDER: Record<DumpTable, string | null> = {
   blocks: "target",
   relays: "url",
   moderation: "interaction_id",
+  authors: "actor_id",
 };
 
 /** Rows per INSERT on import: 10,000 activities are ten round trips, each statement a few MB at most. */
@@ -103,6 +106,7 @@ export class PostgresFederationStore implements FederationStore<PostgresLedgerTx
       blocks: name("blocks"),
       relays: name("relays"),
       moderation: name("moderation"),
+      authors: name("authors"),
     };
     this.#t = t;
     this.initialize = once(async () => {
@@ -198,13 +202,19 @@ export class PostgresFederationStore implements FederationStore<PostgresLedgerTx
          )`,
         ],
       ]);
-      // The operator's hidden replies (article pages show the rest).
+      // The operator's hidden replies (article pages show the rest), and the display names of
+      // accounts that replied.
       await applySchema(sql, `${prefix}moderation`, [
         [
           `CREATE TABLE IF NOT EXISTS ${t.moderation} (
            interaction_id text COLLATE "C" PRIMARY KEY,
            hidden_at      text,
            changed_at     text NOT NULL
+         )`,
+          `CREATE TABLE IF NOT EXISTS ${t.authors} (
+           actor_id   text COLLATE "C" PRIMARY KEY,
+           name       text NOT NULL,
+           updated_at text NOT NULL
          )`,
         ],
       ]);
@@ -526,6 +536,22 @@ export class PostgresFederationStore implements FederationStore<PostgresLedgerTx
     return rows.map(toModeration);
   }
 
+  async saveAuthor(a: Author): Promise<void> {
+    const sql = await this.#ready();
+    await sql`
+      INSERT INTO ${sql(this.#t.authors)} (actor_id, name, updated_at) VALUES (${a.actorId}, ${a.name}, ${a.updatedAt})
+      ON CONFLICT (actor_id) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at`;
+  }
+
+  async authorNames(actorIds: readonly string[]): Promise<Map<string, string>> {
+    if (actorIds.length === 0) return new Map();
+    const sql = await this.#ready();
+    const rows = await sql<
+      Row[]
+    >`SELECT * FROM ${sql(this.#t.authors)} WHERE actor_id = ANY(${[...actorIds]})`;
+    return new Map(rows.map(toAuthor).map((a) => [a.actorId, a.name]));
+  }
+
   async exportAll(): Promise<FederationDump> {
     const sql = await this.#ready();
     // Repeatable read: every table from one snapshot, even while other processes write.
@@ -552,6 +578,7 @@ export class PostgresFederationStore implements FederationStore<PostgresLedgerTx
       await tx`DELETE FROM ${tx(this.#t.events)}`;
       await tx`DELETE FROM ${tx(this.#t.blocks)}`;
       await tx`DELETE FROM ${tx(this.#t.relays)}`;
+      await tx`DELETE FROM ${tx(this.#t.authors)}`;
       for (const table of DUMP_TABLES)
         await insertInOrder(tx, this.#t[table], DUMP_COLUMNS[table], rows[table]);
     });

@@ -7,6 +7,7 @@ import {
   type FederationRow,
   historyCountSql,
   toActivity,
+  toAuthor,
   toBlock,
   toDump,
   toDumpRows,
@@ -21,6 +22,7 @@ import { immediateTransaction, readTransaction } from "./sqlite-tx.ts";
 import {
   type ActivityRecord,
   AlreadyQueuedError,
+  type Author,
   type Block,
   type FederatedObject,
   type FederationDump,
@@ -53,6 +55,7 @@ const EXPORT_ORDER: Record<DumpTable, string> = {
   blocks: "target",
   relays: "url",
   moderation: "interaction_id",
+  authors: "actor_id",
 };
 
 export class SqliteFederationStore implements FederationStore<DatabaseSync> {
@@ -397,6 +400,20 @@ export class SqliteFederationStore implements FederationStore<DatabaseSync> {
     return (rows as Row[]).map(toModeration);
   }
 
+  async saveAuthor(a: Author): Promise<void> {
+    this.#db
+      .prepare("INSERT OR REPLACE INTO authors (actor_id, name, updated_at) VALUES (?, ?, ?)")
+      .run(a.actorId, a.name, a.updatedAt);
+  }
+
+  async authorNames(actorIds: readonly string[]): Promise<Map<string, string>> {
+    if (actorIds.length === 0) return new Map();
+    const rows = this.#db
+      .prepare(`SELECT * FROM authors WHERE actor_id IN (${actorIds.map(() => "?").join(", ")})`)
+      .all(...actorIds) as Row[];
+    return new Map(rows.map(toAuthor).map((a) => [a.actorId, a.name]));
+  }
+
   async exportAll(): Promise<FederationDump> {
     // One read transaction: one snapshot, even while another process writes; no write lock taken.
     return readTransaction(this.#db, () => {
@@ -416,7 +433,9 @@ export class SqliteFederationStore implements FederationStore<DatabaseSync> {
     const rows = toDumpRows(dump);
     this.#tx(() => {
       assertNoHistory(this.#db.prepare(historyCountSql(TABLES)).get() as Row);
-      this.#db.exec("DELETE FROM meta; DELETE FROM events; DELETE FROM blocks; DELETE FROM relays;");
+      this.#db.exec(
+        "DELETE FROM meta; DELETE FROM events; DELETE FROM blocks; DELETE FROM relays; DELETE FROM authors;",
+      );
       for (const table of DUMP_TABLES) {
         const columns = DUMP_COLUMNS[table];
         const insert = this.#db.prepare(

@@ -233,8 +233,9 @@ const MIGRATIONS: readonly Migration[] = [
      created_at TEXT NOT NULL,
      note       TEXT
    );`,
-  // 12. Relays Herald follows (federation/relays.ts), and the operator's hidden replies (pages show
-  // the rest). Moderation is its own table: interactions stay a record of what arrived.
+  // 12. Relays Herald follows (federation/relays.ts), the operator's hidden replies (pages show the
+  // rest) and the display names of accounts that replied. Moderation and names are tables of their
+  // own: interactions stay a record of what arrived.
   `CREATE TABLE IF NOT EXISTS relays (
      url        TEXT PRIMARY KEY,
      style      TEXT NOT NULL CHECK (style IN ('mastodon', 'litepub')),
@@ -248,6 +249,11 @@ const MIGRATIONS: readonly Migration[] = [
      interaction_id TEXT PRIMARY KEY,
      hidden_at      TEXT,
      changed_at     TEXT NOT NULL
+   );
+   CREATE TABLE IF NOT EXISTS authors (
+     actor_id   TEXT PRIMARY KEY,
+     name       TEXT NOT NULL,
+     updated_at TEXT NOT NULL
    );`,
 ];
 

@@ -107,6 +107,14 @@ export interface ReplyModeration {
   changedAt: string;
 }
 
+/** A remote account's display name, as its actor document gave it when it last replied. */
+export interface Author {
+  actorId: string;
+  /** Plain text, as the remote server sent it (escape it when shown). */
+  name: string;
+  updatedAt: string;
+}
+
 /** What the fediverse currently has of one article. */
 export interface FederatedObject {
   articleId: string;
@@ -238,6 +246,10 @@ export interface FederationStore<Tx = unknown> {
   moderateReply(interactionId: string, hiddenAt: string | null, at: string): Promise<boolean>;
   /** Decisions about replies, of one article's replies when given. */
   listModeration(articleId?: string): Promise<ReplyModeration[]>;
+  /** Remembers a remote account's display name (replaces the one known). */
+  saveAuthor(author: Author): Promise<void>;
+  /** The display names known of these accounts. */
+  authorNames(actorIds: readonly string[]): Promise<Map<string, string>>;
 
   /** Everything the store holds, read in one snapshot: what `herald migrate-store` carries over. */
   exportAll(): Promise<FederationDump>;
@@ -287,6 +299,7 @@ export interface FederationDump {
   blocks: Block[];
   relays: Relay[];
   moderation: ReplyModeration[];
+  authors: Author[];
 }
 
 /** markQueuedIn found the activity no longer pending: its messages must not be written again. */

@@ -495,6 +495,40 @@ export function federationStoreContract<Tx>(target: FederationTarget<Tx>): void 
       );
     });
 
+    it("keeps one display name per account, the last one saved; another process reads them", async () => {
+      const world = await open();
+      const { store } = world;
+      expect(await store.authorNames([])).toEqual(new Map());
+      await store.saveAuthor({
+        actorId: "https://a.example/users/ann",
+        name: "Ann",
+        updatedAt: "2026-01-01T00:00:00Z",
+      });
+      await store.saveAuthor({
+        actorId: "https://b.example/users/bo",
+        name: "Bo",
+        updatedAt: "2026-01-01T00:00:00Z",
+      });
+      await store.saveAuthor({
+        actorId: "https://a.example/users/ann",
+        name: "Ann B.",
+        updatedAt: "2026-01-02T00:00:00Z",
+      });
+      const other = await world.other();
+      expect(
+        await other.authorNames([
+          "https://a.example/users/ann",
+          "https://b.example/users/bo",
+          "https://c.example/x",
+        ]),
+      ).toEqual(
+        new Map([
+          ["https://a.example/users/ann", "Ann B."],
+          ["https://b.example/users/bo", "Bo"],
+        ]),
+      );
+    });
+
     it("keeps the last 500 events, newest first, filtered by level", async () => {
       const { store } = await open();
       for (let n = 0; n < 505; n++)
@@ -611,6 +645,7 @@ export function federationStoreContract<Tx>(target: FederationTarget<Tx>): void 
         blocks: [],
         relays: [],
         moderation: [],
+        authors: [],
         events: ids.map((id) => ({ at, level: "info" as const, kind: "scan", message: id })),
       };
       await target.importAll(dump);

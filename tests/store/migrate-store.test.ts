@@ -163,6 +163,11 @@ async function seedSqlite(dir: string): Promise<Storage<DatabaseSync>> {
     createdAt: "2026-01-03T00:00:00.000Z",
     changedAt: "2026-01-03T00:01:00.000Z",
   });
+  await fed.saveAuthor({
+    actorId: "https://social.example/users/zoe",
+    name: "Zoe 佐伊",
+    updatedAt: "2026-01-04T00:00:00.000Z",
+  });
   await fed.retract("oops", "2026-01-06T00:00:00.000Z");
   for (const [n, level] of (["info", "warn", "error", "info", "warn"] as const).entries())
     await fed.addEvent({ at: "2026-01-07T00:00:00.000Z", level, kind: "scan", message: `event ${n}` });
@@ -225,6 +230,7 @@ async function everything(storage: Storage) {
     mikeInteractions: await storage.federation.listInteractions("mike"),
     mikeModeration: await storage.federation.listModeration("mike"),
     relays: await storage.federation.listRelays(),
+    authors: await storage.federation.authorNames(["https://social.example/users/zoe"]),
     records,
     articles: await Promise.all(records.map((r) => storage.articles.getArticle(r.id))),
     depth: { queued: depth.queued, ready: depth.ready, delayed: depth.delayed },
@@ -289,6 +295,7 @@ describe("herald migrate-store", () => {
       blocks: 0,
       relays: 1,
       moderation: 1,
+      authors: 1,
       queue: 1,
       deliveries: 4,
       media: 1,

@@ -1,7 +1,7 @@
 // The conversation under an article (pages.showInteractions) in a real browser (Debian's Chromium).
 // Likes, a boost and replies arrive at Herald's inbox signed by fake remote actors (tests/helpers/
 // inbox.ts), one reply hostile: a script, an image whose onerror runs code, a javascript: link and an
-// image on the remote server. Nothing of it may run or load: every request the page makes is watched,
+// image on the remote server, and a display name made of markup. Nothing of it may run or load: every request the page makes is watched,
 // and none may leave for the remote host. The operator then hides a reply with `herald hide-reply`
 // while Herald runs (the page drops it, with a new ETag) and it stays hidden after a restart.
 import { mkdirSync } from "node:fs";
@@ -27,7 +27,17 @@ let kindId: string;
 const OVERRIDES = { pages: { showInteractions: true } };
 
 beforeAll(async () => {
-  remote = await startVerifyingInbox({ hostname: "127.0.0.1" });
+  remote = await startVerifyingInbox({
+    hostname: "127.0.0.1",
+    // A hostile display name: markup, a remote image, and a right-to-left override.
+    actorDocument: (actor, document) =>
+      actor.name === "mallory"
+        ? {
+            ...document,
+            name: `<img src="${actor.id}/avatar.png" onerror="window.__pwned='name'">Mal\u202Elory`,
+          }
+        : document,
+  });
   herald = await startHerald(OVERRIDES);
   herald.write("talk/index.md", "---\ntitle: Talk of the town\ndate: 2026-01-02\nlang: en\n---\n\nBody.\n");
   await herald.server.tick();
@@ -119,8 +129,15 @@ describe("the conversation on an article page", () => {
       await expect(section.locator(".boosts").textContent()).resolves.toBe("1 boost");
       expect(await replyTexts(page)).toEqual(["Well said, thank you. More", "Hostileclickstyled"]);
       // Authors by their account address, no avatar; links open without a referrer.
-      const authors = await section.locator(".reply p.muted a[rel~=nofollow]:first-child").allTextContents();
-      expect(authors).toEqual([`@carol@${remote.origin.slice(7)}`, `@mallory@${remote.origin.slice(7)}`]);
+      const host = remote.origin.slice("http://".length);
+      expect(await section.locator(".reply .author").allTextContents()).toEqual([
+        "Fake carol",
+        `<img src="${remote.actorUrl("mallory")}/avatar.png" onerror="window.__pwned='name'">Mallory`,
+      ]);
+      const accounts = await section
+        .locator(".reply p.muted > a[rel~=nofollow]:first-of-type")
+        .allTextContents();
+      expect(accounts).toEqual([`@carol@${host}`, `@mallory@${host}`]);
       expect(await section.locator("img, script, iframe, svg, [style]").count()).toBe(0);
       expect(
         await section.evaluate((el) =>
@@ -141,7 +158,11 @@ describe("the conversation on an article page", () => {
       // For a look: .screenshots/ (not committed), as the other browser tests leave theirs.
       mkdirSync(SHOTS, { recursive: true });
       await section.screenshot({ path: join(SHOTS, "conversation.png") });
-      expect(remote.gets.filter((g) => g.path.startsWith("/media") || g.path === "/frame")).toEqual([]);
+      expect(
+        remote.gets.filter(
+          (g) => g.path.startsWith("/media") || g.path === "/frame" || g.path.endsWith(".png"),
+        ),
+      ).toEqual([]);
     } finally {
       await close();
     }

@@ -1,8 +1,9 @@
 // The conversation under an article (pages.showInteractions): like and boost counts, the replies the
 // inbox recorded that the operator did not hide, and a way to reply from the reader's own server.
 // Everything here was written by strangers: reply HTML goes through the remote allow-list (text and
-// links only: no images, so nothing loads from the remote server), and authors are shown by their
-// account address, taken from the actor URL Herald verified, with no avatar.
+// links only: no images, so nothing loads from the remote server), and authors are shown by the
+// display name Herald read when the reply came (as text) and their account address, taken from the
+// actor URL Herald verified, with no avatar.
 import { sanitizeRemoteHtml } from "../../content/sanitize.ts";
 import { escapeHtml } from "../../render/html.ts";
 import type { FederationStore } from "../../store/types.ts";
@@ -17,6 +18,8 @@ export const REPLIES_SHOWN = 100;
 export interface Reply {
   id: string;
   actorId: string;
+  /** The author's display name when Herald read it (plain text). */
+  authorName?: string;
   /** The reply's own page on its server, when it gave an http(s) one. */
   url: string | null;
   content: string | null;
@@ -34,7 +37,7 @@ export interface Conversation {
 
 /** What an article's conversation section shows, read from the store. */
 export async function loadConversation(
-  store: Pick<FederationStore, "listInteractions" | "listModeration">,
+  store: Pick<FederationStore, "listInteractions" | "listModeration" | "authorNames">,
   articleId: string,
 ): Promise<Conversation> {
   const [interactions, moderation] = await Promise.all([
@@ -61,7 +64,10 @@ export async function loadConversation(
     }
   }
   for (const m of moderation) if (!lastChange || m.changedAt > lastChange) lastChange = m.changedAt;
-  return { likes, boosts, replies: replies.slice(-REPLIES_SHOWN), lastChange };
+  const shown = replies.slice(-REPLIES_SHOWN);
+  const names = await store.authorNames([...new Set(shown.map((r) => r.actorId))]);
+  for (const r of shown) r.authorName = names.get(r.actorId);
+  return { likes, boosts, replies: shown, lastChange };
 }
 
 export function renderConversation(
@@ -89,9 +95,12 @@ ${replies ? `<ol class="replies">\n${replies}\n</ol>` : `<p class="muted">${esca
 function renderReply(site: PageSite, lang: string, r: Reply): string {
   const profile = webUrl(r.actorId);
   const name = escapeHtml(accountOf(r.actorId));
-  const author = profile
+  const account = profile
     ? `<a href="${attr(profile)}" rel="nofollow ugc noopener noreferrer">${name}</a>`
     : name;
+  const author = r.authorName
+    ? `<span class="author">${escapeHtml(r.authorName)}</span> ${account}`
+    : account;
   const time = `<time datetime="${attr(r.createdAt)}">${escapeHtml(displayDate(r.createdAt, lang, site.timezone))}</time>`;
   const when = r.url ? `<a href="${attr(r.url)}" rel="nofollow ugc noopener noreferrer">${time}</a>` : time;
   const body = r.content ? sanitizeRemoteHtml(r.content, r.url ?? r.actorId) : "";
