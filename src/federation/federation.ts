@@ -304,8 +304,6 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
         if ("href" in tag && (tag as { href: URL | null }).href?.href === actorUri) mentioned = true;
       }
       if (!replyTo && !mentioned) return;
-      // Article pages show a reply's author by name (pages.showInteractions).
-      if (replyTo) await rememberAuthor(ctx, create.actorId);
       await recordInteraction(
         replyTo ? "reply" : "mention",
         object.id ?? create.id,
@@ -314,6 +312,11 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
         object.content?.toString() ?? null,
         object.url instanceof URL ? object.url.href : null,
       );
+      // Article pages show a reply's author by name (pages.showInteractions); the reply is kept without.
+      if (replyTo)
+        await rememberAuthor(ctx, create.actorId).catch((error: unknown) =>
+          inboxLog.warn({ err: error, actor: create.actorId?.href }, "reply author's name not kept"),
+        );
     })
     // A relay's answer to Herald's Follow (relays.ts); other Accepts and Rejects are not about relays.
     .on(Accept, async (_ctx, accept) => {
@@ -371,7 +374,7 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
       await store.trimInteractions(actorId.href, ["reply", "mention"], TALK_PER_ACTOR);
   }
 
-  /** Keeps the replier's display name, read from its actor document; a reply is kept without it. */
+  /** Keeps the replier's display name, read from its actor document (fetched from its id). */
   async function rememberAuthor(ctx: InboxContext<void>, actorId: URL): Promise<void> {
     const documentLoader = await ctx.getDocumentLoader({ identifier: profile.username });
     const actor = await fetchActor(actorId, documentLoader, ctx.contextLoader);
