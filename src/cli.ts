@@ -32,6 +32,8 @@ Commands:
   unblock TARGET            Lift a block
   blocks [--json]           List blocks
   move --to ACCOUNT         Move followers to a new account (@user@host or actor URL); --undo reverses
+  replies ARTICLE [--json]  List an article's replies from the fediverse, shown or hidden on its page
+  hide-reply ID             Hide a reply from the article page (unhide-reply ID shows it again)
   hash-password             Print an admin.passwordHash for the dashboard (password on stdin)
   migrate-store [--to URL]  Copy the SQLite store (keys, followers, history) into PostgreSQL
   doctor [--url URL]        Check the deployment from outside, as a remote server would, with fixes
@@ -153,6 +155,24 @@ feeds, pages and its actor, and answers the fediverse. --undo clears movedTo and
 (followers that already moved stay with the new account). Exit 1 when the check fails.
 
 ${COMMON}`,
+  replies: `Usage: herald replies ARTICLE [--json] [--config FILE]
+
+Lists the replies the fediverse sent to an article, oldest first: whether each is shown on the
+article page (pages.showInteractions) or hidden, its id, when, who, and the start of its text.
+Changes nothing.
+
+${COMMON}`,
+  "hide-reply": `Usage: herald hide-reply ID [--config FILE]
+
+Hides a reply (its id, as \`herald replies\` lists it) from the article page. It stays hidden across
+restarts, on every web process within seconds. \`herald unhide-reply ID\` shows it again.
+
+${COMMON}`,
+  "unhide-reply": `Usage: herald unhide-reply ID [--config FILE]
+
+Shows a reply hidden with \`herald hide-reply\` on the article page again.
+
+${COMMON}`,
   "migrate-store": `Usage: herald migrate-store [--to URL] [--config FILE]
 
 Copies this instance's store from SQLite (data.dir/herald.sqlite) to PostgreSQL: signing keys,
@@ -231,6 +251,9 @@ async function run(argv: readonly string[]): Promise<number> {
     followers: -1,
     block: flags.import === undefined ? 1 : 0,
     unblock: 1,
+    replies: 1,
+    "hide-reply": 1,
+    "unhide-reply": 1,
   };
   const expected = arity[command] ?? 0;
   if (expected >= 0 && positionals.length !== expected) {
@@ -343,6 +366,17 @@ async function run(argv: readonly string[]): Promise<number> {
       const blocks = await listBlocks(config);
       print(blocks, formatBlocks(blocks));
       return EXIT.ok;
+    }
+    case "replies": {
+      const { formatReplies, listReplies } = await import("./commands/replies.ts");
+      const replies = await listReplies(config, positionals[0]!);
+      print(replies, formatReplies(replies));
+      return EXIT.ok;
+    }
+    case "hide-reply":
+    case "unhide-reply": {
+      const { moderateReplyCommand } = await import("./commands/replies.ts");
+      return act(await moderateReplyCommand(config, positionals[0]!, command === "hide-reply"));
     }
     case "publish": {
       const { publishArticle } = await import("./commands/operate.ts");

@@ -110,6 +110,7 @@ export async function startServer(
   // One listener for the server's life; a reload swaps the app behind it.
   server.off("request", starting);
   server.on("request", (req, res) => app.handler(req, res));
+  app.serving();
 
   const urls = siteUrls(app.herald.config.site.url);
   const serveHttp = role === "all" || role === "web";
@@ -139,6 +140,7 @@ export async function startServer(
       await old.stop();
       try {
         app = await open(next);
+        app.serving();
       } catch (error) {
         // Back to what ran before, as a restart with the old file would.
         app = await open(old.configured);
@@ -214,6 +216,11 @@ interface App {
   readonly leading: boolean;
   readonly handler: RequestListener;
   tick(options?: PublishOptions): Promise<ScanResult>;
+  /**
+   * Requests reach this app now: the scheduler follows and unfollows relays (a relay fetches Herald's
+   * key at once, which a process still starting would answer with 503).
+   */
+  serving(): void;
   /** Ends the background work (schedules, watcher, timers, deliveries, the lease); requests are still answered. */
   stop(): Promise<void>;
   /** Stops, then closes the store. */
@@ -252,6 +259,7 @@ async function startApp(config: Config, log: Logger, options: AppOptions): Promi
     site: pageSite(config, { federated: federation !== undefined, profileFiles: federation?.profileFiles }),
     library,
     store: storage.federation,
+    showInteractions: config.pages.showInteractions,
   });
   const tagFeeds = createLazyFeeds({ config, library, select: tagFeedSelector(config) });
   const rebuildFeeds = feedCache({
@@ -366,6 +374,7 @@ async function startApp(config: Config, log: Logger, options: AppOptions): Promi
           scan: act,
           log: log.child({ module: "admin" }),
           notFound: pages.notFound,
+          onRepliesChanged: () => pages.invalidateConversations(),
         }),
       })
     : healthHandler(() => ({
@@ -453,6 +462,12 @@ async function startApp(config: Config, log: Logger, options: AppOptions): Promi
     },
     handler,
     tick,
+    serving() {
+      if (!federation || !roles.leading) return;
+      federation
+        .syncRelays()
+        .catch((error: unknown) => log.warn({ module: "relays", err: error }, "following relays failed"));
+    },
     stop,
     async close() {
       await stop();

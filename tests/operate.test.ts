@@ -226,6 +226,44 @@ describe.each(["sqlite", "postgres"])("operator CLI on %s", (backend) => {
       }),
       expect.objectContaining({ target: "wildcard.example" }),
     ]);
+    expect(herald(["status"], dir).stdout).toMatch(/^Blocks: 3 domain\(s\), 0 account\(s\)/m);
+  });
+
+  it("lists an article's replies, hides one and shows it again; status lists the relays", async () => {
+    const dir = await site2(
+      "federation:\n  allowPrivateAddress: true\n  relays: [https://relay.example/inbox]\n",
+    );
+    herald(["sync", "--once"], dir);
+    const id = "https://m.example/users/ann/statuses/1";
+    await withStore(dir, (s) =>
+      s.federation.recordInteraction({
+        id,
+        articleId: "tidal-energy",
+        kind: "reply",
+        actorId: "https://m.example/users/ann",
+        url: id,
+        content: "<p>Good <b>read</b></p>",
+        createdAt: "2026-01-05T00:00:00.000Z",
+      }),
+    );
+    expect(herald(["replies", "tidal-energy"], dir).stdout).toBe(
+      `shown  ${id}\n       2026-01-05T00:00 https://m.example/users/ann: Good read\n`,
+    );
+    expect(herald(["hide-reply", id], dir)).toMatchObject({
+      code: 0,
+      stdout: `Hid reply ${id} from the article page.\n`,
+    });
+    expect(JSON.parse(herald(["replies", "tidal-energy", "--json"], dir).stdout)).toMatchObject([
+      { id, hidden: true },
+    ]);
+    expect(herald(["unhide-reply", id], dir).code).toBe(0);
+    expect(herald(["replies", "tidal-energy"], dir).stdout).toMatch(/^shown /);
+    expect(herald(["hide-reply", "https://m.example/nothing"], dir).code).toBe(1);
+    expect(herald(["hide-reply"], dir).code).toBe(64);
+    // Not followed yet: only `herald serve` follows relays (it answers the relay's key fetch).
+    expect(herald(["status"], dir).stdout).toMatch(
+      /^Relays: 0 of 1 accepted\n {2}not followed yet https:\/\/relay\.example\/inbox \(Mastodon-style\)$/m,
+    );
   });
 });
 

@@ -52,7 +52,7 @@ export interface MigrationReport {
 }
 
 /** importAll replaces these in a target without history: they say nothing about an instance. */
-const REPLACED: ReadonlySet<keyof StoreCounts> = new Set(["meta", "events", "blocks"]);
+const REPLACED: ReadonlySet<keyof StoreCounts> = new Set(["meta", "events", "blocks", "relays", "authors"]);
 
 /**
  * Copies everything `from` holds into `to`, which must be empty, then verifies the copy. Throws
@@ -204,6 +204,9 @@ function formatMigration(r: MigrationReport): string {
     ["retractions", r.counts.retractions],
     ["events", r.counts.events],
     ["blocks", r.counts.blocks],
+    ["relays", r.counts.relays],
+    ["reply decisions (hidden)", r.counts.moderation],
+    ["reply authors' names", r.counts.authors],
     ["settings (meta)", r.counts.meta],
     ["queued deliveries", r.counts.deliveries],
     ["received, queued", r.counts.queue],

@@ -3,7 +3,7 @@
 
 import type { Config } from "../config/load.ts";
 import { type ArticleDeliveries, articleDeliveries } from "../ops/deliveries.ts";
-import { type Status, scannedStatus } from "../ops/status.ts";
+import { relayLines, type Status, scannedStatus } from "../ops/status.ts";
 import { openSnapshot } from "./context.ts";
 
 // The CLI reaches ops only through commands/ (scripts/check-imports.ts).
@@ -71,6 +71,15 @@ export function formatStatus(s: Status, timezone: string): string {
           : `${t.failures} failure(s) in a row`;
     lines.push(`  ${"server".padEnd(10)} ${t.host}: ${when}${why}`);
   }
+  if (s.relays.length > 0) {
+    lines.push(
+      `Relays: ${s.relays.filter((r) => r.state === "accepted").length} of ${s.relays.length} accepted`,
+    );
+    lines.push(...relayLines(s.relays));
+  }
+  lines.push(
+    `Blocks: ${s.blocks.domains} domain(s), ${s.blocks.actors} account(s)${s.blocks.domains + s.blocks.actors > 0 ? " (herald blocks lists them)" : ""}`,
+  );
   lines.push(`Last scan: ${time(s.lastScan)}`);
   if (s.scheduler !== undefined)
     lines.push(`Scheduler: ${s.scheduler ?? "none acting now (a standby takes over at its next tick)"}`);

@@ -40,6 +40,7 @@ export interface Config {
   readonly summary: Readonly<Parsed["summary"]>;
   readonly bot: Readonly<Parsed["bot"]>;
   readonly federation: Readonly<Parsed["federation"]>;
+  readonly pages: Readonly<Parsed["pages"]>;
   /** Folder of the config file (or cwd): where relative avatar/header paths point. */
   readonly base: string;
   readonly log: Readonly<Parsed["log"]>;
@@ -152,6 +153,7 @@ export function fromObject(
     summary: c.summary,
     bot: c.bot,
     federation: c.federation,
+    pages: c.pages,
     base,
     log: { level: level as Config["log"]["level"] },
     admin: { token, passwordHash: c.admin.passwordHash },

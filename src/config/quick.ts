@@ -183,7 +183,9 @@ const config = object({
     allowPrivateAddress: or(false, boolean),
     allowAddresses: or([], array(string(0, isAddressOrRange))),
     quotes: or("everyone", oneOf(QUOTE_POLICIES)),
+    relays: or([], array(httpUrl, 32)),
   }),
+  pages: section({ showInteractions: or(false, boolean) }),
   admin: section({ passwordHash: optional(string(0, isScryptHash)) }),
   log: section({ level: or("info", oneOf(LOG_LEVELS)) }),
 });

@@ -198,6 +198,17 @@ export const configSchema = z.strictObject({
         .default([]),
       /** Who may quote a post without asking (FEP-044f); front matter `quotes` overrides it per article. */
       quotes: z.enum(QUOTE_POLICIES).default("everyone"),
+      /**
+       * Relays to follow and publish public posts to (FEP-ae0c): a Mastodon-style relay's inbox
+       * (`https://relay.example/inbox`) or a LitePub relay's actor (`https://relay.example/actor`).
+       */
+      relays: z.array(absoluteHttpUrl).max(32).default([]),
+    })
+    .prefault({}),
+  pages: z
+    .strictObject({
+      /** Article pages show likes, boosts and replies from the fediverse (replies sanitised, hideable). */
+      showInteractions: z.boolean().default(false),
     })
     .prefault({}),
   admin: z
@@ -266,5 +277,7 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
   "federation.allowAddresses": '["10.0.5.7", "fd00:1::/64"]',
   "federation.quotes": "followers",
   "bot.alsoKnownAs": '["@news@mastodon.example", "https://mastodon.example/users/news"]',
+  "federation.relays": '["https://relay.example/inbox", "https://relay.example.net/actor"]',
+  "pages.showInteractions": "true",
   "admin.passwordHash": "scrypt$16384$8$1$c2FsdHNhbHRzYWx0c2FsdA$… (run `herald hash-password`)",
 };

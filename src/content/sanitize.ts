@@ -176,3 +176,36 @@ export function sanitizeArticleHtml(html: string, baseUrl: string): string {
   });
   return stripXmlInvalid(clean);
 }
+
+/**
+ * What Mastodon keeps of a remote post's HTML, and no more: text markup and links. No images (they
+ * would load from the remote server), no classes or styles, no scripts or event handlers; links are
+ * absolute http(s) and marked as user content that opens without a referrer.
+ */
+const REMOTE_OPTIONS: sanitizeHtml.IOptions = {
+  allowedTags: [
+    ...["p", "br", "span", "a", "del", "pre", "code", "em", "strong", "b", "i", "u"],
+    ...["ul", "ol", "li", "blockquote"],
+  ],
+  allowedAttributes: { a: ["href", "rel"] },
+  allowedSchemes: ["http", "https"],
+  allowedSchemesAppliedToAttributes: ["href"],
+  allowProtocolRelative: false,
+  nonTextTags: OPTIONS.nonTextTags,
+  disallowedTagsMode: "discard",
+};
+
+/** Sanitises HTML written elsewhere (a reply from the fediverse) for Herald's own pages. */
+export function sanitizeRemoteHtml(html: string, baseUrl: string): string {
+  const clean = sanitizeHtml(html, {
+    ...REMOTE_OPTIONS,
+    transformTags: {
+      a: (tagName, attribs) => {
+        const href = attribs.href === undefined ? undefined : absoluteUrl(attribs.href, baseUrl);
+        const safe: sanitizeHtml.Attributes = href ? { href, rel: "nofollow ugc noopener noreferrer" } : {};
+        return { tagName, attribs: safe };
+      },
+    },
+  });
+  return stripXmlInvalid(clean);
+}

@@ -46,6 +46,7 @@ import { AccountGoneCheck } from "./gone.ts";
 import { guardedLoaders, guardedQueue } from "./guarded.ts";
 import type { ActorKeyPairs } from "./keys.ts";
 import { answerQuoteRequest, QUOTE_AUTHORIZATION_ROUTE, stampObject } from "./quotes.ts";
+import { answerFromRelay } from "./relays.ts";
 
 export interface BotProfile {
   username: string;
@@ -352,6 +353,20 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
         object.content?.toString() ?? null,
         object.url instanceof URL ? object.url.href : null,
       );
+      // Article pages show a reply's author by name (pages.showInteractions); the reply is kept without.
+      if (replyTo)
+        await rememberAuthor(ctx, create.actorId).catch((error: unknown) =>
+          inboxLog.warn({ err: error, actor: create.actorId?.href }, "reply author's name not kept"),
+        );
+    })
+    // A relay's answer to Herald's Follow (relays.ts); other Accepts and Rejects are not about relays.
+    .on(Accept, async (_ctx, accept) => {
+      if (!blocked(accept) && accept.actorId && accept.objectId)
+        await answerFromRelay({ store, log: inboxLog }, "accepted", accept.actorId, accept.objectId);
+    })
+    .on(Reject, async (_ctx, reject) => {
+      if (!blocked(reject) && reject.actorId && reject.objectId)
+        await answerFromRelay({ store, log: inboxLog }, "rejected", reject.actorId, reject.objectId);
     })
     .on(QuoteRequest, async (ctx, request) => {
       const q = quoteDeps();
@@ -410,6 +425,14 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
     // Anyone may mention the account: what one actor can make Herald keep is bounded.
     if (kind === "reply" || kind === "mention")
       await store.trimInteractions(actorId.href, ["reply", "mention"], TALK_PER_ACTOR);
+  }
+
+  /** Keeps the replier's display name, read from its actor document (fetched from its id). */
+  async function rememberAuthor(ctx: InboxContext<void>, actorId: URL): Promise<void> {
+    const documentLoader = await ctx.getDocumentLoader({ identifier: profile.username });
+    const actor = await fetchActor(actorId, documentLoader, ctx.contextLoader);
+    const name = displayName(actor?.name?.toString() ?? "");
+    if (name) await store.saveAuthor({ actorId: actorId.href, name, updatedAt: new Date().toISOString() });
   }
 
   async function sendAnswer(
@@ -507,6 +530,18 @@ export function excerpt(html: string, max: number): string {
   const open = cut.lastIndexOf("<");
   if (open > cut.lastIndexOf(">")) cut = cut.slice(0, open);
   return `${cut}…`;
+}
+
+/**
+ * A remote display name as plain text: control and bidirectional-override characters out (a name
+ * must not reorder the page around it), whitespace folded, at most 100 characters.
+ */
+export function displayName(name: string): string {
+  const clean = name
+    .replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, "")
+    .replace(/\s+/g, " ")
+    .trim();
+  return clean.length > 100 ? `${clean.slice(0, 99)}…` : clean;
 }
 
 /** Ids and URLs of a sane length: a 1 MB id is not an interaction worth keeping. */

@@ -45,6 +45,8 @@ export interface PublisherDeps<Tx> {
   pushNewestOnFirstRun: number;
   /** How many of the latest posts a new follower is sent (federation.backfillOnFollow); 0 for none. */
   backfillOnFollow?: number;
+  /** Inboxes of the relays that accepted Herald (relays.ts): public posts go there too. */
+  relayInboxes?: () => Promise<readonly string[]>;
   /** Drip feed and quiet hours; none when absent. */
   controls?: PublishingControls;
   log: Logger;
@@ -272,16 +274,27 @@ export class Publisher<Tx = unknown> {
       blurhashesIn(record.activity),
     );
     const ctx = federation.createContext(new URL(objects.urls.home));
+    // Create → Update → Delete of one article arrive in order at each server.
+    const orderingKey = objectId(objects, { id: record.articleId }).href;
+    const relays = relayBound(record) ? ((await this.#d.relayInboxes?.()) ?? []) : [];
     try {
       await queue.atomically(
-        () =>
-          ctx.sendActivity({ identifier: username }, "followers", activity, {
+        async () => {
+          await ctx.sendActivity({ identifier: username }, "followers", activity, {
             preferSharedInbox: true,
-            // Create → Update → Delete of one article arrive in order at each server.
-            orderingKey: objectId(objects, { id: record.articleId }).href,
+            orderingKey,
             // Per-recipient messages written in one batch; a fan-out message re-run after a crash would repeat.
             fanout: "skip",
-          }),
+          });
+          // In the same batch: an inbox that is also a follower's gets the activity once (outbox-messages.ts).
+          if (relays.length > 0)
+            await ctx.sendActivity(
+              { identifier: username },
+              relays.map((inbox) => ({ id: new URL(inbox), inboxId: new URL(inbox), endpoints: null })),
+              activity,
+              { orderingKey, fanout: "skip" },
+            );
+        },
         (_value, tx) => store.markQueuedIn(tx, record.id),
       );
     } catch (error) {
@@ -290,4 +303,16 @@ export class Publisher<Tx = unknown> {
       this.#d.log.info({ activity: record.id }, "activity was queued by another process");
     }
   }
+}
+
+const PUBLIC_ADDRESSES = new Set(["https://www.w3.org/ns/activitystreams#Public", "as:Public", "Public"]);
+
+/**
+ * Relays pass on public posts: a Create or Update addressed to Public in `to` (an unlisted post has it
+ * in `cc` and stays off relays), and every Delete (harmless where the post never went).
+ */
+function relayBound(record: ActivityRecord): boolean {
+  if (record.kind === "delete") return true;
+  const to = record.activity.to;
+  return (Array.isArray(to) ? to : [to]).some((a) => typeof a === "string" && PUBLIC_ADDRESSES.has(a));
 }

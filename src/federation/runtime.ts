@@ -29,6 +29,7 @@ import { type MoveDeps, type MoveResult, moveTo, recoverMoves, undoMove } from "
 import { objectContextOf } from "./objects.ts";
 import { Publisher } from "./publisher.ts";
 import { revokeStamps } from "./quotes.ts";
+import { acceptedRelayInboxes, type RelaySync, syncRelays } from "./relays.ts";
 
 /** What the HTTP layer needs to serve the actor, its collections and its inbox. */
 export interface FederationEndpoints {
@@ -55,6 +56,8 @@ export interface FederationRuntime {
   profileFiles: ReadonlyMap<string, string>;
   /** Announces a changed profile to followers (Update of the actor). */
   announceProfile(): Promise<boolean>;
+  /** Follows the configured relays, follows pending ones again, and unfollows removed ones (relays.ts). */
+  syncRelays(): Promise<RelaySync>;
   /** Queues ledger entries recorded but never queued (a crash in between); the scheduler's job. */
   recover(): Promise<number>;
   /** Moving out: `herald move --to` / `--undo`, and the Move in force. */
@@ -163,6 +166,7 @@ export async function startFederation(
     article: (id) => library.get(id),
     pushNewestOnFirstRun,
     backfillOnFollow: config.federation.backfillOnFollow,
+    relayInboxes: () => acceptedRelayInboxes(fedStore),
     controls,
     log: fedLog,
     now: options.now,
@@ -279,6 +283,24 @@ export async function startFederation(
     blocks,
     profileFiles,
     announceProfile,
+    syncRelays: () => {
+      const ctx = federation.createContext(new URL(urls.home));
+      return syncRelays(
+        {
+          store: fedStore,
+          outbox,
+          actorId: actor.actor.href,
+          guard,
+          documentLoader: async () => ({
+            documentLoader: await ctx.getDocumentLoader({ identifier: config.bot.username }),
+            contextLoader: ctx.contextLoader,
+          }),
+          log: fedLog.child({ module: "relays" }),
+          now: options.now,
+        },
+        config.federation.relays,
+      );
+    },
     async recover() {
       const activities = await publisher.recover();
       const moves = await recoverMoves(moveDeps);

@@ -2,8 +2,9 @@
 // from an open Herald (the running server's, or a snapshot the CLI opened).
 import type { Herald } from "../app.ts";
 import type { ArticleError } from "../content/model.ts";
+import { relayStyle } from "../federation/relay-style.ts";
 import { nextRunsOf } from "../scheduler.ts";
-import type { Delivery } from "../store/types.ts";
+import type { Delivery, Relay } from "../store/types.ts";
 import { dueActions, dueOptionsOf, type HeldAction } from "../sync/due.ts";
 import type { FederationAction } from "../sync/plan.ts";
 import { type ServerTrouble, troubledServers } from "./deliveries.ts";
@@ -54,7 +55,40 @@ export interface Status {
   nextRuns: Record<string, string | null>;
   /** Cover images not fetched or read (yet), and why. */
   covers: CoverProblem[];
+  /** Relays (federation.relays) and whether they accepted Herald; a configured one not followed yet is `unfollowed`. */
+  relays: RelayStatus[];
+  /** The operator's blocks (herald block, the dashboard, imported lists). */
+  blocks: { domains: number; actors: number };
   recentErrors: { at: string; level: string; kind: string; message: string }[];
+}
+
+export interface RelayStatus {
+  url: string;
+  style: Relay["style"];
+  state: Relay["state"] | "unfollowed";
+  /** When the state last changed; null when unfollowed. */
+  since: string | null;
+}
+
+/** Configured relays with their stored state; stored ones no longer configured are listed until undone. */
+export function relayStatus(configured: readonly string[], stored: readonly Relay[]): RelayStatus[] {
+  const byUrl = new Map(stored.map((r) => [r.url, r]));
+  const urls = [...new Set([...configured, ...byUrl.keys()])].sort();
+  return urls.map((url) => {
+    const r = byUrl.get(url);
+    return r
+      ? { url, style: r.style, state: r.state, since: r.changedAt }
+      : { url, style: relayStyle(url), state: "unfollowed", since: null };
+  });
+}
+
+/** One line per relay, as `herald status` prints them. */
+export function relayLines(relays: readonly RelayStatus[]): string[] {
+  return relays.map((r) => {
+    const style = r.style === "litepub" ? "LitePub" : "Mastodon-style";
+    const state = r.state === "unfollowed" ? "not followed yet" : r.state;
+    return `  ${state.padEnd(10)} ${r.url} (${style})${r.since ? ` since ${r.since}` : ""}`;
+  });
 }
 
 /** The plan of a scan that changed nothing: what would be sent, and what waits. */
@@ -179,6 +213,8 @@ async function statusOf(
       config.schedule.timezone,
     ),
     covers: coverProblems(herald),
+    relays: relayStatus(config.federation.relays, await fed.listRelays()),
+    blocks: await blockCounts(herald),
     recentErrors: await fed.recentEvents(10, "warn"),
   };
 }
@@ -186,6 +222,12 @@ async function statusOf(
 async function movedOf(storage: Herald["storage"]): Promise<Status["moved"]> {
   const move = await storage.moves.current();
   return move ? { to: move.target, since: move.createdAt, queued: move.state === "queued" } : null;
+}
+
+async function blockCounts(herald: Herald): Promise<Status["blocks"]> {
+  const blocks = await herald.storage.federation.listBlocks();
+  const domains = blocks.filter((b) => b.kind === "domain").length;
+  return { domains, actors: blocks.length - domains };
 }
 
 /** Remote covers of present articles that are not ready: fetches that failed, and those not tried yet. */

@@ -2,6 +2,7 @@
 // and the backend-neutral dump both backends export and import (`herald migrate-store`).
 import {
   type ActivityRecord,
+  type Author,
   type Block,
   type DumpedActivity,
   type DumpedKey,
@@ -10,6 +11,8 @@ import {
   type FederationDump,
   type Follower,
   type Interaction,
+  type Relay,
+  type ReplyModeration,
   type StoredKey,
   type StoreEvent,
   StoreNotEmptyError,
@@ -91,6 +94,30 @@ export function toBlock(r: FederationRow): Block {
   };
 }
 
+export function toRelay(r: FederationRow): Relay {
+  return {
+    url: r.url as string,
+    style: r.style as Relay["style"],
+    inbox: r.inbox as string | null,
+    followId: r.follow_id as string,
+    state: r.state as Relay["state"],
+    createdAt: r.created_at as string,
+    changedAt: r.changed_at as string,
+  };
+}
+
+export function toModeration(r: FederationRow): ReplyModeration {
+  return {
+    interactionId: r.interaction_id as string,
+    hiddenAt: r.hidden_at as string | null,
+    changedAt: r.changed_at as string,
+  };
+}
+
+export function toAuthor(r: FederationRow): Author {
+  return { actorId: r.actor_id as string, name: r.name as string, updatedAt: r.updated_at as string };
+}
+
 export function toInteraction(r: FederationRow): Interaction {
   return {
     id: r.id as string,
@@ -117,6 +144,9 @@ export const DUMP_COLUMNS = {
   retractions: ["article_id", "retracted_at"],
   events: ["at", "level", "kind", "message"],
   blocks: ["target", "kind", "created_at", "note"],
+  relays: ["url", "style", "inbox", "follow_id", "state", "created_at", "changed_at"],
+  moderation: ["interaction_id", "hidden_at", "changed_at"],
+  authors: ["actor_id", "name", "updated_at"],
 } as const satisfies Record<keyof FederationDump, readonly string[]>;
 
 export type DumpTable = keyof typeof DUMP_COLUMNS;
@@ -153,6 +183,9 @@ export function toDump(rows: DumpRows): FederationDump {
       message: r.message as string,
     })),
     blocks: rows.blocks.map(toBlock),
+    relays: rows.relays.map(toRelay),
+    moderation: rows.moderation.map(toModeration),
+    authors: rows.authors.map(toAuthor),
   };
 }
 
@@ -205,6 +238,21 @@ export function toDumpRows(d: FederationDump): DumpRows {
     retractions: d.retractions.map((r) => ({ article_id: r.articleId, retracted_at: r.retractedAt })),
     events: d.events.map((e) => ({ at: e.at, level: e.level, kind: e.kind, message: e.message })),
     blocks: d.blocks.map((b) => ({ target: b.target, kind: b.kind, created_at: b.createdAt, note: b.note })),
+    relays: d.relays.map((r) => ({
+      url: r.url,
+      style: r.style,
+      inbox: r.inbox,
+      follow_id: r.followId,
+      state: r.state,
+      created_at: r.createdAt,
+      changed_at: r.changedAt,
+    })),
+    moderation: d.moderation.map((m) => ({
+      interaction_id: m.interactionId,
+      hidden_at: m.hiddenAt,
+      changed_at: m.changedAt,
+    })),
+    authors: d.authors.map((a) => ({ actor_id: a.actorId, name: a.name, updated_at: a.updatedAt })),
   };
 }
 

@@ -40,6 +40,8 @@ export function fanoutsOf(messages: readonly unknown[], toFollowers = false): Fa
   // By activity object (a fan-out's messages share one), then ordering key and followers flag.
   const groups = new Map<unknown, Map<string, Fanout & { inboxes: string[] }>>();
   const out: (Fanout & { inboxes: string[] })[] = [];
+  // Inboxes per activity id in this batch: an inbox reached twice (a relay that also follows) gets it once.
+  const reached = new Map<string, Set<string>>();
   for (const message of messages) {
     if (!isOutboxMessage(message))
       throw new TypeError(
@@ -63,9 +65,18 @@ export function fanoutsOf(messages: readonly unknown[], toFollowers = false): Fa
       byKey.set(key, group);
       out.push(group);
     }
+    if (group.activityId) {
+      let inboxes = reached.get(group.activityId);
+      if (!inboxes) {
+        inboxes = new Set();
+        reached.set(group.activityId, inboxes);
+      }
+      if (inboxes.has(message.inbox)) continue;
+      inboxes.add(message.inbox);
+    }
     group.inboxes.push(message.inbox);
   }
-  return out;
+  return out.filter((f) => f.inboxes.length > 0);
 }
 
 /** `host[:port]` of an inbox URL, lower-case: circuits and pools are per server. */

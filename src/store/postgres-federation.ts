@@ -7,18 +7,22 @@ import {
   type FederationRow,
   historyCountSql,
   toActivity,
+  toAuthor,
   toBlock,
   toDump,
   toDumpRows,
   toFollower,
   toInteraction,
   toKey,
+  toModeration,
   toObject,
+  toRelay,
 } from "./federation-rows.ts";
 import { applySchema, checkIdentifier, once } from "./postgres-schema.ts";
 import {
   type ActivityRecord,
   AlreadyQueuedError,
+  type Author,
   type Block,
   type FederatedObject,
   type FederationDump,
@@ -26,6 +30,8 @@ import {
   type Follower,
   type Interaction,
   type InteractionQuery,
+  type Relay,
+  type ReplyModeration,
   type StoredKey,
   type StoreEvent,
 } from "./types.ts";
@@ -70,6 +76,9 @@ const EXPORT_ORDER: Record<DumpTable, string | null> = {
   retractions: "article_id",
   events: "id",
   blocks: "target",
+  relays: "url",
+  moderation: "interaction_id",
+  authors: "actor_id",
 };
 
 /** Rows per INSERT on import: 10,000 activities are ten round trips, each statement a few MB at most. */
@@ -95,10 +104,13 @@ export class PostgresFederationStore implements FederationStore<PostgresLedgerTx
       retractions: name("retractions"),
       events: name("events"),
       blocks: name("blocks"),
+      relays: name("relays"),
+      moderation: name("moderation"),
+      authors: name("authors"),
     };
     this.#t = t;
-    this.initialize = once(() =>
-      applySchema(sql, `${prefix}federation`, [
+    this.initialize = once(async () => {
+      await applySchema(sql, `${prefix}federation`, [
         [
           `CREATE TABLE IF NOT EXISTS ${t.meta} (key text COLLATE "C" PRIMARY KEY, value text NOT NULL)`,
           `CREATE TABLE IF NOT EXISTS ${t.keys} (
@@ -180,8 +192,39 @@ export class PostgresFederationStore implements FederationStore<PostgresLedgerTx
           `ALTER TABLE ${t.interactions} ADD CONSTRAINT ${t.interactions}_kind_check
              CHECK (kind IN ('like', 'announce', 'reply', 'mention', 'quote'))`,
         ],
-      ]),
-    );
+      ]);
+      // Their own components, so other tables' migrations are appended independently.
+      // Relays Herald follows (federation/relays.ts).
+      await applySchema(sql, `${prefix}relays`, [
+        [
+          `CREATE TABLE IF NOT EXISTS ${t.relays} (
+           url        text COLLATE "C" PRIMARY KEY,
+           style      text NOT NULL CHECK (style IN ('mastodon', 'litepub')),
+           inbox      text,
+           follow_id  text NOT NULL,
+           state      text NOT NULL CHECK (state IN ('pending', 'accepted', 'rejected')),
+           created_at text NOT NULL,
+           changed_at text NOT NULL
+         )`,
+        ],
+      ]);
+      // The operator's hidden replies (article pages show the rest), and the display names of
+      // accounts that replied.
+      await applySchema(sql, `${prefix}moderation`, [
+        [
+          `CREATE TABLE IF NOT EXISTS ${t.moderation} (
+           interaction_id text COLLATE "C" PRIMARY KEY,
+           hidden_at      text,
+           changed_at     text NOT NULL
+         )`,
+          `CREATE TABLE IF NOT EXISTS ${t.authors} (
+           actor_id   text COLLATE "C" PRIMARY KEY,
+           name       text NOT NULL,
+           updated_at text NOT NULL
+         )`,
+        ],
+      ]);
+    });
   }
 
   /** The client after the schema exists. */
@@ -458,6 +501,63 @@ export class PostgresFederationStore implements FederationStore<PostgresLedgerTx
     return (await sql<Row[]>`SELECT * FROM ${sql(this.#t.blocks)} ORDER BY target`).map(toBlock);
   }
 
+  async listRelays(): Promise<Relay[]> {
+    const sql = await this.#ready();
+    return (await sql<Row[]>`SELECT * FROM ${sql(this.#t.relays)} ORDER BY url`).map(toRelay);
+  }
+
+  async saveRelay(r: Relay): Promise<void> {
+    const sql = await this.#ready();
+    await sql`
+      INSERT INTO ${sql(this.#t.relays)} (url, style, inbox, follow_id, state, created_at, changed_at)
+      VALUES (${r.url}, ${r.style}, ${r.inbox}, ${r.followId}, ${r.state}, ${r.createdAt}, ${r.changedAt})
+      ON CONFLICT (url) DO UPDATE SET style = excluded.style, inbox = excluded.inbox,
+        follow_id = excluded.follow_id, state = excluded.state, created_at = excluded.created_at,
+        changed_at = excluded.changed_at`;
+  }
+
+  async removeRelay(url: string): Promise<boolean> {
+    const sql = await this.#ready();
+    return (await sql`DELETE FROM ${sql(this.#t.relays)} WHERE url = ${url}`).count > 0;
+  }
+
+  async moderateReply(interactionId: string, hiddenAt: string | null, at: string): Promise<boolean> {
+    const sql = await this.#ready();
+    const written = await sql`
+      INSERT INTO ${sql(this.#t.moderation)} (interaction_id, hidden_at, changed_at)
+      SELECT id, ${hiddenAt}, ${at} FROM ${sql(this.#t.interactions)} WHERE id = ${interactionId} AND kind = 'reply'
+      ON CONFLICT (interaction_id) DO UPDATE SET hidden_at = excluded.hidden_at, changed_at = excluded.changed_at`;
+    return written.count > 0;
+  }
+
+  async listModeration(articleId?: string): Promise<ReplyModeration[]> {
+    const sql = await this.#ready();
+    const rows =
+      articleId === undefined
+        ? await sql<Row[]>`SELECT * FROM ${sql(this.#t.moderation)} ORDER BY interaction_id`
+        : await sql<Row[]>`
+            SELECT m.* FROM ${sql(this.#t.moderation)} m JOIN ${sql(this.#t.interactions)} i
+                ON i.id = m.interaction_id
+             WHERE i.article_id = ${articleId} ORDER BY m.interaction_id`;
+    return rows.map(toModeration);
+  }
+
+  async saveAuthor(a: Author): Promise<void> {
+    const sql = await this.#ready();
+    await sql`
+      INSERT INTO ${sql(this.#t.authors)} (actor_id, name, updated_at) VALUES (${a.actorId}, ${a.name}, ${a.updatedAt})
+      ON CONFLICT (actor_id) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at`;
+  }
+
+  async authorNames(actorIds: readonly string[]): Promise<Map<string, string>> {
+    if (actorIds.length === 0) return new Map();
+    const sql = await this.#ready();
+    const rows = await sql<
+      Row[]
+    >`SELECT * FROM ${sql(this.#t.authors)} WHERE actor_id = ANY(${[...actorIds]})`;
+    return new Map(rows.map(toAuthor).map((a) => [a.actorId, a.name]));
+  }
+
   async exportAll(): Promise<FederationDump> {
     const sql = await this.#ready();
     // Repeatable read: every table from one snapshot, even while other processes write.
@@ -483,6 +583,8 @@ export class PostgresFederationStore implements FederationStore<PostgresLedgerTx
       await tx`DELETE FROM ${tx(this.#t.meta)}`;
       await tx`DELETE FROM ${tx(this.#t.events)}`;
       await tx`DELETE FROM ${tx(this.#t.blocks)}`;
+      await tx`DELETE FROM ${tx(this.#t.relays)}`;
+      await tx`DELETE FROM ${tx(this.#t.authors)}`;
       for (const table of DUMP_TABLES)
         await insertInOrder(tx, this.#t[table], DUMP_COLUMNS[table], rows[table]);
     });

@@ -7,18 +7,22 @@ import {
   type FederationRow,
   historyCountSql,
   toActivity,
+  toAuthor,
   toBlock,
   toDump,
   toDumpRows,
   toFollower,
   toInteraction,
   toKey,
+  toModeration,
   toObject,
+  toRelay,
 } from "./federation-rows.ts";
 import { immediateTransaction, readTransaction } from "./sqlite-tx.ts";
 import {
   type ActivityRecord,
   AlreadyQueuedError,
+  type Author,
   type Block,
   type FederatedObject,
   type FederationDump,
@@ -26,6 +30,8 @@ import {
   type Follower,
   type Interaction,
   type InteractionQuery,
+  type Relay,
+  type ReplyModeration,
   type StoredKey,
   type StoreEvent,
 } from "./types.ts";
@@ -47,6 +53,9 @@ const EXPORT_ORDER: Record<DumpTable, string> = {
   retractions: "article_id",
   events: "id",
   blocks: "target",
+  relays: "url",
+  moderation: "interaction_id",
+  authors: "actor_id",
 };
 
 export class SqliteFederationStore implements FederationStore<DatabaseSync> {
@@ -348,6 +357,63 @@ export class SqliteFederationStore implements FederationStore<DatabaseSync> {
     return (this.#db.prepare("SELECT * FROM blocks ORDER BY target").all() as Row[]).map(toBlock);
   }
 
+  async listRelays(): Promise<Relay[]> {
+    return (this.#db.prepare("SELECT * FROM relays ORDER BY url").all() as Row[]).map(toRelay);
+  }
+
+  async saveRelay(r: Relay): Promise<void> {
+    this.#db
+      .prepare(
+        `INSERT OR REPLACE INTO relays (url, style, inbox, follow_id, state, created_at, changed_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(r.url, r.style, r.inbox, r.followId, r.state, r.createdAt, r.changedAt);
+  }
+
+  async removeRelay(url: string): Promise<boolean> {
+    return Number(this.#db.prepare("DELETE FROM relays WHERE url = ?").run(url).changes) > 0;
+  }
+
+  async moderateReply(interactionId: string, hiddenAt: string | null, at: string): Promise<boolean> {
+    return this.#tx(() => {
+      const reply = this.#db
+        .prepare("SELECT 1 FROM interactions WHERE id = ? AND kind = 'reply'")
+        .get(interactionId);
+      if (!reply) return false;
+      this.#db
+        .prepare("INSERT OR REPLACE INTO moderation (interaction_id, hidden_at, changed_at) VALUES (?, ?, ?)")
+        .run(interactionId, hiddenAt, at);
+      return true;
+    });
+  }
+
+  async listModeration(articleId?: string): Promise<ReplyModeration[]> {
+    const rows =
+      articleId === undefined
+        ? this.#db.prepare("SELECT * FROM moderation ORDER BY interaction_id").all()
+        : this.#db
+            .prepare(
+              `SELECT m.* FROM moderation m JOIN interactions i ON i.id = m.interaction_id
+                WHERE i.article_id = ? ORDER BY m.interaction_id`,
+            )
+            .all(articleId);
+    return (rows as Row[]).map(toModeration);
+  }
+
+  async saveAuthor(a: Author): Promise<void> {
+    this.#db
+      .prepare("INSERT OR REPLACE INTO authors (actor_id, name, updated_at) VALUES (?, ?, ?)")
+      .run(a.actorId, a.name, a.updatedAt);
+  }
+
+  async authorNames(actorIds: readonly string[]): Promise<Map<string, string>> {
+    if (actorIds.length === 0) return new Map();
+    const rows = this.#db
+      .prepare(`SELECT * FROM authors WHERE actor_id IN (${actorIds.map(() => "?").join(", ")})`)
+      .all(...actorIds) as Row[];
+    return new Map(rows.map(toAuthor).map((a) => [a.actorId, a.name]));
+  }
+
   async exportAll(): Promise<FederationDump> {
     // One read transaction: one snapshot, even while another process writes; no write lock taken.
     return readTransaction(this.#db, () => {
@@ -367,7 +433,9 @@ export class SqliteFederationStore implements FederationStore<DatabaseSync> {
     const rows = toDumpRows(dump);
     this.#tx(() => {
       assertNoHistory(this.#db.prepare(historyCountSql(TABLES)).get() as Row);
-      this.#db.exec("DELETE FROM meta; DELETE FROM events; DELETE FROM blocks;");
+      this.#db.exec(
+        "DELETE FROM meta; DELETE FROM events; DELETE FROM blocks; DELETE FROM relays; DELETE FROM authors;",
+      );
       for (const table of DUMP_TABLES) {
         const columns = DUMP_COLUMNS[table];
         const insert = this.#db.prepare(

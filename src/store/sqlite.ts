@@ -234,7 +234,7 @@ const MIGRATIONS: readonly Migration[] = [
      created_at TEXT NOT NULL,
      note       TEXT
    );`,
-  // Quote consent and moving out: the QuoteAuthorization stamps granted (FEP-044f), the Move ledger,
+  // 12. Quote consent and moving out: the QuoteAuthorization stamps granted (FEP-044f), the Move ledger,
   // and "quote" among the interaction kinds. SQLite cannot change a CHECK in place: the interactions
   // table is rebuilt from its own stored definition (whatever columns and indexes other migrations
   // gave it), rowids kept, so listing order stays insertion order.
@@ -282,6 +282,28 @@ const MIGRATIONS: readonly Migration[] = [
              ALTER TABLE interactions_quotes RENAME TO interactions;`);
     for (const index of indexes) db.exec(index.sql);
   },
+  // 13. Relays Herald follows (federation/relays.ts), the operator's hidden replies (pages show the
+  // rest) and the display names of accounts that replied. Moderation and names are tables of their
+  // own: interactions stay a record of what arrived.
+  `CREATE TABLE IF NOT EXISTS relays (
+     url        TEXT PRIMARY KEY,
+     style      TEXT NOT NULL CHECK (style IN ('mastodon', 'litepub')),
+     inbox      TEXT,
+     follow_id  TEXT NOT NULL,
+     state      TEXT NOT NULL CHECK (state IN ('pending', 'accepted', 'rejected')),
+     created_at TEXT NOT NULL,
+     changed_at TEXT NOT NULL
+   );
+   CREATE TABLE IF NOT EXISTS moderation (
+     interaction_id TEXT PRIMARY KEY,
+     hidden_at      TEXT,
+     changed_at     TEXT NOT NULL
+   );
+   CREATE TABLE IF NOT EXISTS authors (
+     actor_id   TEXT PRIMARY KEY,
+     name       TEXT NOT NULL,
+     updated_at TEXT NOT NULL
+   );`,
 ];
 
 export class SqliteStore implements ArticleStore {

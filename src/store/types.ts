@@ -80,6 +80,43 @@ export interface Block {
   note: string | null;
 }
 
+/**
+ * A relay Herald follows (FEP-ae0c), as configured in `federation.relays`. `mastodon`: the URL is the
+ * relay's inbox, followed with a Follow of the Public collection; `litepub`: the URL is the relay's
+ * actor (ends in /actor), followed like any actor. Public posts go to accepted relays.
+ */
+export interface Relay {
+  /** As configured. */
+  url: string;
+  style: "mastodon" | "litepub";
+  /** Where Herald delivers: the URL itself (mastodon) or the actor's inbox (litepub); null before it is known. */
+  inbox: string | null;
+  /** Id of Herald's Follow, matched against the relay's Accept or Reject. */
+  followId: string;
+  state: "pending" | "accepted" | "rejected";
+  createdAt: string;
+  /** When the state last changed. */
+  changedAt: string;
+}
+
+/** An operator's decision about one reply shown on an article page. */
+export interface ReplyModeration {
+  /** The reply's interaction id. */
+  interactionId: string;
+  /** When it was hidden; null when shown again. */
+  hiddenAt: string | null;
+  /** When this changed last (pages use it for Last-Modified). */
+  changedAt: string;
+}
+
+/** A remote account's display name, as its actor document gave it when it last replied. */
+export interface Author {
+  actorId: string;
+  /** Plain text, as the remote server sent it (escape it when shown). */
+  name: string;
+  updatedAt: string;
+}
+
 /** What the fediverse currently has of one article. */
 export interface FederatedObject {
   articleId: string;
@@ -201,11 +238,26 @@ export interface FederationStore<Tx = unknown> {
   /** Every block, by target. */
   listBlocks(): Promise<Block[]>;
 
+  /** Every relay, by URL. */
+  listRelays(): Promise<Relay[]>;
+  /** Inserts or replaces the relay with this URL. */
+  saveRelay(relay: Relay): Promise<void>;
+  removeRelay(url: string): Promise<boolean>;
+
+  /** Hides a reply (hiddenAt) or shows it again (null). False when no reply has this id. */
+  moderateReply(interactionId: string, hiddenAt: string | null, at: string): Promise<boolean>;
+  /** Decisions about replies, of one article's replies when given. */
+  listModeration(articleId?: string): Promise<ReplyModeration[]>;
+  /** Remembers a remote account's display name (replaces the one known). */
+  saveAuthor(author: Author): Promise<void>;
+  /** The display names known of these accounts. */
+  authorNames(actorIds: readonly string[]): Promise<Map<string, string>>;
+
   /** Everything the store holds, read in one snapshot: what `herald migrate-store` carries over. */
   exportAll(): Promise<FederationDump>;
   /**
    * Writes a dump into this store in ONE transaction, keeping the dump's order (activities and
-   * interactions get their insertion order from it). Meta, events and blocks are replaced by the dump's.
+   * interactions get their insertion order from it). Meta, events, blocks and relays are replaced by the dump's.
    * Throws StoreNotEmptyError, writing nothing, when the store already holds any federation history
    * (keys, followers, objects, activities, interactions or retractions): two instances never merge.
    */
@@ -247,6 +299,9 @@ export interface FederationDump {
   retractions: Retraction[];
   events: StoreEvent[];
   blocks: Block[];
+  relays: Relay[];
+  moderation: ReplyModeration[];
+  authors: Author[];
 }
 
 /** markQueuedIn found the activity no longer pending: its messages must not be written again. */

@@ -57,6 +57,8 @@ const VALUES: readonly unknown[] = [
   [""],
   ["x"],
   ["10.0.5.7", "fd00:1::/64"],
+  ["https://relay.example/inbox", "http://relay.example.net/actor"],
+  ["https://relay.example/inbox", "ftp://x.example/"],
   [1],
   [{ name: "Website", value: "https://news.example.org" }],
   [{ name: "", value: "x" }],
@@ -174,7 +176,9 @@ describe("config quick path", () => {
         concurrency: 256,
         allowPrivateAddress: true,
         allowAddresses: ["10.0.5.7", "fd00:1::/64"],
+        relays: ["https://relay.example/inbox", "https://relay.example.net/actor"],
       },
+      pages: { showInteractions: true },
       admin: { passwordHash: HASH },
       log: { level: "debug" },
     };

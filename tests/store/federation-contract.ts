@@ -437,6 +437,98 @@ export function federationStoreContract<Tx>(target: FederationTarget<Tx>): void 
       ]);
     });
 
+    it("keeps relays by URL, replaces and removes them; another process sees them", async () => {
+      const world = await open();
+      const { store } = world;
+      expect(await store.listRelays()).toEqual([]);
+      const relay = {
+        url: "https://relay.example/inbox",
+        style: "mastodon" as const,
+        inbox: "https://relay.example/inbox",
+        followId: "https://news.example/users/news#relay-follow-1",
+        state: "pending" as const,
+        createdAt: "2026-01-01T00:00:00.000Z",
+        changedAt: "2026-01-01T00:00:00.000Z",
+      };
+      const litepub = { ...relay, url: "https://lp.example/actor", style: "litepub" as const, inbox: null };
+      await store.saveRelay(relay);
+      await store.saveRelay(litepub);
+      await store.saveRelay({ ...relay, state: "accepted", changedAt: "2026-01-02T00:00:00.000Z" });
+      const other = await world.other();
+      expect(await other.listRelays()).toEqual([
+        litepub,
+        { ...relay, state: "accepted", changedAt: "2026-01-02T00:00:00.000Z" },
+      ]);
+      expect(await other.removeRelay(relay.url)).toBe(true);
+      expect(await store.removeRelay(relay.url)).toBe(false);
+      expect((await store.listRelays()).map((r) => r.url)).toEqual([litepub.url]);
+    });
+
+    it("hides and shows replies, never other interactions, and lists the decisions per article", async () => {
+      const world = await open();
+      const { store } = world;
+      const at = "2026-01-01T00:00:00.000Z";
+      await store.recordInteraction(interaction("r1", { articleId: "a", kind: "reply", createdAt: at }));
+      await store.recordInteraction(interaction("r2", { articleId: "b", kind: "reply", createdAt: at }));
+      await store.recordInteraction(interaction("l1", { articleId: "a", kind: "like", createdAt: at }));
+      const [r1, r2, l1] = (await store.listInteractions()).map((i) => i.id);
+      expect(await store.moderateReply(r1!, "2026-01-02T00:00:00.000Z", "2026-01-02T00:00:00.000Z")).toBe(
+        true,
+      );
+      expect(await store.moderateReply(r2!, "2026-01-02T00:00:00.000Z", "2026-01-02T00:00:00.000Z")).toBe(
+        true,
+      );
+      expect(await store.moderateReply(l1!, "2026-01-02T00:00:00.000Z", "2026-01-02T00:00:00.000Z")).toBe(
+        false,
+      );
+      expect(await store.moderateReply("https://nowhere.example/x", null, at)).toBe(false);
+      const other = await world.other();
+      expect(await other.moderateReply(r2!, null, "2026-01-03T00:00:00.000Z")).toBe(true);
+      expect(await store.listModeration("a")).toEqual([
+        { interactionId: r1, hiddenAt: "2026-01-02T00:00:00.000Z", changedAt: "2026-01-02T00:00:00.000Z" },
+      ]);
+      expect(await other.listModeration()).toEqual(
+        [
+          { interactionId: r1, hiddenAt: "2026-01-02T00:00:00.000Z", changedAt: "2026-01-02T00:00:00.000Z" },
+          { interactionId: r2, hiddenAt: null, changedAt: "2026-01-03T00:00:00.000Z" },
+        ].sort((x, y) => (x.interactionId! < y.interactionId! ? -1 : 1)),
+      );
+    });
+
+    it("keeps one display name per account, the last one saved; another process reads them", async () => {
+      const world = await open();
+      const { store } = world;
+      expect(await store.authorNames([])).toEqual(new Map());
+      await store.saveAuthor({
+        actorId: "https://a.example/users/ann",
+        name: "Ann",
+        updatedAt: "2026-01-01T00:00:00Z",
+      });
+      await store.saveAuthor({
+        actorId: "https://b.example/users/bo",
+        name: "Bo",
+        updatedAt: "2026-01-01T00:00:00Z",
+      });
+      await store.saveAuthor({
+        actorId: "https://a.example/users/ann",
+        name: "Ann B.",
+        updatedAt: "2026-01-02T00:00:00Z",
+      });
+      const other = await world.other();
+      expect(
+        await other.authorNames([
+          "https://a.example/users/ann",
+          "https://b.example/users/bo",
+          "https://c.example/x",
+        ]),
+      ).toEqual(
+        new Map([
+          ["https://a.example/users/ann", "Ann B."],
+          ["https://b.example/users/bo", "Bo"],
+        ]),
+      );
+    });
+
     it("keeps the last 500 events, newest first, filtered by level", async () => {
       const { store } = await open();
       for (let n = 0; n < 505; n++)
@@ -551,6 +643,9 @@ export function federationStoreContract<Tx>(target: FederationTarget<Tx>): void 
         interactions: ids.map((id) => interaction(id, { articleId: id, createdAt: at })),
         retractions: [],
         blocks: [],
+        relays: [],
+        moderation: [],
+        authors: [],
         events: ids.map((id) => ({ at, level: "info" as const, kind: "scan", message: id })),
       };
       await target.importAll(dump);

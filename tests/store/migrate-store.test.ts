@@ -148,6 +148,26 @@ async function seedSqlite(dir: string): Promise<Storage<DatabaseSync>> {
       content: n === 2 ? "<p>好文 ✓</p>" : null,
       createdAt,
     });
+  // The reply is hidden by the operator; a relay is followed.
+  await fed.moderateReply(
+    "https://social.example/activities/7",
+    "2026-01-06T00:00:00.000Z",
+    "2026-01-06T00:00:00.000Z",
+  );
+  await fed.saveRelay({
+    url: "https://relay.example/inbox",
+    style: "mastodon",
+    inbox: "https://relay.example/inbox",
+    followId: "https://news.example/users/news#relay-follow-1",
+    state: "accepted",
+    createdAt: "2026-01-03T00:00:00.000Z",
+    changedAt: "2026-01-03T00:01:00.000Z",
+  });
+  await fed.saveAuthor({
+    actorId: "https://social.example/users/zoe",
+    name: "Zoe 佐伊",
+    updatedAt: "2026-01-04T00:00:00.000Z",
+  });
   await fed.retract("oops", "2026-01-06T00:00:00.000Z");
   for (const [n, level] of (["info", "warn", "error", "info", "warn"] as const).entries())
     await fed.addEvent({ at: "2026-01-07T00:00:00.000Z", level, kind: "scan", message: `event ${n}` });
@@ -237,6 +257,9 @@ async function everything(storage: Storage) {
     ),
     updates: await storage.federation.activityTimesSince("update", "2026-01-01T00:00:00.000Z"),
     mikeInteractions: await storage.federation.listInteractions("mike"),
+    mikeModeration: await storage.federation.listModeration("mike"),
+    relays: await storage.federation.listRelays(),
+    authors: await storage.federation.authorNames(["https://social.example/users/zoe"]),
     records,
     articles: await Promise.all(records.map((r) => storage.articles.getArticle(r.id))),
     depth: { queued: depth.queued, ready: depth.ready, delayed: depth.delayed },
@@ -303,6 +326,9 @@ describe("herald migrate-store", () => {
       retractions: 1,
       events: 5,
       blocks: 0,
+      relays: 1,
+      moderation: 1,
+      authors: 1,
       queue: 1,
       deliveries: 4,
       media: 1,

@@ -30,16 +30,18 @@ describe("PostgreSQL schema migrations", () => {
         SELECT component, version FROM herald_schema_versions ORDER BY component`;
       // Each component at its latest version: the queue gained a column default in its second, the
       // federation tables the activities' queued_at, the articles their title and tags; cover images
-      // and the outbox have one.
+      // and the outbox have one, as do relays and reply moderation.
       expect(Object.fromEntries(versions.map((v) => [v.component, v.version]))).toEqual({
         herald_articles: 2,
         herald_federation: 4,
         herald_kv: 1,
         herald_leases: 1,
         herald_media: 1,
+        herald_moderation: 1,
         herald_outbox: 1,
         herald_quotes: 1,
         herald_queue: 2,
+        herald_relays: 1,
       });
       // And the stores work on what was created.
       await storages[0]!.federation.setMeta("k", "v");

@@ -62,7 +62,7 @@ export async function startAdminHerald(
       },
       // Extra server keys (trustProxy) join the test's own port and host.
       server: { ...(options.config?.server as object), port, host: "127.0.0.1" },
-      federation: { allowPrivateAddress: true },
+      federation: { allowPrivateAddress: true, ...(options.config?.federation as object) },
     },
     { base: root, env: options.env ?? {} },
   );

@@ -1,4 +1,6 @@
 // The admin dashboard over real HTTP on loopback, against a real `herald serve`.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { fromObject } from "../../src/config/load.ts";
 import { hashPassword } from "../../src/ops/admin-secret.ts";
@@ -260,6 +262,90 @@ describe("admin dashboard: actions", () => {
     await client.action("/admin/blocks/remove", { target: "127.0.0.1" });
     expect(await fed.listBlocks()).toEqual([]);
     expect((await client.send("GET", "/admin")).body).toContain("Unblocked 127.0.0.1");
+  });
+
+  it("imports a pasted Mastodon blocklist, with the CSRF token only, and counts the blocks", async () => {
+    const h = await start();
+    const fed = h.server.storage.federation;
+    const list = readFileSync(
+      join(import.meta.dirname, "../fixtures/blocklists/mastodon-export.csv"),
+      "utf8",
+    );
+    const client = new AdminClient(h.origin);
+    await client.login(TOKEN);
+    const dashboard = (await client.send("GET", "/admin")).body;
+    expect(dashboard).toContain('action="/admin/blocks/import"');
+    expect(dashboard).toMatch(/<dt>Blocks<\/dt><dd>0<\/dd>/);
+    const forged = await client.send("POST", "/admin/blocks/import", { csrf: "wrong", list });
+    expect(forged.status).toBe(403);
+    expect(await fed.listBlocks()).toEqual([]);
+
+    await client.action("/admin/blocks/import", { list });
+    expect((await fed.listBlocks()).map((b) => [b.target, b.note])).toEqual([
+      ["hostile.example", "dashboard import"],
+      ["spam.example", "dashboard import: Spam, scams and harassment"],
+      ["wildcard.example", 'dashboard import: Quoted "comment"'],
+    ]);
+    const page = (await client.send("GET", "/admin")).body;
+    expect(page).toContain("Blocked 3 new domain(s) of 3 in dashboard import; skipped 3 line(s)");
+    expect(page).toMatch(/<dt>Blocks<\/dt><dd>3<\/dd>/);
+    // A list longer than other forms may be (16 KB) is still taken.
+    const long = Array.from({ length: 2_000 }, (_, n) => `host-${n}.spam.example`).join("\n");
+    await client.action("/admin/blocks/import", { list: long });
+    expect(await fed.listBlocks()).toHaveLength(2_003);
+  });
+
+  it("hides a reply from the article page and shows it again, with the CSRF token only", async () => {
+    const h = await start({
+      files: { "harbor.md": article("Harbor morning") },
+      config: { pages: { showInteractions: true } },
+    });
+    const fed = h.server.storage.federation;
+    const reply = {
+      id: "https://a.example/notes/1",
+      articleId: "harbor",
+      kind: "reply" as const,
+      actorId: "https://a.example/users/ann",
+      url: "https://a.example/@ann/1",
+      content: "<p>Off-topic advert</p>",
+      createdAt: new Date().toISOString(),
+    };
+    await fed.recordInteraction(reply);
+    const pageUrl = `${h.origin}/articles/harbor/`;
+    expect(await (await fetch(pageUrl)).text()).toContain("Off-topic advert");
+    const client = new AdminClient(h.origin);
+    await client.login(TOKEN);
+    expect((await client.send("GET", "/admin")).body).toContain(`aria-label="Hide reply ${reply.id}"`);
+    const forged = await client.send("POST", "/admin/replies/hide", { csrf: "wrong", id: reply.id });
+    expect(forged.status).toBe(403);
+
+    await client.action("/admin/replies/hide", { id: reply.id });
+    expect(await fed.listModeration("harbor")).toMatchObject([{ interactionId: reply.id }]);
+    const dashboard = (await client.send("GET", "/admin")).body;
+    expect(dashboard).toContain(`Hid reply ${reply.id} from the article page.`);
+    expect(dashboard).toContain(`aria-label="Show reply ${reply.id}"`);
+    // This process's pages drop it at once.
+    expect(await (await fetch(pageUrl)).text()).not.toContain("Off-topic advert");
+
+    await client.action("/admin/replies/show", { id: reply.id });
+    expect(await (await fetch(pageUrl)).text()).toContain("Off-topic advert");
+    await client.action("/admin/replies/hide", { id: "https://a.example/notes/none" });
+    expect((await client.send("GET", "/admin")).body).toContain("No reply with id");
+  });
+
+  it("lists the relays with their state", async () => {
+    const closed = await freePort();
+    const url = `http://127.0.0.1:${closed}/inbox`;
+    const h = await start({ config: { federation: { allowPrivateAddress: true, relays: [url] } } });
+    const client = new AdminClient(h.origin);
+    await client.login(TOKEN);
+    // Followed at start: pending until the relay answers (here it never does).
+    const page = await until(async () => {
+      const body = (await client.send("GET", "/admin")).body;
+      return body.includes('id="relays"') && body.includes(">pending<") && body;
+    });
+    expect(page).toContain(url);
+    expect(page).toContain("Mastodon-style relay");
   });
 
   it("shows deliveries that failed and wait for a retry, from Fedify's real queue messages", async () => {

@@ -25,6 +25,13 @@ export function blocksSection(blocks: readonly Block[], csrf: string, time: (iso
 <button type="submit" class="danger">Block</button>
 </form>
 <p class="meta">A blocked server (with its subdomains) or account gets no posts; its followers are removed with a Reject, its follows are rejected and what it sends is dropped.</p>
+<details><summary>Import a blocklist</summary>
+<form method="post" action="/admin/blocks/import" class="block-form">${csrfField(csrf)}
+<label>Paste a domain blocklist as Mastodon exports it (CSV, <code>#domain,#severity,…</code>) or one domain per line <textarea name="list" rows="8" required spellcheck="false"></textarea></label>
+<button type="submit" class="danger">Import and block</button>
+</form>
+<p class="meta">Only severity “suspend” blocks; “silence” and “noop” lines are skipped and reported.</p>
+</details>
 ${list}
 </section>`;
 }

@@ -22,6 +22,8 @@ export interface DashboardView {
   blocks?: readonly Block[];
   /** The newest replies and mentions, by article id (counts of all are in the status). */
   interactions: ReadonlyMap<string, readonly Interaction[]>;
+  /** Replies the operator hid from article pages. */
+  hiddenReplies?: ReadonlySet<string>;
   /** The public page of each article that has one now. */
   pages: ReadonlyMap<string, string>;
   /** Whether the fediverse side runs (otherwise there is nothing to publish or follow). */
@@ -76,6 +78,7 @@ export function renderDashboard(v: DashboardView): string {
       "Followers",
       `${s.followers.accepted}${s.followers.pending ? ` <small>+${s.followers.pending} pending</small>` : ""}`,
     ],
+    ["Blocks", String(s.blocks.domains + s.blocks.actors)],
     [
       "Delivery queue",
       `${s.queue.queued}${failing ? ` <small class="warn">${failing} retrying</small>` : ""}`,
@@ -119,6 +122,7 @@ ${s.rejected.length ? rejectedSection(s) : ""}
 <h2 id="followers-title">Followers</h2>
 ${followersList(v, time)}
 </section>
+${v.federated ? relaysSection(s, time) : ""}
 ${v.federated ? blocksSection(v.blocks ?? [], v.csrf, time) : ""}
 <section aria-labelledby="problems-title">
 <h2 id="problems-title">Recent problems</h2>
@@ -191,7 +195,10 @@ function articleItem(v: DashboardView, a: ArticleStatus, time: (iso: string) => 
   const talked = (a.interactions?.reply ?? 0) + (a.interactions?.mention ?? 0);
   const details = talk.length
     ? `<details><summary>Replies and mentions (${Math.max(talked, talk.length)})</summary><ul>${talk
-        .map((i) => `<li>${link(i.url, i.actorId)}: ${esc(plainText(i.content ?? ""))}</li>`)
+        .map(
+          (i) =>
+            `<li>${link(i.url, i.actorId)}: ${esc(plainText(i.content ?? ""))}${i.kind === "reply" ? replyToggle(v, i) : ""}</li>`,
+        )
         .join("")}</ul></details>`
     : "";
   return `<li class="item" id="article-${attr(a.id)}" data-state="${attr(a.state)}">
@@ -204,6 +211,29 @@ ${counts.length ? `<ul class="counts">${counts.join("")}</ul>` : ""}
 ${actions.length ? `<div class="actions">${actions.join("")}</div>` : ""}
 ${details}
 </li>`;
+}
+
+/** Hide a reply from the article page, or show it again. */
+function replyToggle(v: DashboardView, i: Interaction): string {
+  const hidden = v.hiddenReplies?.has(i.id) ?? false;
+  const action = hidden ? "/admin/replies/show" : "/admin/replies/hide";
+  return ` ${hidden ? '<span class="badge">hidden</span> ' : ""}<form method="post" action="${action}" class="inline">${csrfField(v.csrf)}<input type="hidden" name="id" value="${attr(i.id)}"><button type="submit" class="secondary" aria-label="${hidden ? "Show" : "Hide"} reply ${attr(i.id)}">${hidden ? "Show on page" : "Hide from page"}</button></form>`;
+}
+
+function relaysSection(s: Status, time: (iso: string) => string): string {
+  if (s.relays.length === 0) return "";
+  return `<section aria-labelledby="relays-title">
+<h2 id="relays-title">Relays</h2>
+<ul class="items" id="relays">${s.relays
+    .map(
+      (
+        r,
+      ) => `<li class="item"><div><h3><span class="badge ${attr(r.state)}">${esc(r.state === "unfollowed" ? "not followed yet" : r.state)}</span> ${esc(r.url)}</h3>
+<p class="meta">${r.style === "litepub" ? "LitePub relay" : "Mastodon-style relay"}${r.since ? ` · since ${time(r.since)}` : ""}</p></div></li>`,
+    )
+    .join("\n")}</ul>
+<p class="meta">Public posts also go to accepted relays. Relays are set in <code>federation.relays</code>.</p>
+</section>`;
 }
 
 function chartsSection(days: readonly HistoryDay[]): string {

@@ -29,7 +29,7 @@ export type FormResult =
   | { ok: true; form: URLSearchParams }
   | { ok: false; status: 413 | 415; message: string };
 
-export async function readForm(req: IncomingMessage): Promise<FormResult> {
+export async function readForm(req: IncomingMessage, maxBytes = MAX_FORM_BYTES): Promise<FormResult> {
   const type = String(req.headers["content-type"] ?? "")
     .split(";")[0]!
     .trim()
@@ -41,7 +41,7 @@ export async function readForm(req: IncomingMessage): Promise<FormResult> {
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_FORM_BYTES) return { ok: false, status: 413, message: "Form too large." };
+    if (size > maxBytes) return { ok: false, status: 413, message: "Form too large." };
     chunks.push(chunk as Buffer);
   }
   return { ok: true, form: new URLSearchParams(Buffer.concat(chunks).toString("utf8")) };

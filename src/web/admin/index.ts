@@ -10,10 +10,11 @@ import { toFeedItem } from "../../feeds/document.ts";
 import type { Logger } from "../../log.ts";
 import { publishOn, removeFollowerFrom, retractOn, type Scan } from "../../ops/actions.ts";
 import { secretCheck } from "../../ops/admin-secret.ts";
-import { blockOn, unblockOn } from "../../ops/blocks.ts";
+import { blockOn, importBlocklistOn, unblockOn } from "../../ops/blocks.ts";
 import { articleDeliveries } from "../../ops/deliveries.ts";
 import { deliveryHistory } from "../../ops/history.ts";
 import { renderPost } from "../../ops/post.ts";
+import { moderateReplyOn } from "../../ops/replies.ts";
 import { liveStatus } from "../../ops/status.ts";
 import type { Interaction } from "../../store/types.ts";
 import { actorUrls, type SiteUrls, siteUrls } from "../../urls.ts";
@@ -48,6 +49,8 @@ export interface AdminDeps {
   log: Logger;
   /** The site's 404 page (the dashboard is invisible when disabled). */
   notFound?: (req: IncomingMessage, res: ServerResponse) => void;
+  /** A reply was hidden or shown: the pages this process serves read their conversations again. */
+  onRepliesChanged?: () => void;
   /** The clock of sessions and the login limit (tests; the KV store's own clock decides expiry). */
   now?: () => number;
 }
@@ -177,6 +180,9 @@ export function createAdmin(deps: AdminDeps): RouteHandler {
       followerPages: { page, pages },
       blocks: federated ? await fed.listBlocks() : [],
       interactions,
+      hiddenReplies: new Set(
+        (await fed.listModeration()).filter((m) => m.hiddenAt !== null).map((m) => m.interactionId),
+      ),
       pages: await pageUrls(herald.library, urls),
       federated,
       history: federated
@@ -293,7 +299,8 @@ export function createAdmin(deps: AdminDeps): RouteHandler {
   ): Promise<boolean> => {
     if (!ACTIONS.has(path)) return notFound(req, res);
     if (!fromSameOrigin(req, siteOrigin)) return forbidden(req, res);
-    const body = await readForm(req);
+    // A pasted blocklist may be long (Mastodon exports run to thousands of lines).
+    const body = await readForm(req, path === "/admin/blocks/import" ? MAX_BLOCKLIST_BYTES : undefined);
     if (!body.ok) {
       res.statusCode = body.status;
       res.setHeader("Content-Type", "text/plain; charset=utf-8");
@@ -340,6 +347,22 @@ export function createAdmin(deps: AdminDeps): RouteHandler {
         const target = form.get("target") ?? "";
         return act(res, session, "unblock", { target }, async () => {
           const result = await unblockOn(herald, target);
+          return { ok: result.ok, text: result.message };
+        });
+      }
+      case "/admin/blocks/import": {
+        const list = form.get("list") ?? "";
+        return act(res, session, "import blocklist", { lines: String(list.split("\n").length) }, async () => {
+          const result = await importBlocklistOn(herald, list, "dashboard import");
+          return { ok: result.ok, text: result.message };
+        });
+      }
+      case "/admin/replies/hide":
+      case "/admin/replies/show": {
+        const hide = path === "/admin/replies/hide";
+        return act(res, session, hide ? "hide reply" : "show reply", { reply: id }, async () => {
+          const result = await moderateReplyOn(herald, id, hide);
+          if (result.ok) deps.onRepliesChanged?.();
           return { ok: result.ok, text: result.message };
         });
       }
@@ -402,7 +425,13 @@ const ACTIONS = new Set([
   "/admin/followers/remove",
   "/admin/blocks/add",
   "/admin/blocks/remove",
+  "/admin/blocks/import",
+  "/admin/replies/hide",
+  "/admin/replies/show",
 ]);
+
+/** A pasted blocklist: about 20,000 lines of a Mastodon export. */
+const MAX_BLOCKLIST_BYTES = 2 * 1024 * 1024;
 
 function scanFlash(r: Awaited<ReturnType<Scan>>): Flash {
   const f = r.federation;

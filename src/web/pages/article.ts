@@ -8,7 +8,8 @@ import { labelsFor } from "./labels.ts";
 import { attr, renderLayout } from "./layout.ts";
 import type { PageSite } from "./site.ts";
 
-export function renderArticle(site: PageSite, a: Article): string {
+/** `conversation`: the section under the article (pages.showInteractions), already rendered. */
+export function renderArticle(site: PageSite, a: Article, conversation = ""): string {
   const labels = labelsFor(a.lang);
   const date = `<time datetime="${attr(a.published)}">${escapeHtml(displayDate(a.published, a.lang, site.timezone))}</time>`;
   const authors =
@@ -33,7 +34,8 @@ ${a.contentHtml}
 </div>
 ${renderAttributionHtml(a)}
 ${tags}
-</article>`;
+</article>
+${conversation}`;
   return renderLayout({
     site,
     lang: a.lang,
@@ -42,6 +44,8 @@ ${tags}
     canonical: a.url,
     head: cardTags(site, a),
     main,
+    // The copy button beside the post's address.
+    script: conversation !== "",
   });
 }
 

@@ -6,6 +6,7 @@
 // The index (order, slugs, tags) is built from the library's records, which carry title and tags:
 // only the articles a request shows are loaded (a list page's items, one article), never the
 // whole corpus's rendered HTML.
+import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Library } from "../../content/library.ts";
 import type { Article } from "../../content/model.ts";
@@ -16,6 +17,7 @@ import { serveObject, wantsActivityJson } from "../activitypub.ts";
 import { type CachedBody, cachedBody, sendCached } from "../cached.ts";
 import type { RouteHandler } from "../server.ts";
 import { renderArticle } from "./article.ts";
+import { loadConversation, renderConversation } from "./conversation.ts";
 import { renderBadInstance, renderGone, renderNotFound } from "./errors.ts";
 import { instanceHost, remoteFollowUrl } from "./follow.ts";
 import { renderHome } from "./home.ts";
@@ -33,18 +35,25 @@ export interface PagesDeps {
   store: FederationStore;
   /** Rendered article pages kept in memory at most (oldest dropped first; rebuilt on demand). */
   maxCachedArticles?: number;
+  /** pages.showInteractions: article pages show likes, boosts and replies (conversation.ts). */
+  showInteractions?: boolean;
+  /** How long a conversation read from the store is shown before it is read again (default 5 s). */
+  conversationRefreshMs?: number;
 }
 
 export interface Pages {
   /**
-   * GET/HEAD of `/`, `/follow`, `/articles/<slug>/`, `/tags/<tag>/`, and of the actor's path (the home
-   * page, for browsers that Fedify did not answer); false for any other path.
+   * GET/HEAD of `/`, `/follow`, `/reply` (pages.showInteractions), `/articles/<slug>/`, `/tags/<tag>/`,
+   * and of the actor's path (the home page, for browsers that Fedify did not answer); false for any
+   * other path.
    */
   handle: RouteHandler;
   /** The 404 page. */
   notFound(req: IncomingMessage, res: ServerResponse): void;
   /** What is visible may have changed (a scan, a retraction): lists are looked at again on the next request. */
   invalidate(): void;
+  /** Replies were hidden or shown here: conversations are read again on the next request. */
+  invalidateConversations(): void;
 }
 
 /** The visible articles' records, newest first, and the same by slug and by tag key. */
@@ -68,6 +77,14 @@ export function createPages(deps: PagesDeps): Pages {
   const notFoundPage = cachedBody(renderNotFound(site), HTML_TYPE, new Date(0));
   const gonePage = cachedBody(renderGone(site), HTML_TYPE, new Date(0));
   const articlePages = new Map<string, { key: string; article: Article; page: CachedBody }>();
+  const showInteractions = federated && deps.showInteractions === true;
+  const conversationRefreshMs = deps.conversationRefreshMs ?? 5_000;
+  // Read again every few seconds, so a reply hidden by another process (the CLI, another web
+  // process on PostgreSQL) leaves every page within that time, as blocks do (federation/blocks.ts).
+  let conversations = new Map<
+    string,
+    { at: number; html: string; signature: string; lastChange: string | undefined }
+  >();
   let listPages = new Map<string, CachedBody>();
   let index: Index | undefined;
   let listedSignature = "";
@@ -178,21 +195,59 @@ export function createPages(deps: PagesDeps): Pages {
       await serveObject({ store }, req, res, a.id, a.url);
       return true;
     }
+    // Only a post can be replied to: an article kept off the fediverse has no conversation.
+    const talk = showInteractions && a.federate ? await conversationOf(a) : undefined;
     // Articles are immutable and the library hands out the same object until one changes: an
     // identity check is the fast path, the version key decides when the index was rebuilt.
     let entry = articlePages.get(a.id);
-    if (entry?.article !== a) {
-      const key = `${site.fingerprint}\u0000${versionKey(a)}`;
+    const key = `${site.fingerprint}\u0000${versionKey(a)}${talk ? `\u0000${talk.signature}` : ""}`;
+    if (entry?.article !== a || (talk && entry.key !== key)) {
+      const lastModified = talk?.lastChange && talk.lastChange > a.updated ? talk.lastChange : a.updated;
       entry =
         entry?.key === key
           ? { ...entry, article: a }
-          : { key, article: a, page: cachedBody(renderArticle(site, a), HTML_TYPE, new Date(a.updated)) };
+          : {
+              key,
+              article: a,
+              page: cachedBody(renderArticle(site, a, talk?.html), HTML_TYPE, new Date(lastModified)),
+            };
       articlePages.delete(a.id);
       articlePages.set(a.id, entry);
       if (articlePages.size > maxArticles) articlePages.delete(articlePages.keys().next().value!);
     }
-    // The same URL answers ActivityPub clients with JSON-LD: caches must keep them apart.
-    return send(req, res, entry.page, federated ? NEGOTIATED_HEADERS : PAGE_HEADERS);
+    // The same URL answers ActivityPub clients with JSON-LD: caches must keep them apart. With a
+    // conversation, caches ask again each time (a 304 while it is unchanged): a hidden reply goes.
+    return send(
+      req,
+      res,
+      entry.page,
+      talk ? CONVERSATION_HEADERS : federated ? NEGOTIATED_HEADERS : PAGE_HEADERS,
+    );
+  };
+
+  const conversationOf = async (a: Article) => {
+    const now = Date.now();
+    const known = conversations.get(a.id);
+    if (known && now - known.at < conversationRefreshMs) return known;
+    const cache = conversations;
+    let conversation: Awaited<ReturnType<typeof loadConversation>>;
+    try {
+      conversation = await loadConversation(store, a.id);
+    } catch (error) {
+      // The database is away (PostgreSQL): pages go on from memory, with the last conversation read.
+      if (known) return known;
+      throw error;
+    }
+    const html = renderConversation(site, a.lang, conversation, {
+      objectUrl: site.urls.object(a.id),
+      replyAction: new URL("reply", site.urls.home).href,
+      slug: a.slug,
+    });
+    const signature = createHash("sha256").update(html).digest("base64url");
+    const fresh = { at: now, html, signature, lastChange: conversation.lastChange };
+    cache.set(a.id, fresh);
+    if (cache.size > maxArticles) cache.delete(cache.keys().next().value!);
+    return fresh;
   };
 
   /** A slug no visible article has: 410 if it was retracted or removed after being public, else 404. */
@@ -246,6 +301,16 @@ export function createPages(deps: PagesDeps): Pages {
       const a = await library.get(r.id);
       return a ? articlePage(req, res, a) : false;
     }
+    if (path === "/reply" && showInteractions) {
+      const query = new URLSearchParams((req.url ?? "").split("?")[1] ?? "");
+      const r = (await currentIndex()).bySlug.get(query.get("article") ?? "");
+      if (!r?.federate) return false;
+      const host = instanceHost(query.get("instance") ?? "");
+      // The reader's server shows the post with its reply box (Mastodon's authorize_interaction).
+      if (host) return redirect(res, 302, remoteFollowUrl(host, site.urls.object(r.id)));
+      sendStatus(req, res, 400, badInstancePage(), "no-store");
+      return true;
+    }
     const tag = TAG_PATH.exec(path);
     if (tag) {
       const entry = (await currentIndex()).byTag.get(tagKey(tag[1]!));
@@ -279,12 +344,20 @@ export function createPages(deps: PagesDeps): Pages {
       index = undefined;
       generation++;
     },
+    invalidateConversations() {
+      conversations = new Map();
+    },
   };
 }
 
 const NEGOTIATED_HEADERS: Readonly<Record<string, string>> = {
   ...PAGE_HEADERS,
   Vary: "Accept, Accept-Encoding",
+};
+
+const CONVERSATION_HEADERS: Readonly<Record<string, string>> = {
+  ...NEGOTIATED_HEADERS,
+  "Cache-Control": "public, no-cache",
 };
 
 /** What an article page shows changes exactly when one of these does (the content hash leaves dates out). */

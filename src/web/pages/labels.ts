@@ -34,6 +34,13 @@ export interface Labels {
   backHome: string;
   poweredBy: string;
   listSeparator: string;
+  conversation: string;
+  likes: (n: number) => string;
+  boosts: (n: number) => string;
+  noReplies: string;
+  replyIntro: string;
+  replyButton: string;
+  copyPostIntro: string;
 }
 
 const EN: Labels = {
@@ -71,6 +78,13 @@ const EN: Labels = {
   backHome: "Back to the home page",
   poweredBy: "Published with Herald",
   listSeparator: ", ",
+  conversation: "From the fediverse",
+  likes: (n) => (n === 1 ? "1 like" : `${n} likes`),
+  boosts: (n) => (n === 1 ? "1 boost" : `${n} boosts`),
+  noReplies: "No replies yet.",
+  replyIntro: "Reply from your own server:",
+  replyButton: "Reply",
+  copyPostIntro: "Or search your server for this post's address:",
 };
 
 const ZH_HANS: Labels = {
@@ -107,6 +121,13 @@ const ZH_HANS: Labels = {
   backHome: "返回首页",
   poweredBy: "由 Herald 发布",
   listSeparator: "、",
+  conversation: "来自联邦宇宙",
+  likes: (n) => `${n} 个喜欢`,
+  boosts: (n) => `${n} 次转嘟`,
+  noReplies: "还没有回复。",
+  replyIntro: "用你自己服务器上的帐号回复：",
+  replyButton: "回复",
+  copyPostIntro: "或者在你的服务器上搜索这篇帖子的地址：",
 };
 
 const ZH_HANT: Labels = {
@@ -142,6 +163,13 @@ const ZH_HANT: Labels = {
   badInstanceText: "這看起來不像伺服器網址。請輸入你自己所在伺服器的網址，例如 mastodon.social。",
   backHome: "返回首頁",
   poweredBy: "由 Herald 發布",
+  conversation: "來自聯邦宇宙",
+  likes: (n) => `${n} 個喜歡`,
+  boosts: (n) => `${n} 次轉嘟`,
+  noReplies: "還沒有回覆。",
+  replyIntro: "用你自己伺服器上的帳號回覆：",
+  replyButton: "回覆",
+  copyPostIntro: "或者在你的伺服器上搜尋這篇貼文的地址：",
 };
 
 export function labelsFor(lang: string): Labels {

@@ -86,6 +86,14 @@ input {
 }
 .follow-form label { display: block; font-weight: 600; margin-bottom: 0.35rem; }
 .follow-form .row { display: flex; flex-wrap: wrap; gap: 0.5rem; }
+.conversation { margin-top: 2rem; }
+.conversation form { margin-bottom: 1rem; }
+.replies { list-style: none; margin: 0 0 1.25rem; padding: 0; }
+.reply { border-top: 1px solid var(--line); padding: 0.75rem 0; }
+.reply > p { margin: 0 0 0.25rem; font-size: 0.9375rem; }
+.reply .author { color: var(--fg); font-weight: 600; overflow-wrap: anywhere; }
+.reply-body { overflow-wrap: anywhere; }
+.reply-body p { margin: 0 0 0.5rem; }
 .feeds { display: flex; flex-wrap: wrap; gap: 0.5rem; margin: 0; padding: 0; list-style: none; }
 .feeds a { display: inline-block; padding: 0.25rem 0.8rem; border: 1px solid var(--line); border-radius: 999px;
   text-decoration: none; background: var(--bg); }
