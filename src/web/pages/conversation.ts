@@ -109,7 +109,7 @@ function renderReply(site: PageSite, lang: string, r: Reply): string {
 
 /**
  * `@name@host` from an actor URL (`/users/name`, `/@name`, `/u/name`, `/profile/name`): its last path
- * segment. The remote display name is not stored, and is the stranger's to choose anyway.
+ * segment: the address beside the display name, which is the stranger's to choose.
  */
 export function accountOf(actorId: string): string {
   const url = URL.parse(actorId);
