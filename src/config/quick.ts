@@ -167,7 +167,37 @@ const config = object({
     discoverable: or(true, boolean),
     indexable: or(true, boolean),
     manualApproval: or(false, boolean),
+    mode: or("all", oneOf(["all", "announce", "none"])),
   }),
+  accounts: or(
+    [],
+    array(
+      object({
+        username: required(string(0, (s) => USERNAME.test(s))),
+        name: required(string(1)),
+        summary: or("", string()),
+        avatar: optional(string(1)),
+        header: optional(string(1)),
+        tags: or([], array(string(1))),
+        folders: or([], array(string(1))),
+        objectType: optional(oneOf(["note", "article"])),
+        visibility: optional(oneOf(["public", "unlisted"])),
+        publishing: optional(
+          object({
+            maxPerHour: optional(int(0)),
+            minIntervalMinutes: optional(int(0)),
+            quietHours: optional(
+              object({
+                start: required(string(0, (s) => CLOCK.test(s))),
+                end: required(string(0, (s) => CLOCK.test(s))),
+              }),
+            ),
+          }),
+        ),
+      }),
+      100,
+    ),
+  ),
   federation: section({
     objectType: or("note", oneOf(["note", "article"])),
     visibility: or("public", oneOf(["public", "unlisted"])),

@@ -29,15 +29,15 @@ describe("PostgreSQL schema migrations", () => {
       const versions = await sql<{ component: string; version: number }[]>`
         SELECT component, version FROM herald_schema_versions ORDER BY component`;
       // Each component at its latest version: the queue gained a column default in its second, the
-      // federation tables the activities' queued_at, the articles their title and tags; cover images
-      // and the outbox have one.
+      // federation tables the activities' queued_at, blocks and accounts, the articles their title and
+      // tags, the outbox the fan-outs' account; cover images have one.
       expect(Object.fromEntries(versions.map((v) => [v.component, v.version]))).toEqual({
         herald_articles: 2,
-        herald_federation: 3,
+        herald_federation: 4,
         herald_kv: 1,
         herald_leases: 1,
         herald_media: 1,
-        herald_outbox: 1,
+        herald_outbox: 2,
         herald_queue: 2,
       });
       // And the stores work on what was created.
