@@ -87,6 +87,11 @@ export class Publisher<Tx = unknown> {
     return run;
   }
 
+  /** What this publisher's account has federated (its objects in the ledger). */
+  objects(): Promise<FederatedObject[]> {
+    return this.#d.store.listObjects();
+  }
+
   /** Sends ledger entries that were recorded but never reached the queue (a crash in between). */
   async recover(): Promise<number> {
     const pending = await this.#d.store.pendingActivities();
@@ -112,7 +117,7 @@ export class Publisher<Tx = unknown> {
         { identifier: username },
         { id: new URL(follower.actorId), inboxId: new URL(follower.inbox), endpoints: null },
         await Create.fromJsonLd(record.activity),
-        { orderingKey: objects.urls.object(record.articleId) },
+        { orderingKey: objectId(objects, { id: record.articleId }).href },
       );
     }
     log.info({ actor: follower.actorId, posts: creates.length }, "backfilled new follower");

@@ -125,6 +125,13 @@ async function route(deps: WebDeps, req: IncomingMessage, res: ServerResponse): 
     return;
   }
 
+  // A section account's post: the same article, its own object (federation/objects.ts).
+  const accountObject = /^\/objects\/@([^/]+)\/([^/]+)$/.exec(path);
+  if (accountObject && ap) {
+    const id = accountObject[2]!;
+    const store = ap.store.forAccount(accountObject[1]!);
+    return serveObject({ store }, req, res, id, (await deps.library.get(id))?.url);
+  }
   const object = /^\/objects\/([^/]+)$/.exec(path);
   if (object && ap) {
     const id = object[1]!;

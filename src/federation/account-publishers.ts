@@ -1,0 +1,133 @@
+// Publishing for every account: each account has its own Publisher (its ledger, object ids,
+// publishing controls and first-run mark), fed the articles it gets. A section account gets what its
+// selector picks (accounts/select.ts); the main account what `bot.mode` says, and in any mode keeps
+// updating and deleting what it already posted (switching to `announce` or `none` never deletes
+// posts people have seen). An article that leaves an account is deleted from it, as one removed.
+import { accountsOf } from "../accounts/select.ts";
+import { type AccountSpec, type BotMode, mainPosts, selectorsOf } from "../accounts/specs.ts";
+import type { Article } from "../content/model.ts";
+import type { ArticleRecord } from "../content/records.ts";
+import type { Logger } from "../log.ts";
+import type { Follower } from "../store/types.ts";
+import type { HeldAction } from "../sync/due.ts";
+import type { FederationAction } from "../sync/plan.ts";
+import type { Publisher, PublishOptions, PublishSummary } from "./publisher.ts";
+
+/** A planned or held action, and which account it is for (its username). */
+export type AccountAction = FederationAction & { account: string };
+export type AccountHeld = HeldAction & { account: string };
+
+export interface AccountsSummary extends Omit<PublishSummary, "held"> {
+  held: AccountHeld[];
+  plan: AccountAction[];
+}
+
+export interface AccountPublishersDeps {
+  /** The main account first, then the section accounts (accounts/specs.ts). */
+  specs: readonly AccountSpec[];
+  mode: BotMode;
+  publisherOf(spec: AccountSpec): Publisher;
+  /** The resolved article, for its front matter's `accounts:`. */
+  article(id: string): Promise<Article | undefined>;
+  log: Logger;
+}
+
+export class AccountPublishers {
+  readonly #d: AccountPublishersDeps;
+  readonly #publishers: Map<string, { spec: AccountSpec; publisher: Publisher }>;
+  readonly #selectors;
+  /** Front matter `accounts:` by article id and content hash: read once per version of an article. */
+  readonly #named = new Map<string, { hash: string; accounts: string[] | undefined }>();
+
+  constructor(deps: AccountPublishersDeps) {
+    this.#d = deps;
+    this.#publishers = new Map(
+      deps.specs.map((spec) => [spec.account, { spec, publisher: deps.publisherOf(spec) }]),
+    );
+    this.#selectors = selectorsOf(deps.specs);
+  }
+
+  /** The main account's publisher. */
+  get main(): Publisher {
+    return this.#publishers.get("")!.publisher;
+  }
+
+  /**
+   * The section accounts each article goes to (usernames, configuration order), and whether the
+   * main account posts it itself: what status, the dashboard and `sync --dry-run` show.
+   */
+  async routes(
+    records: Iterable<ArticleRecord>,
+  ): Promise<Map<string, { sections: string[]; main: boolean }>> {
+    const routes = new Map<string, { sections: string[]; main: boolean }>();
+    for (const record of records) {
+      const sections =
+        this.#selectors.length === 0
+          ? []
+          : accountsOf(
+              { tags: record.tags, path: record.path, accounts: await this.#frontMatter(record) },
+              this.#selectors,
+            );
+      routes.set(record.id, { sections, main: mainPosts(this.#d.mode, sections) });
+    }
+    return routes;
+  }
+
+  /** Plans and publishes for every account, the main one first; one account's failure stops none. */
+  async publish(records: Iterable<ArticleRecord>, options: PublishOptions = {}): Promise<AccountsSummary> {
+    const all = [...records];
+    const routes = await this.routes(all);
+    const summary: AccountsSummary = { created: 0, updated: 0, deleted: 0, silent: 0, held: [], plan: [] };
+    for (const { spec, publisher } of this.#publishers.values()) {
+      let mine: ArticleRecord[];
+      if (spec.main) {
+        // What the main account already posted stays its own, whatever the mode now says.
+        const posted = new Set(
+          (await publisher.objects()).filter((o) => o.deletedAt === null).map((o) => o.articleId),
+        );
+        mine = all.filter((r) => routes.get(r.id)!.main || posted.has(r.id));
+      } else mine = all.filter((r) => routes.get(r.id)!.sections.includes(spec.username));
+      try {
+        const result = await publisher.publish(mine, options);
+        summary.created += result.created;
+        summary.updated += result.updated;
+        summary.deleted += result.deleted;
+        summary.silent += result.silent;
+        summary.held.push(...result.held.map((h) => ({ ...h, account: spec.username })));
+        summary.plan.push(...result.plan.map((a) => ({ ...a, account: spec.username })));
+      } catch (error) {
+        this.#d.log.error({ err: error, account: spec.username }, "publishing for an account failed");
+      }
+    }
+    return summary;
+  }
+
+  /** Re-enqueues every account's recorded but unqueued activities. */
+  async recover(): Promise<number> {
+    let count = 0;
+    for (const { publisher } of this.#publishers.values()) count += await publisher.recover();
+    return count;
+  }
+
+  /** A new follower of `account` (its store key) gets that account's latest posts. */
+  backfill(follower: Follower, account: string): Promise<number> {
+    return this.#publishers.get(account)?.publisher.backfill(follower) ?? Promise.resolve(0);
+  }
+
+  /** The operator blocked a follower of the main account: it is told with a Reject. */
+  rejectFollower(follower: Follower): Promise<void> {
+    return this.main.rejectFollower(follower);
+  }
+
+  async #frontMatter(record: ArticleRecord): Promise<string[] | undefined> {
+    if (record.path === null) return undefined;
+    const known = this.#named.get(record.id);
+    if (known?.hash === record.contentHash) return known.accounts;
+    const named = (await this.#d.article(record.id))?.extra?.accounts;
+    const accounts = Array.isArray(named)
+      ? named.filter((a): a is string => typeof a === "string")
+      : undefined;
+    this.#named.set(record.id, { hash: record.contentHash, accounts });
+    return accounts;
+  }
+}
