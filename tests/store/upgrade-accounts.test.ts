@@ -1,11 +1,12 @@
 // A data dir written before accounts existed (tests/fixtures/stores/README.md) opens with this
 // Herald: its keys, followers, objects and ledger are the main account's, untouched.
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { afterEach, describe, expect, it } from "vitest";
 import { SqliteStore } from "../../src/store/sqlite.ts";
+import { startHerald } from "../federation/setup.ts";
 
 const FIXTURE = join(import.meta.dirname, "../fixtures/stores/pre-accounts.sqlite");
 const dirs: string[] = [];
@@ -81,5 +82,51 @@ describe("upgrading a single-account store", () => {
     const again = new SqliteStore(file);
     expect(await again.federation.countFollowers()).toBe(1);
     again.close();
+  });
+});
+
+describe("upgrading a single-account data dir and serving it with section accounts", () => {
+  it("keeps the main actor's key and followers, re-sends nothing, and starts a new account silently", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "herald-upgrade-"));
+    dirs.push(dir);
+    mkdirSync(join(dir, "data"), { recursive: true });
+    copyFileSync(FIXTURE, join(dir, "data", "herald.sqlite"));
+    cpSync(join(import.meta.dirname, "../fixtures/stores/pre-accounts-content"), join(dir, "content"), {
+      recursive: true,
+    });
+    const before = rowsOf(join(dir, "data", "herald.sqlite"));
+    const herald = await startHerald(
+      {
+        site: { url: "https://news.example/" },
+        bot: { username: "news", name: "Fixture News" },
+        accounts: [{ username: "tech", name: "Tech", folders: ["tech/**"] }],
+      },
+      dir,
+    );
+    try {
+      const fed = herald.server.storage.federation;
+      await herald.server.tick();
+      // The main account: the same keys, follower and ledger; nothing planned again.
+      const rsa = (await fed.getKeys()).find((k) => k.kind === "rsa")!;
+      expect(JSON.stringify(rsa.publicJwk)).toBe(
+        (before.keys as { kind: string; public_jwk: string }[]).find((k) => k.kind === "rsa")!.public_jwk,
+      );
+      expect((await fed.listFollowers({})).map((f) => f.actorId)).toEqual([
+        "https://social.example/users/alice",
+      ]);
+      expect((await fed.activityIdsOf("chips")).concat(await fed.activityIdsOf("first")).sort()).toEqual(
+        before.activities.map((a) => a.id).sort(),
+      );
+      expect(await fed.pendingActivities()).toEqual([]);
+      // The new section account takes the article under tech/ into its outbox, without pushing it:
+      // it is the account's first run, as the main account's was.
+      const tech = fed.forAccount("tech");
+      expect((await tech.listObjects()).map((o) => o.articleId)).toEqual(["chips"]);
+      expect(await tech.activityIdsOf("chips")).toEqual(["https://news.example/objects/@tech/chips#create"]);
+      expect((await tech.listCreates({ offset: 0, limit: 10 })).map((a) => a.state)).toEqual(["silent"]);
+      expect((await tech.getKeys()).map((k) => k.kind)).toEqual(["rsa", "ed25519"]);
+    } finally {
+      await herald.stop();
+    }
   });
 });
