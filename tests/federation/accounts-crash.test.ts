@@ -10,7 +10,7 @@ import { openPostgresStorage } from "../../src/store/postgres-storage.ts";
 import { openSqliteStorage } from "../../src/store/sqlite-storage.ts";
 import type { Storage } from "../../src/store/types.ts";
 import { freePort } from "../helpers/apbot.ts";
-import { HeraldProcesses, heraldEnv } from "../helpers/herald-process.ts";
+import { HeraldProcesses } from "../helpers/herald-process.ts";
 import { startVerifyingInbox, type VerifyingInbox } from "../helpers/inbox.ts";
 import { createTestSchema, type TestSchema } from "../store/contract-postgres.ts";
 import { type TestStore, until } from "./setup.ts";
