@@ -18,6 +18,8 @@ export type AccountAction = FederationAction & { account: string };
 export type AccountHeld = HeldAction & { account: string };
 
 export interface AccountsSummary extends Omit<PublishSummary, "held"> {
+  /** Section posts the main account boosted (`bot.mode: announce`). */
+  announced: number;
   held: AccountHeld[];
   plan: AccountAction[];
 }
@@ -77,7 +79,15 @@ export class AccountPublishers {
   async publish(records: Iterable<ArticleRecord>, options: PublishOptions = {}): Promise<AccountsSummary> {
     const all = [...records];
     const routes = await this.routes(all);
-    const summary: AccountsSummary = { created: 0, updated: 0, deleted: 0, silent: 0, held: [], plan: [] };
+    const summary: AccountsSummary = {
+      created: 0,
+      updated: 0,
+      deleted: 0,
+      silent: 0,
+      announced: 0,
+      held: [],
+      plan: [],
+    };
     for (const { spec, publisher } of this.#publishers.values()) {
       let mine: ArticleRecord[];
       if (spec.main) {
@@ -99,7 +109,35 @@ export class AccountPublishers {
         this.#d.log.error({ err: error, account: spec.username }, "publishing for an account failed");
       }
     }
+    if (this.#d.mode === "announce" && !options.dryRun) summary.announced = await this.#announce(all, routes);
     return summary;
+  }
+
+  /**
+   * `bot.mode: announce`: the main account boosts each section post, the first section's (in config
+   * order) when an article is in several, so a follower of the main account sees it once. Decided
+   * from the ledgers, not from this tick's results: a crash between the section's Create and the
+   * Announce is made good by the next scan, and the Announce's id is the post's, so it is sent once.
+   */
+  async #announce(
+    records: readonly ArticleRecord[],
+    routes: Map<string, { sections: string[]; main: boolean }>,
+  ): Promise<number> {
+    const main = this.main;
+    const byUsername = new Map([...this.#publishers.values()].map((p) => [p.spec.username, p.publisher]));
+    let announced = 0;
+    for (const record of records) {
+      const first = routes.get(record.id)?.sections[0];
+      const section = first === undefined ? undefined : byUsername.get(first);
+      const post = section ? await section.pushedPost(record.id) : undefined;
+      if (!post) continue;
+      try {
+        if (await main.announce(record.id, post)) announced++;
+      } catch (error) {
+        this.#d.log.error({ err: error, article: record.id }, "announcing a section post failed");
+      }
+    }
+    return announced;
   }
 
   /** Re-enqueues every account's recorded but unqueued activities. */

@@ -2,6 +2,7 @@
 // every time and id comes in as an argument, so the same inputs give the same JSON-LD.
 
 import {
+  Announce,
   Article as ApArticle,
   Create,
   Delete,
@@ -172,6 +173,23 @@ export function deleteActivity(id: URL, ctx: ObjectContext, deletedAt: Date): De
     published: instant(deletedAt),
     to: PUBLIC_COLLECTION,
     cc: ctx.followersId,
+  });
+}
+
+/**
+ * The main account's boost of a section account's post (`bot.mode: announce`): one per post, its id
+ * the post's own with `#announce`, addressed as the main account's posts are.
+ */
+export function announceActivity(post: URL, ctx: ObjectContext, at: Date): Announce {
+  const unlisted = ctx.visibility === "unlisted";
+  return new Announce({
+    id: new URL("#announce", post),
+    actor: ctx.actorId,
+    object: post,
+    published: instant(at),
+    ...(unlisted
+      ? { tos: [ctx.followersId], ccs: [PUBLIC_COLLECTION] }
+      : { tos: [PUBLIC_COLLECTION], ccs: [ctx.followersId] }),
   });
 }
 

@@ -24,6 +24,7 @@ import { backfillFor } from "./backfill.ts";
 import { blurhashesIn, withBlurhashes } from "./blurhash.ts";
 import { followAnswer } from "./federation.ts";
 import {
+  announceActivity,
   createActivity,
   deleteActivity,
   type ObjectContext,
@@ -85,6 +86,47 @@ export class Publisher<Tx = unknown> {
     const run = this.#busy.then(() => this.#publish(records, options));
     this.#busy = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * Boosts another account's post of an article (the main account in `bot.mode: announce`), once:
+   * recorded in this account's ledger first, then queued to its followers as every activity is.
+   * False when it was announced before.
+   */
+  announce(articleId: string, post: URL): Promise<boolean> {
+    const run = this.#busy.then(async () => {
+      const { store, objects } = this.#d;
+      const activity = announceActivity(post, objects, this.#now());
+      if (await store.activityExists(activity.id!.href)) return false;
+      const record: ActivityRecord = {
+        id: activity.id!.href,
+        articleId,
+        kind: "announce",
+        state: "pending",
+        createdAt: this.#now().toISOString(),
+        queuedAt: null,
+        activity: await toStoredJson(activity),
+      };
+      if (!(await store.recordAnnouncement(record))) return false;
+      this.#d.log.info({ article: articleId, activity: record.id, kind: "announce" }, "activity recorded");
+      await this.#enqueue(record);
+      return true;
+    });
+    this.#busy = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * This account's live post of an article, when it was pushed to followers (not a silent first-run
+   * entry): what the main account may boost.
+   */
+  async pushedPost(articleId: string): Promise<URL | undefined> {
+    const { store, objects } = this.#d;
+    const object = await store.getObject(articleId);
+    if (!object || object.deletedAt !== null) return undefined;
+    const post = objectId(objects, { id: articleId });
+    const create = await store.getActivity(new URL("#create", post).href);
+    return create && create.state !== "silent" ? post : undefined;
   }
 
   /** What this publisher's account has federated (its objects in the ledger). */

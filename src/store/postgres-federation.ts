@@ -346,6 +346,16 @@ export class PostgresFederationStore implements FederationStore<PostgresLedgerTx
     });
   }
 
+  async recordAnnouncement(a: ActivityRecord): Promise<boolean> {
+    const sql = await this.#ready();
+    const inserted = await sql`
+      INSERT INTO ${sql(this.#t.activities)} (id, account, article_id, kind, state, created_at, activity)
+      VALUES (${a.id}, ${this.account}, ${a.articleId}, ${a.kind}, ${a.state}, ${a.createdAt},
+              ${JSON.stringify(a.activity)})
+      ON CONFLICT (id) DO NOTHING RETURNING 1`;
+    return inserted.length > 0;
+  }
+
   /** Writes through the queue's transaction: the mark commits with the enqueued batch, or neither does. */
   async markQueuedIn(tx: PostgresLedgerTx, activityId: string): Promise<void> {
     // The queue's transaction may be the first use of this store in the process.
@@ -388,6 +398,12 @@ export class PostgresFederationStore implements FederationStore<PostgresLedgerTx
   async activityExists(id: string): Promise<boolean> {
     const sql = await this.#ready();
     return (await sql`SELECT 1 FROM ${sql(this.#t.activities)} WHERE id = ${id}`).length > 0;
+  }
+
+  async getActivity(id: string): Promise<ActivityRecord | undefined> {
+    const sql = await this.#ready();
+    const [row] = await sql<Row[]>`SELECT * FROM ${sql(this.#t.activities)} WHERE id = ${id}`;
+    return row ? toActivity(row) : undefined;
   }
 
   async activityIdsOf(articleId: string): Promise<string[]> {

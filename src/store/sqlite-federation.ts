@@ -228,6 +228,16 @@ export class SqliteFederationStore implements FederationStore<DatabaseSync> {
     });
   }
 
+  async recordAnnouncement(a: ActivityRecord): Promise<boolean> {
+    const result = this.#db
+      .prepare(
+        `INSERT OR IGNORE INTO activities (id, account, article_id, kind, state, created_at, activity)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(a.id, this.account, a.articleId, a.kind, a.state, a.createdAt, JSON.stringify(a.activity));
+    return Number(result.changes) > 0;
+  }
+
   /** `db` is the queue's connection, inside its transaction: it must be this store's connection. */
   markQueuedIn(db: DatabaseSync, activityId: string): void {
     if (db !== this.#db)
@@ -273,6 +283,11 @@ export class SqliteFederationStore implements FederationStore<DatabaseSync> {
 
   async activityExists(id: string): Promise<boolean> {
     return this.#db.prepare("SELECT 1 FROM activities WHERE id = ?").get(id) !== undefined;
+  }
+
+  async getActivity(id: string): Promise<ActivityRecord | undefined> {
+    const row = this.#db.prepare("SELECT * FROM activities WHERE id = ?").get(id) as Row | undefined;
+    return row ? toActivity(row) : undefined;
   }
 
   async activityIdsOf(articleId: string): Promise<string[]> {

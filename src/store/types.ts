@@ -94,6 +94,12 @@ export interface FederatedObject {
 export type ActivityKind = "create" | "update" | "delete";
 
 /**
+ * What a ledger entry records: an article's lifecycle (ActivityKind), or, for the main account in
+ * `bot.mode: announce`, its boost of a section account's post.
+ */
+export type LedgerKind = ActivityKind | "announce";
+
+/**
  * The ledger entry for one decided activity. `pending`: recorded, not yet in the delivery queue;
  * `queued`: handed to the queue in the same transaction that set this state; `silent`: in the
  * outbox only (articles present before the first start, which are not pushed).
@@ -101,7 +107,7 @@ export type ActivityKind = "create" | "update" | "delete";
 export interface ActivityRecord {
   id: string;
   articleId: string;
-  kind: ActivityKind;
+  kind: LedgerKind;
   state: "pending" | "queued" | "silent";
   createdAt: string;
   /**
@@ -166,6 +172,11 @@ export interface FederationStore<Tx = unknown> {
   /** Upserts the object and inserts the activity, in one transaction. False if the activity id exists. */
   recordActivity(object: FederatedObject, activity: ActivityRecord): Promise<boolean>;
   /**
+   * Inserts an activity that changes no object of this account (an Announce of another account's
+   * post). False if the activity id exists.
+   */
+  recordAnnouncement(activity: ActivityRecord): Promise<boolean>;
+  /**
    * pending → queued, written through `tx`, the transaction in which the queue writes the activity's
    * messages (`AtomicQueue.atomically`). SQLite's queue runs it synchronously inside BEGIN…COMMIT,
    * so its implementation must not await anything before its write. Throws AlreadyQueuedError when
@@ -178,6 +189,8 @@ export interface FederationStore<Tx = unknown> {
   listCreates(options: { offset: number; limit: number }): Promise<ActivityRecord[]>;
   countCreates(): Promise<number>;
   activityExists(id: string): Promise<boolean>;
+  /** One ledger entry by id, whichever account recorded it. */
+  getActivity(id: string): Promise<ActivityRecord | undefined>;
   /** The ledger's activity ids for one article, oldest first (receipts are kept per activity). */
   activityIdsOf(articleId: string): Promise<string[]>;
 

@@ -157,3 +157,77 @@ describe.each<TestStore>(["sqlite", "postgres"])("several accounts on %s", (stor
     expect(inbox.accepted.filter((d) => d.activity.type !== "Accept")).toEqual([]);
   });
 });
+
+describe.each<TestStore>(["sqlite", "postgres"])("bot.mode announce on %s", (store) => {
+  let herald: HeraldUnderTest;
+  let inbox: VerifyingInbox;
+  const actor = (name: string) => `${herald.origin}/users/${name}`;
+
+  beforeAll(async () => {
+    inbox = await startVerifyingInbox({ mode: "any" });
+    herald = await startHerald(
+      { bot: { username: "news", name: "News", mode: "announce" }, accounts: ACCOUNTS },
+      undefined,
+      store,
+    );
+  });
+  afterAll(async () => {
+    await herald?.stop();
+    await inbox?.close();
+  });
+
+  it("boosts each section post from the main account instead of posting it again, once", async () => {
+    for (const target of ["news", "tech"]) {
+      const activity = {
+        id: `${inbox.actorUrl("dora")}#follow-${++serial}`,
+        type: "Follow",
+        object: actor(target),
+      };
+      let res = await inbox.signedPost(`${herald.origin}/inbox`, activity, { scheme: "cavage", as: "dora" });
+      for (let tries = 0; res.status === 503 && tries < 20; tries++) {
+        await new Promise((r) => setTimeout(r, 250));
+        res = await inbox.signedPost(`${herald.origin}/inbox`, activity, { scheme: "cavage", as: "dora" });
+      }
+      expect(res.status).toBe(202);
+      await inbox.waitFor(
+        (d) => d.activity.type === "Accept" && (d.activity.object as Json).id === activity.id,
+      );
+    }
+    herald.write("chips.md", "---\ntitle: Chips\ntags: [tech]\n---\nChips are small.\n");
+    herald.write("city/tram.md", "---\ntitle: Tram\ntags: [tech]\n---\nIn two sections.\n");
+    herald.write("weather.md", "---\ntitle: Weather\n---\nRain.\n");
+    await herald.server.tick();
+    await drained(herald.server);
+    // Another scan, as after a restart: nothing is announced twice.
+    await herald.server.tick();
+    await drained(herald.server);
+
+    const ids = (type: string) =>
+      inbox.accepted
+        .filter((d) => d.activity.type === type)
+        .map((d) => String(d.activity.id))
+        .sort();
+    // The main account posts only what no section gets; tech posts its own (dora does not follow city).
+    expect(ids("Create")).toEqual(
+      [
+        `${herald.origin}/objects/@tech/chips#create`,
+        `${herald.origin}/objects/@tech/tram#create`,
+        `${herald.origin}/objects/weather#create`,
+      ].sort(),
+    );
+    // One Announce per article, of its first section's post, signed by the main account.
+    const announces = inbox.accepted.filter((d) => d.activity.type === "Announce");
+    expect(announces.map((d) => [d.activity.object, d.activity.actor, d.keyId]).sort()).toEqual(
+      [
+        [`${herald.origin}/objects/@tech/chips`, actor("news"), `${actor("news")}#main-key`],
+        [`${herald.origin}/objects/@tech/tram`, actor("news"), `${actor("news")}#main-key`],
+      ].sort(),
+    );
+    expect(ids("Announce")).toEqual(
+      [
+        `${herald.origin}/objects/@tech/chips#announce`,
+        `${herald.origin}/objects/@tech/tram#announce`,
+      ].sort(),
+    );
+  });
+});

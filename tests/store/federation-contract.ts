@@ -563,6 +563,14 @@ export function federationStoreContract<Tx>(target: FederationTarget<Tx>): void 
         true,
       );
       await tech.setMeta("federation.firstRunDone", "2026-01-01T00:00:00.000Z");
+      // The main account boosts tech's post: a ledger entry without an object of its own, once.
+      const boost = { ...activity("t2", "create", "2026-01-04T00:00:00.000Z"), kind: "announce" as const };
+      boost.id = "https://example.org/objects/@tech/t2#announce";
+      expect(await main.recordAnnouncement(boost)).toBe(true);
+      expect(await main.recordAnnouncement(boost)).toBe(false);
+      expect((await main.getActivity(boost.id))?.kind).toBe("announce");
+      expect((await tech.getActivity(boost.id))?.articleId).toBe("t2");
+      expect(await main.getActivity("https://example.org/nothing")).toBeUndefined();
 
       expect((await main.getKeys()).map((k) => k.privateJwk.d)).toEqual(["private-1"]);
       expect((await tech.getKeys()).map((k) => k.privateJwk.d)).toEqual(["private-2", "private-3"]);
@@ -573,6 +581,7 @@ export function federationStoreContract<Tx>(target: FederationTarget<Tx>): void 
       expect((await tech.getObject("a1"))?.contentHash).toBe("tech");
       expect(await main.countCreates()).toBe(1);
       expect(await tech.countCreates()).toBe(2);
+      expect((await main.pendingActivities()).map((a) => a.kind)).toEqual(["create", "announce"]);
       expect((await tech.pendingActivities()).map((a) => a.articleId)).toEqual(["a1", "t2"]);
       expect(await main.activityIdsOf("a1")).toEqual([activity("a1", "create", "").id]);
       expect(await tech.activityTimesSince("create", "2026-01-01T00:00:00.000Z")).toHaveLength(2);
@@ -594,7 +603,7 @@ export function federationStoreContract<Tx>(target: FederationTarget<Tx>): void 
         "tech:a1",
         "tech:t2",
       ]);
-      expect(dump.activities.map((a) => a.account)).toEqual(["", "tech", "tech"]);
+      expect(dump.activities.map((a) => a.account)).toEqual(["", "tech", "tech", ""]);
       const target = await world.fresh();
       await target.importAll(JSON.parse(JSON.stringify(dump)) as FederationDump);
       expect(await target.exportAll()).toEqual(dump);
