@@ -7,6 +7,7 @@ import { openNoFollow } from "../content/read-file.ts";
 import type { Logger } from "../log.ts";
 import { mirroredFile } from "../media/files.ts";
 import { imageTypeOfPath } from "../media/types.ts";
+import { ACCOUNT_FEED_PATH } from "./account-feeds.ts";
 import { type ActivityPubDeps, handleWithFedify, isActivityPubPath, serveObject } from "./activitypub.ts";
 import type { CachedBody } from "./cached.ts";
 import { sendCached } from "./cached.ts";
@@ -72,6 +73,11 @@ async function route(deps: WebDeps, req: IncomingMessage, res: ServerResponse): 
   const path = decodePath(req.url ?? "/");
   if (path === undefined) return plain(res, 400, "Bad request path.\n");
   const ap = deps.activityPub;
+  // An account's feeds live beside its actor, under /users/: feeds, not ActivityPub documents.
+  if (ACCOUNT_FEED_PATH.test(path) && (req.method === "GET" || req.method === "HEAD")) {
+    const built = await deps.lazyFeeds?.find(path);
+    if (built) return sendCached(req, res, built);
+  }
   if (ap && isActivityPubPath(path)) {
     // Browsers asking for the actor get the home page; anything else Fedify cannot answer is 406.
     let profilePage = false;

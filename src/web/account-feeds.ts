@@ -1,0 +1,40 @@
+// `/users/<account>/feed.xml`, `atom.xml` and `feed.json`: a section account's articles as feeds, the
+// ones its selector picks (tags, folders, front matter `accounts:`), newest first, as many as the site
+// feeds show. An identifier that is no configured section account has none: 404.
+import { compileSelector } from "../accounts/select.ts";
+import { accountSpecs } from "../accounts/specs.ts";
+import { feedSite } from "../build.ts";
+import type { Config } from "../config/load.ts";
+import type { Library } from "../content/library.ts";
+import type { ArticleRecord } from "../content/records.ts";
+import { accountChannel } from "../feeds/index.ts";
+import type { FeedSelection } from "./lazy-feeds.ts";
+
+const ACCOUNT_FOLDER = /^\/users\/([^/]+)$/;
+
+/** Whether a path is one of an account's feeds (they live beside the actor, under /users/). */
+export const ACCOUNT_FEED_PATH = /^\/users\/[^/]+\/(?:feed\.xml|atom\.xml|feed\.json)$/;
+
+export function accountFeedSelector(config: Config, library: Pick<Library, "get">) {
+  const site = feedSite(config);
+  const sections = accountSpecs(config).filter((s) => s.selector);
+  const selectors = new Map(sections.map((s) => [s.username, compileSelector(s.selector!)]));
+  return async (folder: string, visible: readonly ArticleRecord[]): Promise<FeedSelection | undefined> => {
+    const m = ACCOUNT_FOLDER.exec(folder);
+    const spec = m ? sections.find((s) => s.username === m[1]) : undefined;
+    if (!spec) return undefined;
+    const selector = selectors.get(spec.username)!;
+    const records: ArticleRecord[] = [];
+    for (const record of visible) {
+      if (records.length >= config.feeds.limit) break;
+      // Tags and folders are on the record; front matter only on the article, read when they miss.
+      let picked = selector.matches(record);
+      if (!picked) {
+        const named = (await library.get(record.id))?.extra?.accounts;
+        picked = Array.isArray(named) && named.includes(spec.username);
+      }
+      if (picked) records.push(record);
+    }
+    return { key: `account:${spec.username}`, channel: accountChannel(site, spec), records };
+  };
+}
