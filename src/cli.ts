@@ -27,6 +27,7 @@ Commands:
   retract ID                Delete an article from the fediverse and keep it out of the feeds
   followers [--json]        List followers
   followers remove ACTOR    Remove a follower (actor URL or @user@host)
+  accounts [--json]         List the fediverse accounts (main and sections) with follower counts
   block TARGET              Block a domain (and its subdomains), @user@host or an actor URL
   block --import FILE       Block the domains of a Mastodon-format blocklist (CSV) or a plain list
   unblock TARGET            Lift a block
@@ -109,6 +110,14 @@ ${COMMON}`,
 
 Sends Delete for the article to every follower, answers 410 for its object, and keeps it out of
 the feeds even though its file stays. Exit 1 if there is no such article.
+
+${COMMON}`,
+  accounts: `Usage: herald accounts [--json] [--config FILE]
+
+Lists the site's fediverse accounts: the main one (bot) and each section account (accounts: in the
+config), with handle, followers, live posts and what the section picks (tags, folders). An account
+taken out of the config is listed as removed: its actor still answers, it posts nothing new.
+Reads a snapshot of the store; changes nothing.
 
 ${COMMON}`,
   followers: `Usage: herald followers [--json] [--config FILE]
@@ -286,6 +295,12 @@ async function run(argv: readonly string[]): Promise<number> {
       const r = await syncOnce(config, { dryRun: flags["dry-run"], deliver: !flags["no-deliver"] });
       print(r, formatSync(r));
       return r.rejected.length > 0 ? EXIT.rejected : EXIT.ok;
+    }
+    case "accounts": {
+      const { listAccounts, formatAccounts } = await import("./commands/accounts.ts");
+      const accounts = await listAccounts(config);
+      print(accounts, formatAccounts(accounts, config.bot.mode));
+      return EXIT.ok;
     }
     case "status": {
       const { collectStatus, formatStatus } = await import("./commands/status.ts");

@@ -3,8 +3,8 @@
 // selector picks (accounts/select.ts); the main account what `bot.mode` says, and in any mode keeps
 // updating and deleting what it already posted (switching to `announce` or `none` never deletes
 // posts people have seen). An article that leaves an account is deleted from it, as one removed.
-import { accountsOf } from "../accounts/select.ts";
-import { type AccountSpec, type BotMode, mainPosts, selectorsOf } from "../accounts/specs.ts";
+import { AccountRouter, type Route } from "../accounts/routes.ts";
+import type { AccountSpec, BotMode } from "../accounts/specs.ts";
 import type { Article } from "../content/model.ts";
 import type { ArticleRecord } from "../content/records.ts";
 import type { Logger } from "../log.ts";
@@ -37,16 +37,14 @@ export interface AccountPublishersDeps {
 export class AccountPublishers {
   readonly #d: AccountPublishersDeps;
   readonly #publishers: Map<string, { spec: AccountSpec; publisher: Publisher }>;
-  readonly #selectors;
-  /** Front matter `accounts:` by article id and content hash: read once per version of an article. */
-  readonly #named = new Map<string, { hash: string; accounts: string[] | undefined }>();
+  readonly #router: AccountRouter;
 
   constructor(deps: AccountPublishersDeps) {
     this.#d = deps;
     this.#publishers = new Map(
       deps.specs.map((spec) => [spec.account, { spec, publisher: deps.publisherOf(spec) }]),
     );
-    this.#selectors = selectorsOf(deps.specs);
+    this.#router = new AccountRouter(deps.specs, deps.mode, deps.article);
   }
 
   /** The main account's publisher. */
@@ -54,25 +52,9 @@ export class AccountPublishers {
     return this.#publishers.get("")!.publisher;
   }
 
-  /**
-   * The section accounts each article goes to (usernames, configuration order), and whether the
-   * main account posts it itself: what status, the dashboard and `sync --dry-run` show.
-   */
-  async routes(
-    records: Iterable<ArticleRecord>,
-  ): Promise<Map<string, { sections: string[]; main: boolean }>> {
-    const routes = new Map<string, { sections: string[]; main: boolean }>();
-    for (const record of records) {
-      const sections =
-        this.#selectors.length === 0
-          ? []
-          : accountsOf(
-              { tags: record.tags, path: record.path, accounts: await this.#frontMatter(record) },
-              this.#selectors,
-            );
-      routes.set(record.id, { sections, main: mainPosts(this.#d.mode, sections) });
-    }
-    return routes;
+  /** Where each article goes (accounts/routes.ts). */
+  routes(records: Iterable<ArticleRecord>): Promise<Map<string, Route>> {
+    return this.#router.routes(records);
   }
 
   /** Plans and publishes for every account, the main one first; one account's failure stops none. */
@@ -119,10 +101,7 @@ export class AccountPublishers {
    * from the ledgers, not from this tick's results: a crash between the section's Create and the
    * Announce is made good by the next scan, and the Announce's id is the post's, so it is sent once.
    */
-  async #announce(
-    records: readonly ArticleRecord[],
-    routes: Map<string, { sections: string[]; main: boolean }>,
-  ): Promise<number> {
+  async #announce(records: readonly ArticleRecord[], routes: Map<string, Route>): Promise<number> {
     const main = this.main;
     const byUsername = new Map([...this.#publishers.values()].map((p) => [p.spec.username, p.publisher]));
     let announced = 0;
@@ -155,17 +134,5 @@ export class AccountPublishers {
   /** The operator blocked a follower of the main account: it is told with a Reject. */
   rejectFollower(follower: Follower): Promise<void> {
     return this.main.rejectFollower(follower);
-  }
-
-  async #frontMatter(record: ArticleRecord): Promise<string[] | undefined> {
-    if (record.path === null) return undefined;
-    const known = this.#named.get(record.id);
-    if (known?.hash === record.contentHash) return known.accounts;
-    const named = (await this.#d.article(record.id))?.extra?.accounts;
-    const accounts = Array.isArray(named)
-      ? named.filter((a): a is string => typeof a === "string")
-      : undefined;
-    this.#named.set(record.id, { hash: record.contentHash, accounts });
-    return accounts;
   }
 }

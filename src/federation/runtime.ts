@@ -113,8 +113,9 @@ export async function startFederation(
     profileOf,
     log: log.child({ module: "accounts" }),
   });
-  // Section accounts' profile files are known before the first request for them.
-  for (const spec of specs.slice(1)) profileOf(spec, published);
+  // Each configured section account's keys and profile exist from its first start: its actor can
+  // answer from then on, also once it is taken out of the configuration.
+  for (const spec of specs.slice(1)) await directory.get(spec.username);
 
   // Received activities wait in the inbox queue (Fedify handles them); outgoing ones in the outbox
   // (Herald's delivery worker sends them, delivery.ts).

@@ -219,7 +219,9 @@ export class PostgresFederationStore implements FederationStore<PostgresLedgerTx
     const rows = await sql<{ account: string; n: number }[]>`
       SELECT k.account, (SELECT count(*)::int FROM ${sql(this.#t.followers)} f
                           WHERE f.account = k.account AND f.state = 'accepted') AS n
-        FROM (SELECT DISTINCT account FROM ${sql(this.#t.keys)}) k ORDER BY k.account`;
+        FROM (SELECT account FROM ${sql(this.#t.keys)} UNION SELECT account FROM ${sql(this.#t.followers)}
+              UNION SELECT account FROM ${sql(this.#t.objects)}) k
+       ORDER BY k.account`;
     return rows.map((r) => ({ account: r.account, followers: r.n }));
   }
 

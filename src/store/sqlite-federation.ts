@@ -71,7 +71,8 @@ export class SqliteFederationStore implements FederationStore<DatabaseSync> {
       this.#db
         .prepare(
           `SELECT k.account, (SELECT COUNT(*) FROM followers f WHERE f.account = k.account AND f.state = 'accepted') AS n
-             FROM (SELECT DISTINCT account FROM keys) k ORDER BY k.account`,
+             FROM (SELECT account FROM keys UNION SELECT account FROM followers UNION SELECT account FROM objects) k
+            ORDER BY k.account`,
         )
         .all() as { account: string; n: number }[]
     ).map((r) => ({ account: r.account, followers: Number(r.n) }));

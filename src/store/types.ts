@@ -151,7 +151,10 @@ export interface FederationStore<Tx = unknown> {
   readonly account: string;
   /** The same store (same connection, same transactions) scoped to another account. */
   forAccount(account: string): FederationStore<Tx>;
-  /** Every account that has keys, with its accepted followers: removed accounts are listed too. */
+  /**
+   * Every account that has keys, followers or objects, with its accepted followers: accounts removed
+   * from the configuration are listed too.
+   */
   listAccounts(): Promise<{ account: string; followers: number }[]>;
   /** Meta of this account: a section account's keys live beside the main's, prefixed (accountMetaKey). */
   getMeta(key: string): Promise<string | undefined>;
