@@ -131,8 +131,12 @@ export class AccountPublishers {
     return this.#publishers.get(account)?.publisher.backfill(follower) ?? Promise.resolve(0);
   }
 
-  /** The operator blocked a follower of the main account: it is told with a Reject. */
-  rejectFollower(follower: Follower): Promise<void> {
-    return this.main.rejectFollower(follower);
+  /**
+   * The operator blocked a follower of `account` (its store key; the main account by default): it is
+   * told with a Reject from that account. A removed account sends nothing (it publishes nothing
+   * new): the follower is only forgotten, and the block keeps its server from getting anything.
+   */
+  rejectFollower(follower: Follower, account = ""): Promise<void> {
+    return this.#publishers.get(account)?.publisher.rejectFollower(follower) ?? Promise.resolve();
   }
 }

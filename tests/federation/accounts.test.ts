@@ -2,6 +2,7 @@
 // checks): each account is its own actor with its own key and followers, and an article reaches
 // each account's followers exactly once, signed by that account, under ids that carry the account.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { blockOn } from "../../src/ops/blocks.ts";
 import { type AcceptedDelivery, startVerifyingInbox, type VerifyingInbox } from "../helpers/inbox.ts";
 import { drained, type HeraldUnderTest, startHerald, type TestStore } from "./setup.ts";
 
@@ -155,6 +156,42 @@ describe.each<TestStore>(["sqlite", "postgres"])("several accounts on %s", (stor
     await herald.server.tick();
     await drained(herald.server);
     expect(inbox.accepted.filter((d) => d.activity.type !== "Accept")).toEqual([]);
+  });
+
+  it("removes a follower from the account an Undo names only, and a blocked server's from every account", async () => {
+    const fed = () => herald.server.storage.federation;
+    const bob = inbox.actorUrl("bob");
+    const undo = {
+      id: `${bob}#undo-${++serial}`,
+      type: "Undo",
+      actor: bob,
+      object: { type: "Follow", actor: bob, object: actor("tech") },
+    };
+    expect(
+      (await inbox.signedPost(`${herald.origin}/inbox`, undo, { scheme: "cavage", as: "bob" })).status,
+    ).toBe(202);
+    await drained(herald.server);
+    expect(await fed().forAccount("tech").getFollower(bob)).toBeUndefined();
+    expect(await fed().forAccount("tech").getFollower(inbox.actorUrl("alice"))).toBeDefined();
+
+    // Blocking the inbox's server: alice leaves all three accounts, each telling her with a Reject.
+    inbox.clear();
+    const result = await blockOn(herald.server.herald, "127.0.0.1");
+    expect(result.ok).toBe(true);
+    for (const account of ["", "tech", "city"])
+      expect(await fed().forAccount(account).countFollowers()).toBe(0);
+    const rejects = await inbox.waitFor((d) => d.activity.type === "Reject");
+    await drained(herald.server);
+    expect(
+      inbox.accepted
+        .filter(
+          (d) =>
+            d.activity.type === "Reject" && (d.activity.object as Json).actor === inbox.actorUrl("alice"),
+        )
+        .map((d) => d.activity.actor)
+        .sort(),
+    ).toEqual([actor("city"), actor("news"), actor("tech")].sort());
+    expect(rejects.length).toBeGreaterThan(0);
   });
 });
 
