@@ -27,7 +27,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   accounts: ["content", "config", "sync"],
   "scheduler.ts": [],
   federation: ["accounts", "content", "config", "render", "net", "store", "media", "sync"],
-  "build.ts": ["content", "config", "feeds"],
+  "build.ts": ["accounts", "content", "config", "feeds"],
   "app.ts": ["accounts", "build.ts", "content", "config", "federation", "media", "store", "sync"],
   ops: ["accounts", "app.ts", "content", "config", "federation", "scheduler.ts", "store", "sync"],
   web: [

@@ -1,6 +1,7 @@
 // `/users/<account>/feed.xml`, `atom.xml` and `feed.json`: a section account's articles as feeds, the
 // ones its selector picks (tags, folders, front matter `accounts:`), newest first, as many as the site
 // feeds show. An identifier that is no configured section account has none: 404.
+import { pickedRecords } from "../accounts/feed-records.ts";
 import { compileSelector } from "../accounts/select.ts";
 import { accountSpecs } from "../accounts/specs.ts";
 import { feedSite } from "../build.ts";
@@ -23,18 +24,12 @@ export function accountFeedSelector(config: Config, library: Pick<Library, "get"
     const m = ACCOUNT_FOLDER.exec(folder);
     const spec = m ? sections.find((s) => s.username === m[1]) : undefined;
     if (!spec) return undefined;
-    const selector = selectors.get(spec.username)!;
-    const records: ArticleRecord[] = [];
-    for (const record of visible) {
-      if (records.length >= config.feeds.limit) break;
-      // Tags and folders are on the record; front matter only on the article, read when they miss.
-      let picked = selector.matches(record);
-      if (!picked) {
-        const named = (await library.get(record.id))?.extra?.accounts;
-        picked = Array.isArray(named) && named.includes(spec.username);
-      }
-      if (picked) records.push(record);
-    }
+    const records = await pickedRecords(
+      selectors.get(spec.username)!,
+      visible,
+      (id) => library.get(id),
+      config.feeds.limit,
+    );
     return { key: `account:${spec.username}`, channel: accountChannel(site, spec), records };
   };
 }

@@ -1,7 +1,7 @@
 // `herald accounts`, `sync --dry-run` and `status` with section accounts: a real CLI process on the
 // pre-accounts fixture data dir (tests/fixtures/stores), upgraded as it opens.
 import { spawnSync } from "node:child_process";
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -83,6 +83,20 @@ describe("the CLI with section accounts", () => {
       ["tech", false],
       ["world", false],
     ]);
+
+    // Static export writes each section account's feeds beside the site's, where serve answers them.
+    expect(herald(["build", "--out", "out"], dir).code).toBe(0);
+    const techFeed = JSON.parse(readFileSync(join(dir, "out", "users", "tech", "feed.json"), "utf8")) as {
+      feed_url: string;
+      items: { id: string }[];
+    };
+    expect(techFeed.feed_url).toBe("https://news.example/users/tech/feed.json");
+    expect(techFeed.items.map((i) => i.id).sort()).toEqual([
+      "https://news.example/objects/both",
+      "https://news.example/objects/chips",
+    ]);
+    for (const file of ["feed.xml", "atom.xml"])
+      expect(readFileSync(join(dir, "out", "users", "world", file), "utf8")).toContain("objects/first");
 
     // Taken out of the config: still listed (and served), never silently deleted.
     writeFileSync(
