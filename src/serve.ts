@@ -24,7 +24,7 @@ import type { Role } from "./roles.ts";
 import { type Scheduler, startScheduler } from "./scheduler.ts";
 import type { Storage } from "./store/types.ts";
 import { actorUrls, siteUrls } from "./urls.ts";
-import { accountFeedSelector } from "./web/account-feeds.ts";
+import { accountFeedSelector, accountPages } from "./web/account-feeds.ts";
 import { activityPubDeps } from "./web/activitypub.ts";
 import { createAdmin } from "./web/admin/index.ts";
 import { watchDatabase } from "./web/database-health.ts";
@@ -253,6 +253,7 @@ async function startApp(config: Config, log: Logger, options: AppOptions): Promi
     site: pageSite(config, { federated: federation !== undefined, profileFiles: federation?.profileFiles }),
     library,
     store: storage.federation,
+    accounts: accountPages(config, library, federation !== undefined),
   });
   const tagFeeds = createLazyFeeds({
     config,

@@ -9,6 +9,7 @@ import type { Config } from "../config/load.ts";
 import type { Library } from "../content/library.ts";
 import type { ArticleRecord } from "../content/records.ts";
 import { accountChannel } from "../feeds/index.ts";
+import { actorUrls, siteUrls } from "../urls.ts";
 import type { FeedSelection } from "./lazy-feeds.ts";
 
 const ACCOUNT_FOLDER = /^\/users\/([^/]+)$/;
@@ -32,4 +33,25 @@ export function accountFeedSelector(config: Config, library: Pick<Library, "get"
     );
     return { key: `account:${spec.username}`, channel: accountChannel(site, spec), records };
   };
+}
+
+/** Each section account's page (pages/account.ts): what its feeds show, all of it, paged. */
+export function accountPages(config: Config, library: Pick<Library, "get">, federated: boolean) {
+  const urls = siteUrls(config.site.url);
+  return accountSpecs(config)
+    .filter((s) => s.selector)
+    .map((spec) => {
+      const selector = compileSelector(spec.selector!);
+      const actor = actorUrls(urls, spec.username);
+      return {
+        username: spec.username,
+        name: spec.name,
+        summary: spec.summary,
+        handle: federated ? actor.handle : undefined,
+        url: actor.actor.href,
+        feeds: urls.accountFeeds(spec.username),
+        pick: (visible: readonly ArticleRecord[]) =>
+          pickedRecords(selector, visible, (id) => library.get(id), Number.POSITIVE_INFINITY),
+      };
+    });
 }

@@ -69,6 +69,9 @@ export function createWebHandler(deps: WebDeps): RequestListener {
   };
 }
 
+/** A section account's actor path (`/users/<username>`): pages answer it for browsers when they know it. */
+const SECTION_ACTOR_PATH = /^\/users\/[a-z0-9_]{1,30}$/;
+
 async function route(deps: WebDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const path = decodePath(req.url ?? "/");
   if (path === undefined) return plain(res, 400, "Bad request path.\n");
@@ -82,7 +85,8 @@ async function route(deps: WebDeps, req: IncomingMessage, res: ServerResponse): 
     // Browsers asking for the actor get the home page; anything else Fedify cannot answer is 406.
     let profilePage = false;
     await handleWithFedify(ap, req, res, () => {
-      if (path !== ap.actorPath) plain(res, 406, "Not acceptable.\n");
+      // The main actor's URL shows browsers the home page; a section account's, its page.
+      if (path !== ap.actorPath && !SECTION_ACTOR_PATH.test(path)) plain(res, 406, "Not acceptable.\n");
       else if (deps.pages) profilePage = true;
       else {
         res.statusCode = 302;

@@ -80,6 +80,11 @@ describe.each<TestStore>(["sqlite", "postgres"])("several accounts on %s", (stor
     expect(pem((await (await fetch(actor("tech"), { headers: AP_JSON })).json()) as Json)).toBe(pem(tech));
     expect((await fetch(actor("nobody"), { headers: AP_JSON })).status).toBe(404);
 
+    // Browsers get the account's page at the same URL.
+    const page = await fetch(actor("tech"), { headers: { Accept: "text/html" } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("<h1>Herald Tech</h1>");
+
     const nodeinfo = (await (await fetch(`${herald.origin}/nodeinfo/2.1`)).json()) as {
       usage: { users: { total: number } };
     };

@@ -138,6 +138,18 @@ describe("account feeds over HTTP", () => {
       expect((await site.get(path)).status, path).toBe(404);
   });
 
+  it("give each section account a page at its actor URL, linking its feeds and listing its articles", async () => {
+    const page = await site.get("/users/city", { Accept: "text/html" });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain("<h1>城市</h1>");
+    expect(html).toContain(`${SITE_URL}users/city/feed.xml`);
+    expect(html).toContain("电车");
+    expect(html).toContain("Robots &lt;sweep&gt; streets");
+    expect(html).not.toContain("Rain");
+    expect((await site.get("/users/nobody", { Accept: "text/html" })).status).toBe(404);
+  });
+
   it("follow an edit: an article that loses the tag leaves the tech feed", async () => {
     await site.write(
       "chips.md",
