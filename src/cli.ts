@@ -120,10 +120,11 @@ taken out of the config is listed as removed: its actor still answers, it posts 
 Reads a snapshot of the store; changes nothing.
 
 ${COMMON}`,
-  followers: `Usage: herald followers [--json] [--config FILE]
+  followers: `Usage: herald followers [--account NAME] [--json] [--config FILE]
        herald followers remove ACTOR [--config FILE]
 
 Lists followers (handle, actor, state, since), or removes one by actor URL or @user@host.
+--account lists a section account's followers instead of the main account's.
 
 ${COMMON}`,
   block: `Usage: herald block TARGET [--note TEXT] [--config FILE]
@@ -354,7 +355,7 @@ async function run(argv: readonly string[]): Promise<number> {
       if (positionals[0] === "remove" && positionals.length === 2)
         return act(await removeFollower(config, positionals[1]!));
       if (positionals.length > 0) return usage(`unexpected argument "${positionals[0]}".`);
-      const followers = await listFollowers(config);
+      const followers = await listFollowers(config, flags.account);
       const text = followers
         .map(
           (f) =>
@@ -383,6 +384,7 @@ function parse(args: readonly string[]) {
       url: { type: "string" },
       import: { type: "string" },
       note: { type: "string" },
+      account: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,

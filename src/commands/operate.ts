@@ -171,11 +171,15 @@ export async function retractArticle(config: Config, id: string): Promise<Action
   }
 }
 
-/** Read-only: on a snapshot, so that an empty database is reported (NoStoreError), never set up. */
-export async function listFollowers(config: Config) {
+/**
+ * Read-only: on a snapshot, so that an empty database is reported (NoStoreError), never set up.
+ * `account`: a section account's username (the main account's followers by default).
+ */
+export async function listFollowers(config: Config, account?: string) {
   const herald = await openSnapshot(config, { federation: false });
   try {
-    return await herald.storage.federation.listFollowers({});
+    const key = account === undefined || account === config.bot.username ? "" : account;
+    return await herald.storage.federation.forAccount(key).listFollowers({});
   } finally {
     await herald.dispose();
   }

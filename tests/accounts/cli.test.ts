@@ -84,6 +84,9 @@ describe("the CLI with section accounts", () => {
       ["world", false],
     ]);
 
+    expect(herald(["followers", "--account", "tech"], dir).stdout.trim()).toBe("No followers yet.");
+    expect(herald(["followers"], dir).stdout).toContain("@alice@social.example");
+
     // Static export writes each section account's feeds beside the site's, where serve answers them.
     expect(herald(["build", "--out", "out"], dir).code).toBe(0);
     const techFeed = JSON.parse(readFileSync(join(dir, "out", "users", "tech", "feed.json"), "utf8")) as {

@@ -273,3 +273,26 @@ describe.each<TestStore>(["sqlite", "postgres"])("bot.mode announce on %s", (sto
     );
   });
 });
+
+describe("publishing controls per account", () => {
+  let herald: HeraldUnderTest;
+  afterAll(async () => {
+    await herald?.stop();
+  });
+
+  it("holds a section account's posts by its own drip feed while the main account posts at once", async () => {
+    herald = await startHerald({
+      accounts: [{ username: "tech", name: "Tech", tags: ["tech"], publishing: { maxPerHour: 1 } }],
+    });
+    // Past the first run (which would put these in the outboxes silently).
+    herald.write("seed.md", "---\ntitle: Seed\n---\nSeed.\n");
+    await herald.server.tick();
+    herald.write("a.md", "---\ntitle: A\ntags: [tech]\n---\nA.\n");
+    herald.write("b.md", "---\ntitle: B\ntags: [tech]\n---\nB.\n");
+    const scan = await herald.server.tick();
+    const fed = herald.server.storage.federation;
+    expect((await fed.listObjects()).map((o) => o.articleId)).toEqual(["a", "b", "seed"]);
+    expect((await fed.forAccount("tech").listObjects()).map((o) => o.articleId)).toHaveLength(1);
+    expect(scan.federation?.held.map((h) => [h.account, h.reason])).toEqual([["tech", "drip"]]);
+  });
+});
