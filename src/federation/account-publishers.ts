@@ -60,7 +60,11 @@ export class AccountPublishers {
   /** Plans and publishes for every account, the main one first; one account's failure stops none. */
   async publish(records: Iterable<ArticleRecord>, options: PublishOptions = {}): Promise<AccountsSummary> {
     const all = [...records];
-    const routes = await this.routes(all);
+    // A single-account setup in mode all routes nothing: everything is the main account's.
+    const routes =
+      this.#publishers.size === 1 && this.#d.mode === "all"
+        ? new Map<string, Route>()
+        : await this.routes(all);
     const summary: AccountsSummary = {
       created: 0,
       updated: 0,
@@ -72,7 +76,8 @@ export class AccountPublishers {
     };
     for (const { spec, publisher } of this.#publishers.values()) {
       let mine: ArticleRecord[];
-      if (spec.main) {
+      if (spec.main && this.#d.mode === "all") mine = all;
+      else if (spec.main) {
         // What the main account already posted stays its own, whatever the mode now says.
         const posted = new Set(
           (await publisher.objects()).filter((o) => o.deletedAt === null).map((o) => o.articleId),
