@@ -32,10 +32,8 @@ import { Publisher } from "./publisher.ts";
 /** What the HTTP layer needs to serve the actor, its collections and its inbox. */
 export interface FederationEndpoints {
   federation: Federation<void>;
-  /** The main account's store. */
+  /** The main account's store (`forAccount` reaches a section account's objects). */
   store: FederationStore;
-  /** Every account served (the main one first): section accounts' objects, actors and feeds. */
-  accounts: () => Promise<FederatedAccount[]>;
   urls: SiteUrls;
   /** The actor's path: the HTTP layer adds fields Fedify's vocabulary lacks to this document. */
   actorPath: string;
@@ -283,7 +281,6 @@ export async function startFederation(
     activityPub: {
       federation,
       store: fedStore,
-      accounts: () => directory.all(),
       urls,
       actorPath: actor.path,
       guard,
