@@ -23,12 +23,15 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   media: ["content", "render", "net", "store"],
   feeds: ["content", "render"],
   sync: ["content", "config", "store"],
+  // Section accounts: which articles each gets (pure), and each one's settings from the config.
+  accounts: ["content", "config", "sync"],
   "scheduler.ts": [],
-  federation: ["content", "config", "render", "net", "store", "media", "sync"],
-  "build.ts": ["content", "config", "feeds"],
-  "app.ts": ["build.ts", "content", "config", "federation", "media", "store", "sync"],
-  ops: ["app.ts", "content", "config", "federation", "scheduler.ts", "store", "sync"],
+  federation: ["accounts", "content", "config", "render", "net", "store", "media", "sync"],
+  "build.ts": ["accounts", "content", "config", "feeds"],
+  "app.ts": ["accounts", "build.ts", "content", "config", "federation", "media", "store", "sync"],
+  ops: ["accounts", "app.ts", "content", "config", "federation", "scheduler.ts", "store", "sync"],
   web: [
+    "accounts",
     "ops",
     "app.ts",
     "build.ts",
@@ -57,7 +60,18 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   ],
   // herald doctor: looks at a deployment from outside; reads only the signing key from the store.
   doctor: ["config", "net", "store"],
-  commands: ["ops", "app.ts", "build.ts", "serve.ts", "content", "config", "media", "store", "doctor"],
+  commands: [
+    "accounts",
+    "ops",
+    "app.ts",
+    "build.ts",
+    "serve.ts",
+    "content",
+    "config",
+    "media",
+    "store",
+    "doctor",
+  ],
   "cli.ts": ["commands", "config"],
 };
 

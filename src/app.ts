@@ -5,13 +5,13 @@ import { existsSync } from "node:fs";
 import { exportFeeds, openLibrary } from "./build.ts";
 import type { Config } from "./config/load.ts";
 import type { Library, RefreshResult } from "./content/library.ts";
-import type { PublishOptions, PublishSummary } from "./federation/publisher.ts";
+import type { AccountsSummary } from "./federation/account-publishers.ts";
+import type { PublishOptions } from "./federation/publisher.ts";
 import type { FederationRuntime } from "./federation/runtime.ts";
 import type { Logger } from "./log.ts";
 import { CoverMedia } from "./media/covers.ts";
 import { openStorage, sqliteStoreFile } from "./store/storage.ts";
 import type { Storage } from "./store/types.ts";
-import type { FederationAction } from "./sync/plan.ts";
 import { siteUrls } from "./urls.ts";
 
 /** How long receipts of finished fan-outs are kept. */
@@ -35,7 +35,8 @@ export interface HeraldOptions {
 
 export interface ScanResult {
   content: RefreshResult;
-  federation: (PublishSummary & { plan: FederationAction[] }) | undefined;
+  /** What every account published (each action and held one names its account). */
+  federation: AccountsSummary | undefined;
   /** Whether what feeds show may have changed. */
   feedsChanged: boolean;
 }

@@ -2,6 +2,9 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setImmediate } from "node:timers/promises";
+import { pickedRecords } from "./accounts/feed-records.ts";
+import { compileSelector } from "./accounts/select.ts";
+import { accountSpecs } from "./accounts/specs.ts";
 import type { Config } from "./config/load.ts";
 import { Library } from "./content/library.ts";
 import type { Article } from "./content/model.ts";
@@ -9,6 +12,7 @@ import type { ParseContext } from "./content/parse.ts";
 import type { ArticleRecord, ArticleStore } from "./content/records.ts";
 import { groupByTag } from "./content/tags.ts";
 import {
+  accountChannel,
   type FeedChannel,
   type FeedFormat,
   type FeedSite,
@@ -182,6 +186,20 @@ export async function exportFeeds(
   }
   removeStaleTagFeeds(tagsDir, new Set(written));
   if (written.length > 0) writeIfChanged(join(tagsDir, TAG_MANIFEST), `${JSON.stringify(written.sort())}\n`);
+  // Each section account's feeds in users/<username>/, where `herald serve` answers them (a
+  // username is a safe folder name: lower-case letters, digits and _).
+  const visible = await library.visibleRecords(at);
+  for (const spec of accountSpecs(config)) {
+    if (!spec.selector) continue;
+    const records = await pickedRecords(
+      compileSelector(spec.selector),
+      visible,
+      (id) => library.get(id),
+      config.feeds.limit,
+    );
+    const articles = await feedArticles(config, library, records);
+    writeFeeds(join(dir, "users", spec.username), renderAll(config, articles, accountChannel(site, spec)));
+  }
   return { tags: written.length, unwritable };
 }
 

@@ -27,6 +27,7 @@ Commands:
   retract ID                Delete an article from the fediverse and keep it out of the feeds
   followers [--json]        List followers
   followers remove ACTOR    Remove a follower (actor URL or @user@host)
+  accounts [--json]         List the fediverse accounts (main and sections) with follower counts
   block TARGET              Block a domain (and its subdomains), @user@host or an actor URL
   block --import FILE       Block the domains of a Mastodon-format blocklist (CSV) or a plain list
   unblock TARGET            Lift a block
@@ -114,10 +115,19 @@ Sends Delete for the article to every follower, answers 410 for its object, and 
 the feeds even though its file stays. Exit 1 if there is no such article.
 
 ${COMMON}`,
-  followers: `Usage: herald followers [--json] [--config FILE]
+  accounts: `Usage: herald accounts [--json] [--config FILE]
+
+Lists the site's fediverse accounts: the main one (bot) and each section account (accounts: in the
+config), with handle, followers, live posts and what the section picks (tags, folders). An account
+taken out of the config is listed as removed: its actor still answers, it posts nothing new.
+Reads a snapshot of the store; changes nothing.
+
+${COMMON}`,
+  followers: `Usage: herald followers [--account NAME] [--json] [--config FILE]
        herald followers remove ACTOR [--config FILE]
 
 Lists followers (handle, actor, state, since), or removes one by actor URL or @user@host.
+--account lists a section account's followers instead of the main account's.
 
 ${COMMON}`,
   block: `Usage: herald block TARGET [--note TEXT] [--config FILE]
@@ -322,6 +332,12 @@ async function run(argv: readonly string[]): Promise<number> {
       print(r, formatSync(r));
       return r.rejected.length > 0 ? EXIT.rejected : EXIT.ok;
     }
+    case "accounts": {
+      const { listAccounts, formatAccounts } = await import("./commands/accounts.ts");
+      const accounts = await listAccounts(config);
+      print(accounts, formatAccounts(accounts, config.bot.mode));
+      return EXIT.ok;
+    }
     case "status": {
       const { collectStatus, formatStatus } = await import("./commands/status.ts");
       const s = await collectStatus(config);
@@ -391,7 +407,7 @@ async function run(argv: readonly string[]): Promise<number> {
       if (positionals[0] === "remove" && positionals.length === 2)
         return act(await removeFollower(config, positionals[1]!));
       if (positionals.length > 0) return usage(`unexpected argument "${positionals[0]}".`);
-      const followers = await listFollowers(config);
+      const followers = await listFollowers(config, flags.account);
       const text = followers
         .map(
           (f) =>
@@ -421,6 +437,7 @@ function parse(args: readonly string[]) {
       import: { type: "string" },
       note: { type: "string" },
       undo: { type: "boolean" },
+      account: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,

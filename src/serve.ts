@@ -24,11 +24,12 @@ import type { Role } from "./roles.ts";
 import { type Scheduler, startScheduler } from "./scheduler.ts";
 import type { Storage } from "./store/types.ts";
 import { actorUrls, siteUrls } from "./urls.ts";
+import { accountFeedSelector, accountPages } from "./web/account-feeds.ts";
 import { activityPubDeps } from "./web/activitypub.ts";
 import { createAdmin } from "./web/admin/index.ts";
 import { watchDatabase } from "./web/database-health.ts";
 import { feedCache } from "./web/feed-cache.ts";
-import { createLazyFeeds } from "./web/lazy-feeds.ts";
+import { createLazyFeeds, firstOf } from "./web/lazy-feeds.ts";
 import { createPages, pageSite } from "./web/pages/index.ts";
 import { createWebHandler, type WebState } from "./web/server.ts";
 import { tagFeedSelector } from "./web/tag-feeds.ts";
@@ -260,8 +261,13 @@ async function startApp(config: Config, log: Logger, options: AppOptions): Promi
     library,
     store: storage.federation,
     showInteractions: config.pages.showInteractions,
+    accounts: accountPages(config, library, federation !== undefined),
   });
-  const tagFeeds = createLazyFeeds({ config, library, select: tagFeedSelector(config) });
+  const tagFeeds = createLazyFeeds({
+    config,
+    library,
+    select: firstOf(tagFeedSelector(config), accountFeedSelector(config, library)),
+  });
   const rebuildFeeds = feedCache({
     config,
     library,

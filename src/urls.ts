@@ -20,6 +20,11 @@ export interface SiteUrls extends FeedUrls {
    * ActivityPub object id are all this URL. Built from the stable id, never from the slug.
    */
   object(id: string): string;
+  /**
+   * The article as a section account's post (`objects/@tech/<id>`): each account federates its own
+   * object, so ids carry the account; the main account keeps `object(id)`.
+   */
+  accountObject(account: string, id: string): string;
   tag(tag: string): string;
   /**
    * A tag's own feeds, `tags/<key>/feed.xml` and beside it, by the tag's key (content/tags.ts), so a
@@ -28,6 +33,8 @@ export interface SiteUrls extends FeedUrls {
   tagFeeds(key: string): FeedUrls;
   /** Herald's copy of a remote image, by its file name (`<sha256>.<ext>`). */
   media(name: string): string;
+  /** A section account's feeds, beside its actor: `users/<username>/feed.xml` and the other two. */
+  accountFeeds(username: string): FeedUrls;
 }
 
 export function siteUrls(siteUrl: string): SiteUrls {
@@ -46,9 +53,11 @@ export function siteUrls(siteUrl: string): SiteUrls {
     ...feeds(""),
     article: (slug) => at(`articles/${encodeURIComponent(slug)}/`),
     object: (id) => at(`objects/${encodeURIComponent(id)}`),
+    accountObject: (account, id) => at(`objects/@${encodeURIComponent(account)}/${encodeURIComponent(id)}`),
     tag: (tag) => at(`tags/${encodeURIComponent(tag)}/`),
     tagFeeds: (key) => feeds(`tags/${encodeURIComponent(key)}/`),
     media: (name) => at(`media/${encodeURIComponent(name)}`),
+    accountFeeds: (username) => feeds(`users/${encodeURIComponent(username)}/`),
   };
 }
 

@@ -89,7 +89,10 @@ describe("scan job", () => {
     t.clock.set("2026-03-02T16:00:00Z"); // 00:00 in Shanghai
     t.write("night.md", "title: Night news");
     const night = await t.herald.scan();
-    expect(night.federation?.held).toEqual([{ articleId: "night", kind: "create", reason: "quiet-hours" }]);
+    expect(night.federation?.held).toEqual([
+      // Held for the main account, the only one here.
+      { articleId: "night", kind: "create", reason: "quiet-hours", account: "news" },
+    ]);
     expect((await t.herald.library.visible(10)).map((a) => a.id)).toContain("night");
     t.clock.set("2026-03-02T23:01:00Z"); // 07:01
     expect((await t.herald.scan()).federation?.created).toBe(1);

@@ -13,10 +13,15 @@ export interface SyncReport {
   updated: string[];
   deleted: string[];
   silent: string[];
-  held: { articleId: string; kind: string; reason: string }[];
+  held: { articleId: string; kind: string; reason: string; account: string }[];
   rejected: { path: string; message: string }[];
   /** Distinct inboxes each activity goes to (shared inboxes counted once). */
   inboxes: number;
+  /**
+   * With section accounts: per article planned or held, the accounts it goes to now (usernames),
+   * in the order they publish (the main account first).
+   */
+  accounts?: Record<string, string[]>;
   delivered: number;
 }
 
@@ -34,17 +39,28 @@ async function report(
   const plan = scan.federation?.plan ?? [];
   const held = scan.federation?.held ?? [];
   const heldIds = new Set(held.map((h) => h.articleId));
-  const ids = (kind: string, silent?: boolean) =>
-    plan
-      .filter(
-        (a) =>
-          a.kind === kind &&
-          !heldIds.has(a.articleId) &&
-          (silent === undefined || (a.kind === "create" && a.silent === silent)),
-      )
-      .map((a) => a.articleId);
+  const ids = (kind: string, silent?: boolean) => [
+    ...new Set(
+      plan
+        .filter(
+          (a) =>
+            a.kind === kind &&
+            !heldIds.has(a.articleId) &&
+            (silent === undefined || (a.kind === "create" && a.silent === silent)),
+        )
+        .map((a) => a.articleId),
+    ),
+  ];
+  // One article planned for several accounts is listed once; `accounts` says where it goes.
+  const accounts: Record<string, string[]> = {};
+  for (const a of [...plan, ...held]) {
+    const names = accounts[a.articleId] ?? [];
+    if (!names.includes(a.account)) names.push(a.account);
+    accounts[a.articleId] = names;
+  }
   return {
     dryRun,
+    ...(herald.config.accounts.length > 0 ? { accounts } : {}),
     created: ids("create", false),
     updated: ids("update"),
     deleted: ids("delete"),
@@ -77,6 +93,11 @@ export async function syncOnce(config: Config, { dryRun = false, deliver = true 
   }
 }
 
+/** `@news, @tech`: the accounts of one article. */
+function names(accounts: readonly string[] | undefined): string {
+  return (accounts ?? []).map((a) => `@${a}`).join(", ");
+}
+
 export function formatSync(r: SyncReport): string {
   const verb = r.dryRun ? "would send" : "sent";
   const lines = [r.dryRun ? "Dry run: nothing was changed." : "Sync done."];
@@ -86,11 +107,20 @@ export function formatSync(r: SyncReport): string {
     ["Delete", r.deleted],
   ] as const) {
     for (const id of ids)
-      lines.push(`  ${verb} ${kind} for ${id} to ${r.inboxes} inbox${r.inboxes === 1 ? "" : "es"}`);
+      lines.push(
+        r.accounts
+          ? `  ${verb} ${kind} for ${id} from ${names(r.accounts[id])}`
+          : `  ${verb} ${kind} for ${id} to ${r.inboxes} inbox${r.inboxes === 1 ? "" : "es"}`,
+      );
   }
   for (const id of r.silent)
-    lines.push(`  ${r.dryRun ? "would add" : "added"} ${id} to the outbox without pushing (first start)`);
-  for (const h of r.held) lines.push(`  held ${h.kind} for ${h.articleId} (${h.reason})`);
+    lines.push(
+      `  ${r.dryRun ? "would add" : "added"} ${id} to the outbox${r.accounts ? ` of ${names(r.accounts[id])}` : ""} without pushing (first start)`,
+    );
+  for (const h of r.held)
+    lines.push(
+      `  held ${h.kind} for ${h.articleId} (${h.reason})${r.accounts ? ` on ${names([h.account])}` : ""}`,
+    );
   for (const e of r.rejected) lines.push(`  rejected ${e.path}: ${e.message}`);
   if (r.created.length + r.updated.length + r.deleted.length + r.silent.length + r.held.length === 0) {
     lines.push("  nothing to send");
@@ -141,11 +171,15 @@ export async function retractArticle(config: Config, id: string): Promise<Action
   }
 }
 
-/** Read-only: on a snapshot, so that an empty database is reported (NoStoreError), never set up. */
-export async function listFollowers(config: Config) {
+/**
+ * Read-only: on a snapshot, so that an empty database is reported (NoStoreError), never set up.
+ * `account`: a section account's username (the main account's followers by default).
+ */
+export async function listFollowers(config: Config, account?: string) {
   const herald = await openSnapshot(config, { federation: false });
   try {
-    return await herald.storage.federation.listFollowers({});
+    const key = account === undefined || account === config.bot.username ? "" : account;
+    return await herald.storage.federation.forAccount(key).listFollowers({});
   } finally {
     await herald.dispose();
   }

@@ -35,6 +35,11 @@ export async function deliveriesOf(config: Config, articleId: string): Promise<A
   }
 }
 
+/** ` → news, tech`: the accounts an article goes to, when section accounts exist. */
+function accountsOf(a: Status["articles"][number]): string {
+  return a.accounts ? ` → ${a.accounts.join(", ") || "no account"}` : "";
+}
+
 export function formatStatus(s: Status, timezone: string): string {
   const time = (iso: string | null | undefined) =>
     iso ? new Date(iso).toLocaleString("sv-SE", { timeZone: timezone }).replace("T", " ") : "—";
@@ -47,8 +52,12 @@ export function formatStatus(s: Status, timezone: string): string {
   for (const a of s.articles) {
     if (a.state === "published" || a.state === "removed") continue;
     const extra = a.state === "scheduled" ? ` at ${time(a.at)}` : a.reason ? ` (${a.reason})` : "";
-    lines.push(`  ${a.state.padEnd(10)} ${a.path ?? a.id}${extra}`);
+    lines.push(`  ${a.state.padEnd(10)} ${a.path ?? a.id}${extra}${accountsOf(a)}`);
   }
+  // With section accounts, where the published ones went too.
+  for (const a of s.articles)
+    if (a.accounts && a.state === "published")
+      lines.push(`  ${"published".padEnd(10)} ${a.path ?? a.id}${accountsOf(a)}`);
   for (const e of s.rejected) lines.push(`  ${"rejected".padEnd(10)} ${e.path}: ${e.message}`);
   lines.push(
     `Followers: ${s.followers.accepted}${s.followers.pending ? ` (+${s.followers.pending} pending)` : ""}`,

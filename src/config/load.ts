@@ -39,6 +39,8 @@ export interface Config {
   readonly feeds: Readonly<Parsed["feeds"]>;
   readonly summary: Readonly<Parsed["summary"]>;
   readonly bot: Readonly<Parsed["bot"]>;
+  /** Section accounts (accounts/specs.ts resolves their defaults from the global settings). */
+  readonly accounts: readonly Readonly<Parsed["accounts"][number]>[];
   readonly federation: Readonly<Parsed["federation"]>;
   readonly pages: Readonly<Parsed["pages"]>;
   /** Folder of the config file (or cwd): where relative avatar/header paths point. */
@@ -106,6 +108,8 @@ export function fromObject(
   } catch (error) {
     throw new ConfigError(file, [`${(error as Error).message.replace(/\.?$/, ".")}`]);
   }
+  const accountProblems = checkAccounts(c);
+  if (accountProblems.length > 0) throw new ConfigError(file, accountProblems);
   const port = env.PORT !== undefined ? Number(env.PORT) : c.server.port;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new ConfigError(file, [
@@ -152,6 +156,7 @@ export function fromObject(
     publishing: c.publishing,
     summary: c.summary,
     bot: c.bot,
+    accounts: c.accounts,
     federation: c.federation,
     pages: c.pages,
     base,
@@ -198,6 +203,29 @@ function parseWithSchema(raw: unknown, file: string | undefined): Parsed {
     throw new ConfigError(file, problems);
   }
   return result.data;
+}
+
+/**
+ * What the schema cannot say of one account alone: usernames are unique and none is the main
+ * account's (an actor has one identifier), and a folder glob stays under content/.
+ */
+function checkAccounts(c: Parsed): string[] {
+  const problems: string[] = [];
+  const seen = new Set([c.bot.username]);
+  c.accounts.forEach((account, i) => {
+    if (seen.has(account.username))
+      problems.push(
+        `accounts.${i}.username: "${account.username}" is already ${account.username === c.bot.username ? "bot.username" : "another account's"}; each account needs its own username; example: accounts.${i}.username: tech.`,
+      );
+    seen.add(account.username);
+    account.folders.forEach((folder, j) => {
+      if (folder.startsWith("/") || folder.split("/").includes(".."))
+        problems.push(
+          `accounts.${i}.folders.${j}: "${folder}" leaves content/; folders are globs under it; example: accounts.${i}.folders: ["tech/**"].`,
+        );
+    });
+  });
+  return problems;
 }
 
 /** The site URL of a first run: this machine, on the port served. */

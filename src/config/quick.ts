@@ -170,7 +170,37 @@ const config = object({
     indexable: or(true, boolean),
     manualApproval: or(false, boolean),
     alsoKnownAs: or([], array(string(0, isAccountReference), 10)),
+    mode: or("all", oneOf(["all", "announce", "none"])),
   }),
+  accounts: or(
+    [],
+    array(
+      object({
+        username: required(string(0, (s) => USERNAME.test(s))),
+        name: required(string(1)),
+        summary: or("", string()),
+        avatar: optional(string(1)),
+        header: optional(string(1)),
+        tags: or([], array(string(1))),
+        folders: or([], array(string(1))),
+        objectType: optional(oneOf(["note", "article"])),
+        visibility: optional(oneOf(["public", "unlisted"])),
+        publishing: optional(
+          object({
+            maxPerHour: optional(int(0)),
+            minIntervalMinutes: optional(int(0)),
+            quietHours: optional(
+              object({
+                start: required(string(0, (s) => CLOCK.test(s))),
+                end: required(string(0, (s) => CLOCK.test(s))),
+              }),
+            ),
+          }),
+        ),
+      }),
+      100,
+    ),
+  ),
   federation: section({
     objectType: or("note", oneOf(["note", "article"])),
     visibility: or("public", oneOf(["public", "unlisted"])),

@@ -161,8 +161,43 @@ export const configSchema = z.strictObject({
         .array(z.string().refine(isAccountReference, "Expected an actor URL or @user@host"))
         .max(10)
         .default([]),
+      /**
+       * What the main account does once section accounts exist: post everything (`all`), boost each
+       * section's post instead of posting it again (`announce`: a follower of both sees it once), or
+       * nothing (`none`).
+       */
+      mode: z.enum(["all", "announce", "none"]).default("all"),
     })
     .prefault({}),
+  /**
+   * Section accounts beside the main one (accounts/select.ts): each a full actor, fed the articles
+   * its selector picks. Publishing controls left out follow the global ones.
+   */
+  accounts: z
+    .array(
+      z.strictObject({
+        username: z.string().regex(USERNAME, "Lowercase letters, digits and _ only, at most 30"),
+        name: z.string().min(1),
+        summary: z.string().default(""),
+        avatar: z.string().min(1).optional(),
+        header: z.string().min(1).optional(),
+        /** Articles with any of these tags (any case). */
+        tags: z.array(z.string().min(1)).default([]),
+        /** Articles under these folders of content/: globs such as `tech/**`. */
+        folders: z.array(z.string().min(1)).default([]),
+        objectType: z.enum(["note", "article"]).optional(),
+        visibility: z.enum(["public", "unlisted"]).optional(),
+        publishing: z
+          .strictObject({
+            maxPerHour: z.int().min(0).optional(),
+            minIntervalMinutes: z.int().min(0).optional(),
+            quietHours: z.strictObject({ start: clock, end: clock }).optional(),
+          })
+          .optional(),
+      }),
+    )
+    .max(100)
+    .default([]),
   federation: z
     .strictObject({
       objectType: z.enum(["note", "article"]).default("note"),
@@ -267,6 +302,8 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
   "feeds.outDir": "../public",
   "bot.avatar": "avatar.png",
   "bot.fields": "[{ name: Website, value: https://news.example.org }]",
+  "bot.mode": "announce",
+  accounts: "[{ username: tech, name: Herald Tech, tags: [tech, science], folders: ['tech/**'] }]",
   "federation.objectType": "note",
   "federation.visibility": "unlisted",
   "federation.pushNewestOnFirstStart": "3",

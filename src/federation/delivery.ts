@@ -25,11 +25,27 @@ import {
   resultOf,
 } from "./circuit.ts";
 
-export interface DeliveryWorkerOptions {
-  outbox: Outbox;
+/** Who signs a fan-out's deliveries, and whose followers its FEP-8fcf header names. */
+export interface Signer {
   key: SigningKey;
   /** The followers collection, named in FEP-8fcf headers. */
   followersUri: URL;
+  /** The account's key in the store (MAIN_ACCOUNT for the main one): whose followers are digested. */
+  account: string;
+}
+
+export interface DeliveryWorkerOptions {
+  outbox: Outbox;
+  /** The main account's key: it signs fan-outs of the main account and those queued before accounts. */
+  key: SigningKey;
+  /** The main account's followers collection, named in FEP-8fcf headers. */
+  followersUri: URL;
+  /**
+   * The signer of a section account's fan-outs (Fanout.account, the actor identifier); undefined
+   * for the main account's. A fan-out of an account that has no key any more fails: never signed
+   * with another account's key.
+   */
+  signerOf?: (account: string) => Promise<Signer | undefined>;
   agent: Agent;
   userAgent: string;
   policy: DeliveryPolicy;
@@ -347,14 +363,15 @@ export class DeliveryWorker {
       accept: "application/activity+json, application/ld+json",
       "user-agent": this.#o.userAgent,
     };
+    const signer = await this.#signer(loaded.fanout.account);
     if (loaded.fanout.followers) {
-      const sync = await this.#followersDigest(loaded.fanout.id, inbox.origin);
+      const sync = await this.#followersDigest(loaded.fanout.id, inbox.origin, signer);
       if (sync) headers["collection-synchronization"] = sync;
     }
     const known = this.#specs.get(inbox.origin);
-    const first = await this.#send(inbox, headers, loaded, known ?? CAVAGE);
+    const first = await this.#send(inbox, headers, loaded, known ?? CAVAGE, signer);
     if (known === undefined && KNOCK_AGAIN.has(first.status)) {
-      const second = await this.#send(inbox, headers, loaded, RFC9421);
+      const second = await this.#send(inbox, headers, loaded, RFC9421, signer);
       if (second.status < 300) this.#specs.set(inbox.origin, RFC9421);
       return second;
     }
@@ -367,9 +384,10 @@ export class DeliveryWorker {
     headers: Record<string, string>,
     loaded: Loaded,
     spec: SignatureSpec,
+    signer: Signer,
   ): Promise<{ status: number; retryAfterMs?: number; reason?: string }> {
     const signature = await signPost(
-      this.#o.key,
+      signer.key,
       inbox,
       loaded.digest,
       CONTENT_TYPE,
@@ -409,13 +427,22 @@ export class DeliveryWorker {
     return cached;
   }
 
-  #followersDigest(fanoutId: number, origin: string): Promise<string | undefined> {
+  /** The fan-out's signer: the main account's for '' (and its own identifier), else the section's. */
+  async #signer(account: string): Promise<Signer> {
+    const main: Signer = { key: this.#o.key, followersUri: this.#o.followersUri, account: "" };
+    if (account === "" || !this.#o.signerOf) return main;
+    const signer = await this.#o.signerOf(account);
+    if (!signer) throw new Error(`No signing key for account ${JSON.stringify(account)}.`);
+    return signer;
+  }
+
+  #followersDigest(fanoutId: number, origin: string, signer: Signer): Promise<string | undefined> {
     const key = `${fanoutId} ${origin}`;
     let digest = this.#digests.get(key);
     if (!digest) {
       digest = this.#o.outbox
-        .followerIdsAt(origin)
-        .then((ids) => (ids.length > 0 ? this.#syncHeader(origin, ids) : undefined));
+        .followerIdsAt(origin, signer.account)
+        .then((ids) => (ids.length > 0 ? this.#syncHeader(origin, ids, signer) : undefined));
       digest.catch(() => this.#digests.delete(key));
       this.#digests.set(key, digest);
       if (this.#digests.size > 4_096) this.#digests.delete(this.#digests.keys().next().value!);
@@ -424,8 +451,8 @@ export class DeliveryWorker {
   }
 
   /** FEP-8fcf: the followers Herald has on `origin`, as a digest and where to read the list. */
-  #syncHeader(origin: string, ids: readonly string[]): string {
-    const collection = this.#o.followersUri.href;
+  #syncHeader(origin: string, ids: readonly string[], signer: Signer): string {
+    const collection = signer.followersUri.href;
     const partial = new URL(collection);
     partial.searchParams.set("base-url", `${origin}/`);
     return `collectionId="${collection}", url="${partial.href}", digest="${followersDigest(ids)}"`;

@@ -63,19 +63,34 @@ export interface BotProfile {
   published: string;
 }
 
-export interface FederationDeps {
-  origin: string;
-  urls: SiteUrls;
+/** One actor Herald serves: its profile, its keys, and the store scoped to it. */
+export interface FederatedAccount {
   profile: BotProfile;
   keys: ActorKeyPairs;
   store: FederationStore;
+}
+
+export interface FederationDeps {
+  origin: string;
+  urls: SiteUrls;
+  /** The main account's profile, keys and store. */
+  profile: BotProfile;
+  keys: ActorKeyPairs;
+  store: FederationStore;
+  /**
+   * The other accounts (runtime's AccountDirectory): a section account by its identifier, configured
+   * or removed from the configuration but still known to the store; undefined for anything else.
+   */
+  account?: (identifier: string) => Promise<FederatedAccount | undefined>;
+  /** Every account served, the main one first (NodeInfo, and activities addressed to no one account). */
+  allAccounts?: () => Promise<FederatedAccount[]>;
   kv: KvStore;
   /** Received activities, handled by Fedify's inbox listeners. */
   queue: MessageQueue;
   /** Outgoing activities: Herald's outbox, which keeps them for its own delivery worker (delivery.ts). */
   outbox: MessageQueue;
-  /** Accepted followers on one origin: the partial followers collection of FEP-8fcf. */
-  followerIdsAt?: (origin: string) => Promise<string[]>;
+  /** Accepted followers of an account (its store key) on one origin: FEP-8fcf's partial collection. */
+  followerIdsAt?: (origin: string, account: string) => Promise<string[]>;
   log: Logger;
   /** Every fetch and delivery Fedify makes goes through it (loopback and private addresses refused). */
   guard: OutboundGuard;
@@ -85,8 +100,8 @@ export interface FederationDeps {
   quotes?: QuoteStampStore;
   /** The account's identity over time: `alsoKnownAs` (moving in) and `movedTo` (moving out). */
   identity?: AccountIdentity;
-  /** Called after a follower is accepted (backfill, counters). */
-  onFollowAccepted?: (follower: Follower) => Promise<void>;
+  /** Called after a follower of `account` is accepted (backfill, counters). */
+  onFollowAccepted?: (follower: Follower, account: FederatedAccount) => Promise<void>;
   version: string;
 }
 
@@ -96,7 +111,10 @@ function objectIdToArticleId(urls: SiteUrls, id: URL | null | undefined): string
   if (!id) return undefined;
   const prefix = urls.object("");
   const href = id.href.split("#")[0]!;
-  return href.startsWith(prefix) ? decodeURIComponent(href.slice(prefix.length)) : undefined;
+  if (!href.startsWith(prefix)) return undefined;
+  // A section account's object (`objects/@tech/<id>`) is the same article.
+  const rest = href.slice(prefix.length).replace(/^@[^/]+\//, "");
+  return decodeURIComponent(rest);
 }
 
 export function createHeraldFederation(deps: FederationDeps): Federation<void> {
@@ -116,23 +134,34 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
     ),
   });
 
-  const isBot = (identifier: string): boolean => identifier === profile.username;
+  const main: FederatedAccount = { profile, keys: deps.keys, store };
+  /** The account an identifier names: the main one, a section account, or none. */
+  const accountOf = async (identifier: string): Promise<FederatedAccount | undefined> =>
+    identifier === profile.username ? main : await deps.account?.(identifier);
+  const allAccounts = async (): Promise<FederatedAccount[]> => (await deps.allAccounts?.()) ?? [main];
 
   federation
-    .setActorDispatcher(ACTOR_ROUTES.actor, async (ctx, identifier) =>
-      isBot(identifier) ? actorObject(ctx, profile, urls, await deps.identity?.current()) : null,
-    )
-    .mapHandle((_ctx, username) => (isBot(username) ? username : null))
-    .setKeyPairsDispatcher((_ctx, identifier) =>
-      isBot(identifier) ? [deps.keys.rsa, deps.keys.ed25519] : [],
-    );
+    .setActorDispatcher(ACTOR_ROUTES.actor, async (ctx, identifier) => {
+      const account = await accountOf(identifier);
+      if (!account) return null;
+      // Moving in and out (identity.ts) is the main account's.
+      const identity = account === main ? await deps.identity?.current() : undefined;
+      return actorObject(ctx, account.profile, urls, identity);
+    })
+    .mapHandle(async (_ctx, username) => ((await accountOf(username)) ? username : null))
+    .setKeyPairsDispatcher(async (_ctx, identifier) => {
+      const account = await accountOf(identifier);
+      return account ? [account.keys.rsa, account.keys.ed25519] : [];
+    });
 
   federation
     .setFollowersDispatcher(ACTOR_ROUTES.followers, async (_ctx, identifier, cursor, baseUrl) => {
-      if (!isBot(identifier)) return null;
+      const account = await accountOf(identifier);
+      if (!account) return null;
+      const store = account.store;
       if (baseUrl && deps.followerIdsAt) {
         // FEP-8fcf: a server checks its digest against the followers Herald has there, all at once.
-        const ids = await deps.followerIdsAt(baseUrl.origin);
+        const ids = await deps.followerIdsAt(baseUrl.origin, store.account);
         const recipients = ids.map((id) => ({ id: new URL(id), inboxId: null, endpoints: null }));
         return cursor === null || cursor === "0" ? { items: recipients, nextCursor: null } : { items: [] };
       }
@@ -146,12 +175,17 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
         nextCursor: cursor !== null && offset + PAGE_SIZE < total ? String(offset + PAGE_SIZE) : null,
       };
     })
-    .setCounter((_ctx, identifier) => (isBot(identifier) ? store.countFollowers("accepted") : null))
-    .setFirstCursor((_ctx, identifier) => (isBot(identifier) ? "0" : null));
+    .setCounter(async (_ctx, identifier) => {
+      const account = await accountOf(identifier);
+      return account ? account.store.countFollowers("accepted") : null;
+    })
+    .setFirstCursor(async (_ctx, identifier) => ((await accountOf(identifier)) ? "0" : null));
 
   federation
     .setOutboxDispatcher(ACTOR_ROUTES.outbox, async (_ctx, identifier, cursor) => {
-      if (!isBot(identifier) || cursor === null) return null;
+      const account = await accountOf(identifier);
+      if (!account || cursor === null) return null;
+      const store = account.store;
       const offset = Number(cursor) || 0;
       const records = await store.listCreates({ offset, limit: PAGE_SIZE });
       const items = await Promise.all(
@@ -164,33 +198,42 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
         nextCursor: offset + PAGE_SIZE < (await store.countCreates()) ? String(offset + PAGE_SIZE) : null,
       };
     })
-    .setCounter((_ctx, identifier) => (isBot(identifier) ? store.countCreates() : null))
-    .setFirstCursor((_ctx, identifier) => (isBot(identifier) ? "0" : null));
+    .setCounter(async (_ctx, identifier) => (await accountOf(identifier))?.store.countCreates() ?? null)
+    .setFirstCursor(async (_ctx, identifier) => ((await accountOf(identifier)) ? "0" : null));
 
-  const pinnedObjects = async () =>
-    (await store.listObjects()).filter((o) => o.pinned && o.deletedAt === null);
+  const pinnedObjects = async (account: FederatedAccount) =>
+    (await account.store.listObjects()).filter((o) => o.pinned && o.deletedAt === null);
   federation
     .setFeaturedDispatcher(ACTOR_ROUTES.featured, async (_ctx, identifier) => {
-      if (!isBot(identifier)) return null;
-      const pinned = await pinnedObjects();
+      const account = await accountOf(identifier);
+      if (!account) return null;
+      const pinned = await pinnedObjects(account);
       pinned.sort((a, b) => (a.published < b.published ? 1 : -1));
       return { items: await Promise.all(pinned.map((o) => postFromJson(o.object))) };
     })
     // Without a counter Fedify omits totalItems; every collection of the actor must give it.
-    .setCounter(async (_ctx, identifier) => (isBot(identifier) ? (await pinnedObjects()).length : null));
+    .setCounter(async (_ctx, identifier) => {
+      const account = await accountOf(identifier);
+      return account ? (await pinnedObjects(account)).length : null;
+    });
 
-  federation.setNodeInfoDispatcher("/nodeinfo/2.1", async () => ({
-    software: { name: "herald", version: deps.version, homepage: new URL(urls.home) },
-    protocols: ["activitypub"],
-    services: { inbound: [], outbound: ["atom1.0", "rss2.0"] },
-    openRegistrations: false,
-    usage: {
-      users: { total: 1, activeHalfyear: 1, activeMonth: 1 },
-      localPosts: await store.countCreates(),
-      localComments: 0,
-    },
-    metadata: {},
-  }));
+  federation.setNodeInfoDispatcher("/nodeinfo/2.1", async () => {
+    const accounts = await allAccounts();
+    const posts = await Promise.all(accounts.map((a) => a.store.countCreates()));
+    const users = accounts.length;
+    return {
+      software: { name: "herald", version: deps.version, homepage: new URL(urls.home) },
+      protocols: ["activitypub"],
+      services: { inbound: [], outbound: ["atom1.0", "rss2.0"] },
+      openRegistrations: false,
+      usage: {
+        users: { total: users, activeHalfyear: users, activeMonth: users },
+        localPosts: posts.reduce((a, b) => a + b, 0),
+        localComments: 0,
+      },
+      metadata: {},
+    };
+  });
 
   const quoteDeps = () =>
     deps.quotes
@@ -200,7 +243,9 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
           urls,
           username: profile.username,
           log: log.child({ module: "quotes" }),
-          articleIdOf: (id: URL | null) => objectIdToArticleId(urls, id),
+          // Stamps are the main account's (quotes.ts): a section account's post is not its to grant.
+          articleIdOf: (id: URL | null) =>
+            id?.href.startsWith(`${urls.object("")}@`) ? undefined : objectIdToArticleId(urls, id),
           fetchActor: async (inboxCtx: InboxContext<void>, id: URL) =>
             fetchActor(
               id,
@@ -221,7 +266,7 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
       : undefined;
   federation.setObjectDispatcher(QuoteAuthorization, QUOTE_AUTHORIZATION_ROUTE, async (ctx, values) => {
     const q = quoteDeps();
-    return q && isBot(values.identifier) ? stampObject(ctx, q, values.id) : null;
+    return q && values.identifier === profile.username ? stampObject(ctx, q, values.id) : null;
   });
 
   const inboxLog = log.child({ module: "inbox" });
@@ -242,7 +287,9 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
     .on(Follow, async (ctx, follow) => {
       if (!follow.id || !follow.actorId || !follow.objectId) return;
       const target = ctx.parseUri(follow.objectId);
-      if (target?.type !== "actor" || !isBot(target.identifier)) return;
+      const account = target?.type === "actor" ? await accountOf(target.identifier) : undefined;
+      if (!account) return;
+      const { store, profile } = account;
       const refused = deps.blocks?.().blocksActor(follow.actorId) ?? false;
       // Always fetched from its id: an actor embedded in the Follow is the sender's word for its inbox.
       const documentLoader = await ctx.getDocumentLoader({ identifier: profile.username });
@@ -263,7 +310,7 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
       }
       if (refused) {
         // Nothing is stored: a blocked actor's Follow is answered, and forgotten.
-        await sendAnswer(ctx, Reject, follow, actor);
+        await sendAnswer(ctx, Reject, follow, actor, profile.username);
         await store.removeFollower(actor.id.href);
         inboxLog.info({ actor: actor.id.href }, "follow of a blocked actor rejected");
         return;
@@ -278,32 +325,42 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
         createdAt: (await store.getFollower(actor.id.href))?.createdAt ?? new Date().toISOString(),
       };
       await store.upsertFollower(follower);
-      inboxLog.info({ actor: follower.actorId, state: follower.state }, "follow received");
+      inboxLog.info(
+        { actor: follower.actorId, account: profile.username, state: follower.state },
+        "follow received",
+      );
       if (follower.state === "accepted") {
-        await sendAnswer(ctx, Accept, follow, actor);
-        await deps.onFollowAccepted?.(follower);
+        await sendAnswer(ctx, Accept, follow, actor, profile.username);
+        await deps.onFollowAccepted?.(follower, account);
       }
     })
-    .on(Undo, async (_ctx, undo) => {
+    .on(Undo, async (ctx, undo) => {
       if (blocked(undo)) return;
       // Some servers undo by the Follow's id alone, and that id is rarely fetchable: the stored id of
-      // the signer's own follow is enough.
-      const follower = undo.actorId ? await store.getFollower(undo.actorId.href) : undefined;
-      if (follower && undo.objectId && follower.followId === undo.objectId.href) {
-        if (await store.removeFollower(follower.actorId))
-          inboxLog.info({ actor: follower.actorId }, "follower left");
-        return;
+      // the signer's own follow is enough (each account keeps its own follows).
+      const accounts = await allAccounts();
+      if (undo.actorId && undo.objectId) {
+        for (const { store } of accounts) {
+          const follower = await store.getFollower(undo.actorId.href);
+          if (follower?.followId !== undo.objectId.href) continue;
+          if (await store.removeFollower(follower.actorId))
+            inboxLog.info({ actor: follower.actorId, account: store.account }, "follower left");
+          return;
+        }
       }
       const object = await undo.getObject({ crossOrigin: "ignore" }).catch(() => null);
       // Servers often embed the Follow without its actor; the Undo is signed by its actor, so only
-      // that actor's follow is ever removed.
+      // that actor's follow is ever removed: of the account it names, or of every account.
       if (
         object instanceof Follow &&
         undo.actorId &&
         (object.actorId === null || object.actorId.href === undo.actorId.href)
       ) {
-        if (await store.removeFollower(undo.actorId.href))
-          inboxLog.info({ actor: undo.actorId.href }, "follower left");
+        const target = object.objectId ? ctx.parseUri(object.objectId) : null;
+        const named = target?.type === "actor" ? await accountOf(target.identifier) : undefined;
+        for (const { store } of named ? [named] : accounts)
+          if (await store.removeFollower(undo.actorId.href))
+            inboxLog.info({ actor: undo.actorId.href, account: store.account }, "follower left");
       } else if ((object instanceof Like || object instanceof Announce) && object.id) {
         // Interactions are a record of what happened; an undo is rare and needs no bookkeeping.
         inboxLog.debug({ activity: object.id.href }, "undo of interaction");
@@ -311,20 +368,18 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
     })
     .on(Delete, async (_ctx, del) => {
       if (blocked(del)) return;
-      // A deleted account stops following.
-      if (
-        del.actorId &&
-        del.objectId?.href === del.actorId.href &&
-        (await store.removeFollower(del.actorId.href))
-      ) {
-        inboxLog.info({ actor: del.actorId.href }, "follower account deleted");
-      }
+      // A deleted account stops following, every account it followed.
+      if (!del.actorId || del.objectId?.href !== del.actorId.href) return;
+      for (const { store } of await allAccounts())
+        if (await store.removeFollower(del.actorId.href))
+          inboxLog.info({ actor: del.actorId.href, account: store.account }, "follower account deleted");
     })
     .on(Block, async (ctx, block) => {
       if (blocked(block)) return;
       const target = block.objectId ? ctx.parseUri(block.objectId) : null;
-      if (block.actorId && target?.type === "actor" && (await store.removeFollower(block.actorId.href))) {
-        inboxLog.info({ actor: block.actorId.href }, "blocked by follower");
+      const account = target?.type === "actor" ? await accountOf(target.identifier) : undefined;
+      if (block.actorId && account && (await account.store.removeFollower(block.actorId.href))) {
+        inboxLog.info({ actor: block.actorId.href, account: account.store.account }, "blocked by follower");
       }
     })
     .on(Like, async (_ctx, like) => {
@@ -339,10 +394,12 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
       const object = await create.getObject({ crossOrigin: "ignore" });
       if (!(object instanceof Note) || !create.actorId) return;
       const replyTo = objectIdToArticleId(urls, object.replyTargetId);
-      const actorUri = ctx.getActorUri(profile.username).href;
+      // A mention of any of the site's accounts.
       let mentioned = false;
       for await (const tag of object.getTags()) {
-        if ("href" in tag && (tag as { href: URL | null }).href?.href === actorUri) mentioned = true;
+        const href = "href" in tag ? (tag as { href: URL | null }).href : null;
+        const named = href ? ctx.parseUri(href) : null;
+        if (named?.type === "actor" && (await accountOf(named.identifier))) mentioned = true;
       }
       if (!replyTo && !mentioned) return;
       await recordInteraction(
@@ -392,10 +449,14 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
       const actor = activity.actorId;
       if (!(activity instanceof Delete) || !actor || activity.objectId?.href !== actor.href) return;
       if (blocked(activity)) return;
-      if (!(await store.getFollower(actor.href))) return;
+      const following = [];
+      for (const account of await allAccounts())
+        if (await account.store.getFollower(actor.href)) following.push(account.store);
+      if (following.length === 0) return;
       if (!(await accountGone.confirm(actor))) return;
-      if (await store.removeFollower(actor.href))
-        inboxLog.info({ actor: actor.href }, "follower account gone");
+      for (const followed of following)
+        if (await followed.removeFollower(actor.href))
+          inboxLog.info({ actor: actor.href, account: followed.account }, "follower account gone");
       return new Response(null, { status: 202 });
     })
     .onError((_ctx, error) => inboxLog.error({ err: error }, "inbox listener failed"));
@@ -440,10 +501,11 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
     answer: typeof Accept | typeof Reject,
     follow: Follow,
     actor: Recipient,
+    identifier: string,
   ): Promise<void> {
-    const me = ctx.getActorUri(profile.username);
+    const me = ctx.getActorUri(identifier);
     await ctx.sendActivity(
-      { identifier: profile.username },
+      { identifier },
       actor,
       followAnswer(answer, me, { id: follow.id, actor: follow.actorId!, object: follow.objectId }),
     );

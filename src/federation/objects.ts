@@ -2,6 +2,7 @@
 // every time and id comes in as an argument, so the same inputs give the same JSON-LD.
 
 import {
+  Announce,
   Article as ApArticle,
   Create,
   Delete,
@@ -27,6 +28,8 @@ export type ObjectType = "note" | "article";
 
 export interface ObjectContext {
   urls: SiteUrls;
+  /** The account whose posts these are: '' or absent for the main account, else a section account's. */
+  account?: string;
   actorId: URL;
   followersId: URL;
   objectType: ObjectType;
@@ -42,6 +45,7 @@ export function objectContextOf(config: Pick<Config, "site" | "bot" | "federatio
   const actor = actorUrls(urls, config.bot.username);
   return {
     urls,
+    account: "",
     actorId: actor.actor,
     followersId: actor.followers,
     objectType: config.federation.objectType,
@@ -57,9 +61,29 @@ export interface ObjectTimes {
   updated?: Date;
 }
 
-/** The stable object id: the same URL as the feeds' item id. */
+/** A section account's context: its actor, its object ids, its objectType and visibility. */
+export function accountObjectContext(
+  config: Pick<Config, "site">,
+  spec: { account: string; username: string; objectType: ObjectType; visibility: "public" | "unlisted" },
+): ObjectContext {
+  const urls = siteUrls(config.site.url);
+  const actor = actorUrls(urls, spec.username);
+  return {
+    urls,
+    account: spec.account,
+    actorId: actor.actor,
+    followersId: actor.followers,
+    objectType: spec.objectType,
+    visibility: spec.visibility,
+  };
+}
+
+/**
+ * The stable object id: for the main account the same URL as the feeds' item id; a section
+ * account's carries the account, so one article federated by two accounts is two posts.
+ */
 export function objectId(ctx: ObjectContext, article: Pick<Article, "id">): URL {
-  return new URL(ctx.urls.object(article.id));
+  return new URL(ctx.account ? ctx.urls.accountObject(ctx.account, article.id) : ctx.urls.object(article.id));
 }
 
 export function toPost(article: Article, ctx: ObjectContext, times: ObjectTimes): Note | ApArticle {
@@ -150,6 +174,23 @@ export function deleteActivity(id: URL, ctx: ObjectContext, deletedAt: Date): De
     published: instant(deletedAt),
     to: PUBLIC_COLLECTION,
     cc: ctx.followersId,
+  });
+}
+
+/**
+ * The main account's boost of a section account's post (`bot.mode: announce`): one per post, its id
+ * the post's own with `#announce`, addressed as the main account's posts are.
+ */
+export function announceActivity(post: URL, ctx: ObjectContext, at: Date): Announce {
+  const unlisted = ctx.visibility === "unlisted";
+  return new Announce({
+    id: new URL("#announce", post),
+    actor: ctx.actorId,
+    object: post,
+    published: instant(at),
+    ...(unlisted
+      ? { tos: [ctx.followersId], ccs: [PUBLIC_COLLECTION] }
+      : { tos: [PUBLIC_COLLECTION], ccs: [ctx.followersId] }),
   });
 }
 

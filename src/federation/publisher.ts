@@ -24,6 +24,7 @@ import { backfillFor } from "./backfill.ts";
 import { blurhashesIn, withBlurhashes } from "./blurhash.ts";
 import { followAnswer } from "./federation.ts";
 import {
+  announceActivity,
   createActivity,
   deleteActivity,
   type ObjectContext,
@@ -91,6 +92,52 @@ export class Publisher<Tx = unknown> {
     return run;
   }
 
+  /**
+   * Boosts another account's post of an article (the main account in `bot.mode: announce`), once:
+   * recorded in this account's ledger first, then queued to its followers as every activity is.
+   * False when it was announced before.
+   */
+  announce(articleId: string, post: URL): Promise<boolean> {
+    const run = this.#busy.then(async () => {
+      const { store, objects } = this.#d;
+      const activity = announceActivity(post, objects, this.#now());
+      if (await store.activityExists(activity.id!.href)) return false;
+      const record: ActivityRecord = {
+        id: activity.id!.href,
+        articleId,
+        kind: "announce",
+        state: "pending",
+        createdAt: this.#now().toISOString(),
+        queuedAt: null,
+        activity: await toStoredJson(activity),
+      };
+      if (!(await store.recordAnnouncement(record))) return false;
+      this.#d.log.info({ article: articleId, activity: record.id, kind: "announce" }, "activity recorded");
+      await this.#enqueue(record);
+      return true;
+    });
+    this.#busy = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * This account's live post of an article, when it was pushed to followers (not a silent first-run
+   * entry): what the main account may boost.
+   */
+  async pushedPost(articleId: string): Promise<URL | undefined> {
+    const { store, objects } = this.#d;
+    const object = await store.getObject(articleId);
+    if (!object || object.deletedAt !== null) return undefined;
+    const post = objectId(objects, { id: articleId });
+    const create = await store.getActivity(new URL("#create", post).href);
+    return create && create.state !== "silent" ? post : undefined;
+  }
+
+  /** What this publisher's account has federated (its objects in the ledger). */
+  objects(): Promise<FederatedObject[]> {
+    return this.#d.store.listObjects();
+  }
+
   /** Sends ledger entries that were recorded but never reached the queue (a crash in between). */
   async recover(): Promise<number> {
     const pending = await this.#d.store.pendingActivities();
@@ -116,7 +163,7 @@ export class Publisher<Tx = unknown> {
         { identifier: username },
         { id: new URL(follower.actorId), inboxId: new URL(follower.inbox), endpoints: null },
         await Create.fromJsonLd(record.activity),
-        { orderingKey: objects.urls.object(record.articleId) },
+        { orderingKey: objectId(objects, { id: record.articleId }).href },
       );
     }
     log.info({ actor: follower.actorId, posts: creates.length }, "backfilled new follower");

@@ -6,6 +6,7 @@ import type { Federation } from "@fedify/fedify";
 import { Update } from "@fedify/vocab";
 import type { DocumentLoader } from "@fedify/vocab-runtime";
 import { getUserAgent } from "@fedify/vocab-runtime";
+import { type AccountSpec, accountSpecs } from "../accounts/specs.ts";
 import type { Config } from "../config/load.ts";
 import type { Library } from "../content/library.ts";
 import { type Logger, routeFedifyLogs } from "../log.ts";
@@ -18,15 +19,17 @@ import type { FederationStore, Storage } from "../store/types.ts";
 import { dueOptionsOf } from "../sync/due.ts";
 import { actorUrls, type SiteUrls, siteUrls } from "../urls.ts";
 import { VERSION } from "../version.ts";
+import { AccountPublishers } from "./account-publishers.ts";
+import { AccountDirectory } from "./accounts.ts";
 import { BlockList } from "./blocks.ts";
 import { deliveryPolicy } from "./circuit.ts";
-import { DeliveryWorker } from "./delivery.ts";
-import { actorObject, type BotProfile, createHeraldFederation } from "./federation.ts";
+import { DeliveryWorker, type Signer } from "./delivery.ts";
+import { actorObject, type BotProfile, createHeraldFederation, type FederatedAccount } from "./federation.ts";
 import { freshDocumentLoader } from "./guarded.ts";
 import { accountIdentity } from "./identity.ts";
 import { loadOrCreateKeys } from "./keys.ts";
 import { type MoveDeps, type MoveResult, moveTo, recoverMoves, undoMove } from "./move.ts";
-import { objectContextOf } from "./objects.ts";
+import { accountObjectContext, objectContextOf } from "./objects.ts";
 import { Publisher } from "./publisher.ts";
 import { revokeStamps } from "./quotes.ts";
 import { acceptedRelayInboxes, type RelaySync, syncRelays } from "./relays.ts";
@@ -34,6 +37,7 @@ import { acceptedRelayInboxes, type RelaySync, syncRelays } from "./relays.ts";
 /** What the HTTP layer needs to serve the actor, its collections and its inbox. */
 export interface FederationEndpoints {
   federation: Federation<void>;
+  /** The main account's store (`forAccount` reaches a section account's objects). */
   store: FederationStore;
   urls: SiteUrls;
   /** The actor's path: the HTTP layer adds fields Fedify's vocabulary lacks to this document. */
@@ -49,7 +53,8 @@ export interface FederationEndpoints {
 
 export interface FederationRuntime {
   activityPub: FederationEndpoints;
-  publisher: Publisher;
+  /** Every account's publisher: the main one's, and each section account's. */
+  publisher: AccountPublishers;
   /** The operator's blocks, refreshed every few seconds (changes made here apply at once after `refresh`). */
   blocks: BlockList;
   /** Local files the profile points at (avatar, header), by URL path. */
@@ -91,6 +96,7 @@ export async function startFederation(
   await fedStore.setMeta("actor.published", published);
 
   const profileFiles = new Map<string, string>();
+  // The main account's files at /profile/<name>.<ext>, as before; a section account's under its name.
   const image = (value: string | undefined, name: string) => {
     if (!value) return undefined;
     if (URL.canParse(value)) return { url: value, mediaType: imageTypeOfPath(new URL(value).pathname) };
@@ -99,18 +105,30 @@ export async function startFederation(
     profileFiles.set(path, resolve(config.base, value));
     return { url: new URL(path.slice(1), urls.home).href, mediaType: imageTypeOfPath(value) };
   };
-  const profile: BotProfile = {
-    username: config.bot.username,
-    name: config.bot.name,
-    summary: config.bot.summary ? `<p>${escapeHtml(config.bot.summary)}</p>` : "",
-    avatar: image(config.bot.avatar, "avatar"),
-    header: image(config.bot.header, "header"),
+  const specs = accountSpecs(config);
+  const profileOf = (spec: AccountSpec, since: string): BotProfile => ({
+    username: spec.username,
+    name: spec.name,
+    summary: spec.summary ? `<p>${escapeHtml(spec.summary)}</p>` : "",
+    avatar: image(spec.avatar, spec.main ? "avatar" : `${spec.username}/avatar`),
+    header: image(spec.header, spec.main ? "header" : `${spec.username}/header`),
     fields: config.bot.fields.map((f) => ({ name: f.name, value: linkify(f.value) })),
     discoverable: config.bot.discoverable,
     indexable: config.bot.indexable,
     manualApproval: config.bot.manualApproval,
-    published,
-  };
+    published: since,
+  });
+  const profile = profileOf(specs[0]!, published);
+  const main: FederatedAccount = { profile, keys, store: fedStore };
+  const directory = new AccountDirectory({
+    main,
+    config: () => config,
+    profileOf,
+    log: log.child({ module: "accounts" }),
+  });
+  // Each configured section account's keys and profile exist from its first start: its actor can
+  // answer from then on, also once it is taken out of the configuration.
+  for (const spec of specs.slice(1)) await directory.get(spec.username);
 
   // Received activities wait in the inbox queue (Fedify handles them); outgoing ones in the outbox
   // (Herald's delivery worker sends them, delivery.ts).
@@ -140,10 +158,12 @@ export async function startFederation(
     profile,
     keys,
     store: fedStore,
+    account: (identifier) => directory.get(identifier),
+    allAccounts: () => directory.all(),
     kv,
     queue,
     outbox,
-    followerIdsAt: (origin) => outbox.followerIdsAt(origin),
+    followerIdsAt: (origin, account) => outbox.followerIdsAt(origin, account),
     log: fedLog,
     guard,
     blocks: () => blocks.current,
@@ -151,26 +171,36 @@ export async function startFederation(
     identity,
     version: VERSION,
     // The publisher is made next, from this federation; a follow can only arrive after both exist.
-    onFollowAccepted: async (follower) => {
-      await publisher.backfill(follower);
+    onFollowAccepted: async (follower, account) => {
+      await publisher.backfill(follower, account.store.account);
     },
   });
 
-  const { pushNewestOnFirstRun, controls } = dueOptionsOf(config, new Date());
-  const publisher = new Publisher({
-    federation,
-    store: fedStore,
-    queue: outbox,
-    objects,
-    username: config.bot.username,
+  const { pushNewestOnFirstRun } = dueOptionsOf(config, new Date());
+  // One publisher per configured account, each on its own ledger, ids and controls.
+  const publisherOf = (spec: AccountSpec) =>
+    new Publisher({
+      federation,
+      store: fedStore.forAccount(spec.account),
+      queue: outbox,
+      objects: spec.main ? objects : accountObjectContext(config, spec),
+      username: spec.username,
+      article: (id) => library.get(id),
+      pushNewestOnFirstRun,
+      backfillOnFollow: config.federation.backfillOnFollow,
+      // Accepted relays pass every account's public posts on; moving out is the main account's.
+      relayInboxes: () => acceptedRelayInboxes(fedStore),
+      movedTo: spec.main ? async () => (await storage.moves.current())?.target : undefined,
+      controls: spec.controls,
+      log: spec.main ? fedLog : fedLog.child({ account: spec.username }),
+      now: options.now,
+    });
+  const publisher = new AccountPublishers({
+    specs,
+    mode: config.bot.mode,
+    publisherOf,
     article: (id) => library.get(id),
-    pushNewestOnFirstRun,
-    backfillOnFollow: config.federation.backfillOnFollow,
-    relayInboxes: () => acceptedRelayInboxes(fedStore),
-    controls,
     log: fedLog,
-    now: options.now,
-    movedTo: async () => (await storage.moves.current())?.target,
   });
   const userAgent = getUserAgent({ software: `Herald/${VERSION}`, url: new URL(urls.home) });
   const actor = actorUrls(urls, config.bot.username);
@@ -198,6 +228,30 @@ export async function startFederation(
 
   let worker: DeliveryWorker | undefined;
   let agent: ReturnType<typeof deliveryAgent> | undefined;
+  // A section account's signer, made once per process from its stored key (never created here).
+  const signers = new Map<string, Promise<Signer | undefined>>();
+  const signerOf = (identifier: string): Promise<Signer | undefined> => {
+    let signer = signers.get(identifier);
+    if (!signer) {
+      signer = (async () => {
+        const account = identifier === config.bot.username ? main : await directory.get(identifier);
+        const rsa = account && (await account.store.getKeys()).find((k) => k.kind === "rsa");
+        if (!account || !rsa) return undefined;
+        const urlsOf = actorUrls(urls, identifier);
+        return {
+          key: await signingKey(rsa.privateJwk, urlsOf.actor),
+          followersUri: urlsOf.followers,
+          account: account.store.account,
+        };
+      })();
+      signer.then(
+        (found) => found ?? signers.delete(identifier),
+        () => signers.delete(identifier),
+      );
+      signers.set(identifier, signer);
+    }
+    return signer;
+  };
   const makeWorker = async (): Promise<DeliveryWorker> => {
     const rsa = (await fedStore.getKeys()).find((k) => k.kind === "rsa");
     if (!rsa) throw new Error("The store has no RSA key to sign deliveries with.");
@@ -206,6 +260,7 @@ export async function startFederation(
       outbox,
       key: await signingKey(rsa.privateJwk, actor.actor),
       followersUri: actor.followers,
+      signerOf,
       agent,
       userAgent,
       policy: deliveryPolicy(config.federation.unreachableAfterDays),
@@ -241,31 +296,43 @@ export async function startFederation(
     await startDelivering();
   }
 
-  // A new alias reaches followers' servers as a profile change too; without aliases the hash is the
-  // one Herald always had (no Update for an upgrade alone).
-  const aliases = config.bot.alsoKnownAs;
-  const profileHash = createHash("sha256")
-    .update(JSON.stringify(aliases.length > 0 ? { ...profile, alsoKnownAs: aliases } : profile))
-    .digest("hex")
-    .slice(0, 16);
-  const announceProfile = async (): Promise<boolean> => {
-    const known = await fedStore.getMeta("actor.profileHash");
+  /**
+   * One account's profile, announced to its followers when it changed (per account meta). A new
+   * alias (the main account's `bot.alsoKnownAs`) reaches followers' servers as a profile change too;
+   * without aliases the hash is the one Herald always had (no Update for an upgrade alone).
+   */
+  const announceProfileOf = async ({ profile, store }: FederatedAccount): Promise<boolean> => {
+    const main = profile.username === config.bot.username;
+    const aliases = main ? config.bot.alsoKnownAs : [];
+    const profileHash = createHash("sha256")
+      .update(JSON.stringify(aliases.length > 0 ? { ...profile, alsoKnownAs: aliases } : profile))
+      .digest("hex")
+      .slice(0, 16);
+    const known = await store.getMeta("actor.profileHash");
     if (known === profileHash) return false;
-    if (known !== undefined && (await fedStore.countFollowers("accepted")) > 0) {
+    if (known !== undefined && (await store.countFollowers("accepted")) > 0) {
       const ctx = federation.createContext(new URL(urls.home));
-      const actor = await actorObject(ctx, profile, urls, await identity.current());
+      const actor = await actorObject(ctx, profile, urls, main ? await identity.current() : undefined);
       if (actor.id) {
         await ctx.sendActivity(
-          { identifier: config.bot.username },
+          { identifier: profile.username },
           "followers",
           new Update({ id: new URL(`#profile-${profileHash}`, actor.id), actor: actor.id, object: actor }),
           { preferSharedInbox: true, syncCollection: true },
         );
-        fedLog.info({ hash: profileHash }, "profile update sent");
+        fedLog.info({ hash: profileHash, account: profile.username }, "profile update sent");
       }
     }
-    await fedStore.setMeta("actor.profileHash", profileHash);
+    await store.setMeta("actor.profileHash", profileHash);
     return true;
+  };
+  const announceProfile = async (): Promise<boolean> => {
+    let sent = false;
+    // Configured accounts only: a removed account's profile no longer changes.
+    const configured = new Set(specs.map((s) => s.username));
+    for (const account of await directory.all())
+      if (configured.has(account.profile.username)) sent = (await announceProfileOf(account)) || sent;
+    return sent;
   };
 
   return {

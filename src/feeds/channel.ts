@@ -1,4 +1,4 @@
-// Which feed a document is. The site's feeds and a tag's feeds (an account's, later) differ only in
+// Which feed a document is. The site's feeds, a tag's and an account's feeds differ only in
 // this and in the articles they are given: items, and so their ids, are the same in every feed.
 import { tagKey } from "../content/tags.ts";
 import type { FeedUrls } from "../urls.ts";
@@ -48,4 +48,21 @@ export function tagChannel(site: FeedSite, tag: string): FeedChannel {
 /** A tag feed's title; the tag's page announces its feeds under the same name. */
 export function tagFeedTitle(siteTitle: string, tag: string): string {
   return `${siteTitle} · ${tag}`;
+}
+
+/**
+ * A section account's feeds, `/users/<username>/feed.xml` and beside it: what the account posts, for
+ * readers who follow it with a feed reader. Built on request, so not pinged to the hub either.
+ */
+export function accountChannel(
+  site: FeedSite,
+  account: { username: string; name: string; summary: string },
+): FeedChannel {
+  return {
+    title: `${site.title} · ${account.name}`,
+    description: account.summary || site.description,
+    homeUrl: new URL(`users/${encodeURIComponent(account.username)}`, site.urls.home).href,
+    urls: site.urls.accountFeeds(account.username),
+    hub: false,
+  };
 }

@@ -70,15 +70,22 @@ async function applyBlocks(
   const added = await fed.addBlocks(blocks);
   await herald.federation?.blocks.refresh();
   const set = new BlockSet(blocks);
-  // A follower whose inbox is on a blocked server goes too: nothing would reach it any more.
-  const removed = (await fed.listFollowers({})).filter(
-    (f) =>
-      set.blocksActor(f.actorId) ||
-      [f.inbox, f.sharedInbox].some((inbox) => inbox !== null && set.blocksActor(inbox)),
-  );
-  for (const follower of removed) {
-    await herald.federation?.publisher.rejectFollower(follower);
-    await fed.removeFollower(follower.actorId);
+  // A follower whose inbox is on a blocked server goes too: nothing would reach it any more. Each
+  // account's followers (section accounts too) are told by the account they followed.
+  const removed: Follower[] = [];
+  const accounts = new Set(["", ...(await fed.listAccounts()).map((a) => a.account)]);
+  for (const account of accounts) {
+    const store = fed.forAccount(account);
+    const gone = (await store.listFollowers({})).filter(
+      (f) =>
+        set.blocksActor(f.actorId) ||
+        [f.inbox, f.sharedInbox].some((inbox) => inbox !== null && set.blocksActor(inbox)),
+    );
+    for (const follower of gone) {
+      await herald.federation?.publisher.rejectFollower(follower, account);
+      await store.removeFollower(follower.actorId);
+      removed.push(follower);
+    }
   }
   if (blocks.length > 0 || removed.length > 0)
     herald.log.info({ blocks: blocks.length, added, followersRemoved: removed.length }, "blocks added");

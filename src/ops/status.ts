@@ -1,5 +1,7 @@
 // The status the dashboard shows and `herald status` prints: what the bot did and will do, computed
 // from an open Herald (the running server's, or a snapshot the CLI opened).
+import { AccountRouter, routeNames } from "../accounts/routes.ts";
+import { accountSpecs } from "../accounts/specs.ts";
 import type { Herald } from "../app.ts";
 import type { ArticleError } from "../content/model.ts";
 import { relayStyle } from "../federation/relay-style.ts";
@@ -21,6 +23,8 @@ export interface ArticleStatus {
   interactions?: Record<string, number>;
   /** What the ledger and the delivery queue hold for this article, when it was federated. */
   delivery?: Delivery;
+  /** The accounts it goes to (usernames, the main one first when it posts it), with section accounts. */
+  accounts?: string[];
 }
 
 /** A remote cover Herald could not fetch (yet): the post links to the original, retried later. */
@@ -114,13 +118,22 @@ export async function scannedStatus(herald: Herald, rejected: ArticleError[], no
   return statusOf(herald, await planOf(herald), rejected, now);
 }
 
-/** What the next scan would send and hold now, read from the ledger. */
-function planOf(herald: Herald): Promise<Plan> {
-  return dueActions(
-    herald.storage.federation,
-    herald.library.records(),
-    dueOptionsOf(herald.config, new Date()),
-  );
+/**
+ * What the next scan would send and hold now for the main account, read from the ledger: the
+ * articles it posts itself (bot.mode), and what it posted already.
+ */
+async function planOf(herald: Herald): Promise<Plan> {
+  const { config, library } = herald;
+  const fed = herald.storage.federation;
+  let records = [...library.records()];
+  if (config.accounts.length > 0 && config.bot.mode !== "all") {
+    const router = new AccountRouter(accountSpecs(config), config.bot.mode, (id) => library.get(id));
+    const posted = new Set((await fed.listObjects()).filter((o) => !o.deletedAt).map((o) => o.articleId));
+    const kept = [];
+    for (const r of records) if (posted.has(r.id) || (await router.route(r)).main) kept.push(r);
+    records = kept;
+  }
+  return dueActions(fed, records, dueOptionsOf(config, new Date()));
 }
 
 async function statusOf(
@@ -149,6 +162,11 @@ async function statusOf(
     interactions.set(articleId, counts);
   }
   const deliveries = await storage.deliveries();
+  // With section accounts, where each article goes (tags, folders, front matter, bot.mode).
+  const router =
+    config.accounts.length > 0
+      ? new AccountRouter(accountSpecs(config), config.bot.mode, (id) => library.get(id))
+      : undefined;
   const iso = (now ?? new Date()).toISOString();
   const articles: ArticleStatus[] = [];
   for (const r of library.records()) {
@@ -161,6 +179,7 @@ async function statusOf(
       title: r.title || undefined,
       interactions: interactions.get(r.id),
       delivery: deliveries.get(r.id),
+      ...(router ? { accounts: routeNames(await router.route(r), config.bot.username) } : {}),
     };
     let status: ArticleStatus;
     if (retracted.has(r.id)) status = { ...base, state: "retracted" };

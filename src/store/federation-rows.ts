@@ -5,6 +5,7 @@ import {
   type Author,
   type Block,
   type DumpedActivity,
+  type DumpedFollower,
   type DumpedKey,
   type DumpedObject,
   type FederatedObject,
@@ -32,8 +33,14 @@ export function toFollower(r: FederationRow): Follower {
   };
 }
 
+/** The row's account; MAIN_ACCOUNT when the row has none (a table read without that column). */
+function accountOf(r: FederationRow): string {
+  return (r.account as string | undefined) ?? "";
+}
+
 function toKeyText(r: FederationRow): DumpedKey {
   return {
+    account: accountOf(r),
     kind: r.kind as StoredKey["kind"],
     privateJwk: r.private_jwk as string,
     publicJwk: r.public_jwk as string,
@@ -42,7 +49,7 @@ function toKeyText(r: FederationRow): DumpedKey {
 }
 
 export function toKey(r: FederationRow): StoredKey {
-  const { privateJwk, publicJwk, ...key } = toKeyText(r);
+  const { privateJwk, publicJwk, account: _, ...key } = toKeyText(r);
   return {
     ...key,
     privateJwk: JSON.parse(privateJwk) as JsonWebKey,
@@ -52,6 +59,7 @@ export function toKey(r: FederationRow): StoredKey {
 
 function toObjectText(r: FederationRow): DumpedObject {
   return {
+    account: accountOf(r),
     articleId: r.article_id as string,
     published: r.published as string,
     updated: r.updated as string | null,
@@ -64,12 +72,13 @@ function toObjectText(r: FederationRow): DumpedObject {
 }
 
 export function toObject(r: FederationRow): FederatedObject {
-  const { object, ...rest } = toObjectText(r);
+  const { object, account: _, ...rest } = toObjectText(r);
   return { ...rest, object: JSON.parse(object) as Record<string, unknown> };
 }
 
 function toActivityText(r: FederationRow): DumpedActivity {
   return {
+    account: accountOf(r),
     id: r.id as string,
     articleId: r.article_id as string,
     kind: r.kind as ActivityRecord["kind"],
@@ -81,7 +90,7 @@ function toActivityText(r: FederationRow): DumpedActivity {
 }
 
 export function toActivity(r: FederationRow): ActivityRecord {
-  const { activity, ...rest } = toActivityText(r);
+  const { activity, account: _, ...rest } = toActivityText(r);
   return { ...rest, activity: JSON.parse(activity) as Record<string, unknown> };
 }
 
@@ -136,10 +145,19 @@ export function toInteraction(r: FederationRow): Interaction {
  */
 export const DUMP_COLUMNS = {
   meta: ["key", "value"],
-  keys: ["kind", "private_jwk", "public_jwk", "created_at"],
-  followers: ["actor_id", "inbox", "shared_inbox", "handle", "follow_id", "state", "created_at"],
-  objects: ["article_id", "published", "updated", "content_hash", "deleted_at", "pinned", "object"],
-  activities: ["id", "article_id", "kind", "state", "created_at", "queued_at", "activity"],
+  keys: ["account", "kind", "private_jwk", "public_jwk", "created_at"],
+  followers: ["account", "actor_id", "inbox", "shared_inbox", "handle", "follow_id", "state", "created_at"],
+  objects: [
+    "account",
+    "article_id",
+    "published",
+    "updated",
+    "content_hash",
+    "deleted_at",
+    "pinned",
+    "object",
+  ],
+  activities: ["id", "account", "article_id", "kind", "state", "created_at", "queued_at", "activity"],
   interactions: ["id", "article_id", "kind", "actor_id", "url", "content", "created_at"],
   retractions: ["article_id", "retracted_at"],
   events: ["at", "level", "kind", "message"],
@@ -168,7 +186,7 @@ export function toDump(rows: DumpRows): FederationDump {
   return {
     meta: rows.meta.map((r) => ({ key: r.key as string, value: r.value as string })),
     keys: rows.keys.map(toKeyText),
-    followers: rows.followers.map(toFollower),
+    followers: rows.followers.map((r): DumpedFollower => ({ account: accountOf(r), ...toFollower(r) })),
     objects: rows.objects.map(toObjectText),
     activities: rows.activities.map(toActivityText),
     interactions: rows.interactions.map(toInteraction),
@@ -194,12 +212,14 @@ export function toDumpRows(d: FederationDump): DumpRows {
   return {
     meta: d.meta.map((m) => ({ key: m.key, value: m.value })),
     keys: d.keys.map((k) => ({
+      account: k.account ?? "",
       kind: k.kind,
       private_jwk: k.privateJwk,
       public_jwk: k.publicJwk,
       created_at: k.createdAt,
     })),
     followers: d.followers.map((f) => ({
+      account: f.account ?? "",
       actor_id: f.actorId,
       inbox: f.inbox,
       shared_inbox: f.sharedInbox,
@@ -209,6 +229,7 @@ export function toDumpRows(d: FederationDump): DumpRows {
       created_at: f.createdAt,
     })),
     objects: d.objects.map((o) => ({
+      account: o.account ?? "",
       article_id: o.articleId,
       published: o.published,
       updated: o.updated,
@@ -219,6 +240,7 @@ export function toDumpRows(d: FederationDump): DumpRows {
     })),
     activities: d.activities.map((a) => ({
       id: a.id,
+      account: a.account ?? "",
       article_id: a.articleId,
       kind: a.kind,
       state: a.state,

@@ -15,6 +15,20 @@ interface OutboxMessage {
   inbox: string;
   orderingKey?: string;
   headers?: Record<string, string>;
+  /** Only the key ids are read: they name the sending actor, hence the account. */
+  keys?: readonly { keyId?: unknown }[];
+}
+
+/**
+ * The actor identifier whose key signs a message: Fedify names each key `<actor id>#<name>`, and
+ * every actor of Herald lives at `/users/<identifier>` (urls.ts ACTOR_ROUTES). '' when there is no
+ * such key: the main account, as fan-outs from before accounts are.
+ */
+export function accountOfMessage(message: Pick<OutboxMessage, "keys">): string {
+  const keyId = message.keys?.[0]?.keyId;
+  if (typeof keyId !== "string") return "";
+  const match = /\/users\/([^/#?]+)$/.exec(URL.parse(keyId)?.pathname ?? "");
+  return match ? decodeURIComponent(match[1]!) : "";
 }
 
 function isOutboxMessage(message: unknown): message is OutboxMessage {
@@ -55,13 +69,22 @@ export function fanoutsOf(messages: readonly unknown[], toFollowers = false): Fa
       byKey = new Map();
       groups.set(message.activity, byKey);
     }
-    const key = `${orderKey ?? ""}\u0000${followers}`;
+    const account = accountOfMessage(message);
+    const key = `${orderKey ?? ""}\u0000${followers}\u0000${account}`;
     let group = byKey.get(key);
     if (!group) {
       const activityId = message.activityId ?? String((message.activity as { id?: unknown }).id ?? "");
       // Serialised once per fan-out, not once per inbox.
       const body = JSON.stringify(message.activity);
-      group = { activityId, activityType: message.activityType, orderKey, followers, body, inboxes: [] };
+      group = {
+        account,
+        activityId,
+        activityType: message.activityType,
+        orderKey,
+        followers,
+        body,
+        inboxes: [],
+      };
       byKey.set(key, group);
       out.push(group);
     }

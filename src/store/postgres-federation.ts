@@ -23,6 +23,7 @@ import {
   type ActivityRecord,
   AlreadyQueuedError,
   type Author,
+  accountMetaKey,
   type Block,
   type FederatedObject,
   type FederationDump,
@@ -30,6 +31,7 @@ import {
   type Follower,
   type Interaction,
   type InteractionQuery,
+  MAIN_ACCOUNT,
   type Relay,
   type ReplyModeration,
   type StoredKey,
@@ -56,6 +58,8 @@ export type PostgresLedgerTx = TransactionSql;
 export interface PostgresFederationStoreOptions {
   /** Prepended to every table name; `herald_` by default. The connection's search_path picks the schema. */
   prefix?: string;
+  /** Whose keys, followers, objects, ledger and meta this handle sees; the main account's by default. */
+  account?: string;
 }
 
 const EVENTS_KEPT = 500;
@@ -66,19 +70,19 @@ type Row = FederationRow;
  * Export order: insertion (seq) where reads depend on it, the primary key elsewhere. Objects have no
  * insertion order here; they come in the order listObjects answers (none given).
  */
-const EXPORT_ORDER: Record<DumpTable, string | null> = {
-  meta: "key",
-  keys: "kind",
-  followers: "actor_id",
+const EXPORT_ORDER: Record<DumpTable, readonly string[] | null> = {
+  meta: ["key"],
+  keys: ["account", "kind"],
+  followers: ["account", "actor_id"],
   objects: null,
-  activities: "seq",
-  interactions: "seq",
-  retractions: "article_id",
-  events: "id",
-  blocks: "target",
-  relays: "url",
-  moderation: "interaction_id",
-  authors: "actor_id",
+  activities: ["seq"],
+  interactions: ["seq"],
+  retractions: ["article_id"],
+  events: ["id"],
+  blocks: ["target"],
+  relays: ["url"],
+  moderation: ["interaction_id"],
+  authors: ["actor_id"],
 };
 
 /** Rows per INSERT on import: 10,000 activities are ten round trips, each statement a few MB at most. */
@@ -87,11 +91,15 @@ const IMPORT_CHUNK = 1_000;
 export class PostgresFederationStore implements FederationStore<PostgresLedgerTx> {
   readonly #sql: Sql;
   readonly #t: Record<DumpTable, string>;
+  readonly #options: PostgresFederationStoreOptions;
+  readonly account: string;
   /** Creates the tables once per instance, serialised against other processes (applySchema). */
   readonly initialize: () => Promise<void>;
 
-  constructor(sql: Sql, options: PostgresFederationStoreOptions = {}) {
+  constructor(sql: Sql, options: PostgresFederationStoreOptions = {}, initialize?: () => Promise<void>) {
     this.#sql = sql;
+    this.#options = options;
+    this.account = options.account ?? MAIN_ACCOUNT;
     const prefix = options.prefix ?? "herald_";
     const name = (table: string) => checkIdentifier(`${prefix}${table}`);
     const t = {
@@ -109,17 +117,19 @@ export class PostgresFederationStore implements FederationStore<PostgresLedgerTx
       authors: name("authors"),
     };
     this.#t = t;
-    this.initialize = once(async () => {
-      await applySchema(sql, `${prefix}federation`, [
-        [
-          `CREATE TABLE IF NOT EXISTS ${t.meta} (key text COLLATE "C" PRIMARY KEY, value text NOT NULL)`,
-          `CREATE TABLE IF NOT EXISTS ${t.keys} (
+    this.initialize =
+      initialize ??
+      once(async () => {
+        await applySchema(sql, `${prefix}federation`, [
+          [
+            `CREATE TABLE IF NOT EXISTS ${t.meta} (key text COLLATE "C" PRIMARY KEY, value text NOT NULL)`,
+            `CREATE TABLE IF NOT EXISTS ${t.keys} (
            kind        text COLLATE "C" PRIMARY KEY,
            private_jwk text NOT NULL,
            public_jwk  text NOT NULL,
            created_at  text NOT NULL
          )`,
-          `CREATE TABLE IF NOT EXISTS ${t.followers} (
+            `CREATE TABLE IF NOT EXISTS ${t.followers} (
            actor_id     text COLLATE "C" PRIMARY KEY,
            inbox        text NOT NULL,
            shared_inbox text,
@@ -128,9 +138,9 @@ export class PostgresFederationStore implements FederationStore<PostgresLedgerTx
            state        text NOT NULL CHECK (state IN ('accepted', 'pending')),
            created_at   text COLLATE "C" NOT NULL
          )`,
-          `CREATE INDEX IF NOT EXISTS ${t.followers}_state ON ${t.followers} (state, created_at, actor_id)`,
-          `CREATE INDEX IF NOT EXISTS ${t.followers}_order ON ${t.followers} (created_at, actor_id)`,
-          `CREATE TABLE IF NOT EXISTS ${t.objects} (
+            `CREATE INDEX IF NOT EXISTS ${t.followers}_state ON ${t.followers} (state, created_at, actor_id)`,
+            `CREATE INDEX IF NOT EXISTS ${t.followers}_order ON ${t.followers} (created_at, actor_id)`,
+            `CREATE TABLE IF NOT EXISTS ${t.objects} (
            article_id   text COLLATE "C" PRIMARY KEY,
            published    text NOT NULL,
            updated      text,
@@ -139,7 +149,7 @@ export class PostgresFederationStore implements FederationStore<PostgresLedgerTx
            pinned       boolean NOT NULL DEFAULT false,
            object       text NOT NULL
          )`,
-          `CREATE TABLE IF NOT EXISTS ${t.activities} (
+            `CREATE TABLE IF NOT EXISTS ${t.activities} (
            id          text COLLATE "C" PRIMARY KEY,
            seq         bigint GENERATED ALWAYS AS IDENTITY,
            article_id  text COLLATE "C" NOT NULL,
@@ -148,10 +158,10 @@ export class PostgresFederationStore implements FederationStore<PostgresLedgerTx
            created_at  text COLLATE "C" NOT NULL,
            activity    text NOT NULL
          )`,
-          `CREATE INDEX IF NOT EXISTS ${t.activities}_state ON ${t.activities} (state, created_at, seq)`,
-          `CREATE INDEX IF NOT EXISTS ${t.activities}_article ON ${t.activities} (article_id, created_at)`,
-          `CREATE INDEX IF NOT EXISTS ${t.activities}_kind ON ${t.activities} (kind, created_at)`,
-          `CREATE TABLE IF NOT EXISTS ${t.interactions} (
+            `CREATE INDEX IF NOT EXISTS ${t.activities}_state ON ${t.activities} (state, created_at, seq)`,
+            `CREATE INDEX IF NOT EXISTS ${t.activities}_article ON ${t.activities} (article_id, created_at)`,
+            `CREATE INDEX IF NOT EXISTS ${t.activities}_kind ON ${t.activities} (kind, created_at)`,
+            `CREATE TABLE IF NOT EXISTS ${t.interactions} (
            id          text COLLATE "C" PRIMARY KEY,
            seq         bigint GENERATED ALWAYS AS IDENTITY,
            article_id  text COLLATE "C" NOT NULL,
@@ -161,43 +171,64 @@ export class PostgresFederationStore implements FederationStore<PostgresLedgerTx
            content     text,
            created_at  text COLLATE "C" NOT NULL
          )`,
-          `CREATE INDEX IF NOT EXISTS ${t.interactions}_article ON ${t.interactions} (article_id, kind)`,
-          `CREATE TABLE IF NOT EXISTS ${t.retractions} (
+            `CREATE INDEX IF NOT EXISTS ${t.interactions}_article ON ${t.interactions} (article_id, kind)`,
+            `CREATE TABLE IF NOT EXISTS ${t.retractions} (
            article_id   text COLLATE "C" PRIMARY KEY,
            retracted_at text NOT NULL
          )`,
-          `CREATE TABLE IF NOT EXISTS ${t.events} (
+            `CREATE TABLE IF NOT EXISTS ${t.events} (
            id      bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
            at      text NOT NULL,
            level   text NOT NULL,
            kind    text NOT NULL,
            message text NOT NULL
          )`,
-        ],
-        // When an activity's deliveries were queued: backfill on follow tells by it whether a new
-        // follower was already among the recipients.
-        [`ALTER TABLE ${t.activities} ADD COLUMN IF NOT EXISTS queued_at text COLLATE "C"`],
-        // Operator blocks (federation/blocks.ts): a domain (with its subdomains) or an actor id.
-        [
-          `CREATE TABLE IF NOT EXISTS ${t.blocks} (
+          ],
+          // When an activity's deliveries were queued: backfill on follow tells by it whether a new
+          // follower was already among the recipients.
+          [`ALTER TABLE ${t.activities} ADD COLUMN IF NOT EXISTS queued_at text COLLATE "C"`],
+          // Operator blocks (federation/blocks.ts): a domain (with its subdomains) or an actor id.
+          [
+            `CREATE TABLE IF NOT EXISTS ${t.blocks} (
            target     text COLLATE "C" PRIMARY KEY,
            kind       text NOT NULL CHECK (kind IN ('domain', 'actor')),
            created_at text NOT NULL,
            note       text
          )`,
-        ],
-        // Quotes (FEP-044f) are recorded as interactions too.
-        [
-          `ALTER TABLE ${t.interactions} DROP CONSTRAINT IF EXISTS ${t.interactions}_kind_check`,
-          `ALTER TABLE ${t.interactions} ADD CONSTRAINT ${t.interactions}_kind_check
+          ],
+          // Quotes (FEP-044f) are recorded as interactions too.
+          [
+            `ALTER TABLE ${t.interactions} DROP CONSTRAINT IF EXISTS ${t.interactions}_kind_check`,
+            `ALTER TABLE ${t.interactions} ADD CONSTRAINT ${t.interactions}_kind_check
              CHECK (kind IN ('like', 'announce', 'reply', 'mention', 'quote'))`,
-        ],
-      ]);
-      // Their own components, so other tables' migrations are appended independently.
-      // Relays Herald follows (federation/relays.ts).
-      await applySchema(sql, `${prefix}relays`, [
-        [
-          `CREATE TABLE IF NOT EXISTS ${t.relays} (
+          ],
+          // Several fediverse accounts: keys, followers, objects and the ledger per account, '' (the
+          // main account) on every row already there, so its ids, keys and followers stay as they
+          // were. Activity ids carry their account in the URL: the id stays the key.
+          [
+            `ALTER TABLE ${t.keys} ADD COLUMN account text COLLATE "C" NOT NULL DEFAULT ''`,
+            `ALTER TABLE ${t.keys} DROP CONSTRAINT ${t.keys}_pkey, ADD PRIMARY KEY (account, kind)`,
+            `ALTER TABLE ${t.followers} ADD COLUMN account text COLLATE "C" NOT NULL DEFAULT ''`,
+            `ALTER TABLE ${t.followers} DROP CONSTRAINT ${t.followers}_pkey, ADD PRIMARY KEY (account, actor_id)`,
+            `DROP INDEX IF EXISTS ${t.followers}_state`,
+            `DROP INDEX IF EXISTS ${t.followers}_order`,
+            `CREATE INDEX ${t.followers}_state ON ${t.followers} (account, state, created_at, actor_id)`,
+            `CREATE INDEX ${t.followers}_order ON ${t.followers} (account, created_at, actor_id)`,
+            `ALTER TABLE ${t.objects} ADD COLUMN account text COLLATE "C" NOT NULL DEFAULT ''`,
+            `ALTER TABLE ${t.objects} DROP CONSTRAINT ${t.objects}_pkey, ADD PRIMARY KEY (account, article_id)`,
+            `ALTER TABLE ${t.activities} ADD COLUMN account text COLLATE "C" NOT NULL DEFAULT ''`,
+            `CREATE INDEX ${t.activities}_account ON ${t.activities} (account, kind, created_at)`,
+            // The main account of `bot.mode: announce` records Announces of section posts.
+            `ALTER TABLE ${t.activities} DROP CONSTRAINT IF EXISTS ${t.activities}_kind_check`,
+            `ALTER TABLE ${t.activities} ADD CONSTRAINT ${t.activities}_kind_check
+             CHECK (kind IN ('create', 'update', 'delete', 'announce'))`,
+          ],
+        ]);
+        // Their own components, so other tables' migrations are appended independently.
+        // Relays Herald follows (federation/relays.ts).
+        await applySchema(sql, `${prefix}relays`, [
+          [
+            `CREATE TABLE IF NOT EXISTS ${t.relays} (
            url        text COLLATE "C" PRIMARY KEY,
            style      text NOT NULL CHECK (style IN ('mastodon', 'litepub')),
            inbox      text,
@@ -206,25 +237,41 @@ export class PostgresFederationStore implements FederationStore<PostgresLedgerTx
            created_at text NOT NULL,
            changed_at text NOT NULL
          )`,
-        ],
-      ]);
-      // The operator's hidden replies (article pages show the rest), and the display names of
-      // accounts that replied.
-      await applySchema(sql, `${prefix}moderation`, [
-        [
-          `CREATE TABLE IF NOT EXISTS ${t.moderation} (
+          ],
+        ]);
+        // The operator's hidden replies (article pages show the rest), and the display names of
+        // accounts that replied.
+        await applySchema(sql, `${prefix}moderation`, [
+          [
+            `CREATE TABLE IF NOT EXISTS ${t.moderation} (
            interaction_id text COLLATE "C" PRIMARY KEY,
            hidden_at      text,
            changed_at     text NOT NULL
          )`,
-          `CREATE TABLE IF NOT EXISTS ${t.authors} (
+            `CREATE TABLE IF NOT EXISTS ${t.authors} (
            actor_id   text COLLATE "C" PRIMARY KEY,
            name       text NOT NULL,
            updated_at text NOT NULL
          )`,
-        ],
-      ]);
-    });
+          ],
+        ]);
+      });
+  }
+
+  forAccount(account: string): PostgresFederationStore {
+    if (account === this.account) return this;
+    return new PostgresFederationStore(this.#sql, { ...this.#options, account }, this.initialize);
+  }
+
+  async listAccounts(): Promise<{ account: string; followers: number }[]> {
+    const sql = await this.#ready();
+    const rows = await sql<{ account: string; n: number }[]>`
+      SELECT k.account, (SELECT count(*)::int FROM ${sql(this.#t.followers)} f
+                          WHERE f.account = k.account AND f.state = 'accepted') AS n
+        FROM (SELECT account FROM ${sql(this.#t.keys)} UNION SELECT account FROM ${sql(this.#t.followers)}
+              UNION SELECT account FROM ${sql(this.#t.objects)}) k
+       ORDER BY k.account`;
+    return rows.map((r) => ({ account: r.account, followers: r.n }));
   }
 
   /** The client after the schema exists. */
@@ -235,20 +282,23 @@ export class PostgresFederationStore implements FederationStore<PostgresLedgerTx
 
   async getMeta(key: string): Promise<string | undefined> {
     const sql = await this.#ready();
-    const [row] = await sql<{ value: string }[]>`SELECT value FROM ${sql(this.#t.meta)} WHERE key = ${key}`;
+    const [row] = await sql<{ value: string }[]>`
+      SELECT value FROM ${sql(this.#t.meta)} WHERE key = ${accountMetaKey(this.account, key)}`;
     return row?.value;
   }
 
   async setMeta(key: string, value: string): Promise<void> {
     const sql = await this.#ready();
     await sql`
-      INSERT INTO ${sql(this.#t.meta)} (key, value) VALUES (${key}, ${value})
+      INSERT INTO ${sql(this.#t.meta)} (key, value) VALUES (${accountMetaKey(this.account, key)}, ${value})
       ON CONFLICT (key) DO UPDATE SET value = excluded.value`;
   }
 
   async getKeys(): Promise<StoredKey[]> {
     const sql = await this.#ready();
-    return (await sql<Row[]>`SELECT * FROM ${sql(this.#t.keys)} ORDER BY kind DESC`).map(toKey);
+    return (
+      await sql<Row[]>`SELECT * FROM ${sql(this.#t.keys)} WHERE account = ${this.account} ORDER BY kind DESC`
+    ).map(toKey);
   }
 
   async addKeys(keys: readonly StoredKey[]): Promise<void> {
@@ -256,30 +306,34 @@ export class PostgresFederationStore implements FederationStore<PostgresLedgerTx
     await sql.begin(async (tx) => {
       for (const k of keys)
         await tx`
-          INSERT INTO ${tx(this.#t.keys)} (kind, private_jwk, public_jwk, created_at)
-          VALUES (${k.kind}, ${JSON.stringify(k.privateJwk)}, ${JSON.stringify(k.publicJwk)}, ${k.createdAt})
-          ON CONFLICT (kind) DO NOTHING`;
+          INSERT INTO ${tx(this.#t.keys)} (account, kind, private_jwk, public_jwk, created_at)
+          VALUES (${this.account}, ${k.kind}, ${JSON.stringify(k.privateJwk)}, ${JSON.stringify(k.publicJwk)},
+                  ${k.createdAt})
+          ON CONFLICT (account, kind) DO NOTHING`;
     });
   }
 
   async upsertFollower(f: Follower): Promise<void> {
     const sql = await this.#ready();
     await sql`
-      INSERT INTO ${sql(this.#t.followers)} (actor_id, inbox, shared_inbox, handle, follow_id, state, created_at)
-      VALUES (${f.actorId}, ${f.inbox}, ${f.sharedInbox}, ${f.handle}, ${f.followId}, ${f.state}, ${f.createdAt})
-      ON CONFLICT (actor_id) DO UPDATE SET inbox = excluded.inbox, shared_inbox = excluded.shared_inbox,
+      INSERT INTO ${sql(this.#t.followers)} (account, actor_id, inbox, shared_inbox, handle, follow_id, state, created_at)
+      VALUES (${this.account}, ${f.actorId}, ${f.inbox}, ${f.sharedInbox}, ${f.handle}, ${f.followId}, ${f.state},
+              ${f.createdAt})
+      ON CONFLICT (account, actor_id) DO UPDATE SET inbox = excluded.inbox, shared_inbox = excluded.shared_inbox,
         handle = excluded.handle, follow_id = excluded.follow_id, state = excluded.state`;
   }
 
   async removeFollower(actorId: string): Promise<boolean> {
     const sql = await this.#ready();
-    const result = await sql`DELETE FROM ${sql(this.#t.followers)} WHERE actor_id = ${actorId}`;
+    const result = await sql`
+      DELETE FROM ${sql(this.#t.followers)} WHERE account = ${this.account} AND actor_id = ${actorId}`;
     return result.count > 0;
   }
 
   async getFollower(actorId: string): Promise<Follower | undefined> {
     const sql = await this.#ready();
-    const [row] = await sql<Row[]>`SELECT * FROM ${sql(this.#t.followers)} WHERE actor_id = ${actorId}`;
+    const [row] = await sql<Row[]>`
+      SELECT * FROM ${sql(this.#t.followers)} WHERE account = ${this.account} AND actor_id = ${actorId}`;
     return row ? toFollower(row) : undefined;
   }
 
@@ -295,8 +349,8 @@ export class PostgresFederationStore implements FederationStore<PostgresLedgerTx
     const sql = await this.#ready();
     // A negative limit means all, as in SQLite; LIMIT NULL is PostgreSQL's LIMIT ALL.
     const rows = await sql<Row[]>`
-      SELECT * FROM ${sql(this.#t.followers)}
-       ${state ? sql`WHERE state = ${state}` : sql``}
+      SELECT * FROM ${sql(this.#t.followers)} WHERE account = ${this.account}
+       ${state ? sql`AND state = ${state}` : sql``}
        ORDER BY created_at, actor_id LIMIT ${limit < 0 ? null : limit} OFFSET ${offset}`;
     return rows.map(toFollower);
   }
@@ -304,38 +358,53 @@ export class PostgresFederationStore implements FederationStore<PostgresLedgerTx
   async countFollowers(state?: Follower["state"]): Promise<number> {
     const sql = await this.#ready();
     const [row] = await sql<{ n: number }[]>`
-      SELECT count(*)::int AS n FROM ${sql(this.#t.followers)} ${state ? sql`WHERE state = ${state}` : sql``}`;
+      SELECT count(*)::int AS n FROM ${sql(this.#t.followers)} WHERE account = ${this.account}
+       ${state ? sql`AND state = ${state}` : sql``}`;
     return row!.n;
   }
 
   async getObject(articleId: string): Promise<FederatedObject | undefined> {
     const sql = await this.#ready();
-    const [row] = await sql<Row[]>`SELECT * FROM ${sql(this.#t.objects)} WHERE article_id = ${articleId}`;
+    const [row] = await sql<Row[]>`
+      SELECT * FROM ${sql(this.#t.objects)} WHERE account = ${this.account} AND article_id = ${articleId}`;
     return row ? toObject(row) : undefined;
   }
 
   async listObjects(): Promise<FederatedObject[]> {
     const sql = await this.#ready();
-    return (await sql<Row[]>`SELECT * FROM ${sql(this.#t.objects)}`).map(toObject);
+    return (
+      await sql<Row[]>`
+      SELECT * FROM ${sql(this.#t.objects)} WHERE account = ${this.account} ORDER BY article_id`
+    ).map(toObject);
   }
 
   async recordActivity(o: FederatedObject, a: ActivityRecord): Promise<boolean> {
     const sql = await this.#ready();
     return sql.begin(async (tx) => {
       const inserted = await tx`
-        INSERT INTO ${tx(this.#t.activities)} (id, article_id, kind, state, created_at, activity)
-        VALUES (${a.id}, ${a.articleId}, ${a.kind}, ${a.state}, ${a.createdAt}, ${JSON.stringify(a.activity)})
+        INSERT INTO ${tx(this.#t.activities)} (id, account, article_id, kind, state, created_at, activity)
+        VALUES (${a.id}, ${this.account}, ${a.articleId}, ${a.kind}, ${a.state}, ${a.createdAt}, ${JSON.stringify(a.activity)})
         ON CONFLICT (id) DO NOTHING RETURNING 1`;
       if (inserted.length === 0) return false;
       await tx`
-        INSERT INTO ${tx(this.#t.objects)} (article_id, published, updated, content_hash, deleted_at, pinned, object)
-        VALUES (${o.articleId}, ${o.published}, ${o.updated}, ${o.contentHash}, ${o.deletedAt}, ${o.pinned},
+        INSERT INTO ${tx(this.#t.objects)} (account, article_id, published, updated, content_hash, deleted_at, pinned, object)
+        VALUES (${this.account}, ${o.articleId}, ${o.published}, ${o.updated}, ${o.contentHash}, ${o.deletedAt}, ${o.pinned},
                 ${JSON.stringify(o.object)})
-        ON CONFLICT (article_id) DO UPDATE SET published = excluded.published, updated = excluded.updated,
+        ON CONFLICT (account, article_id) DO UPDATE SET published = excluded.published, updated = excluded.updated,
           content_hash = excluded.content_hash, deleted_at = excluded.deleted_at, pinned = excluded.pinned,
           object = excluded.object`;
       return true;
     });
+  }
+
+  async recordAnnouncement(a: ActivityRecord): Promise<boolean> {
+    const sql = await this.#ready();
+    const inserted = await sql`
+      INSERT INTO ${sql(this.#t.activities)} (id, account, article_id, kind, state, created_at, activity)
+      VALUES (${a.id}, ${this.account}, ${a.articleId}, ${a.kind}, ${a.state}, ${a.createdAt},
+              ${JSON.stringify(a.activity)})
+      ON CONFLICT (id) DO NOTHING RETURNING 1`;
+    return inserted.length > 0;
   }
 
   /** Writes through the queue's transaction: the mark commits with the enqueued batch, or neither does. */
@@ -352,7 +421,8 @@ export class PostgresFederationStore implements FederationStore<PostgresLedgerTx
     const sql = await this.#ready();
     return (
       await sql<Row[]>`
-        SELECT * FROM ${sql(this.#t.activities)} WHERE state = 'pending' ORDER BY created_at, seq`
+        SELECT * FROM ${sql(this.#t.activities)} WHERE state = 'pending' AND account = ${this.account}
+         ORDER BY created_at, seq`
     ).map(toActivity);
   }
 
@@ -360,8 +430,9 @@ export class PostgresFederationStore implements FederationStore<PostgresLedgerTx
     const sql = await this.#ready();
     return (
       await sql<Row[]>`
-        SELECT a.* FROM ${sql(this.#t.activities)} a JOIN ${sql(this.#t.objects)} o ON o.article_id = a.article_id
-         WHERE a.kind = 'create' AND o.deleted_at IS NULL
+        SELECT a.* FROM ${sql(this.#t.activities)} a
+          JOIN ${sql(this.#t.objects)} o ON o.account = a.account AND o.article_id = a.article_id
+         WHERE a.account = ${this.account} AND a.kind = 'create' AND o.deleted_at IS NULL
          ORDER BY a.created_at DESC, a.id DESC LIMIT ${limit} OFFSET ${offset}`
     ).map(toActivity);
   }
@@ -370,8 +441,8 @@ export class PostgresFederationStore implements FederationStore<PostgresLedgerTx
     const sql = await this.#ready();
     const [row] = await sql<{ n: number }[]>`
       SELECT count(*)::int AS n FROM ${sql(this.#t.activities)} a
-        JOIN ${sql(this.#t.objects)} o ON o.article_id = a.article_id
-       WHERE a.kind = 'create' AND o.deleted_at IS NULL`;
+        JOIN ${sql(this.#t.objects)} o ON o.account = a.account AND o.article_id = a.article_id
+       WHERE a.account = ${this.account} AND a.kind = 'create' AND o.deleted_at IS NULL`;
     return row!.n;
   }
 
@@ -380,10 +451,17 @@ export class PostgresFederationStore implements FederationStore<PostgresLedgerTx
     return (await sql`SELECT 1 FROM ${sql(this.#t.activities)} WHERE id = ${id}`).length > 0;
   }
 
+  async getActivity(id: string): Promise<ActivityRecord | undefined> {
+    const sql = await this.#ready();
+    const [row] = await sql<Row[]>`SELECT * FROM ${sql(this.#t.activities)} WHERE id = ${id}`;
+    return row ? toActivity(row) : undefined;
+  }
+
   async activityIdsOf(articleId: string): Promise<string[]> {
     const sql = await this.#ready();
     const rows = await sql<{ id: string }[]>`
-      SELECT id FROM ${sql(this.#t.activities)} WHERE article_id = ${articleId} ORDER BY created_at, id`;
+      SELECT id FROM ${sql(this.#t.activities)} WHERE account = ${this.account} AND article_id = ${articleId}
+       ORDER BY created_at, id`;
     return rows.map((r) => r.id);
   }
 
@@ -391,7 +469,7 @@ export class PostgresFederationStore implements FederationStore<PostgresLedgerTx
     const sql = await this.#ready();
     const rows = await sql<{ created_at: string }[]>`
       SELECT created_at FROM ${sql(this.#t.activities)}
-       WHERE kind = ${kind} AND state <> 'silent' AND created_at >= ${sinceIso}`;
+       WHERE account = ${this.account} AND kind = ${kind} AND state <> 'silent' AND created_at >= ${sinceIso}`;
     return rows.map((r) => r.created_at);
   }
 
@@ -566,7 +644,7 @@ export class PostgresFederationStore implements FederationStore<PostgresLedgerTx
       for (const table of DUMP_TABLES) {
         const order = EXPORT_ORDER[table];
         rows[table] = await tx<Row[]>`
-          SELECT ${tx(DUMP_COLUMNS[table])} FROM ${tx(this.#t[table])} ${order ? tx`ORDER BY ${tx(order)}` : tx``}`;
+          SELECT ${tx(DUMP_COLUMNS[table])} FROM ${tx(this.#t[table])} ${order ? tx`ORDER BY ${tx(order as string[])}` : tx``}`;
       }
       return toDump(rows);
     });

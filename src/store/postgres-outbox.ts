@@ -218,6 +218,9 @@ function migrations(prefix: string): string[][] {
        END
        $migrate$`,
     ],
+    // Several accounts: the actor identifier whose key signs a fan-out ('' for the main account, as
+    // every fan-out queued before).
+    [`ALTER TABLE ${t.fanouts} ADD COLUMN IF NOT EXISTS account text COLLATE "C" NOT NULL DEFAULT ''`],
   ];
 }
 
@@ -228,6 +231,7 @@ export function applyOutboxSchema(sql: Sql, prefix = "herald_"): Promise<void> {
 
 interface FanoutRow {
   id: number;
+  account: string;
   activityId: string;
   activityType: string;
   orderKey: string | null;
@@ -361,8 +365,8 @@ export class PostgresOutbox implements Outbox<TransactionSql>, MessageQueue {
       for (const f of fanouts) {
         const inboxes = [...new Set(f.inboxes)];
         const [made] = await tx<{ id: string }[]>`
-          INSERT INTO ${tx(t.fanouts)} (activity_id, activity_type, order_key, followers, body, inboxes)
-          VALUES (${f.activityId}, ${f.activityType}, ${f.orderKey}, ${f.followers}, ${f.body}, ${inboxes.length})
+          INSERT INTO ${tx(t.fanouts)} (account, activity_id, activity_type, order_key, followers, body, inboxes)
+          VALUES (${f.account}, ${f.activityId}, ${f.activityType}, ${f.orderKey}, ${f.followers}, ${f.body}, ${inboxes.length})
           RETURNING id::text AS id`;
         for (let start = 0; start < inboxes.length; start += INSERT_CHUNK) {
           const chunk = inboxes.slice(start, start + INSERT_CHUNK);
@@ -449,7 +453,7 @@ export class PostgresOutbox implements Outbox<TransactionSql>, MessageQueue {
   async fanout(id: number): Promise<FanoutBody | undefined> {
     const sql = await this.#ready();
     const [row] = await sql<FanoutBody[]>`
-      SELECT id::float8 AS id, activity_id AS "activityId", activity_type AS "activityType", followers, body,
+      SELECT id::float8 AS id, account, activity_id AS "activityId", activity_type AS "activityType", followers, body,
              round(extract(epoch FROM created_at) * 1000)::float8 AS "createdMs"
         FROM ${sql(this.#t.fanouts)} WHERE id = ${id}`;
     return row ? { ...row } : undefined;
@@ -596,13 +600,13 @@ export class PostgresOutbox implements Outbox<TransactionSql>, MessageQueue {
     return rows.map((r) => ({ ...r }));
   }
 
-  async followerIdsAt(origin: string): Promise<string[]> {
+  async followerIdsAt(origin: string, account = ""): Promise<string[]> {
     const sql = await this.#ready();
     // actor_id is COLLATE "C": a byte-wise range on its primary key, `origin/` up to `origin0`
     // ('0' follows '/'), which a longer host (`https://a.example.evil`) is not in.
     const rows = await sql<{ actorId: string }[]>`
       SELECT actor_id AS "actorId" FROM ${sql(this.#t.followers)}
-       WHERE state = 'accepted' AND actor_id >= ${`${origin}/`} AND actor_id < ${`${origin}0`}
+       WHERE account = ${account} AND state = 'accepted' AND actor_id >= ${`${origin}/`} AND actor_id < ${`${origin}0`}
        ORDER BY actor_id`;
     return rows.map((r) => r.actorId);
   }
@@ -690,7 +694,7 @@ export class PostgresOutbox implements Outbox<TransactionSql>, MessageQueue {
     const t = this.#t;
     return await sql.begin("ISOLATION LEVEL REPEATABLE READ READ ONLY", async (tx) => {
       const fanouts = await tx<FanoutRow[]>`
-        SELECT id::float8 AS id, activity_id AS "activityId", activity_type AS "activityType",
+        SELECT id::float8 AS id, account, activity_id AS "activityId", activity_type AS "activityType",
                order_key AS "orderKey", followers, body, round(extract(epoch FROM created_at) * 1000)::float8 AS "createdMs"
           FROM ${tx(t.fanouts)} f
          WHERE EXISTS (SELECT 1 FROM ${tx(t.deliveries)} d WHERE d.fanout_id = f.id) ORDER BY id`;
@@ -718,8 +722,8 @@ export class PostgresOutbox implements Outbox<TransactionSql>, MessageQueue {
       const ids = new Map<number, string>();
       for (const f of dump.fanouts) {
         const [made] = await tx<{ id: string }[]>`
-          INSERT INTO ${tx(t.fanouts)} (activity_id, activity_type, order_key, followers, body, inboxes, created_at)
-          VALUES (${f.activityId}, ${f.activityType}, ${f.orderKey}, ${f.followers}, ${f.body},
+          INSERT INTO ${tx(t.fanouts)} (account, activity_id, activity_type, order_key, followers, body, inboxes, created_at)
+          VALUES (${f.account ?? ""}, ${f.activityId}, ${f.activityType}, ${f.orderKey}, ${f.followers}, ${f.body},
                   ${counts.get(f.id) ?? 0}, to_timestamp(${f.createdMs}::float8 / 1000))
           RETURNING id::text AS id`;
         ids.set(f.id, made!.id);

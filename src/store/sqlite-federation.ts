@@ -23,6 +23,7 @@ import {
   type ActivityRecord,
   AlreadyQueuedError,
   type Author,
+  accountMetaKey,
   type Block,
   type FederatedObject,
   type FederationDump,
@@ -30,6 +31,7 @@ import {
   type Follower,
   type Interaction,
   type InteractionQuery,
+  MAIN_ACCOUNT,
   type Relay,
   type ReplyModeration,
   type StoredKey,
@@ -44,9 +46,10 @@ const TABLES = Object.fromEntries(DUMP_TABLES.map((t) => [t, t])) as Record<Dump
 /** Export order: insertion (rowid) where reads depend on it, the primary key elsewhere. */
 const EXPORT_ORDER: Record<DumpTable, string> = {
   meta: "key",
-  keys: "kind",
-  followers: "actor_id",
-  // listObjects has no ORDER BY and answers in rowid order: keep it.
+  keys: "account, kind",
+  followers: "account, actor_id",
+  // Insertion order, as before listObjects was ordered by article (with accounts, PostgreSQL's heap order
+  // stopped being stable).
   objects: "rowid",
   activities: "rowid",
   interactions: "rowid",
@@ -60,9 +63,28 @@ const EXPORT_ORDER: Record<DumpTable, string> = {
 
 export class SqliteFederationStore implements FederationStore<DatabaseSync> {
   readonly #db: DatabaseSync;
+  readonly account: string;
 
-  constructor(db: DatabaseSync) {
+  /** `account`: whose keys, followers, objects, ledger and meta this handle sees (MAIN_ACCOUNT: the main one's). */
+  constructor(db: DatabaseSync, account: string = MAIN_ACCOUNT) {
     this.#db = db;
+    this.account = account;
+  }
+
+  forAccount(account: string): SqliteFederationStore {
+    return account === this.account ? this : new SqliteFederationStore(this.#db, account);
+  }
+
+  async listAccounts(): Promise<{ account: string; followers: number }[]> {
+    return (
+      this.#db
+        .prepare(
+          `SELECT k.account, (SELECT COUNT(*) FROM followers f WHERE f.account = k.account AND f.state = 'accepted') AS n
+             FROM (SELECT account FROM keys UNION SELECT account FROM followers UNION SELECT account FROM objects) k
+            ORDER BY k.account`,
+        )
+        .all() as { account: string; n: number }[]
+    ).map((r) => ({ account: r.account, followers: Number(r.n) }));
   }
 
   #tx<T>(fn: () => T): T {
@@ -71,7 +93,9 @@ export class SqliteFederationStore implements FederationStore<DatabaseSync> {
 
   async getMeta(key: string): Promise<string | undefined> {
     return (
-      this.#db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined
+      this.#db.prepare("SELECT value FROM meta WHERE key = ?").get(accountMetaKey(this.account, key)) as
+        | { value: string }
+        | undefined
     )?.value;
   }
 
@@ -80,42 +104,56 @@ export class SqliteFederationStore implements FederationStore<DatabaseSync> {
       .prepare(
         "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
       )
-      .run(key, value);
+      .run(accountMetaKey(this.account, key), value);
   }
 
   async getKeys(): Promise<StoredKey[]> {
-    return (this.#db.prepare("SELECT * FROM keys ORDER BY kind DESC").all() as Row[]).map(toKey);
+    return (
+      this.#db.prepare("SELECT * FROM keys WHERE account = ? ORDER BY kind DESC").all(this.account) as Row[]
+    ).map(toKey);
   }
 
   async addKeys(keys: readonly StoredKey[]): Promise<void> {
     const insert = this.#db.prepare(
-      "INSERT OR IGNORE INTO keys (kind, private_jwk, public_jwk, created_at) VALUES (?, ?, ?, ?)",
+      "INSERT OR IGNORE INTO keys (account, kind, private_jwk, public_jwk, created_at) VALUES (?, ?, ?, ?, ?)",
     );
     this.#tx(() => {
       for (const k of keys)
-        insert.run(k.kind, JSON.stringify(k.privateJwk), JSON.stringify(k.publicJwk), k.createdAt);
+        insert.run(
+          this.account,
+          k.kind,
+          JSON.stringify(k.privateJwk),
+          JSON.stringify(k.publicJwk),
+          k.createdAt,
+        );
     });
   }
 
   async upsertFollower(f: Follower): Promise<void> {
     this.#db
       .prepare(
-        `INSERT INTO followers (actor_id, inbox, shared_inbox, handle, follow_id, state, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT(actor_id) DO UPDATE SET inbox = excluded.inbox, shared_inbox = excluded.shared_inbox,
+        `INSERT INTO followers (account, actor_id, inbox, shared_inbox, handle, follow_id, state, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(account, actor_id) DO UPDATE SET inbox = excluded.inbox, shared_inbox = excluded.shared_inbox,
            handle = excluded.handle, follow_id = excluded.follow_id, state = excluded.state`,
       )
-      .run(f.actorId, f.inbox, f.sharedInbox, f.handle, f.followId, f.state, f.createdAt);
+      .run(this.account, f.actorId, f.inbox, f.sharedInbox, f.handle, f.followId, f.state, f.createdAt);
   }
 
   async removeFollower(actorId: string): Promise<boolean> {
-    return Number(this.#db.prepare("DELETE FROM followers WHERE actor_id = ?").run(actorId).changes) > 0;
+    return (
+      Number(
+        this.#db
+          .prepare("DELETE FROM followers WHERE account = ? AND actor_id = ?")
+          .run(this.account, actorId).changes,
+      ) > 0
+    );
   }
 
   async getFollower(actorId: string): Promise<Follower | undefined> {
-    const row = this.#db.prepare("SELECT * FROM followers WHERE actor_id = ?").get(actorId) as
-      | Row
-      | undefined;
+    const row = this.#db
+      .prepare("SELECT * FROM followers WHERE account = ? AND actor_id = ?")
+      .get(this.account, actorId) as Row | undefined;
     return row ? toFollower(row) : undefined;
   }
 
@@ -131,11 +169,15 @@ export class SqliteFederationStore implements FederationStore<DatabaseSync> {
     const rows = (
       state
         ? this.#db
-            .prepare("SELECT * FROM followers WHERE state = ? ORDER BY created_at, actor_id LIMIT ? OFFSET ?")
-            .all(state, limit, offset)
+            .prepare(
+              "SELECT * FROM followers WHERE account = ? AND state = ? ORDER BY created_at, actor_id LIMIT ? OFFSET ?",
+            )
+            .all(this.account, state, limit, offset)
         : this.#db
-            .prepare("SELECT * FROM followers ORDER BY created_at, actor_id LIMIT ? OFFSET ?")
-            .all(limit, offset)
+            .prepare(
+              "SELECT * FROM followers WHERE account = ? ORDER BY created_at, actor_id LIMIT ? OFFSET ?",
+            )
+            .all(this.account, limit, offset)
     ) as Row[];
     return rows.map(toFollower);
   }
@@ -143,21 +185,27 @@ export class SqliteFederationStore implements FederationStore<DatabaseSync> {
   async countFollowers(state?: Follower["state"]): Promise<number> {
     const row = (
       state
-        ? this.#db.prepare("SELECT COUNT(*) AS n FROM followers WHERE state = ?").get(state)
-        : this.#db.prepare("SELECT COUNT(*) AS n FROM followers").get()
+        ? this.#db
+            .prepare("SELECT COUNT(*) AS n FROM followers WHERE account = ? AND state = ?")
+            .get(this.account, state)
+        : this.#db.prepare("SELECT COUNT(*) AS n FROM followers WHERE account = ?").get(this.account)
     ) as { n: number };
     return row.n;
   }
 
   async getObject(articleId: string): Promise<FederatedObject | undefined> {
-    const row = this.#db.prepare("SELECT * FROM objects WHERE article_id = ?").get(articleId) as
-      | Row
-      | undefined;
+    const row = this.#db
+      .prepare("SELECT * FROM objects WHERE account = ? AND article_id = ?")
+      .get(this.account, articleId) as Row | undefined;
     return row ? toObject(row) : undefined;
   }
 
   async listObjects(): Promise<FederatedObject[]> {
-    return (this.#db.prepare("SELECT * FROM objects").all() as Row[]).map(toObject);
+    return (
+      this.#db
+        .prepare("SELECT * FROM objects WHERE account = ? ORDER BY article_id")
+        .all(this.account) as Row[]
+    ).map(toObject);
   }
 
   async recordActivity(o: FederatedObject, a: ActivityRecord): Promise<boolean> {
@@ -165,13 +213,14 @@ export class SqliteFederationStore implements FederationStore<DatabaseSync> {
       if (this.#db.prepare("SELECT 1 FROM activities WHERE id = ?").get(a.id) !== undefined) return false;
       this.#db
         .prepare(
-          `INSERT INTO objects (article_id, published, updated, content_hash, deleted_at, pinned, object)
-           VALUES (?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT(article_id) DO UPDATE SET published = excluded.published, updated = excluded.updated,
+          `INSERT INTO objects (account, article_id, published, updated, content_hash, deleted_at, pinned, object)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT(account, article_id) DO UPDATE SET published = excluded.published, updated = excluded.updated,
              content_hash = excluded.content_hash, deleted_at = excluded.deleted_at, pinned = excluded.pinned,
              object = excluded.object`,
         )
         .run(
+          this.account,
           o.articleId,
           o.published,
           o.updated,
@@ -182,11 +231,21 @@ export class SqliteFederationStore implements FederationStore<DatabaseSync> {
         );
       this.#db
         .prepare(
-          "INSERT INTO activities (id, article_id, kind, state, created_at, activity) VALUES (?, ?, ?, ?, ?, ?)",
+          "INSERT INTO activities (id, account, article_id, kind, state, created_at, activity) VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
-        .run(a.id, a.articleId, a.kind, a.state, a.createdAt, JSON.stringify(a.activity));
+        .run(a.id, this.account, a.articleId, a.kind, a.state, a.createdAt, JSON.stringify(a.activity));
       return true;
     });
+  }
+
+  async recordAnnouncement(a: ActivityRecord): Promise<boolean> {
+    const result = this.#db
+      .prepare(
+        `INSERT OR IGNORE INTO activities (id, account, article_id, kind, state, created_at, activity)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(a.id, this.account, a.articleId, a.kind, a.state, a.createdAt, JSON.stringify(a.activity));
+    return Number(result.changes) > 0;
   }
 
   /** `db` is the queue's connection, inside its transaction: it must be this store's connection. */
@@ -202,8 +261,10 @@ export class SqliteFederationStore implements FederationStore<DatabaseSync> {
   async pendingActivities(): Promise<ActivityRecord[]> {
     return (
       this.#db
-        .prepare("SELECT * FROM activities WHERE state = 'pending' ORDER BY created_at, rowid")
-        .all() as Row[]
+        .prepare(
+          "SELECT * FROM activities WHERE state = 'pending' AND account = ? ORDER BY created_at, rowid",
+        )
+        .all(this.account) as Row[]
     ).map(toActivity);
   }
 
@@ -211,11 +272,11 @@ export class SqliteFederationStore implements FederationStore<DatabaseSync> {
     return (
       this.#db
         .prepare(
-          `SELECT a.* FROM activities a JOIN objects o ON o.article_id = a.article_id
-            WHERE a.kind = 'create' AND o.deleted_at IS NULL
+          `SELECT a.* FROM activities a JOIN objects o ON o.account = a.account AND o.article_id = a.article_id
+            WHERE a.account = ? AND a.kind = 'create' AND o.deleted_at IS NULL
             ORDER BY a.created_at DESC, a.id DESC LIMIT ? OFFSET ?`,
         )
-        .all(limit, offset) as Row[]
+        .all(this.account, limit, offset) as Row[]
     ).map(toActivity);
   }
 
@@ -223,10 +284,10 @@ export class SqliteFederationStore implements FederationStore<DatabaseSync> {
     return (
       this.#db
         .prepare(
-          `SELECT COUNT(*) AS n FROM activities a JOIN objects o ON o.article_id = a.article_id
-            WHERE a.kind = 'create' AND o.deleted_at IS NULL`,
+          `SELECT COUNT(*) AS n FROM activities a JOIN objects o ON o.account = a.account AND o.article_id = a.article_id
+            WHERE a.account = ? AND a.kind = 'create' AND o.deleted_at IS NULL`,
         )
-        .get() as { n: number }
+        .get(this.account) as { n: number }
     ).n;
   }
 
@@ -234,19 +295,26 @@ export class SqliteFederationStore implements FederationStore<DatabaseSync> {
     return this.#db.prepare("SELECT 1 FROM activities WHERE id = ?").get(id) !== undefined;
   }
 
+  async getActivity(id: string): Promise<ActivityRecord | undefined> {
+    const row = this.#db.prepare("SELECT * FROM activities WHERE id = ?").get(id) as Row | undefined;
+    return row ? toActivity(row) : undefined;
+  }
+
   async activityIdsOf(articleId: string): Promise<string[]> {
     return (
       this.#db
-        .prepare("SELECT id FROM activities WHERE article_id = ? ORDER BY created_at, id")
-        .all(articleId) as { id: string }[]
+        .prepare("SELECT id FROM activities WHERE account = ? AND article_id = ? ORDER BY created_at, id")
+        .all(this.account, articleId) as { id: string }[]
     ).map((r) => r.id);
   }
 
   async activityTimesSince(kind: ActivityRecord["kind"], sinceIso: string): Promise<string[]> {
     return (
       this.#db
-        .prepare("SELECT created_at FROM activities WHERE kind = ? AND state <> 'silent' AND created_at >= ?")
-        .all(kind, sinceIso) as { created_at: string }[]
+        .prepare(
+          "SELECT created_at FROM activities WHERE account = ? AND kind = ? AND state <> 'silent' AND created_at >= ?",
+        )
+        .all(this.account, kind, sinceIso) as { created_at: string }[]
     ).map((r) => r.created_at);
   }
 

@@ -50,6 +50,7 @@ const DAY_MS = 86_400_000;
 
 interface FanoutRow {
   id: number;
+  account: string;
   activityId: string;
   activityType: string;
   orderKey: string | null;
@@ -137,8 +138,8 @@ export class SqliteOutbox implements Outbox<DatabaseSync>, MessageQueue {
     const now = this.#now();
     const createdAt = new Date(now).toISOString();
     const insertFanout = this.#statement(
-      `INSERT INTO fanouts (activity_id, activity_type, order_key, followers, body, inboxes, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO fanouts (account, activity_id, activity_type, order_key, followers, body, inboxes, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     // A server whose circuit is open gets its new deliveries held until its next probe.
     const insertDelivery = this.#statement(
@@ -149,6 +150,7 @@ export class SqliteOutbox implements Outbox<DatabaseSync>, MessageQueue {
       for (const f of fanouts) {
         const inboxes = [...new Set(f.inboxes)];
         const { lastInsertRowid } = insertFanout.run(
+          f.account,
           f.activityId,
           f.activityType,
           f.orderKey,
@@ -192,7 +194,8 @@ export class SqliteOutbox implements Outbox<DatabaseSync>, MessageQueue {
 
   fanout(id: number): Promise<FanoutBody | undefined> {
     const row = this.#statement(
-      `SELECT id, activity_id AS activityId, activity_type AS activityType, followers, body, created_at AS createdAt
+      `SELECT id, account, activity_id AS activityId, activity_type AS activityType, followers, body,
+              created_at AS createdAt
          FROM fanouts WHERE id = ?`,
     ).get(id) as
       | (Omit<FanoutBody, "followers" | "createdMs"> & { followers: number; createdAt: string })
@@ -200,6 +203,7 @@ export class SqliteOutbox implements Outbox<DatabaseSync>, MessageQueue {
     if (!row) return Promise.resolve(undefined);
     return Promise.resolve({
       id: row.id,
+      account: row.account,
       activityId: row.activityId,
       activityType: row.activityType,
       followers: row.followers === 1,
@@ -317,10 +321,10 @@ export class SqliteOutbox implements Outbox<DatabaseSync>, MessageQueue {
     ).then((rows) => rows.map((r) => ({ ...r })));
   }
 
-  followerIdsAt(origin: string): Promise<string[]> {
+  followerIdsAt(origin: string, account = ""): Promise<string[]> {
     const rows = this.#statement(
-      "SELECT actor_id FROM followers WHERE actor_id >= ? AND actor_id < ? AND +state = 'accepted' ORDER BY actor_id",
-    ).all(`${origin}/`, `${origin}0`) as { actor_id: string }[];
+      "SELECT actor_id FROM followers WHERE account = ? AND actor_id >= ? AND actor_id < ? AND +state = 'accepted' ORDER BY actor_id",
+    ).all(account, `${origin}/`, `${origin}0`) as { actor_id: string }[];
     return Promise.resolve(rows.map((r) => r.actor_id));
   }
 
@@ -419,13 +423,14 @@ export class SqliteOutbox implements Outbox<DatabaseSync>, MessageQueue {
         const fanouts = (
           this.#db
             .prepare(
-              `SELECT id, activity_id AS activityId, activity_type AS activityType, order_key AS orderKey,
+              `SELECT id, account, activity_id AS activityId, activity_type AS activityType, order_key AS orderKey,
                       followers, body, created_at AS createdAt
                  FROM fanouts f WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.fanout_id = f.id) ORDER BY id`,
             )
             .all() as unknown as FanoutRow[]
         ).map((f) => ({
           id: f.id,
+          account: f.account,
           activityId: f.activityId,
           activityType: f.activityType,
           orderKey: f.orderKey,
@@ -447,8 +452,8 @@ export class SqliteOutbox implements Outbox<DatabaseSync>, MessageQueue {
 
   importOutbox(dump: OutboxDump): Promise<void> {
     const insertFanout = this.#db.prepare(
-      `INSERT INTO fanouts (activity_id, activity_type, order_key, followers, body, inboxes, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO fanouts (account, activity_id, activity_type, order_key, followers, body, inboxes, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const insertDelivery = this.#db.prepare(
       "INSERT INTO deliveries (fanout_id, inbox, host, attempt, due_ms) VALUES (?, ?, ?, ?, ?)",
@@ -460,6 +465,7 @@ export class SqliteOutbox implements Outbox<DatabaseSync>, MessageQueue {
         ids.set(
           f.id,
           insertFanout.run(
+            f.account ?? "",
             f.activityId,
             f.activityType,
             f.orderKey,

@@ -304,6 +304,85 @@ const MIGRATIONS: readonly Migration[] = [
      name       TEXT NOT NULL,
      updated_at TEXT NOT NULL
    );`,
+  // 14. Several fediverse accounts (accounts.ts): keys, followers, objects and the ledger get an
+  // `account` column, '' (the main account) on every row already there, so a single-account file
+  // keeps its ids, keys and followers as they were. Keys, followers and objects were keyed by kind,
+  // actor and article alone: SQLite cannot change a primary key, so those tables are rebuilt, rowids
+  // kept (listObjects answers in rowid order). Activity ids carry their account in the URL already:
+  // the id stays the key. A fan-out names the account whose key signs it.
+  (db) => {
+    const has = (table: string) =>
+      (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).some(
+        (c) => c.name === "account",
+      );
+    // A file set back to an earlier version (tests of earlier migrations) runs this again: only what
+    // is missing is done.
+    if (!has("keys"))
+      db.exec(`CREATE TABLE keys_by_account (
+     account     TEXT NOT NULL DEFAULT '',
+     kind        TEXT NOT NULL,
+     private_jwk TEXT NOT NULL,
+     public_jwk  TEXT NOT NULL,
+     created_at  TEXT NOT NULL,
+     PRIMARY KEY (account, kind)
+   );
+   INSERT INTO keys_by_account (rowid, account, kind, private_jwk, public_jwk, created_at)
+     SELECT rowid, '', kind, private_jwk, public_jwk, created_at FROM keys;
+   DROP TABLE keys;
+   ALTER TABLE keys_by_account RENAME TO keys;
+   CREATE TABLE followers_by_account (
+     account      TEXT NOT NULL DEFAULT '',
+     actor_id     TEXT NOT NULL,
+     inbox        TEXT NOT NULL,
+     shared_inbox TEXT,
+     handle       TEXT,
+     follow_id    TEXT,
+     state        TEXT NOT NULL CHECK (state IN ('accepted', 'pending')),
+     created_at   TEXT NOT NULL,
+     PRIMARY KEY (account, actor_id)
+   );
+   INSERT INTO followers_by_account (rowid, account, actor_id, inbox, shared_inbox, handle, follow_id, state, created_at)
+     SELECT rowid, '', actor_id, inbox, shared_inbox, handle, follow_id, state, created_at FROM followers;
+   DROP TABLE followers;
+   ALTER TABLE followers_by_account RENAME TO followers;
+   CREATE INDEX followers_state ON followers(account, state, created_at);
+   CREATE TABLE objects_by_account (
+     account      TEXT NOT NULL DEFAULT '',
+     article_id   TEXT NOT NULL,
+     published    TEXT NOT NULL,
+     updated      TEXT,
+     content_hash TEXT NOT NULL,
+     deleted_at   TEXT,
+     pinned       INTEGER NOT NULL DEFAULT 0,
+     object       TEXT NOT NULL,
+     PRIMARY KEY (account, article_id)
+   );
+   INSERT INTO objects_by_account (rowid, account, article_id, published, updated, content_hash, deleted_at, pinned, object)
+     SELECT rowid, '', article_id, published, updated, content_hash, deleted_at, pinned, object FROM objects;
+   DROP TABLE objects;
+   ALTER TABLE objects_by_account RENAME TO objects;`);
+    // Rebuilt too, rowids kept (pending entries of one instant go in rowid order): the main account
+    // of `bot.mode: announce` records Announces of the section accounts' posts in its ledger.
+    if (!has("activities"))
+      db.exec(`CREATE TABLE activities_by_account (
+         id          TEXT PRIMARY KEY,
+         account     TEXT NOT NULL DEFAULT '',
+         article_id  TEXT NOT NULL,
+         kind        TEXT NOT NULL CHECK (kind IN ('create', 'update', 'delete', 'announce')),
+         state       TEXT NOT NULL CHECK (state IN ('pending', 'queued', 'silent')),
+         created_at  TEXT NOT NULL,
+         activity    TEXT NOT NULL,
+         queued_at   TEXT
+       );
+       INSERT INTO activities_by_account (rowid, id, account, article_id, kind, state, created_at, activity, queued_at)
+         SELECT rowid, id, '', article_id, kind, state, created_at, activity, queued_at FROM activities;
+       DROP TABLE activities;
+       ALTER TABLE activities_by_account RENAME TO activities;
+       CREATE INDEX activities_state ON activities(state, created_at);
+       CREATE INDEX activities_article ON activities(article_id, created_at);
+       CREATE INDEX activities_account ON activities(account, kind, created_at);`);
+    if (!has("fanouts")) db.exec("ALTER TABLE fanouts ADD COLUMN account TEXT NOT NULL DEFAULT ''");
+  },
 ];
 
 export class SqliteStore implements ArticleStore {

@@ -133,6 +133,12 @@ export interface FederatedObject {
 export type ActivityKind = "create" | "update" | "delete";
 
 /**
+ * What a ledger entry records: an article's lifecycle (ActivityKind), or, for the main account in
+ * `bot.mode: announce`, its boost of a section account's post.
+ */
+export type LedgerKind = ActivityKind | "announce";
+
+/**
  * The ledger entry for one decided activity. `pending`: recorded, not yet in the delivery queue;
  * `queued`: handed to the queue in the same transaction that set this state; `silent`: in the
  * outbox only (articles present before the first start, which are not pushed).
@@ -140,7 +146,7 @@ export type ActivityKind = "create" | "update" | "delete";
 export interface ActivityRecord {
   id: string;
   articleId: string;
-  kind: ActivityKind;
+  kind: LedgerKind;
   state: "pending" | "queued" | "silent";
   createdAt: string;
   /**
@@ -175,6 +181,21 @@ export interface Interaction {
  * through which `markQueuedIn` writes, so the ledger mark commits with the batch or not at all.
  */
 export interface FederationStore<Tx = unknown> {
+  /**
+   * The account this handle reads and writes: keys, followers, objects, the ledger and meta are per
+   * account; retractions, events, interactions and blocks are the instance's, shared by all.
+   * MAIN_ACCOUNT ('') is the main (`bot`) account, which owns every row written before accounts
+   * existed, so a single-account instance keeps its ids, keys and followers as they were.
+   */
+  readonly account: string;
+  /** The same store (same connection, same transactions) scoped to another account. */
+  forAccount(account: string): FederationStore<Tx>;
+  /**
+   * Every account that has keys, followers or objects, with its accepted followers: accounts removed
+   * from the configuration are listed too.
+   */
+  listAccounts(): Promise<{ account: string; followers: number }[]>;
+  /** Meta of this account: a section account's keys live beside the main's, prefixed (accountMetaKey). */
   getMeta(key: string): Promise<string | undefined>;
   setMeta(key: string, value: string): Promise<void>;
   getKeys(): Promise<StoredKey[]>;
@@ -188,9 +209,15 @@ export interface FederationStore<Tx = unknown> {
   countFollowers(state?: Follower["state"]): Promise<number>;
 
   getObject(articleId: string): Promise<FederatedObject | undefined>;
+  /** This account's objects, by article id. */
   listObjects(): Promise<FederatedObject[]>;
   /** Upserts the object and inserts the activity, in one transaction. False if the activity id exists. */
   recordActivity(object: FederatedObject, activity: ActivityRecord): Promise<boolean>;
+  /**
+   * Inserts an activity that changes no object of this account (an Announce of another account's
+   * post). False if the activity id exists.
+   */
+  recordAnnouncement(activity: ActivityRecord): Promise<boolean>;
   /**
    * pending → queued, written through `tx`, the transaction in which the queue writes the activity's
    * messages (`AtomicQueue.atomically`). SQLite's queue runs it synchronously inside BEGIN…COMMIT,
@@ -204,6 +231,8 @@ export interface FederationStore<Tx = unknown> {
   listCreates(options: { offset: number; limit: number }): Promise<ActivityRecord[]>;
   countCreates(): Promise<number>;
   activityExists(id: string): Promise<boolean>;
+  /** One ledger entry by id, whichever account recorded it. */
+  getActivity(id: string): Promise<ActivityRecord | undefined>;
   /** The ledger's activity ids for one article, oldest first (receipts are kept per activity). */
   activityIdsOf(articleId: string): Promise<string[]>;
 
@@ -279,20 +308,35 @@ export interface Retraction {
 /** A record whose JSON documents stay the text the store holds, so they travel byte for byte. */
 type AsText<T, K extends keyof T> = Omit<T, K> & { [P in K]: string };
 
-export type DumpedKey = AsText<StoredKey, "privateJwk" | "publicJwk">;
-export type DumpedObject = AsText<FederatedObject, "object">;
-export type DumpedActivity = AsText<ActivityRecord, "activity">;
+/** Which account a dumped row belongs to (MAIN_ACCOUNT for the main one). */
+type OfAccount<T> = T & { account: string };
+
+export type DumpedKey = OfAccount<AsText<StoredKey, "privateJwk" | "publicJwk">>;
+export type DumpedFollower = OfAccount<Follower>;
+export type DumpedObject = OfAccount<AsText<FederatedObject, "object">>;
+export type DumpedActivity = OfAccount<AsText<ActivityRecord, "activity">>;
+
+/** The main (`bot`) account's value of every `account` column: rows from before accounts are its. */
+export const MAIN_ACCOUNT = "";
+
+/**
+ * Meta keys are per account: the main account's as they always were, a section account's prefixed,
+ * so the first-run mark, the actor's publication time and profile hash are each account's own.
+ */
+export function accountMetaKey(account: string, key: string): string {
+  return account === MAIN_ACCOUNT ? key : `account/${account}/${key}`;
+}
 
 /**
  * A whole federation store, backend-neutral. Lists whose order the store's reads depend on keep it:
  * activities and interactions in insertion order (SQLite rowid, PostgreSQL seq: pending activities
- * and interactions of one instant are ordered by it), objects in the order listObjects answers,
+ * and interactions of one instant are ordered by it), objects in insertion order where kept,
  * events oldest first. The rest is sorted by primary key.
  */
 export interface FederationDump {
   meta: { key: string; value: string }[];
   keys: DumpedKey[];
-  followers: Follower[];
+  followers: DumpedFollower[];
   objects: DumpedObject[];
   activities: DumpedActivity[];
   interactions: Interaction[];
@@ -432,6 +476,11 @@ export interface Storage<Tx = unknown> {
  * small row per inbox. No key material: the delivery worker signs with keys it loads itself.
  */
 export interface Fanout {
+  /**
+   * The actor identifier (username) whose key signs it, read from the key Fedify chose; '' for
+   * fan-outs queued before accounts existed, which are the main account's.
+   */
+  account: string;
   activityId: string;
   /** The activity's type IRI, for logs and receipts. */
   activityType: string;
@@ -457,6 +506,8 @@ export interface ClaimedDelivery {
 
 export interface FanoutBody {
   id: number;
+  /** As Fanout.account: whose key signs its deliveries. */
+  account: string;
   activityId: string;
   activityType: string;
   followers: boolean;
@@ -557,8 +608,11 @@ export interface Outbox<Tx = unknown> extends MessageQueue, AtomicQueue<Tx> {
   /** A closed circuit: the server's held deliveries are due now. */
   release(host: string): Promise<void>;
   circuits(): Promise<HostCircuit[]>;
-  /** Accepted followers whose actor id is on `origin` (`https://host[:port]`), for FEP-8fcf digests. */
-  followerIdsAt(origin: string): Promise<string[]>;
+  /**
+   * Accepted followers of `account` (the store's account key, MAIN_ACCOUNT for the main one) whose
+   * actor id is on `origin` (`https://host[:port]`), for FEP-8fcf digests.
+   */
+  followerIdsAt(origin: string, account?: string): Promise<string[]>;
   getDepth(): Promise<MessageQueueDepth>;
   /** Leases of processes that are gone return to the queue (SQLite asks the OS; PostgreSQL leases run out). */
   resumeStopped(): Promise<number>;

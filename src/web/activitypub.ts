@@ -39,6 +39,9 @@ const INBOX_PATH = new RegExp(
   `^(?:${ACTOR_ROUTES.inbox.replace("{identifier}", "[^/]+")}|${ACTOR_ROUTES.sharedInbox})$`,
 );
 
+/** Any account's actor document (the main one's and each section account's). */
+const ACTOR_PATH = new RegExp(`^${ACTOR_ROUTES.actor.replace("{identifier}", "[^/]+")}$`);
+
 export function wantsActivityJson(req: IncomingMessage): boolean {
   return AP_TYPES.test(String(req.headers.accept ?? ""));
 }
@@ -145,7 +148,7 @@ export async function handleWithFedify(
   res.statusCode = response.status;
   for (const [name, value] of response.headers) res.setHeader(name, value);
   let payload = Buffer.from(await response.arrayBuffer());
-  if (url.pathname === deps.actorPath && response.ok && payload.length > 0) {
+  if (ACTOR_PATH.test(url.pathname) && response.ok && payload.length > 0) {
     payload = Buffer.from(withAttributionDomains(payload.toString("utf8"), deps.attributionDomains));
     res.setHeader("Content-Length", payload.length);
   }

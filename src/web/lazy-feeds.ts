@@ -1,4 +1,4 @@
-// Feeds built when first asked for: a tag's (and, later, an account's). A site may have thousands of
+// Feeds built when first asked for: a tag's, or a section account's. A site may have thousands of
 // tags and most are never polled, so none is built ahead; each one asked for is built from the
 // articles it shows, then served from memory, with its ETag, until content changes. What is kept is
 // bounded in bytes: the least recently served feeds go first, and are built again if asked for.
@@ -22,7 +22,21 @@ export interface FeedSelection {
  * The feed a folder path names (`/tags/城市生活`, decoded), among the visible records; undefined when
  * it names none. `visible` is the same array until content changes: selectors index it once.
  */
-export type FeedSelector = (folder: string, visible: readonly ArticleRecord[]) => FeedSelection | undefined;
+export type FeedSelector = (
+  folder: string,
+  visible: readonly ArticleRecord[],
+) => FeedSelection | undefined | Promise<FeedSelection | undefined>;
+
+/** The first selection any of `selectors` makes of a folder. */
+export function firstOf(...selectors: FeedSelector[]): FeedSelector {
+  return async (folder, visible) => {
+    for (const select of selectors) {
+      const selection = await select(folder, visible);
+      if (selection) return selection;
+    }
+    return undefined;
+  };
+}
 
 export interface LazyFeedsDeps {
   config: Config;
@@ -95,7 +109,7 @@ export function createLazyFeeds(deps: LazyFeedsDeps): LazyFeeds {
           if (visible === loading) visible = undefined;
         });
       }
-      const selection = select(path.slice(0, slash), await visible);
+      const selection = await select(path.slice(0, slash), await visible);
       if (selection === undefined) return undefined;
       const key = `${selection.key}\u0000${kind}`;
       const hit = kept.get(key);

@@ -7,6 +7,7 @@ import { openNoFollow } from "../content/read-file.ts";
 import type { Logger } from "../log.ts";
 import { mirroredFile } from "../media/files.ts";
 import { imageTypeOfPath } from "../media/types.ts";
+import { ACCOUNT_FEED_PATH } from "./account-feeds.ts";
 import { type ActivityPubDeps, handleWithFedify, isActivityPubPath, serveObject } from "./activitypub.ts";
 import type { CachedBody } from "./cached.ts";
 import { sendCached } from "./cached.ts";
@@ -68,15 +69,24 @@ export function createWebHandler(deps: WebDeps): RequestListener {
   };
 }
 
+/** A section account's actor path (`/users/<username>`): pages answer it for browsers when they know it. */
+const SECTION_ACTOR_PATH = /^\/users\/[a-z0-9_]{1,30}$/;
+
 async function route(deps: WebDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const path = decodePath(req.url ?? "/");
   if (path === undefined) return plain(res, 400, "Bad request path.\n");
   const ap = deps.activityPub;
+  // An account's feeds live beside its actor, under /users/: feeds, not ActivityPub documents.
+  if (ACCOUNT_FEED_PATH.test(path) && (req.method === "GET" || req.method === "HEAD")) {
+    const built = await deps.lazyFeeds?.find(path);
+    if (built) return sendCached(req, res, built);
+  }
   if (ap && isActivityPubPath(path)) {
     // Browsers asking for the actor get the home page; anything else Fedify cannot answer is 406.
     let profilePage = false;
     await handleWithFedify(ap, req, res, () => {
-      if (path !== ap.actorPath) plain(res, 406, "Not acceptable.\n");
+      // The main actor's URL shows browsers the home page; a section account's, its page.
+      if (path !== ap.actorPath && !SECTION_ACTOR_PATH.test(path)) plain(res, 406, "Not acceptable.\n");
       else if (deps.pages) profilePage = true;
       else {
         res.statusCode = 302;
@@ -125,6 +135,13 @@ async function route(deps: WebDeps, req: IncomingMessage, res: ServerResponse): 
     return;
   }
 
+  // A section account's post: the same article, its own object (federation/objects.ts).
+  const accountObject = /^\/objects\/@([^/]+)\/([^/]+)$/.exec(path);
+  if (accountObject && ap) {
+    const id = accountObject[2]!;
+    const store = ap.store.forAccount(accountObject[1]!);
+    return serveObject({ store }, req, res, id, (await deps.library.get(id))?.url);
+  }
   const object = /^\/objects\/([^/]+)$/.exec(path);
   if (object && ap) {
     const id = object[1]!;

@@ -23,6 +23,47 @@ describe("loadConfig", () => {
     expect(Object.isFrozen(config.site)).toBe(true);
   });
 
+  it("reads section accounts and refuses a username taken twice or a folder outside content/", () => {
+    const good = loadConfig({
+      file: configFile(
+        "bot:\n  username: news\n  mode: announce\naccounts:\n  - username: tech\n    name: Herald Tech\n    tags: [tech]\n    folders: ['tech/**']\n",
+      ),
+      env: {},
+    });
+    expect(good.bot.mode).toBe("announce");
+    expect(good.accounts).toEqual([
+      { username: "tech", name: "Herald Tech", summary: "", tags: ["tech"], folders: ["tech/**"] },
+    ]);
+    const bad = () =>
+      loadConfig({
+        file: configFile(
+          "accounts:\n  - username: news\n    name: A\n  - username: tech\n    name: B\n  - username: tech\n    name: C\n    folders: ['../secret/**']\n  - username: Bad\n",
+        ),
+        env: {},
+      });
+    expect(bad).toThrow(ConfigError);
+    const problems = (() => {
+      try {
+        bad();
+      } catch (e) {
+        return (e as ConfigError).problems.join("\n");
+      }
+    })();
+    // The schema's problems first (a bad username, a missing name); checked alone, the rest.
+    expect(problems).toMatch(/accounts\.3\.username: Lowercase letters/);
+    expect(problems).toMatch(/accounts\.3\.name: /);
+    const twice = () =>
+      loadConfig({
+        file: configFile(
+          "accounts:\n  - username: news\n    name: A\n  - username: tech\n    name: B\n  - username: tech\n    name: C\n    folders: ['../secret/**']\n",
+        ),
+        env: {},
+      });
+    expect(twice).toThrow(/accounts\.0\.username: "news" is already bot\.username/);
+    expect(twice).toThrow(/accounts\.2\.username: "tech" is already another account's/);
+    expect(twice).toThrow(/accounts\.2\.folders\.0: "\.\.\/secret\/\*\*" leaves content\//);
+  });
+
   it("reports every problem at once, naming the key and showing an example", () => {
     const file = configFile(
       "site:\n  url: not a url\n  timezone: Mars/Olympus\nfeeds:\n  limit: 0\nbogus: 1\nbot:\n  username: Bad Name\n",

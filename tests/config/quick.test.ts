@@ -41,6 +41,7 @@ const VALUES: readonly unknown[] = [
   ...["ftp://x.example/", "https://", "mailto:a@b.example", "*/5 * * * *", "0 */2 * * * *", "61 * * * *"],
   ...["* * *", "@daily", "0 0 30 2 *", "10.0.5.7", "10.0.5.0/24", "fd00:1::/64", "10.0.5.7/33", "999.1.1.1"],
   ...["23:00", "07:00", "24:00", "7:00", "note", "article", "public", "unlisted", "info", "debug", "silent"],
+  ...["all", "announce", "none"],
   ...[
     "loud",
     "postgres://herald@db.internal/herald",
@@ -82,12 +83,20 @@ const VALUES: readonly unknown[] = [
   ["https://mastodon.example/users/news", "news"],
 ];
 
-/** Every section of the schema and the keys of its object. */
+/** Every section of the schema and the keys of its object (`accounts`, a list, has its own test). */
 function sections(): [string, string[]][] {
-  return Object.entries(configSchema.shape).map(([name, schema]) => [
-    name,
-    Object.keys((schema.unwrap() as unknown as { shape: Record<string, unknown> }).shape),
-  ]);
+  return Object.entries(configSchema.shape)
+    .filter(([name]) => name !== "accounts")
+    .map(([name, schema]) => [
+      name,
+      Object.keys((schema.unwrap() as unknown as { shape: Record<string, unknown> }).shape),
+    ]);
+}
+
+/** The keys of one account of `accounts`. */
+function accountKeys(): string[] {
+  const list = configSchema.shape.accounts.unwrap() as unknown as { element: { shape: object } };
+  return Object.keys(list.element.shape);
 }
 
 describe("config quick path", () => {
@@ -110,6 +119,16 @@ describe("config quick path", () => {
       for (const value of VALUES) agree({ [section]: value });
     }
     for (const value of VALUES) agree(value);
+    for (const key of accountKeys()) {
+      let taken = 0;
+      for (const value of VALUES)
+        if (agree({ accounts: [{ username: "tech", name: "Tech", [key]: value }] }) === "quick") taken++;
+      expect(taken, `accounts.${key}`).toBeGreaterThan(0);
+      for (const value of VALUES)
+        agree({ accounts: [{ username: "tech", name: "Tech", publishing: { [key]: value } }] });
+    }
+    for (const value of VALUES) agree({ accounts: value });
+    for (const value of VALUES) agree({ accounts: [value] });
     for (const kind of ["via", "wire"])
       for (const value of VALUES) agree({ content: { patterns: { [kind]: value } } });
     expect(quick).toBeGreaterThan(200);
@@ -167,7 +186,23 @@ describe("config quick path", () => {
         discoverable: false,
         indexable: false,
         manualApproval: true,
+        mode: "announce",
       },
+      accounts: [
+        {
+          username: "tech",
+          name: "Tech",
+          summary: "S",
+          avatar: "t.png",
+          header: "https://x.example/t.png",
+          tags: ["tech", "science"],
+          folders: ["tech/**"],
+          objectType: "article",
+          visibility: "unlisted",
+          publishing: { maxPerHour: 2, minIntervalMinutes: 5, quietHours: { start: "22:00", end: "06:00" } },
+        },
+        { username: "city", name: "City" },
+      ],
       federation: {
         objectType: "article",
         visibility: "unlisted",

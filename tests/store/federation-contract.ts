@@ -625,6 +625,86 @@ export function federationStoreContract<Tx>(target: FederationTarget<Tx>): void 
       expect((await target.recentEvents(2)).map((e) => e.message)).toEqual(["next", "event 3"]);
     });
 
+    it("keeps each account's keys, followers, objects, ledger and meta apart, and dumps them with their account", async () => {
+      const world = await open();
+      const main = world.store;
+      const tech = main.forAccount("tech");
+      expect(main.account).toBe("");
+      expect(tech.account).toBe("tech");
+      await main.addKeys([key("rsa", "1")]);
+      await tech.addKeys([key("rsa", "2"), key("ed25519", "3")]);
+      // The same follower follows both; leaving one leaves the other.
+      await main.upsertFollower(follower("ann"));
+      await tech.upsertFollower(follower("ann", { state: "pending" }));
+      await tech.upsertFollower(follower("bob"));
+      // The same article in both ledgers, under ids that carry the account.
+      const techActivity = (id: string, at: string) => {
+        const a = activity(id, "create", at);
+        return { ...a, id: `https://example.org/objects/@tech/${id}#create` };
+      };
+      expect(
+        await main.recordActivity(object("a1"), activity("a1", "create", "2026-01-01T00:00:00.000Z")),
+      ).toBe(true);
+      expect(
+        await tech.recordActivity(
+          object("a1", { contentHash: "tech" }),
+          techActivity("a1", "2026-01-02T00:00:00.000Z"),
+        ),
+      ).toBe(true);
+      expect(await tech.recordActivity(object("t2"), techActivity("t2", "2026-01-03T00:00:00.000Z"))).toBe(
+        true,
+      );
+      await tech.setMeta("federation.firstRunDone", "2026-01-01T00:00:00.000Z");
+      // The main account boosts tech's post: a ledger entry without an object of its own, once.
+      const boost = { ...activity("t2", "create", "2026-01-04T00:00:00.000Z"), kind: "announce" as const };
+      boost.id = "https://example.org/objects/@tech/t2#announce";
+      expect(await main.recordAnnouncement(boost)).toBe(true);
+      expect(await main.recordAnnouncement(boost)).toBe(false);
+      expect((await main.getActivity(boost.id))?.kind).toBe("announce");
+      expect((await tech.getActivity(boost.id))?.articleId).toBe("t2");
+      expect(await main.getActivity("https://example.org/nothing")).toBeUndefined();
+
+      expect((await main.getKeys()).map((k) => k.privateJwk.d)).toEqual(["private-1"]);
+      expect((await tech.getKeys()).map((k) => k.privateJwk.d)).toEqual(["private-2", "private-3"]);
+      expect(await main.countFollowers("accepted")).toBe(1);
+      expect(await tech.countFollowers("accepted")).toBe(1);
+      expect((await tech.getFollower(follower("ann").actorId))?.state).toBe("pending");
+      expect((await main.listObjects()).map((o) => o.articleId)).toEqual(["a1"]);
+      expect((await tech.getObject("a1"))?.contentHash).toBe("tech");
+      expect(await main.countCreates()).toBe(1);
+      expect(await tech.countCreates()).toBe(2);
+      expect((await main.pendingActivities()).map((a) => a.kind)).toEqual(["create", "announce"]);
+      expect((await tech.pendingActivities()).map((a) => a.articleId)).toEqual(["a1", "t2"]);
+      expect(await main.activityIdsOf("a1")).toEqual([activity("a1", "create", "").id]);
+      expect(await tech.activityTimesSince("create", "2026-01-01T00:00:00.000Z")).toHaveLength(2);
+      expect(await main.getMeta("federation.firstRunDone")).toBeUndefined();
+      expect(await tech.getMeta("federation.firstRunDone")).toBe("2026-01-01T00:00:00.000Z");
+      expect(await main.listAccounts()).toEqual([
+        { account: "", followers: 1 },
+        { account: "tech", followers: 1 },
+      ]);
+      expect(await tech.removeFollower(follower("ann").actorId)).toBe(true);
+      expect(await main.getFollower(follower("ann").actorId)).toBeDefined();
+      // Another process sees the same accounts.
+      expect(await (await world.other()).forAccount("tech").countCreates()).toBe(2);
+
+      const dump = await main.exportAll();
+      expect(dump.keys.map((k) => `${k.account}:${k.kind}`)).toEqual([":rsa", "tech:ed25519", "tech:rsa"]);
+      expect(dump.objects.map((o) => `${o.account}:${o.articleId}`).sort()).toEqual([
+        ":a1",
+        "tech:a1",
+        "tech:t2",
+      ]);
+      expect(dump.activities.map((a) => a.account)).toEqual(["", "tech", "tech", ""]);
+      const target = await world.fresh();
+      await target.importAll(JSON.parse(JSON.stringify(dump)) as FederationDump);
+      expect(await target.exportAll()).toEqual(dump);
+      expect(await target.forAccount("tech").countFollowers()).toBe(1);
+      expect(await target.forAccount("tech").getMeta("federation.firstRunDone")).toBe(
+        "2026-01-01T00:00:00.000Z",
+      );
+    });
+
     it("imports thousands of rows in their order", async () => {
       const { fresh } = await open();
       const target = await fresh();
@@ -635,10 +715,10 @@ export function federationStoreContract<Tx>(target: FederationTarget<Tx>): void 
         meta: [],
         keys: [],
         followers: [],
-        objects: ids.map((id) => ({ ...object(id), object: JSON.stringify(object(id).object) })),
+        objects: ids.map((id) => ({ ...object(id), account: "", object: JSON.stringify(object(id).object) })),
         activities: ids.map((id) => {
           const a = activity(id, "create", at);
-          return { ...a, activity: JSON.stringify(a.activity) };
+          return { ...a, account: "", activity: JSON.stringify(a.activity) };
         }),
         interactions: ids.map((id) => interaction(id, { articleId: id, createdAt: at })),
         retractions: [],

@@ -219,6 +219,8 @@ export function outboxContract<Tx>(target: OutboxTarget<Tx>): void {
       const body = await o.fanout(claimed[0]!.fanoutId);
       expect(body).toEqual({
         id: claimed[0]!.fanoutId,
+        // The actor whose key Fedify chose (`/users/news#main-key`) signs it.
+        account: "news",
         activityId: a.id,
         activityType: CREATE,
         followers: true,

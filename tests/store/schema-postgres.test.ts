@@ -29,16 +29,17 @@ describe("PostgreSQL schema migrations", () => {
       const versions = await sql<{ component: string; version: number }[]>`
         SELECT component, version FROM herald_schema_versions ORDER BY component`;
       // Each component at its latest version: the queue gained a column default in its second, the
-      // federation tables the activities' queued_at, the articles their title and tags; cover images
-      // and the outbox have one, as do relays and reply moderation.
+      // federation tables the activities' queued_at, blocks, quotes and accounts, the articles their
+      // title and tags, the outbox the fan-outs' account; cover images have one, as do relays and reply
+      // moderation.
       expect(Object.fromEntries(versions.map((v) => [v.component, v.version]))).toEqual({
         herald_articles: 2,
-        herald_federation: 4,
+        herald_federation: 5,
         herald_kv: 1,
         herald_leases: 1,
         herald_media: 1,
         herald_moderation: 1,
-        herald_outbox: 1,
+        herald_outbox: 2,
         herald_quotes: 1,
         herald_queue: 2,
         herald_relays: 1,

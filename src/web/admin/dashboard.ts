@@ -157,6 +157,11 @@ function articleItem(v: DashboardView, a: ArticleStatus, time: (iso: string) => 
                 ? "Draft: not in the feeds."
                 : "";
   const counts: string[] = [];
+  // With section accounts: which of the site's accounts the article goes to.
+  if (a.accounts)
+    counts.push(
+      `<li class="accounts">Accounts: ${a.accounts.length ? a.accounts.map((n) => `@${esc(n)}`).join(", ") : "none"}</li>`,
+    );
   const d = a.delivery;
   if (d) {
     const sent = (["create", "update", "delete"] as const)

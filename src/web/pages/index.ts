@@ -16,6 +16,7 @@ import type { FederationStore } from "../../store/types.ts";
 import { serveObject, wantsActivityJson } from "../activitypub.ts";
 import { type CachedBody, cachedBody, sendCached } from "../cached.ts";
 import type { RouteHandler } from "../server.ts";
+import { type AccountPage, renderAccount } from "./account.ts";
 import { renderArticle } from "./article.ts";
 import { loadConversation, renderConversation } from "./conversation.ts";
 import { renderBadInstance, renderGone, renderNotFound } from "./errors.ts";
@@ -39,13 +40,18 @@ export interface PagesDeps {
   showInteractions?: boolean;
   /** How long a conversation read from the store is shown before it is read again (default 5 s). */
   conversationRefreshMs?: number;
+  /**
+   * Section accounts: each one's page at its actor URL, listing what `pick` chooses of the visible
+   * records (newest first).
+   */
+  accounts?: readonly (AccountPage & { pick(visible: readonly ArticleRecord[]): Promise<ArticleRecord[]> })[];
 }
 
 export interface Pages {
   /**
    * GET/HEAD of `/`, `/follow`, `/reply` (pages.showInteractions), `/articles/<slug>/`, `/tags/<tag>/`,
-   * and of the actor's path (the home page, for browsers that Fedify did not answer); false for any
-   * other path.
+   * of the actor's path (the home page, for browsers that Fedify did not answer) and of each section
+   * account's (its page); false for any other path.
    */
   handle: RouteHandler;
   /** The 404 page. */
@@ -319,6 +325,19 @@ export function createPages(deps: PagesDeps): Pages {
       if (!tag[2]) return redirect(res, 301, base);
       return listPage(req, res, `tag\u0000${tagKey(entry.tag)}`, base, entry.records, (paged) =>
         renderTag(site, entry.tag, paged),
+      );
+    }
+    const account = deps.accounts?.find((a) => new URL(a.url).pathname === path);
+    if (account) {
+      const picked = await account.pick((await currentIndex()).records);
+      return listPage(
+        req,
+        res,
+        `account\u0000${account.username}`,
+        account.url,
+        picked,
+        (paged) => renderAccount(site, account, paged),
+        NEGOTIATED_HEADERS,
       );
     }
     if (path === "/follow" && site.bot.actorUrl) {
