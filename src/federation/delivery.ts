@@ -96,6 +96,8 @@ export class DeliveryWorker {
   #changed = new Map<string, HostCircuit>();
   #flush: Promise<void> | undefined;
   #poke: (() => void) | undefined;
+  /** Outcomes were written: slots are free again, and an ordered inbox's next delivery may be. */
+  #onSettled: (() => void) | undefined;
   readonly #tasks = new Set<Promise<void>>();
 
   constructor(options: DeliveryWorkerOptions) {
@@ -107,15 +109,27 @@ export class DeliveryWorker {
    * Delivers until `signal` aborts; deliveries in flight then finish, the rest stay queued. Claims
    * run ahead of the deliveries by up to `concurrency` (a claim is a database round trip: on
    * PostgreSQL, slots would otherwise sit idle while it runs), and one claim is in flight at a time.
+   *
+   * Claims come in batches of at least half the concurrency, not one per finished delivery: on
+   * PostgreSQL each claim is a statement and a commit on the database every worker shares, and one
+   * per delivery or two cost the database more CPU than the deliveries cost the workers. After a
+   * claim that found less than it asked for, the next waits for a reason to expect more: something
+   * queued (a wake-up), outcomes recorded (which may free an ordered inbox's next delivery), or the
+   * poll (deliveries coming due, expired leases).
    */
   async run(signal: AbortSignal): Promise<void> {
     const { outbox, concurrency, log } = this.#o;
     const poke = (): void => this.#poke?.();
     let drained = false;
+    const batch = Math.ceil(concurrency / 2);
     const unsubscribe = await outbox.onQueued(() => {
       drained = false;
       poke();
     });
+    this.#onSettled = () => {
+      drained = false;
+      poke();
+    };
     signal.addEventListener("abort", poke, { once: true });
     const ahead = this.#ahead;
     let claiming: Promise<void> | undefined;
@@ -131,7 +145,7 @@ export class DeliveryWorker {
           if (this.#now() - next.claimedAt < this.#o.holdMs) this.#admit(next.delivery, next.claimedAt);
         }
         const want = slots() + concurrency - ahead.length;
-        if (!claiming && !claimFailed && want > 0 && !(drained && ahead.length > 0)) {
+        if (!claiming && !claimFailed && want >= batch && !drained) {
           claiming = outbox
             .claim(want)
             .then(
@@ -496,7 +510,8 @@ export class DeliveryWorker {
       try {
         await this.#o.outbox.settle(batch, [...changed.values()]);
         this.#unsettled -= batch.length;
-        this.#poke?.();
+        if (batch.length > 0) this.#onSettled?.();
+        else this.#poke?.();
       } catch (error) {
         this.#o.log.error({ err: error, deliveries: batch.length }, "recording deliveries failed; retrying");
         this.#settling = [...batch, ...this.#settling];
