@@ -75,6 +75,8 @@ export class DeliveryWorker {
   readonly #bodies = new Map<number, Promise<Loaded | undefined>>();
   /** Followers digests per fan-out and origin (FEP-8fcf): computed once per fan-out. */
   readonly #digests = new Map<string, Promise<string | undefined>>();
+  /** Origins whose followers were asked for in this turn, and who waits for them. */
+  #idsWanted = new Map<string, { resolve: (ids: string[]) => void; reject: (error: unknown) => void }[]>();
   readonly #specs = new Map<string, SignatureSpec>();
   #circuits = new Map<string, HostCircuit>();
   #circuitsAt = 0;
@@ -152,6 +154,7 @@ export class DeliveryWorker {
               (claimed) => {
                 const claimedAt = this.#now();
                 for (const delivery of claimed) ahead.push({ delivery, claimedAt });
+                this.#prefetchDigests(claimed);
                 // Fewer than asked: nothing more is due now; wait for a wake-up before asking again.
                 drained = claimed.length < want;
                 poke();
@@ -427,14 +430,57 @@ export class DeliveryWorker {
     const key = `${fanoutId} ${origin}`;
     let digest = this.#digests.get(key);
     if (!digest) {
-      digest = this.#o.outbox
-        .followerIdsAt(origin)
-        .then((ids) => (ids.length > 0 ? this.#syncHeader(origin, ids) : undefined));
+      digest = this.#followerIds(origin).then((ids) =>
+        ids.length > 0 ? this.#syncHeader(origin, ids) : undefined,
+      );
       digest.catch(() => this.#digests.delete(key));
       this.#digests.set(key, digest);
       if (this.#digests.size > 4_096) this.#digests.delete(this.#digests.keys().next().value!);
     }
     return digest;
+  }
+
+  /**
+   * Asks for the FEP-8fcf digests of a claim's servers at once, when the claim arrives: its
+   * deliveries start one by one as slots free up, and would each ask on their own.
+   */
+  #prefetchDigests(claimed: readonly ClaimedDelivery[]): void {
+    for (const fanoutId of new Set(claimed.map((d) => d.fanoutId))) {
+      this.#body(fanoutId)
+        .then((loaded) => {
+          if (!loaded?.fanout.followers) return;
+          for (const d of claimed)
+            if (d.fanoutId === fanoutId && URL.canParse(d.inbox))
+              void this.#followersDigest(fanoutId, new URL(d.inbox).origin).catch(() => {});
+        })
+        .catch(() => {});
+    }
+  }
+
+  /**
+   * The followers on `origin`, asked for together with every other origin asked for in the same
+   * turn of the event loop: the deliveries of one claim start together, so their servers cost one
+   * database look-up, not one each.
+   */
+  #followerIds(origin: string): Promise<string[]> {
+    return new Promise<string[]>((resolve, reject) => {
+      const waiting = this.#idsWanted.get(origin) ?? [];
+      waiting.push({ resolve, reject });
+      this.#idsWanted.set(origin, waiting);
+      if (this.#idsWanted.size > 1 || waiting.length > 1) return;
+      setImmediate(() => {
+        const wanted = this.#idsWanted;
+        this.#idsWanted = new Map();
+        this.#o.outbox.followerIdsByOrigin([...wanted.keys()]).then(
+          (ids) => {
+            for (const [o, list] of wanted) for (const w of list) w.resolve(ids.get(o) ?? []);
+          },
+          (error) => {
+            for (const list of wanted.values()) for (const w of list) w.reject(error);
+          },
+        );
+      });
+    });
   }
 
   /** FEP-8fcf: the followers Herald has on `origin`, as a digest and where to read the list. */

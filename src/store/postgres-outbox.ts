@@ -628,6 +628,27 @@ export class PostgresOutbox implements Outbox<TransactionSql>, MessageQueue {
     return rows.map((r) => r.actorId);
   }
 
+  /**
+   * The same ranges for many origins in one statement: a worker asks for the origins of a whole
+   * claim at once, rather than a round trip per server (500 per fan-out to 500 servers, per worker).
+   */
+  async followerIdsByOrigin(origins: readonly string[]): Promise<Map<string, string[]>> {
+    const wanted = [...new Set(origins)];
+    const ids = new Map<string, string[]>(wanted.map((o) => [o, []]));
+    if (wanted.length === 0) return ids;
+    const sql = await this.#ready();
+    const rows = await sql<{ origin: string; actorId: string }[]>`
+      SELECT o.origin, f.actor_id AS "actorId"
+        FROM unnest(${sql.array(wanted)}::text[]) AS o(origin)
+        CROSS JOIN LATERAL (
+          SELECT actor_id FROM ${sql(this.#t.followers)}
+           WHERE state = 'accepted' AND actor_id >= (o.origin || '/') COLLATE "C"
+             AND actor_id < (o.origin || '0') COLLATE "C"
+           ORDER BY actor_id) f`;
+    for (const r of rows) ids.get(r.origin)?.push(r.actorId);
+    return ids;
+  }
+
   async getDepth(): Promise<MessageQueueDepth> {
     const sql = await this.#ready();
     const [row] = await sql<{ queued: number; ready: number }[]>`

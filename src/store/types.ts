@@ -498,6 +498,8 @@ export interface Outbox<Tx = unknown> extends MessageQueue, AtomicQueue<Tx> {
   circuits(): Promise<HostCircuit[]>;
   /** Accepted followers whose actor id is on `origin` (`https://host[:port]`), for FEP-8fcf digests. */
   followerIdsAt(origin: string): Promise<string[]>;
+  /** `followerIdsAt` for several origins in one look-up: every origin asked for is a key. */
+  followerIdsByOrigin(origins: readonly string[]): Promise<Map<string, string[]>>;
   getDepth(): Promise<MessageQueueDepth>;
   /** Leases of processes that are gone return to the queue (SQLite asks the OS; PostgreSQL leases run out). */
   resumeStopped(): Promise<number>;

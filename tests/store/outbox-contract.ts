@@ -575,6 +575,20 @@ export function outboxContract<Tx>(target: OutboxTarget<Tx>): void {
       expect(await o.followerIdsAt("https://a.example:8443")).toEqual(["https://a.example:8443/users/pia"]);
       expect(await o.followerIdsAt("https://a.example.evil")).toEqual(["https://a.example.evil/users/eve"]);
       expect(await o.followerIdsAt("https://c.example")).toEqual([]);
+      const each = await o.followerIdsByOrigin([
+        "https://a.example",
+        "https://c.example",
+        "https://a.example.evil",
+        "https://a.example",
+      ]);
+      expect(each).toEqual(
+        new Map([
+          ["https://a.example", ["https://a.example/users/ann", "https://a.example/users/zoe"]],
+          ["https://c.example", []],
+          ["https://a.example.evil", ["https://a.example.evil/users/eve"]],
+        ]),
+      );
+      expect(await o.followerIdsByOrigin([])).toEqual(new Map());
     });
 
     it("prunes settled fan-outs and their receipts, keeping any with deliveries queued", async () => {
