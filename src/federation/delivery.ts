@@ -60,6 +60,8 @@ const CONTENT_TYPE = "application/activity+json";
 /** Statuses after which a draft-cavage signature is tried again as RFC 9421 (the double knock). */
 const KNOCK_AGAIN = new Set([400, 401, 403]);
 const BODIES_KEPT = 64;
+/** How long finished deliveries wait for others before their outcomes are written together. */
+const SETTLE_GATHER_MS = 10;
 
 /** A fan-out's body as sent, and its digest: once per fan-out, for all its deliveries. */
 interface Loaded {
@@ -518,7 +520,14 @@ export class DeliveryWorker {
   #settle(settlement: Settlement): void {
     this.#settling.push(settlement);
     this.#unsettled++;
-    this.#scheduleFlush();
+    // Outcomes are gathered for a few milliseconds unless a quarter of the concurrency is already
+    // waiting: on PostgreSQL each write is a transaction of four statements and a commit, and
+    // written at once, a write went out for every dozen deliveries or so.
+    this.#scheduleFlush(this.#gatherMs());
+  }
+
+  #gatherMs(): number {
+    return this.#settling.length >= Math.ceil(this.#o.concurrency / 4) ? 0 : SETTLE_GATHER_MS;
   }
 
   #scheduleFlush(delayMs = 0): void {
@@ -526,13 +535,13 @@ export class DeliveryWorker {
     this.#flush = new Promise<void>((resolve) =>
       delayMs > 0 ? setTimeout(resolve, delayMs).unref() : setImmediate(resolve),
     )
-      .then(() => this.#drainSettling())
+      .then(() => this.#drainSettling(true))
       .then((failed) => {
         this.#flush = undefined;
         // The database is away: try again in a second (the leases are renewed meanwhile, on
         // PostgreSQL, or last long enough, on SQLite) rather than send these deliveries again.
         if (failed && !this.#stopped) this.#scheduleFlush(1_000);
-        else if (this.#settling.length > 0 || this.#changed.size > 0) this.#scheduleFlush();
+        else if (this.#settling.length > 0 || this.#changed.size > 0) this.#scheduleFlush(this.#gatherMs());
       });
   }
 
@@ -546,8 +555,9 @@ export class DeliveryWorker {
    * Writes the waiting settlements; true when a write failed. Those stay waiting, in order, for the
    * next try: a delivery the peer took is recorded late rather than sent twice. What is still not
    * written when the process stops is sent again after its lease, and a receiver drops it by its id.
+   * `once`: one write of what is waiting now (the scheduled flush, which gathers the next batch).
    */
-  async #drainSettling(): Promise<boolean> {
+  async #drainSettling(once = false): Promise<boolean> {
     while (this.#settling.length > 0 || this.#changed.size > 0) {
       const batch = this.#settling;
       const changed = this.#changed;
@@ -558,6 +568,7 @@ export class DeliveryWorker {
         this.#unsettled -= batch.length;
         if (batch.length > 0) this.#onSettled?.();
         else this.#poke?.();
+        if (once) break;
       } catch (error) {
         this.#o.log.error({ err: error, deliveries: batch.length }, "recording deliveries failed; retrying");
         this.#settling = [...batch, ...this.#settling];
