@@ -461,8 +461,8 @@ export class DeliveryWorker {
 
   /**
    * The followers on `origin`, asked for together with every other origin asked for in the same
-   * turn of the event loop: the deliveries of one claim start together, so their servers cost one
-   * database look-up, not one each.
+   * turn of the event loop: a claim's servers (#prefetchDigests) cost one database look-up, not
+   * one each.
    */
   #followerIds(origin: string): Promise<string[]> {
     return new Promise<string[]>((resolve, reject) => {
@@ -522,7 +522,7 @@ export class DeliveryWorker {
     this.#unsettled++;
     // Outcomes are gathered for a few milliseconds unless a quarter of the concurrency is already
     // waiting: on PostgreSQL each write is a transaction of four statements and a commit, and
-    // written at once, a write went out for every dozen deliveries or so.
+    // written as soon as they were ready, outcomes went out a couple of dozen at a time.
     this.#scheduleFlush(this.#gatherMs());
   }
 
