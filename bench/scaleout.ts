@@ -12,7 +12,13 @@
 //     CONCURRENCY is federation.concurrency of every process. Round 0 (article `round-0`) warms the
 //     processes up; round 1 is measured. The clock starts when the article file is written and stops
 //     when every inbox has its Create.
-// Prints one JSON line.
+//   BENCH_PROFILE_DIR=DIR: every Herald process writes a V8 CPU profile of its whole life there
+//     (--cpu-prof; the processes are then stopped with SIGTERM, so that they write it).
+//   BENCH_PG_PARAMS=k=v&…: settings for the Herald processes' PostgreSQL connections, e.g.
+//     log_min_duration_statement=0 to log every statement with its duration.
+// Prints one JSON line. On PostgreSQL it includes postgresCpuMs: the CPU time, in the measured round,
+// of the database backends serving the Herald processes (when the server runs on this machine), which
+// the processes' own CPU time does not count.
 import { readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -68,6 +74,20 @@ function cpuMs(pid: number): number {
   } catch {
     return 0;
   }
+}
+
+/**
+ * CPU time of the PostgreSQL backends serving this run's Herald processes (found by their
+ * application_name, which no other user of the server shares), by backend pid, in ms. Only when
+ * the server runs on this machine: elsewhere /proc does not show them, and this is empty.
+ */
+async function backendCpuMs(
+  admin: import("postgres").Sql,
+  application: string,
+): Promise<Map<number, number>> {
+  const rows = await admin<{ pid: number }[]>`
+    SELECT pid FROM pg_stat_activity WHERE application_name = ${application}`;
+  return new Map(rows.map((r) => [r.pid, cpuMs(r.pid)]));
 }
 
 async function seed(storage: Storage, ports: number[]): Promise<void> {
@@ -137,6 +157,8 @@ async function main() {
 
   let env: Record<string, string> = {};
   let dropSchema = async () => {};
+  const application = `herald-bench-${process.pid}`;
+  let admin: import("postgres").Sql | undefined;
   let storage: Storage;
   if (mode === "postgres") {
     const { createTestSchema } = await import("../tests/store/contract-postgres.ts");
@@ -146,6 +168,12 @@ async function main() {
     dropSchema = () => schema.drop();
     const url = new URL(schema.url);
     url.searchParams.set("search_path", schema.name);
+    // Names the Herald processes' connections, so that their backends' CPU can be told apart.
+    url.searchParams.set("application_name", application);
+    // BENCH_PG_PARAMS: more settings for their connections, e.g. log_min_duration_statement=0.
+    for (const [k, v] of new URLSearchParams(process.env.BENCH_PG_PARAMS ?? "")) url.searchParams.set(k, v);
+    const postgresModule = (await import("postgres")).default;
+    admin = postgresModule(schema.url, { max: 1, onnotice: () => {} });
     env = { DATABASE_URL: url.href };
     const { openPostgresStorage } = await import("../src/store/postgres-storage.ts");
     const pg = openPostgresStorage(url.href);
@@ -163,6 +191,7 @@ async function main() {
   // Benchmarked processes log at info; only the lines read here are kept in memory.
   const keepLogs = (line: LogLine) => line.msg === "activity recorded" || isServing(line);
   const group = new HeraldProcesses();
+  const profileDir = process.env.BENCH_PROFILE_DIR;
   // Every process listens: web and all on site.url's port, workers and schedulers (for /healthz) on
   // whatever port is free when they start (PORT=0; a port picked in advance could be taken by then).
   const serve = (name: string, role: string | undefined, ready?: (l: LogLine) => boolean) =>
@@ -170,7 +199,13 @@ async function main() {
       name,
       args: ["serve", "--config", configFile, ...(role ? ["--role", role] : [])],
       cwd: root,
-      env: { ...env, PORT: String(role === undefined || role === "web" ? port : 0) },
+      env: {
+        ...env,
+        PORT: String(role === undefined || role === "web" ? port : 0),
+        ...(profileDir
+          ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir} --cpu-prof-name=${name}.cpuprofile` }
+          : {}),
+      },
       keepLogs,
       ready,
       readyTimeoutMs: 60_000,
@@ -218,8 +253,13 @@ async function main() {
     };
     const cold = await measure(0);
     const cpu0 = processes.map((p) => cpuMs(p.pid));
+    const pg0 = admin ? await backendCpuMs(admin, application) : new Map<number, number>();
     const warm = await measure(1);
     const cpu = processes.map((p, i) => cpuMs(p.pid) - cpu0[i]!);
+    let pgCpu = 0;
+    // A backend that was not there at the start is counted from its own start.
+    if (admin)
+      for (const [pid, ms] of await backendCpuMs(admin, application)) pgCpu += ms - (pg0.get(pid) ?? 0);
     const rss = processes.map((p) => peakRssMb(p.pid));
     return {
       mode,
@@ -236,13 +276,16 @@ async function main() {
       startMs: Math.round(startMs),
       /** CPU time of each Herald process during the measured round. */
       cpuMs: Object.fromEntries(processes.map((p, i) => [p.name, Math.round(cpu[i]!)])),
+      /** CPU time of the PostgreSQL backends of the Herald processes in the measured round (0 on SQLite). */
+      postgresCpuMs: Math.round(pgCpu),
       /** Peak RSS of each Herald process. */
       rssMb: Object.fromEntries(processes.map((p, i) => [p.name, rss[i]!])),
       heraldRssMb: rss.reduce((a, b) => a + b, 0),
     };
   } finally {
-    await group.stopAll("SIGKILL");
+    await group.stopAll(profileDir ? "SIGTERM" : "SIGKILL");
     await inboxes.stop();
+    await admin?.end({ timeout: 1 }).catch(() => {});
     await dropSchema().catch(() => {});
     await rm(root, { recursive: true, force: true });
   }

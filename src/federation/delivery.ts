@@ -26,6 +26,11 @@ import {
 } from "./circuit.ts";
 
 /** Who signs a fan-out's deliveries, and whose followers its FEP-8fcf header names. */
+interface IdsWaiter {
+  resolve: (ids: string[]) => void;
+  reject: (error: unknown) => void;
+}
+
 export interface Signer {
   key: SigningKey;
   /** The followers collection, named in FEP-8fcf headers. */
@@ -76,6 +81,8 @@ const CONTENT_TYPE = "application/activity+json";
 /** Statuses after which a draft-cavage signature is tried again as RFC 9421 (the double knock). */
 const KNOCK_AGAIN = new Set([400, 401, 403]);
 const BODIES_KEPT = 64;
+/** How long finished deliveries wait for others before their outcomes are written together. */
+const SETTLE_GATHER_MS = 10;
 
 /** A fan-out's body as sent, and its digest: once per fan-out, for all its deliveries. */
 interface Loaded {
@@ -91,6 +98,9 @@ export class DeliveryWorker {
   readonly #bodies = new Map<number, Promise<Loaded | undefined>>();
   /** Followers digests per fan-out and origin (FEP-8fcf): computed once per fan-out. */
   readonly #digests = new Map<string, Promise<string | undefined>>();
+  /** Origins whose followers were asked for in this turn, and who waits for them. */
+  /** Follower look-ups waiting for this turn's batch, by account and origin. */
+  #idsWanted = new Map<string, Map<string, IdsWaiter[]>>();
   readonly #specs = new Map<string, SignatureSpec>();
   #circuits = new Map<string, HostCircuit>();
   #circuitsAt = 0;
@@ -112,6 +122,8 @@ export class DeliveryWorker {
   #changed = new Map<string, HostCircuit>();
   #flush: Promise<void> | undefined;
   #poke: (() => void) | undefined;
+  /** Outcomes were written: slots are free again, and an ordered inbox's next delivery may be. */
+  #onSettled: (() => void) | undefined;
   readonly #tasks = new Set<Promise<void>>();
 
   constructor(options: DeliveryWorkerOptions) {
@@ -123,15 +135,27 @@ export class DeliveryWorker {
    * Delivers until `signal` aborts; deliveries in flight then finish, the rest stay queued. Claims
    * run ahead of the deliveries by up to `concurrency` (a claim is a database round trip: on
    * PostgreSQL, slots would otherwise sit idle while it runs), and one claim is in flight at a time.
+   *
+   * Claims come in batches of at least half the concurrency, not one per finished delivery: on
+   * PostgreSQL each claim is a statement and a commit on the database every worker shares, and one
+   * per delivery or two cost the database more CPU than the deliveries cost the workers. After a
+   * claim that found less than it asked for, the next waits for a reason to expect more: something
+   * queued (a wake-up), outcomes recorded (which may free an ordered inbox's next delivery), or the
+   * poll (deliveries coming due, expired leases).
    */
   async run(signal: AbortSignal): Promise<void> {
     const { outbox, concurrency, log } = this.#o;
     const poke = (): void => this.#poke?.();
     let drained = false;
+    const batch = Math.ceil(concurrency / 2);
     const unsubscribe = await outbox.onQueued(() => {
       drained = false;
       poke();
     });
+    this.#onSettled = () => {
+      drained = false;
+      poke();
+    };
     signal.addEventListener("abort", poke, { once: true });
     const ahead = this.#ahead;
     let claiming: Promise<void> | undefined;
@@ -147,13 +171,14 @@ export class DeliveryWorker {
           if (this.#now() - next.claimedAt < this.#o.holdMs) this.#admit(next.delivery, next.claimedAt);
         }
         const want = slots() + concurrency - ahead.length;
-        if (!claiming && !claimFailed && want > 0 && !(drained && ahead.length > 0)) {
+        if (!claiming && !claimFailed && want >= batch && !drained) {
           claiming = outbox
             .claim(want)
             .then(
               (claimed) => {
                 const claimedAt = this.#now();
                 for (const delivery of claimed) ahead.push({ delivery, claimedAt });
+                this.#prefetchDigests(claimed);
                 // Fewer than asked: nothing more is due now; wait for a wake-up before asking again.
                 drained = claimed.length < want;
                 poke();
@@ -440,14 +465,63 @@ export class DeliveryWorker {
     const key = `${fanoutId} ${origin}`;
     let digest = this.#digests.get(key);
     if (!digest) {
-      digest = this.#o.outbox
-        .followerIdsAt(origin, signer.account)
-        .then((ids) => (ids.length > 0 ? this.#syncHeader(origin, ids, signer) : undefined));
+      digest = this.#followerIds(origin, signer.account).then((ids) =>
+        ids.length > 0 ? this.#syncHeader(origin, ids, signer) : undefined,
+      );
       digest.catch(() => this.#digests.delete(key));
       this.#digests.set(key, digest);
       if (this.#digests.size > 4_096) this.#digests.delete(this.#digests.keys().next().value!);
     }
     return digest;
+  }
+
+  /**
+   * Asks for the FEP-8fcf digests of a claim's servers at once, when the claim arrives: its
+   * deliveries start one by one as slots free up, and would each ask on their own.
+   */
+  #prefetchDigests(claimed: readonly ClaimedDelivery[]): void {
+    for (const fanoutId of new Set(claimed.map((d) => d.fanoutId))) {
+      this.#body(fanoutId)
+        .then((loaded) => {
+          if (!loaded?.fanout.followers) return;
+          return this.#signer(loaded.fanout.account).then((signer) => {
+            for (const d of claimed)
+              if (d.fanoutId === fanoutId && URL.canParse(d.inbox))
+                void this.#followersDigest(fanoutId, new URL(d.inbox).origin, signer).catch(() => {});
+          });
+        })
+        .catch(() => {});
+    }
+  }
+
+  /**
+   * The followers of `account` on `origin`, asked for together with every other origin asked for in
+   * the same turn of the event loop: a claim's servers (#prefetchDigests) cost one database look-up
+   * per account, not one each.
+   */
+  #followerIds(origin: string, account: string): Promise<string[]> {
+    return new Promise<string[]>((resolve, reject) => {
+      const origins = this.#idsWanted.get(account) ?? new Map<string, IdsWaiter[]>();
+      const waiting = origins.get(origin) ?? [];
+      waiting.push({ resolve, reject });
+      origins.set(origin, waiting);
+      const first = this.#idsWanted.size === 0;
+      this.#idsWanted.set(account, origins);
+      if (!first) return;
+      setImmediate(() => {
+        const wanted = this.#idsWanted;
+        this.#idsWanted = new Map();
+        for (const [forAccount, byOrigin] of wanted)
+          this.#o.outbox.followerIdsByOrigin([...byOrigin.keys()], forAccount).then(
+            (ids) => {
+              for (const [o, list] of byOrigin) for (const w of list) w.resolve(ids.get(o) ?? []);
+            },
+            (error) => {
+              for (const list of byOrigin.values()) for (const w of list) w.reject(error);
+            },
+          );
+      });
+    });
   }
 
   /** FEP-8fcf: the followers Herald has on `origin`, as a digest and where to read the list. */
@@ -485,7 +559,14 @@ export class DeliveryWorker {
   #settle(settlement: Settlement): void {
     this.#settling.push(settlement);
     this.#unsettled++;
-    this.#scheduleFlush();
+    // Outcomes are gathered for a few milliseconds unless a quarter of the concurrency is already
+    // waiting: on PostgreSQL each write is a transaction of four statements and a commit, and
+    // written as soon as they were ready, outcomes went out a couple of dozen at a time.
+    this.#scheduleFlush(this.#gatherMs());
+  }
+
+  #gatherMs(): number {
+    return this.#settling.length >= Math.ceil(this.#o.concurrency / 4) ? 0 : SETTLE_GATHER_MS;
   }
 
   #scheduleFlush(delayMs = 0): void {
@@ -493,13 +574,13 @@ export class DeliveryWorker {
     this.#flush = new Promise<void>((resolve) =>
       delayMs > 0 ? setTimeout(resolve, delayMs).unref() : setImmediate(resolve),
     )
-      .then(() => this.#drainSettling())
+      .then(() => this.#drainSettling(true))
       .then((failed) => {
         this.#flush = undefined;
         // The database is away: try again in a second (the leases are renewed meanwhile, on
         // PostgreSQL, or last long enough, on SQLite) rather than send these deliveries again.
         if (failed && !this.#stopped) this.#scheduleFlush(1_000);
-        else if (this.#settling.length > 0 || this.#changed.size > 0) this.#scheduleFlush();
+        else if (this.#settling.length > 0 || this.#changed.size > 0) this.#scheduleFlush(this.#gatherMs());
       });
   }
 
@@ -513,8 +594,9 @@ export class DeliveryWorker {
    * Writes the waiting settlements; true when a write failed. Those stay waiting, in order, for the
    * next try: a delivery the peer took is recorded late rather than sent twice. What is still not
    * written when the process stops is sent again after its lease, and a receiver drops it by its id.
+   * `once`: one write of what is waiting now (the scheduled flush, which gathers the next batch).
    */
-  async #drainSettling(): Promise<boolean> {
+  async #drainSettling(once = false): Promise<boolean> {
     while (this.#settling.length > 0 || this.#changed.size > 0) {
       const batch = this.#settling;
       const changed = this.#changed;
@@ -523,7 +605,9 @@ export class DeliveryWorker {
       try {
         await this.#o.outbox.settle(batch, [...changed.values()]);
         this.#unsettled -= batch.length;
-        this.#poke?.();
+        if (batch.length > 0) this.#onSettled?.();
+        else this.#poke?.();
+        if (once) break;
       } catch (error) {
         this.#o.log.error({ err: error, deliveries: batch.length }, "recording deliveries failed; retrying");
         this.#settling = [...batch, ...this.#settling];

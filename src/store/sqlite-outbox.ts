@@ -328,6 +328,13 @@ export class SqliteOutbox implements Outbox<DatabaseSync>, MessageQueue {
     return Promise.resolve(rows.map((r) => r.actor_id));
   }
 
+  /** One indexed range read per origin: in-process, there is no round trip to save. */
+  async followerIdsByOrigin(origins: readonly string[], account = ""): Promise<Map<string, string[]>> {
+    const ids = new Map<string, string[]>();
+    for (const origin of new Set(origins)) ids.set(origin, await this.followerIdsAt(origin, account));
+    return ids;
+  }
+
   getDepth(): Promise<MessageQueueDepth> {
     const now = this.#now();
     const row = this.#statement(

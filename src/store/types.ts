@@ -613,6 +613,8 @@ export interface Outbox<Tx = unknown> extends MessageQueue, AtomicQueue<Tx> {
    * actor id is on `origin` (`https://host[:port]`), for FEP-8fcf digests.
    */
   followerIdsAt(origin: string, account?: string): Promise<string[]>;
+  /** `followerIdsAt` for several origins in one look-up: every origin asked for is a key. */
+  followerIdsByOrigin(origins: readonly string[], account?: string): Promise<Map<string, string[]>>;
   getDepth(): Promise<MessageQueueDepth>;
   /** Leases of processes that are gone return to the queue (SQLite asks the OS; PostgreSQL leases run out). */
   resumeStopped(): Promise<number>;

@@ -577,6 +577,35 @@ export function outboxContract<Tx>(target: OutboxTarget<Tx>): void {
       expect(await o.followerIdsAt("https://a.example:8443")).toEqual(["https://a.example:8443/users/pia"]);
       expect(await o.followerIdsAt("https://a.example.evil")).toEqual(["https://a.example.evil/users/eve"]);
       expect(await o.followerIdsAt("https://c.example")).toEqual([]);
+      const each = await o.followerIdsByOrigin([
+        "https://a.example",
+        "https://c.example",
+        "https://a.example.evil",
+        "https://a.example",
+      ]);
+      expect(each).toEqual(
+        new Map([
+          ["https://a.example", ["https://a.example/users/ann", "https://a.example/users/zoe"]],
+          ["https://c.example", []],
+          ["https://a.example.evil", ["https://a.example.evil/users/eve"]],
+        ]),
+      );
+      expect(await o.followerIdsByOrigin([])).toEqual(new Map());
+      // A section account's followers are its own: digests per account never mix.
+      await w.federation
+        .forAccount("tech")
+        .upsertFollower(follower("https://a.example/users/tim", { actorId: "https://a.example/users/tim" }));
+      expect(await o.followerIdsAt("https://a.example", "tech")).toEqual(["https://a.example/users/tim"]);
+      expect(await o.followerIdsByOrigin(["https://a.example", "https://b.example"], "tech")).toEqual(
+        new Map([
+          ["https://a.example", ["https://a.example/users/tim"]],
+          ["https://b.example", []],
+        ]),
+      );
+      expect((await o.followerIdsByOrigin(["https://a.example"])).get("https://a.example")).toEqual([
+        "https://a.example/users/ann",
+        "https://a.example/users/zoe",
+      ]);
     });
 
     it("prunes settled fan-outs and their receipts, keeping any with deliveries queued", async () => {
