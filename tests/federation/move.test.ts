@@ -101,6 +101,7 @@ describe("moving the account, with a verifying inbox", () => {
     );
     const scan = await herald.server.tick();
     expect(scan.federation?.held).toContainEqual({
+      account: "news",
       articleId: "after-move",
       kind: "create",
       reason: "moved",
