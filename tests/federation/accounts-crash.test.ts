@@ -2,17 +2,12 @@
 // main account and to a section account, two fan-outs to every follower's server, each signed by its
 // own account. After a restart every server has each account's Create exactly once, signed by that
 // account's key. (The limits of "exactly once" across a kill: see crash.test.ts.)
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { openPostgresStorage } from "../../src/store/postgres-storage.ts";
-import { openSqliteStorage } from "../../src/store/sqlite-storage.ts";
-import type { Storage } from "../../src/store/types.ts";
-import { freePort } from "../helpers/apbot.ts";
+import { type CrashSite, CrashSites, withSiteStore } from "../helpers/crash-site.ts";
 import { HeraldProcesses } from "../helpers/herald-process.ts";
 import { startVerifyingInbox, type VerifyingInbox } from "../helpers/inbox.ts";
-import { createTestSchema, type TestSchema } from "../store/contract-postgres.ts";
 import { type TestStore, until } from "./setup.ts";
 
 const FOLLOWERS = 10;
@@ -21,8 +16,7 @@ const DELAY_MS = 400;
 const LEASE_SECONDS = 5;
 
 const processes = new HeraldProcesses();
-const schemas: TestSchema[] = [];
-const dirs: string[] = [];
+const sites = new CrashSites();
 let inboxes: VerifyingInbox[] = [];
 
 beforeAll(async () => {
@@ -32,68 +26,21 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   await Promise.all(inboxes.map((i) => i.close()));
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-  await Promise.all(schemas.map((s) => s.drop()));
+  await sites.cleanUp();
 });
 afterEach(async () => {
   await processes.stopAll();
   for (const inbox of inboxes) inbox.clear();
 });
 
-interface Site {
-  dir: string;
-  config: string;
-  content: string;
-  origin: string;
-  databaseUrl?: string;
-}
+const makeSite = (store: TestStore) =>
+  sites.make(store, {
+    concurrency: CONCURRENCY,
+    leaseSeconds: LEASE_SECONDS,
+    yaml: ["accounts:", "  - username: tech", "    name: Herald Tech", "    tags: [tech]"],
+  });
 
-async function makeSite(store: TestStore): Promise<Site> {
-  const schema = store === "postgres" ? await createTestSchema() : undefined;
-  if (schema) schemas.push(schema);
-  const dir = mkdtempSync(join(tmpdir(), "herald-accounts-crash-"));
-  dirs.push(dir);
-  const port = await freePort();
-  const origin = `http://localhost:${port}`;
-  mkdirSync(join(dir, "content"));
-  const config = join(dir, "herald.yaml");
-  writeFileSync(
-    config,
-    [
-      "site:",
-      `  url: ${origin}/`,
-      "server:",
-      `  port: ${port}`,
-      "  host: 127.0.0.1",
-      "content:",
-      "  dir: content",
-      "data:",
-      "  dir: data",
-      "bot:",
-      "  username: news",
-      "  name: Herald News",
-      "accounts:",
-      "  - username: tech",
-      "    name: Herald Tech",
-      "    tags: [tech]",
-      "federation:",
-      "  allowPrivateAddress: true",
-      `  concurrency: ${CONCURRENCY}`,
-      "database:",
-      `  leaseSeconds: ${LEASE_SECONDS}`,
-      "",
-    ].join("\n"),
-  );
-  return {
-    dir,
-    config,
-    content: join(dir, "content"),
-    origin,
-    databaseUrl: schema ? `${schema.url}?search_path=${schema.name}` : undefined,
-  };
-}
-
-const start = (site: Site) =>
+const start = (site: CrashSite) =>
   processes.start({
     name: "herald",
     args: ["serve", "--config", site.config],
@@ -101,19 +48,10 @@ const start = (site: Site) =>
     env: { DATABASE_URL: site.databaseUrl },
   });
 
-async function withStore<T>(site: Site, fn: (storage: Storage) => Promise<T>): Promise<T> {
-  const storage = site.databaseUrl
-    ? openPostgresStorage(site.databaseUrl, { poolSize: 1 })
-    : openSqliteStorage(join(site.dir, "data", "herald.sqlite"));
-  try {
-    return await fn(storage);
-  } finally {
-    await storage.close();
-  }
-}
+const withStore = withSiteStore;
 
 /** Every inbox's reader follows both accounts; resolves once both recorded them all. */
-async function followBoth(site: Site): Promise<void> {
+async function followBoth(site: CrashSite): Promise<void> {
   for (const account of ["news", "tech"]) {
     await Promise.all(
       inboxes.map(async (inbox) => {

@@ -11,16 +11,12 @@
 // repeats that one delivery. The tests do not aim at it; they prove nothing is lost or repeated
 // outside it.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { openPostgresStorage } from "../../src/store/postgres-storage.ts";
-import { openSqliteStorage } from "../../src/store/sqlite-storage.ts";
-import type { Storage } from "../../src/store/types.ts";
-import { freePort, isAlive } from "../helpers/apbot.ts";
+import { isAlive } from "../helpers/apbot.ts";
+import { type CrashSite, CrashSites, withSiteStore } from "../helpers/crash-site.ts";
 import { startVerifyingInbox, type VerifyingInbox } from "../helpers/inbox.ts";
-import { createTestSchema, type TestSchema } from "../store/contract-postgres.ts";
 import { type TestStore, until } from "./setup.ts";
 
 const FOLLOWERS = 20;
@@ -38,17 +34,6 @@ interface HeraldProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-interface Site {
-  dir: string;
-  config: string;
-  content: string;
-  origin: string;
-  db: string;
-  store: TestStore;
-  /** PostgreSQL: the URL of the site's own schema. */
-  databaseUrl?: string;
-}
-
 /**
  * PostgreSQL has no process ids to ask about: a killed process's claimed deliveries come back when
  * their lease runs out. Short leases keep these tests short.
@@ -56,9 +41,8 @@ interface Site {
 const LEASE_SECONDS = 5;
 
 const processes = new Set<HeraldProcess>();
-const schemas: TestSchema[] = [];
 let inboxes: VerifyingInbox[] = [];
-const sites: string[] = [];
+const sites = new CrashSites();
 
 beforeAll(async () => {
   inboxes = await Promise.all(
@@ -68,8 +52,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(inboxes.map((i) => i.close()));
-  for (const dir of sites) rmSync(dir, { recursive: true, force: true });
-  await Promise.all(schemas.map((s) => s.drop()));
+  await sites.cleanUp();
 });
 
 afterEach(async () => {
@@ -81,72 +64,19 @@ afterEach(async () => {
   for (const inbox of inboxes) inbox.clear();
 });
 
-async function makeSite(store: TestStore): Promise<Site> {
-  const schema = store === "postgres" ? await createTestSchema() : undefined;
-  if (schema) schemas.push(schema);
-  const dir = mkdtempSync(join(tmpdir(), "herald-crash-"));
-  sites.push(dir);
-  const port = await freePort();
-  const origin = `http://localhost:${port}`;
-  const content = join(dir, "content");
-  mkdirSync(content);
-  const config = join(dir, "herald.yaml");
-  writeFileSync(
-    config,
-    [
-      "site:",
-      `  url: ${origin}/`,
-      "  title: Crash test",
-      "server:",
-      `  port: ${port}`,
-      "  host: 127.0.0.1",
-      "content:",
-      "  dir: content",
-      "data:",
-      "  dir: data",
-      "bot:",
-      "  username: news",
-      "  name: Herald News",
-      "federation:",
-      "  allowPrivateAddress: true",
-      `  concurrency: ${CONCURRENCY}`,
-      "database:",
-      `  leaseSeconds: ${LEASE_SECONDS}`,
-      "",
-    ].join("\n"),
-  );
-  return {
-    dir,
-    config,
-    content,
-    origin,
-    db: join(dir, "data", "herald.sqlite"),
-    store,
-    databaseUrl: schema ? `${schema.url}?search_path=${schema.name}` : undefined,
-  };
-}
-
-/** The site's store, read from outside the process as Herald reads it. */
-async function withStore<T>(site: Site, fn: (storage: Storage) => Promise<T>): Promise<T> {
-  const storage = site.databaseUrl
-    ? openPostgresStorage(site.databaseUrl, { poolSize: 1 })
-    : openSqliteStorage(site.db);
-  try {
-    return await fn(storage);
-  } finally {
-    await storage.close();
-  }
-}
+const makeSite = (store: TestStore) =>
+  sites.make(store, { concurrency: CONCURRENCY, leaseSeconds: LEASE_SECONDS });
+const withStore = withSiteStore;
 
 /** The test's environment minus anything that would override the config file. */
-function heraldEnv(site: Site): NodeJS.ProcessEnv {
+function heraldEnv(site: CrashSite): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: "info", DATABASE_URL: site.databaseUrl ?? "" };
   for (const name of ["HERALD_CONFIG", "PORT", "HERALD_DATA_DIR", "HERALD_SITE_URL"]) delete env[name];
   return env;
 }
 
 /** Starts `herald serve` and resolves once it logs that it is serving. */
-async function startHerald(site: Site): Promise<HeraldProcess> {
+async function startHerald(site: CrashSite): Promise<HeraldProcess> {
   const child = spawn(process.execPath, [join(root, "bin", "herald.js"), "serve", "--config", site.config], {
     cwd: site.dir,
     env: heraldEnv(site),
@@ -192,7 +122,7 @@ const delivered = () => inboxes.filter((i) => creates(i).length > 0).length;
  * Rows in Herald's queues, leased or not (from outside the process): deliveries in the outbox, and
  * received activities (the Follows) in the inbox queue. A delivery leaves the outbox once settled.
  */
-const queueRows = (site: Site) =>
+const queueRows = (site: CrashSite) =>
   withStore(
     site,
     async (s) =>
@@ -201,7 +131,7 @@ const queueRows = (site: Site) =>
   );
 
 /** Every inbox's actor follows Herald; resolves once all are recorded and every Accept arrived. */
-async function follow(site: Site): Promise<void> {
+async function follow(site: CrashSite): Promise<void> {
   const target = `${site.origin}/users/news`;
   await Promise.all(
     inboxes.map(async (inbox) => {
@@ -227,7 +157,7 @@ async function follow(site: Site): Promise<void> {
 const ARTICLE = "---\ntitle: Harbour at dawn\n---\n\nThe boats were counted twice before sunrise.\n";
 
 /** Waits until every inbox has the Create and Herald's queue is empty, then checks each got exactly one. */
-async function expectExactlyOnce(site: Site, herald: HeraldProcess): Promise<void> {
+async function expectExactlyOnce(site: CrashSite, herald: HeraldProcess): Promise<void> {
   await until(() => delivered() === FOLLOWERS, 30_000);
   await until(async () => (await queueRows(site)) === 0, 10_000);
   const id = `${site.origin}/objects/harbour#create`;
@@ -251,7 +181,7 @@ async function expectExactlyOnce(site: Site, herald: HeraldProcess): Promise<voi
  * A followed Herald publishing ARTICLE: returns once the first wave of its fan-out landed and the
  * second is in flight at the peers, half-way through: the moment the tests stop or kill it.
  */
-async function midFanOut(store: TestStore): Promise<{ site: Site; first: HeraldProcess }> {
+async function midFanOut(store: TestStore): Promise<{ site: CrashSite; first: HeraldProcess }> {
   const site = await makeSite(store);
   const first = await startHerald(site);
   await follow(site);

@@ -1,27 +1,14 @@
 // A section account's feeds (`/users/<account>/feed.xml`, atom.xml, feed.json) as real readers see
 // them, fetched from `herald serve` over loopback: xmllint, the Universal Feed Parser, newsboat and the
 // JSON Feed 1.1 schema; the articles its selector picks (tag, folder, front matter), newest first.
-import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { markdown, type ServedSite, SITE_URL, serveSite } from "../helpers/served-site.ts";
 import { checkJsonFeed } from "./json-feed-check.ts";
 import { readWithNewsboat } from "./newsboat.ts";
-import { PYTHON, requireExecutable, run, XMLLINT } from "./tools.ts";
-
-const execFileAsync = promisify(execFile);
-const SCRIPT = new URL("./feedparser_check.py", import.meta.url).pathname;
-
-interface ParsedFeed {
-  bozo: number;
-  bozo_exception: string | null;
-  version: string;
-  feed: { title: string; link: string; links: { rel: string; href: string }[]; id: string | null };
-  entries: { id: string; title: string; link: string }[];
-}
+import { type ParsedFeed, PYTHON, parseWithFeedparser, requireExecutable, run, XMLLINT } from "./tools.ts";
 
 const ACCOUNTS = [
   { username: "tech", name: "Herald Tech & <Science>", summary: "Chips.", tags: ["tech"] },
@@ -71,8 +58,7 @@ beforeAll(async () => {
       if (file !== "feed.json") urls.push(url(path));
     }
   }
-  const { stdout } = await execFileAsync(PYTHON, [SCRIPT, ...urls], { timeout: 30_000 });
-  parsed = JSON.parse(stdout) as Record<string, ParsedFeed>;
+  parsed = await parseWithFeedparser(urls);
 });
 
 afterAll(async () => {

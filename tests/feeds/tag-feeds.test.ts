@@ -1,27 +1,14 @@
 // Tag feeds as real readers see them, fetched from `herald serve` over loopback: xmllint, the Universal
 // Feed Parser, newsboat and the JSON Feed 1.1 schema, for a CJK tag, a tag with a space and one with
 // characters XML and URLs escape.
-import { execFile } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { markdown, type ServedSite, SITE_URL, serveSite } from "../helpers/served-site.ts";
 import { checkJsonFeed } from "./json-feed-check.ts";
 import { readWithNewsboat } from "./newsboat.ts";
-import { PYTHON, requireExecutable, run, XMLLINT } from "./tools.ts";
-
-const execFileAsync = promisify(execFile);
-const SCRIPT = new URL("./feedparser_check.py", import.meta.url).pathname;
-
-interface ParsedFeed {
-  bozo: number;
-  bozo_exception: string | null;
-  version: string;
-  feed: { title: string; link: string; links: { rel: string; href: string }[]; id: string | null };
-  entries: { id: string; title: string; link: string; published: string; authors: { name: string }[] }[];
-}
+import { type ParsedFeed, PYTHON, parseWithFeedparser, requireExecutable, run, XMLLINT } from "./tools.ts";
 
 /**
  * Each tag as an article spells it, how a reader's URL names it, where its feeds are (`folder`) and its
@@ -115,8 +102,7 @@ beforeAll(async () => {
   }
   fetched.set("/feed.json", await (await site.get("/feed.json")).text());
   // feedparser fetches them itself, as a reader does (asynchronously: the server runs in this process).
-  const { stdout } = await execFileAsync(PYTHON, [SCRIPT, ...urls], { timeout: 30_000 });
-  parsed = JSON.parse(stdout) as Record<string, ParsedFeed>;
+  parsed = await parseWithFeedparser(urls);
 });
 
 afterAll(async () => {

@@ -52,3 +52,21 @@ export function runOk(
   }
   return result;
 }
+
+/** What feedparser_check.py reports of one feed (the fields the tests read). */
+export interface ParsedFeed {
+  bozo: number;
+  bozo_exception: string | null;
+  version: string;
+  feed: { title: string; link: string; links: { rel: string; href: string }[]; id: string | null };
+  entries: { id: string; title: string; link: string; published: string; authors: { name: string }[] }[];
+}
+
+/** The Universal Feed Parser's reading of each URL or file, by the URL or file given. */
+export async function parseWithFeedparser(sources: readonly string[]): Promise<Record<string, ParsedFeed>> {
+  const { execFile } = await import("node:child_process");
+  const { promisify } = await import("node:util");
+  const script = new URL("./feedparser_check.py", import.meta.url).pathname;
+  const { stdout } = await promisify(execFile)(PYTHON, [script, ...sources], { timeout: 30_000 });
+  return JSON.parse(stdout) as Record<string, ParsedFeed>;
+}
