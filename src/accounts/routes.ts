@@ -18,15 +18,24 @@ export class AccountRouter {
   readonly #article: (id: string) => Promise<Article | undefined>;
   /** Front matter `accounts:` by article id and content hash: read once per version of an article. */
   readonly #named = new Map<string, { hash: string; accounts: string[] | undefined }>();
+  readonly #usernames: Set<string>;
+  readonly #onUnknown: ((record: ArticleRecord, names: string[]) => void) | undefined;
 
+  /**
+   * `onUnknown` hears of front matter `accounts:` names that no account has (a typo, or a section
+   * taken out of the configuration), once per version of the article.
+   */
   constructor(
     specs: readonly AccountSpec[],
     mode: BotMode,
     article: (id: string) => Promise<Article | undefined>,
+    onUnknown?: (record: ArticleRecord, names: string[]) => void,
   ) {
     this.#selectors = selectorsOf(specs);
+    this.#usernames = new Set(specs.map((s) => s.username));
     this.#mode = mode;
     this.#article = article;
+    this.#onUnknown = onUnknown;
   }
 
   /** Whether any section account is configured. */
@@ -59,6 +68,10 @@ export class AccountRouter {
       ? named.filter((a): a is string => typeof a === "string")
       : undefined;
     this.#named.set(record.id, { hash: record.contentHash, accounts });
+    const unknown = (Array.isArray(named) ? named : named === undefined ? [] : [named])
+      .filter((a) => typeof a !== "string" || !this.#usernames.has(a))
+      .map((a) => (typeof a === "string" ? a : (JSON.stringify(a) ?? String(a))).slice(0, 100));
+    if (unknown.length > 0) this.#onUnknown?.(record, unknown.slice(0, 10));
     return accounts;
   }
 }

@@ -44,7 +44,12 @@ export class AccountPublishers {
     this.#publishers = new Map(
       deps.specs.map((spec) => [spec.account, { spec, publisher: deps.publisherOf(spec) }]),
     );
-    this.#router = new AccountRouter(deps.specs, deps.mode, deps.article);
+    this.#router = new AccountRouter(deps.specs, deps.mode, deps.article, (record, names) =>
+      deps.log.warn(
+        { article: record.id, path: record.path, accounts: names },
+        "front matter names accounts that are not configured; the article goes to the others",
+      ),
+    );
   }
 
   /** The main account's publisher. */

@@ -30,3 +30,35 @@ describe("account selection", () => {
     expect(globPattern("(a)[b]/**").test("(a)[b]/c.md")).toBe(true);
   });
 });
+
+describe("front matter accounts", () => {
+  it("routes to the named accounts it knows and reports the others once per version of the article", async () => {
+    const { AccountRouter } = await import("../../src/accounts/routes.ts");
+    const { accountSpecs } = await import("../../src/accounts/specs.ts");
+    const { fromObject } = await import("../../src/config/load.ts");
+    const { markdown, parseOk } = await import("../content/factories.ts");
+    const config = fromObject(
+      {
+        site: { url: "https://news.example.org/" },
+        bot: { username: "news" },
+        accounts: [{ username: "tech", name: "Tech", tags: ["tech"] }],
+      },
+      { base: "/tmp", env: {} },
+    );
+    const parsed = parseOk(markdown({ title: "T", accounts: '[tech, tehc, {x: 1}, "<b>"]' }, "Body."));
+    let hash = "h1";
+    const article = () =>
+      Promise.resolve({ ...parsed, id: "a", published: parsed.date ?? "", contentHash: hash } as never);
+    const heard: string[][] = [];
+    const router = new AccountRouter(accountSpecs(config), "all", article, (_record, names) =>
+      heard.push(names),
+    );
+    const record = () => ({ id: "a", path: "a.md", tags: [], contentHash: hash }) as never;
+    expect(await router.route(record())).toEqual({ sections: ["tech"], main: true });
+    await router.route(record());
+    expect(heard).toEqual([["tehc", '{"x":1}', "<b>"]]);
+    hash = "h2";
+    await router.route(record());
+    expect(heard.length).toBe(2);
+  });
+});
