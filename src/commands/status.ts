@@ -60,7 +60,10 @@ export function formatStatus(s: Status, timezone: string): string {
       lines.push(`  ${"published".padEnd(10)} ${a.path ?? a.id}${accountsOf(a)}`);
   for (const e of s.rejected) lines.push(`  ${"rejected".padEnd(10)} ${e.path}: ${e.message}`);
   lines.push(
-    `Followers: ${s.followers.accepted}${s.followers.pending ? ` (+${s.followers.pending} pending)` : ""}`,
+    `Followers: ${s.followers.accepted}${s.followers.pending ? ` (+${s.followers.pending} pending)` : ""}` +
+      (s.followers.sections?.length
+        ? `; sections: ${s.followers.sections.map((a) => `@${a.username} ${a.accepted}`).join(", ")}`
+        : ""),
   );
   if (s.moved)
     lines.push(

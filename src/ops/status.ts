@@ -6,7 +6,7 @@ import type { Herald } from "../app.ts";
 import type { ArticleError } from "../content/model.ts";
 import { relayStyle } from "../federation/relay-style.ts";
 import { nextRunsOf } from "../scheduler.ts";
-import type { Delivery, Relay } from "../store/types.ts";
+import { type Delivery, MAIN_ACCOUNT, type Relay } from "../store/types.ts";
 import { dueActions, dueOptionsOf, type HeldAction } from "../sync/due.ts";
 import type { FederationAction } from "../sync/plan.ts";
 import { type ServerTrouble, troubledServers } from "./deliveries.ts";
@@ -44,7 +44,8 @@ export interface Status {
   articles: ArticleStatus[];
   counts: Record<ArticleStatus["state"] | "rejected", number>;
   rejected: ArticleError[];
-  followers: { accepted: number; pending: number };
+  /** The main account's followers; `sections`: each section account's accepted followers, with sections. */
+  followers: { accepted: number; pending: number; sections?: { username: string; accepted: number }[] };
   /** The account moved (`herald move`): where to, since when, and whether its Move was queued yet. */
   moved: { to: string; since: string; queued: boolean } | null;
   /** Deliveries in the outbox. */
@@ -216,6 +217,7 @@ async function statusOf(
     followers: {
       accepted: await fed.countFollowers("accepted"),
       pending: await fed.countFollowers("pending"),
+      ...(config.accounts.length > 0 ? { sections: await sectionFollowers(fed) } : {}),
     },
     moved,
     queue: await storage.outbox().getDepth(),
@@ -241,6 +243,15 @@ async function statusOf(
 async function movedOf(storage: Herald["storage"]): Promise<Status["moved"]> {
   const move = await storage.moves.current();
   return move ? { to: move.target, since: move.createdAt, queued: move.state === "queued" } : null;
+}
+
+/** Accepted followers of every section account the store knows (configured or removed), by username. */
+async function sectionFollowers(
+  fed: Herald["storage"]["federation"],
+): Promise<{ username: string; accepted: number }[]> {
+  return (await fed.listAccounts())
+    .filter((a) => a.account !== MAIN_ACCOUNT)
+    .map((a) => ({ username: a.account, accepted: a.followers }));
 }
 
 async function blockCounts(herald: Herald): Promise<Status["blocks"]> {

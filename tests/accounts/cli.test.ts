@@ -85,6 +85,19 @@ describe("the CLI with section accounts", () => {
     ]);
 
     expect(herald(["followers", "--account", "tech"], dir).stdout.trim()).toBe("No followers yet.");
+    // Status counts each section account's followers beside the main account's (keys made by the sync).
+    const statusText = herald(["status"], dir).stdout;
+    expect(statusText).toMatch(/^Followers: 1; sections: @tech 0, @world 0$/m);
+    expect(
+      (JSON.parse(herald(["status", "--json"], dir).stdout) as { followers: unknown }).followers,
+    ).toEqual({
+      accepted: 1,
+      pending: 0,
+      sections: [
+        { username: "tech", accepted: 0 },
+        { username: "world", accepted: 0 },
+      ],
+    });
     expect(herald(["followers"], dir).stdout).toContain("@alice@social.example");
 
     // Static export writes each section account's feeds beside the site's, where serve answers them.
