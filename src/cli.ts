@@ -124,10 +124,10 @@ Reads a snapshot of the store; changes nothing.
 
 ${COMMON}`,
   followers: `Usage: herald followers [--account NAME] [--json] [--config FILE]
-       herald followers remove ACTOR [--config FILE]
+       herald followers remove ACTOR [--account NAME] [--config FILE]
 
 Lists followers (handle, actor, state, since), or removes one by actor URL or @user@host.
---account lists a section account's followers instead of the main account's.
+--account lists (or removes from) a section account's followers instead of the main account's.
 
 ${COMMON}`,
   block: `Usage: herald block TARGET [--note TEXT] [--config FILE]
@@ -405,7 +405,7 @@ async function run(argv: readonly string[]): Promise<number> {
     default: {
       const { listFollowers, removeFollower } = await import("./commands/operate.ts");
       if (positionals[0] === "remove" && positionals.length === 2)
-        return act(await removeFollower(config, positionals[1]!));
+        return act(await removeFollower(config, positionals[1]!, flags.account));
       if (positionals.length > 0) return usage(`unexpected argument "${positionals[0]}".`);
       const followers = await listFollowers(config, flags.account);
       const text = followers

@@ -185,10 +185,10 @@ export async function listFollowers(config: Config, account?: string) {
   }
 }
 
-export async function removeFollower(config: Config, actor: string): Promise<ActionResult> {
+export async function removeFollower(config: Config, actor: string, account?: string): Promise<ActionResult> {
   const herald = await openForCommand(config);
   try {
-    return await removeFollowerFrom(herald, actor);
+    return await removeFollowerFrom(herald, actor, account);
   } finally {
     await herald.close();
   }

@@ -2,6 +2,7 @@
 // Herald. The CLI opens Herald for one command; `herald serve` passes its running one.
 import type { Herald, ScanResult } from "../app.ts";
 import type { PublishOptions } from "../federation/publisher.ts";
+import { MAIN_ACCOUNT } from "../store/types.ts";
 
 export type ActionResult = { ok: true; message: string } | { ok: false; message: string };
 
@@ -51,8 +52,15 @@ export async function retractOn(
 }
 
 /** Removes a follower by actor URL or `@user@host`; they get no more posts. */
-export async function removeFollowerFrom(herald: Herald, actor: string): Promise<ActionResult> {
-  const fed = herald.storage.federation;
+/** Removes a follower of the main account, or of the section account `account` (its username). */
+export async function removeFollowerFrom(
+  herald: Herald,
+  actor: string,
+  account?: string,
+): Promise<ActionResult> {
+  const fed = herald.storage.federation.forAccount(
+    account === undefined || account === herald.config.bot.username ? MAIN_ACCOUNT : account,
+  );
   const match =
     (await fed.getFollower(actor)) ??
     (await fed.listFollowers({})).find((f) => f.handle === actor || `@${f.handle}` === actor);

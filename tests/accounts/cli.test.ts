@@ -99,6 +99,11 @@ describe("the CLI with section accounts", () => {
       ],
     });
     expect(herald(["followers"], dir).stdout).toContain("@alice@social.example");
+    // Removing is per account too: the main account's follower is not @tech's to remove.
+    const wrong = herald(["followers", "remove", "@alice@social.example", "--account", "tech"], dir);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stdout + wrong.stderr).toContain('No follower "@alice@social.example"');
+    expect(herald(["followers"], dir).stdout).toContain("@alice@social.example");
 
     // Static export writes each section account's feeds beside the site's, where serve answers them.
     expect(herald(["build", "--out", "out"], dir).code).toBe(0);
