@@ -102,7 +102,12 @@ export function toPost(article: Article, ctx: ObjectContext, times: ObjectTimes)
     tags: tags.map((t) => new Hashtag({ name: `#${t.name}`, href: new URL(t.href) })),
     attachments: cover ? [cover] : [],
     sensitive: article.sensitive || article.contentWarning !== undefined,
-    interactionPolicy: quotePolicy(article.quotes ?? ctx.quotes ?? "everyone", ctx),
+    // Quote consent is the main account's (quotes.ts): a section account's post lets only its
+    // author quote it, so servers do not offer quoting that would be refused.
+    interactionPolicy: quotePolicy(
+      ctx.account ? "nobody" : (article.quotes ?? ctx.quotes ?? "everyone"),
+      ctx,
+    ),
     ...audience,
   };
   // Fedify's Image has no `blurhash`: the post carries it (blurhash.ts).

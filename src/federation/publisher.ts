@@ -95,10 +95,12 @@ export class Publisher<Tx = unknown> {
   /**
    * Boosts another account's post of an article (the main account in `bot.mode: announce`), once:
    * recorded in this account's ledger first, then queued to its followers as every activity is.
-   * False when it was announced before.
+   * False when it was announced before, or while this account has moved (`herald move`): it posts
+   * nothing new then, boosts included; the scan after `--undo` boosts what is due.
    */
   announce(articleId: string, post: URL): Promise<boolean> {
     const run = this.#busy.then(async () => {
+      if ((await this.#d.movedTo?.()) !== undefined) return false;
       const { store, objects } = this.#d;
       const activity = announceActivity(post, objects, this.#now());
       if (await store.activityExists(activity.id!.href)) return false;

@@ -134,7 +134,15 @@ describe.each<TestStore>(["sqlite", "postgres"])("several accounts on %s", (stor
     // Each account's object answers at its id; its outbox lists it.
     const served = await fetch(object("tech", "chips"), { headers: AP_JSON });
     expect(served.status).toBe(200);
-    expect(((await served.json()) as Json).attributedTo).toBe(actor("tech"));
+    const techPost = (await served.json()) as Json;
+    expect(techPost.attributedTo).toBe(actor("tech"));
+    // Quote consent is the main account's: a section post offers quoting to its author only, while
+    // the main account's post of an article offers it to everyone (federation.quotes' default).
+    const approval = (post: Json) =>
+      ((post.interactionPolicy as Json | undefined)?.canQuote as Json | undefined)?.automaticApproval;
+    expect(approval(techPost)).toBe(actor("tech"));
+    const mainPost = (await (await fetch(object("news", "chips"), { headers: AP_JSON })).json()) as Json;
+    expect(approval(mainPost)).toBe("as:Public");
     const outbox = (await (await fetch(`${actor("city")}/outbox`, { headers: AP_JSON })).json()) as Json;
     expect(outbox.totalItems).toBe(1);
   });
