@@ -12,7 +12,7 @@ import type { Library } from "../../content/library.ts";
 import type { Article } from "../../content/model.ts";
 import type { ArticleRecord } from "../../content/records.ts";
 import { groupByTag, type TagGroup, tagKey } from "../../content/tags.ts";
-import type { FederationStore } from "../../store/types.ts";
+import { type FederationStore, MAIN_ACCOUNT } from "../../store/types.ts";
 import { serveObject, wantsActivityJson } from "../activitypub.ts";
 import { type CachedBody, cachedBody, sendCached } from "../cached.ts";
 import type { RouteHandler } from "../server.ts";
@@ -245,7 +245,7 @@ export function createPages(deps: PagesDeps): Pages {
       throw error;
     }
     const html = renderConversation(site, a.lang, conversation, {
-      objectUrl: site.urls.object(a.id),
+      objectUrl: await postUrl(a.id),
       replyAction: new URL("reply", site.urls.home).href,
       slug: a.slug,
     });
@@ -254,6 +254,21 @@ export function createPages(deps: PagesDeps): Pages {
     cache.set(a.id, fresh);
     if (cache.size > maxArticles) cache.delete(cache.keys().next().value!);
     return fresh;
+  };
+
+  /**
+   * The fediverse post readers reply to: the main account's, or, when only section accounts posted
+   * the article (`bot.mode: announce` or `none`), the first section's in the configuration's order.
+   */
+  const postUrl = async (id: string): Promise<string> => {
+    const live = async (account: string) => {
+      const object = await store.forAccount(account).getObject(id);
+      return object !== undefined && object.deletedAt === null;
+    };
+    if (await live(MAIN_ACCOUNT)) return site.urls.object(id);
+    for (const account of deps.accounts ?? [])
+      if (await live(account.username)) return site.urls.accountObject(account.username, id);
+    return site.urls.object(id);
   };
 
   /** A slug no visible article has: 410 if it was retracted or removed after being public, else 404. */
@@ -313,7 +328,7 @@ export function createPages(deps: PagesDeps): Pages {
       if (!r?.federate) return false;
       const host = instanceHost(query.get("instance") ?? "");
       // The reader's server shows the post with its reply box (Mastodon's authorize_interaction).
-      if (host) return redirect(res, 302, remoteFollowUrl(host, site.urls.object(r.id)));
+      if (host) return redirect(res, 302, remoteFollowUrl(host, await postUrl(r.id)));
       sendStatus(req, res, 400, badInstancePage(), "no-store");
       return true;
     }
