@@ -22,8 +22,8 @@ export interface MoveDeps<Tx = unknown> {
   guard: OutboundGuard;
   /** Fetches past the cache: the new account's `alsoKnownAs` was probably changed minutes ago. */
   freshLoader: DocumentLoader;
-  /** The actor document as served now (sent in an Update when a move is undone). */
-  actor(): Promise<Service>;
+  /** The actor document as served now, or as served once the move is undone (`movedTo` gone). */
+  actor(options?: { undone: boolean }): Promise<Service>;
   log: Logger;
 }
 
@@ -117,23 +117,37 @@ async function enqueue<Tx>(
   }
 }
 
-/** Ends the Move in force: the actor loses `movedTo` (followers get an Update of it) and posting resumes. */
+/**
+ * Ends the Move in force: the actor loses `movedTo` and posting resumes. The end is written in the
+ * outbox's transaction that queues the Update telling followers, so a crash leaves either both
+ * (followers are told) or neither (the Move is still in force, and `--undo` can be run again).
+ */
 export async function undoMove<Tx>(deps: MoveDeps<Tx>): Promise<MoveResult> {
-  const undone = await deps.moves.undo(new Date().toISOString());
-  if (!undone) return { ok: false, message: "Herald has not moved; nothing to undo." };
+  const current = await deps.moves.current();
+  if (!current) return { ok: false, message: "Herald has not moved; nothing to undo." };
   const ctx = deps.federation.createContext(deps.home);
-  const actor = await deps.actor();
-  const digest = createHash("sha256").update(undone.id).digest("hex").slice(0, 16);
-  await ctx.sendActivity(
-    { identifier: deps.username },
-    "followers",
-    new Update({ id: new URL(`#unmove-${digest}`, actor.id!), actor: actor.id, object: actor }),
-    { preferSharedInbox: true },
-  );
-  deps.log.info({ target: undone.target }, "move undone");
+  // The actor as it is once the move ends: no movedTo.
+  const actor = await deps.actor({ undone: true });
+  const digest = createHash("sha256").update(current.id).digest("hex").slice(0, 16);
+  const update = new Update({ id: new URL(`#unmove-${digest}`, actor.id!), actor: actor.id, object: actor });
+  const at = new Date().toISOString();
+  try {
+    await deps.outbox.atomically(
+      () =>
+        ctx.sendActivity({ identifier: deps.username }, "followers", update, {
+          preferSharedInbox: true,
+          fanout: "skip",
+        }),
+      (_value, tx) => deps.moves.undoIn(tx, current.id, at),
+    );
+  } catch (error) {
+    if (!(error instanceof AlreadyQueuedError)) throw error;
+    return { ok: false, message: "The move was undone by another process meanwhile; nothing to undo." };
+  }
+  deps.log.info({ target: current.target }, "move undone");
   return {
     ok: true,
-    message: `Move to ${undone.target} undone: the account no longer shows movedTo, and new articles are posted again. Followers that already moved stay with the new account.`,
-    move: undone,
+    message: `Move to ${current.target} undone: the account no longer shows movedTo, and new articles are posted again. Followers that already moved stay with the new account.`,
+    move: { ...current, undoneAt: at },
   };
 }

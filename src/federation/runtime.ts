@@ -212,8 +212,11 @@ export async function startFederation(
     home: new URL(urls.home),
     guard,
     freshLoader: freshDocumentLoader(guard, userAgent),
-    actor: async () =>
-      actorObject(federation.createContext(new URL(urls.home)), profile, urls, await identity.current()),
+    actor: async (options) => {
+      const now = await identity.current();
+      const ctx = federation.createContext(new URL(urls.home));
+      return actorObject(ctx, profile, urls, options?.undone ? { ...now, movedTo: null } : now);
+    },
     log: fedLog.child({ module: "move" }),
   };
   const revokeQuotes = () =>

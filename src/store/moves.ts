@@ -29,6 +29,11 @@ export interface MoveLedger<Tx = unknown> {
   markQueuedIn(tx: Tx, id: string): void | Promise<void>;
   /** Ends the Move in force; answers it, or undefined when there was none. */
   undo(at: string): Promise<MoveRecord | undefined>;
+  /**
+   * Ends the Move `id`, inside the outbox's transaction that queues the Update telling followers,
+   * so the two commit together; throws AlreadyQueuedError when it is not in force any more.
+   */
+  undoIn(tx: Tx, id: string, at: string): void | Promise<void>;
   exportMoves(): Promise<MoveRecord[]>;
   importMoves(moves: readonly MoveRecord[]): Promise<void>;
 }

@@ -199,6 +199,13 @@ export class PostgresMoves extends QuotesTables implements MoveLedger<Transactio
     if (result.count === 0) throw new AlreadyQueuedError(id);
   }
 
+  async undoIn(tx: TransactionSql, id: string, at: string): Promise<void> {
+    await this.s.initialize();
+    const result = await tx`
+      UPDATE ${tx(this.s.moves)} SET undone_at = ${at} WHERE id = ${id} AND undone_at IS NULL`;
+    if (result.count === 0) throw new AlreadyQueuedError(id);
+  }
+
   async undo(at: string): Promise<MoveRecord | undefined> {
     const sql = await this.ready();
     const [row] = await sql<Row[]>`

@@ -154,6 +154,14 @@ export class SqliteMoves implements MoveLedger<DatabaseSync> {
     if (Number(changes) === 0) throw new AlreadyQueuedError(id);
   }
 
+  undoIn(db: DatabaseSync, id: string, at: string): void {
+    sameConnection(db, this.#db);
+    const { changes } = db
+      .prepare("UPDATE moves SET undone_at = ? WHERE id = ? AND undone_at IS NULL")
+      .run(at, id);
+    if (Number(changes) === 0) throw new AlreadyQueuedError(id);
+  }
+
   async undo(at: string): Promise<MoveRecord | undefined> {
     return immediateTransaction(this.#db, () => {
       const row = this.#db.prepare("SELECT * FROM moves WHERE undone_at IS NULL").get() as Row | undefined;

@@ -116,9 +116,17 @@ describe.each(Object.keys(targets))("quote stamps and moves on %s", (name) => {
     expect(await moves.record(move(2))).toBe(true);
     await moves.undo("2026-01-07T00:00:00.000Z");
     expect(await moves.pending()).toEqual([]);
+    // Undone inside the outbox's transaction (with the Update that tells followers): once only.
+    expect(await moves.record(move(3))).toBe(true);
+    await inOutboxTx(storage, (tx) => moves.undoIn(tx, move(3).id, "2026-01-08T00:00:00.000Z"));
+    await expect(
+      inOutboxTx(storage, (tx) => moves.undoIn(tx, move(3).id, "2026-01-09T00:00:00.000Z")),
+    ).rejects.toBeInstanceOf(AlreadyQueuedError);
+    expect(await moves.current()).toBeUndefined();
     expect((await moves.exportMoves()).map((m) => [m.id, m.state, m.undoneAt])).toEqual([
       [move(1).id, "queued", "2026-01-05T00:00:00.000Z"],
       [move(2).id, "pending", "2026-01-07T00:00:00.000Z"],
+      [move(3).id, "pending", "2026-01-08T00:00:00.000Z"],
     ]);
   });
 
