@@ -113,18 +113,18 @@ export async function copyStore(
 }
 
 /**
- * Compares both stores: row counts of every table, the signing keys (public and private JWK) and
- * the follower list. Throws naming every difference; returns the counts when there is none.
+ * Compares both stores: row counts of every table, every account's signing keys (public and
+ * private JWK) and followers. Throws naming every difference; returns the counts when there is none.
  */
 export async function verifyMigration(from: Storage, to: Storage): Promise<StoreCounts> {
   const [source, target] = await Promise.all([countRows(from), countRows(to)]);
   const differences = (Object.keys(source) as (keyof StoreCounts)[])
     .filter((table) => source[table] !== target[table])
     .map((table) => `${table}: ${source[table]} in the source, ${target[table]} in the target`);
-  if (!isDeepStrictEqual(await from.federation.getKeys(), await to.federation.getKeys()))
-    differences.push("the signing keys differ");
-  if (!isDeepStrictEqual(await from.federation.listFollowers({}), await to.federation.listFollowers({})))
-    differences.push("the follower lists differ");
+  // Every account's (the main one and each section account's): the dumps hold all of them.
+  const [before, after] = await Promise.all([from.federation.exportAll(), to.federation.exportAll()]);
+  if (!isDeepStrictEqual(before.keys, after.keys)) differences.push("the signing keys differ");
+  if (!isDeepStrictEqual(before.followers, after.followers)) differences.push("the follower lists differ");
   if (differences.length > 0)
     throw new Error(
       `Verification failed: ${differences.join("; ")}. Was Herald still running on ${from.location}? ` +
