@@ -244,6 +244,7 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
           username: profile.username,
           log: log.child({ module: "quotes" }),
           // Stamps are the main account's (quotes.ts): a section account's post is not its to grant.
+          deliverable: (url: URL) => deliverable(url, deps.guard),
           articleIdOf: (id: URL | null) =>
             id?.href.startsWith(`${urls.object("")}@`) ? undefined : objectIdToArticleId(urls, id),
           fetchActor: async (inboxCtx: InboxContext<void>, id: URL) =>

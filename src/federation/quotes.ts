@@ -49,6 +49,8 @@ export interface QuoteDeps {
   articleIdOf(id: URL | null): string | undefined;
   /** The actor fetched from its id (never trusted from the activity). */
   fetchActor(ctx: InboxContext<void>, id: URL): Promise<Recipient | null>;
+  /** An inbox Herald could ever deliver to (the guard's rules), checked before anything is kept. */
+  deliverable(url: URL): boolean;
   record(interaction: Interaction): Promise<void>;
 }
 
@@ -109,6 +111,14 @@ export async function answerQuoteRequest(
   const actor = await deps.fetchActor(ctx, request.actorId);
   if (!actor?.id || !actor.inboxId) {
     deps.log.warn({ request: request.id.href }, "quote request without a reachable actor ignored");
+    return;
+  }
+  // As for a Follow: an inbox on a private or loopback address is never stored or sent to.
+  if (!deps.deliverable(actor.inboxId)) {
+    deps.log.warn(
+      { request: request.id.href, actor: actor.id.href, inbox: actor.inboxId.href },
+      "quote request from an actor whose inbox Herald may not deliver to ignored",
+    );
     return;
   }
   const articleId = deps.articleIdOf(request.objectId);
