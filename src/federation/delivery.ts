@@ -25,12 +25,13 @@ import {
   resultOf,
 } from "./circuit.ts";
 
-/** Who signs a fan-out's deliveries, and whose followers its FEP-8fcf header names. */
+/** A caller waiting for one origin's follower ids (DeliveryWorker's batched look-up). */
 interface IdsWaiter {
   resolve: (ids: string[]) => void;
   reject: (error: unknown) => void;
 }
 
+/** Who signs a fan-out's deliveries, and whose followers its FEP-8fcf header names. */
 export interface Signer {
   key: SigningKey;
   /** The followers collection, named in FEP-8fcf headers. */
@@ -98,7 +99,6 @@ export class DeliveryWorker {
   readonly #bodies = new Map<number, Promise<Loaded | undefined>>();
   /** Followers digests per fan-out and origin (FEP-8fcf): computed once per fan-out. */
   readonly #digests = new Map<string, Promise<string | undefined>>();
-  /** Origins whose followers were asked for in this turn, and who waits for them. */
   /** Follower look-ups waiting for this turn's batch, by account and origin. */
   #idsWanted = new Map<string, Map<string, IdsWaiter[]>>();
   readonly #specs = new Map<string, SignatureSpec>();

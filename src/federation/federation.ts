@@ -434,9 +434,15 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
       if (blocked(move) || !move.actorId) return;
       // A follower moved its account: its new account follows Herald by itself (Mastodon sends the
       // Follow), and the old one unfollows; nothing here to do but note it.
-      const follower = await store.getFollower(move.actorId.href);
-      if (follower && move.objectId?.href === move.actorId.href)
-        inboxLog.info({ actor: follower.actorId, target: move.targetId?.href }, "follower moved");
+      if (move.objectId?.href !== move.actorId.href) return;
+      for (const account of await allAccounts()) {
+        const follower = await account.store.getFollower(move.actorId.href);
+        if (follower)
+          inboxLog.info(
+            { actor: follower.actorId, target: move.targetId?.href, account: account.profile.username },
+            "follower moved",
+          );
+      }
     })
     // Everything else (Add to a remote "following" collection, Update of a remote profile, …) is
     // acknowledged and ignored; without this listener Fedify logs each one as an error.

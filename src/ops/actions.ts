@@ -51,8 +51,10 @@ export async function retractOn(
   return { ok: true, deleted };
 }
 
-/** Removes a follower by actor URL or `@user@host`; they get no more posts. */
-/** Removes a follower of the main account, or of the section account `account` (its username). */
+/**
+ * Removes a follower by actor URL or `@user@host` from the main account, or from the section account
+ * `account` (its username); they get no more posts from it.
+ */
 export async function removeFollowerFrom(
   herald: Herald,
   actor: string,

@@ -68,7 +68,8 @@ type Row = FederationRow;
 
 /**
  * Export order: insertion (seq) where reads depend on it, the primary key elsewhere. Objects have no
- * insertion order here; they come in the order listObjects answers (none given).
+ * insertion order here and no read depends on their order (listObjects sorts by article id), so
+ * none is asked for (`null`).
  */
 const EXPORT_ORDER: Record<DumpTable, readonly string[] | null> = {
   meta: ["key"],
