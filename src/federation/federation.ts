@@ -34,6 +34,7 @@ import {
 } from "@fedify/vocab";
 import { type DocumentLoader, getUserAgent } from "@fedify/vocab-runtime";
 import { Temporal } from "@js-temporal/polyfill";
+import { withoutControls } from "../content/plain-text.ts";
 import type { Logger } from "../log.ts";
 import { checkTarget } from "../net/guard.ts";
 import type { OutboundGuard } from "../net/outbound.ts";
@@ -599,11 +600,11 @@ export function excerpt(html: string, max: number): string {
  * must not reorder the page around it), whitespace folded, at most 100 characters.
  */
 export function displayName(name: string): string {
-  const clean = name
-    .replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, "")
-    .replace(/\s+/g, " ")
-    .trim();
-  return clean.length > 100 ? `${clean.slice(0, 99)}…` : clean;
+  const clean = withoutControls(name).replace(/\s+/g, " ").trim();
+  // Cut by code point: a cut between the halves of a surrogate pair (an emoji) leaves a lone half.
+  if (clean.length <= 100) return clean;
+  const chars = [...clean.slice(0, 202)]; // more than 100 code points when it is longer
+  return chars.length > 100 ? `${chars.slice(0, 99).join("")}…` : clean;
 }
 
 /** Ids and URLs of a sane length: a 1 MB id is not an interaction worth keeping. */
