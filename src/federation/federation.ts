@@ -115,7 +115,13 @@ function objectIdToArticleId(urls: SiteUrls, id: URL | null | undefined): string
   if (!href.startsWith(prefix)) return undefined;
   // A section account's object (`objects/@tech/<id>`) is the same article.
   const rest = href.slice(prefix.length).replace(/^@[^/]+\//, "");
-  return decodeURIComponent(rest);
+  // A stranger's id may be malformed (`%E0%A4%A`): it names no article, rather than failing the
+  // inbox listener (which the queue would then retry, again and again).
+  try {
+    return decodeURIComponent(rest);
+  } catch {
+    return undefined;
+  }
 }
 
 export function createHeraldFederation(deps: FederationDeps): Federation<void> {
