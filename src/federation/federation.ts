@@ -397,9 +397,14 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
         await recordInteraction("announce", announce.id, announce.actorId, announce.objectId, null);
     })
     .on(Create, async (ctx, create) => {
-      if (blocked(create)) return;
+      if (blocked(create) || !create.actorId) return;
+      // The Note must be on the signer's server. One claiming another server's id would be fetched
+      // from there (crossOrigin "ignore"): that server's words shown under the signer's name, its
+      // reply id taken (interactions are keyed by id), and, when the fetch fails, the listener
+      // failing and the queue retrying it. Nothing of it is fetched now.
+      if (create.objectId && create.objectId.origin !== create.actorId.origin) return;
       const object = await create.getObject({ crossOrigin: "ignore" });
-      if (!(object instanceof Note) || !create.actorId) return;
+      if (!(object instanceof Note)) return;
       const replyTo = objectIdToArticleId(urls, object.replyTargetId);
       // A mention of any of the site's accounts.
       let mentioned = false;
