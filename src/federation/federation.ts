@@ -482,6 +482,9 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
     url: string | null = null,
   ): Promise<void> {
     if (!id || !actorId || !boundedInteraction(id.href, actorId.href, url)) return;
+    // Ids are unique per server only: one on another server than its actor's would take that
+    // server's id (interactions are keyed by id), and its real like, boost or reply would not count.
+    if (id.origin !== actorId.origin) return;
     const articleId = objectIdToArticleId(urls, objectId) ?? "";
     if (kind !== "mention" && !articleId) return;
     const fresh = await store.recordInteraction({

@@ -71,3 +71,25 @@ describe("replies", () => {
     expect(victim.gets.filter((g) => JSON.stringify(g).includes("/statuses/"))).toEqual([]);
   });
 });
+
+describe("likes and boosts", () => {
+  it("keep none whose id is on another server than its signer", async () => {
+    // Fedify's inbox queue still marks such an id as processed (per receiving origin and activity id),
+    // so Vic's own Like with that id is dropped as a repeat: see the report; Herald keeps no forgery.
+    const inbox = `${herald.origin}/inbox`;
+    const vic = victim.actorUrl("vic");
+    for (const type of ["Like", "Announce"]) {
+      const res = await mallory.signedPost(
+        inbox,
+        { id: `${vic}#${type}`, type, to: [PUBLIC], object: objectUrl },
+        { scheme: "cavage", as: "mal" },
+      );
+      expect(res.status).toBe(202);
+    }
+    await drained(herald.server);
+    const kept = (await herald.server.storage.federation.listInteractions("talk")).filter(
+      (i) => i.kind === "like" || i.kind === "announce",
+    );
+    expect(kept).toEqual([]);
+  });
+});
