@@ -21,6 +21,17 @@ const STARTS_CJK = new RegExp(`^[${CJK}]`, "u");
 // (checked with isWellFormed) lone surrogates. Almost every text has none and is returned as is.
 const MAYBE_XML_INVALID = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
 
+/**
+ * C0 and C1 controls and the Unicode bidi controls (marks, embeddings, overrides, isolates): in a name
+ * a stranger chose, shown inline, they hide text or reorder what follows it on the line.
+ */
+const NAME_CONTROLS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/** `text` without controls or bidi controls (NAME_CONTROLS): for names and addresses shown as text. */
+export function withoutControls(text: string): string {
+  return text.replace(NAME_CONTROLS, "");
+}
+
 /** Removes characters that XML 1.0 cannot carry. */
 export function stripXmlInvalid(text: string): string {
   if (!MAYBE_XML_INVALID.test(text) && text.isWellFormed()) return text;

@@ -34,6 +34,7 @@ import {
 } from "@fedify/vocab";
 import { type DocumentLoader, getUserAgent } from "@fedify/vocab-runtime";
 import { Temporal } from "@js-temporal/polyfill";
+import { withoutControls } from "../content/plain-text.ts";
 import type { Logger } from "../log.ts";
 import { checkTarget } from "../net/guard.ts";
 import type { OutboundGuard } from "../net/outbound.ts";
@@ -114,7 +115,13 @@ function objectIdToArticleId(urls: SiteUrls, id: URL | null | undefined): string
   if (!href.startsWith(prefix)) return undefined;
   // A section account's object (`objects/@tech/<id>`) is the same article.
   const rest = href.slice(prefix.length).replace(/^@[^/]+\//, "");
-  return decodeURIComponent(rest);
+  // A stranger's id may be malformed (`%E0%A4%A`): it names no article, rather than failing the
+  // inbox listener (which the queue would then retry, again and again).
+  try {
+    return decodeURIComponent(rest);
+  } catch {
+    return undefined;
+  }
 }
 
 export function createHeraldFederation(deps: FederationDeps): Federation<void> {
@@ -391,9 +398,14 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
         await recordInteraction("announce", announce.id, announce.actorId, announce.objectId, null);
     })
     .on(Create, async (ctx, create) => {
-      if (blocked(create)) return;
+      if (blocked(create) || !create.actorId) return;
+      // The Note must be on the signer's server. One claiming another server's id would be fetched
+      // from there (crossOrigin "ignore"): that server's words shown under the signer's name, its
+      // reply id taken (interactions are keyed by id), and, when the fetch fails, the listener
+      // failing and the queue retrying it. Nothing of it is fetched now.
+      if (create.objectId && create.objectId.origin !== create.actorId.origin) return;
       const object = await create.getObject({ crossOrigin: "ignore" });
-      if (!(object instanceof Note) || !create.actorId) return;
+      if (!(object instanceof Note)) return;
       const replyTo = objectIdToArticleId(urls, object.replyTargetId);
       // A mention of any of the site's accounts.
       let mentioned = false;
@@ -477,6 +489,9 @@ export function createHeraldFederation(deps: FederationDeps): Federation<void> {
     url: string | null = null,
   ): Promise<void> {
     if (!id || !actorId || !boundedInteraction(id.href, actorId.href, url)) return;
+    // Ids are unique per server only: one on another server than its actor's would take that
+    // server's id (interactions are keyed by id), and its real like, boost or reply would not count.
+    if (id.origin !== actorId.origin) return;
     const articleId = objectIdToArticleId(urls, objectId) ?? "";
     if (kind !== "mention" && !articleId) return;
     const fresh = await store.recordInteraction({
@@ -606,11 +621,11 @@ export function excerpt(html: string, max: number): string {
  * must not reorder the page around it), whitespace folded, at most 100 characters.
  */
 export function displayName(name: string): string {
-  const clean = name
-    .replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, "")
-    .replace(/\s+/g, " ")
-    .trim();
-  return clean.length > 100 ? `${clean.slice(0, 99)}…` : clean;
+  const clean = withoutControls(name).replace(/\s+/g, " ").trim();
+  // Cut by code point: a cut between the halves of a surrogate pair (an emoji) leaves a lone half.
+  if (clean.length <= 100) return clean;
+  const chars = [...clean.slice(0, 202)]; // more than 100 code points when it is longer
+  return chars.length > 100 ? `${chars.slice(0, 99).join("")}…` : clean;
 }
 
 /** Ids and URLs of a sane length: a 1 MB id is not an interaction worth keeping. */

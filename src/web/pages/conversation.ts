@@ -4,6 +4,7 @@
 // links only: no images, so nothing loads from the remote server), and authors are shown by the
 // display name Herald read when the reply came (as text) and their account address, taken from the
 // actor URL Herald verified, with no avatar.
+import { withoutControls } from "../../content/plain-text.ts";
 import { sanitizeRemoteHtml } from "../../content/sanitize.ts";
 import { escapeHtml } from "../../render/html.ts";
 import type { FederationStore } from "../../store/types.ts";
@@ -114,10 +115,10 @@ function renderReply(site: PageSite, lang: string, r: Reply): string {
 export function accountOf(actorId: string): string {
   const url = URL.parse(actorId);
   if (!url) return actorId;
-  const name = decodeURIComponentSafe(url.pathname.replace(/\/+$/, "").split("/").at(-1) ?? "").replace(
-    /^@/,
-    "",
-  );
+  // Decoded, the segment may hold controls and bidi overrides (`%E2%80%AE`): shown, they would reorder
+  // the name and the rest of its line, as in a display name (which loses them when it is kept).
+  const segment = url.pathname.replace(/\/+$/, "").split("/").at(-1) ?? "";
+  const name = withoutControls(decodeURIComponentSafe(segment)).replace(/^@/, "");
   return name ? `@${name}@${url.host}` : url.host;
 }
 
