@@ -2,7 +2,8 @@
 // a byte of JSON-LD (Fedify compacts a body that carries a Linked Data signature or an integrity proof
 // before it looks at the HTTP signature: a 557 KB unsigned body used to cost 1.7 s of CPU). In order:
 // load (503), the client's rate (429), no signature header (401, the body never read), an unusable
-// keyId (401), a signer the operator blocked (202, dropped: see below), the signer's host's rate (429), size (413), nesting depth (400), and the HTTP signature
+// keyId (401), a signer the operator blocked (202, dropped: see below), the signer's host's rate (429), size (413), nesting depth (400), an
+// activity id on another server than its actor (400), and the HTTP signature
 // itself (401), verified with the guarded loaders. Only a signature whose key cannot be fetched goes on
 // unverified: Fedify hands it to the account-gone check (federation/gone.ts).
 //
@@ -110,6 +111,10 @@ export class InboxGate {
       this.#refuse(req, res, 400, "too-deep", fields);
       return true;
     }
+    if (foreignId(body, keyId)) {
+      this.#refuse(req, res, 400, "foreign-id", fields);
+      return true;
+    }
     return false;
   }
 
@@ -179,6 +184,34 @@ const MESSAGES: Record<number, string> = {
   429: "Too many requests; retry later.",
   503: "Busy; retry later.",
 };
+
+/**
+ * An activity whose id is on another server than its actor, or, when it names none, than its signer
+ * (FEP-fe34: an origin speaks for its own ids only). Refused before Fedify queues it: Fedify remembers
+ * every activity id it handled, so a forgery under a real activity's id would have the real one
+ * dropped later as a repeat. Forwarded activities keep their author's id and actor, so they pass; a
+ * body that is not JSON is left to Fedify.
+ */
+function foreignId(body: Buffer, keyId: URL): boolean {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(body.toString("utf8"));
+  } catch {
+    return false;
+  }
+  if (!doc || typeof doc !== "object") return false;
+  const { id, actor } = doc as { id?: unknown; actor?: unknown };
+  const named =
+    typeof actor === "string"
+      ? actor
+      : actor && typeof actor === "object"
+        ? (actor as { id?: unknown }).id
+        : undefined;
+  if (typeof id !== "string") return false;
+  const activity = URL.parse(id);
+  const author = typeof named === "string" ? URL.parse(named) : keyId;
+  return activity !== null && author !== null && activity.origin !== author.origin;
+}
 
 /** The `type` of a JSON activity; undefined when it is not one. */
 function typeOf(body: Buffer): unknown {
