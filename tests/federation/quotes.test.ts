@@ -79,7 +79,8 @@ describe.each<TestStore>(["sqlite", "postgres"])(
       const quoteId = `${quoteOn ?? actor.id}/notes/${++serial}`;
       const request = {
         "@context": QUOTE_CONTEXT,
-        id: `${quoteId}#quote-request`,
+        // On the asker's server, as Mastodon makes it (the inbox refuses ids on other servers).
+        id: `${actor.id}#quote-request-${serial}`,
         type: "QuoteRequest",
         actor: actor.id,
         object: objectUrl(articleId),
