@@ -3,9 +3,7 @@
 // boost that was due goes out, once.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startVerifyingInbox, type VerifyingInbox } from "../helpers/inbox.ts";
-import { drained, type HeraldUnderTest, startHerald } from "./setup.ts";
-
-type Json = Record<string, unknown>;
+import { drained, followAs, type HeraldUnderTest, startHerald } from "./setup.ts";
 
 describe("a moved main account in announce mode", () => {
   let herald: HeraldUnderTest;
@@ -23,19 +21,8 @@ describe("a moved main account in announce mode", () => {
       accounts: [{ username: "tech", name: "Herald Tech", tags: ["tech"] }],
     });
     mainActor = herald.actorUrl;
-    for (const target of [mainActor, `${herald.origin}/users/tech`]) {
-      const follow = {
-        id: `${inbox.actorUrl("reader")}#follow-${target.split("/").at(-1)}`,
-        type: "Follow",
-        object: target,
-      };
-      expect(
-        (await inbox.signedPost(`${herald.origin}/inbox`, follow, { scheme: "cavage", as: "reader" })).status,
-      ).toBe(202);
-      await inbox.waitFor(
-        (d) => d.activity.type === "Accept" && (d.activity.object as Json).id === follow.id,
-      );
-    }
+    for (const target of [mainActor, `${herald.origin}/users/tech`])
+      await followAs(inbox, herald.origin, "reader", target);
   });
   afterAll(async () => {
     await herald?.stop();

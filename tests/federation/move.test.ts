@@ -7,7 +7,7 @@ import { formatStatus } from "../../src/commands/status.ts";
 import { liveStatus } from "../../src/ops/status.ts";
 import { openSqliteStorage } from "../../src/store/sqlite-storage.ts";
 import { startVerifyingInbox, type VerifyingInbox } from "../helpers/inbox.ts";
-import { drained, type HeraldUnderTest, startHerald } from "./setup.ts";
+import { drained, followAs, type HeraldUnderTest, startHerald } from "./setup.ts";
 
 type Json = Record<string, unknown>;
 const AP = { Accept: "application/activity+json" };
@@ -43,13 +43,8 @@ describe("moving the account, with a verifying inbox", () => {
     });
     herald = await startHerald(config());
     actorUrl = herald.actorUrl;
-    for (const name of ["alice", "bob"]) {
-      const follow = { id: `${inbox.actorUrl(name)}#follow`, type: "Follow", object: actorUrl };
-      await inbox.signedPost(`${herald.origin}/inbox`, follow, { scheme: "cavage", as: name });
-      await inbox.waitFor(
-        (d) => d.activity.type === "Accept" && (d.activity.object as Json).id === follow.id,
-      );
-    }
+    for (const name of ["alice", "bob"])
+      await followAs(inbox, herald.origin, name, actorUrl, `${inbox.actorUrl(name)}#follow`);
   });
   afterAll(async () => {
     await herald?.stop();

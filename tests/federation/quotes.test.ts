@@ -5,7 +5,7 @@ import { createSign } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { retractOn } from "../../src/ops/actions.ts";
 import { type FakeActor, startVerifyingInbox, type VerifyingInbox } from "../helpers/inbox.ts";
-import { drained, type HeraldUnderTest, startHerald, type TestStore } from "./setup.ts";
+import { drained, followAs, type HeraldUnderTest, startHerald, type TestStore } from "./setup.ts";
 
 type Json = Record<string, unknown>;
 const PUBLIC = "https://www.w3.org/ns/activitystreams#Public";
@@ -109,13 +109,7 @@ describe.each<TestStore>(["sqlite", "postgres"])(
       inbox = await startVerifyingInbox({ mode: "any" });
       herald = await startHerald({ federation: { quotes: "everyone" } }, undefined, store);
       // alice follows; bob does not.
-      const follow = { id: `${inbox.actorUrl("alice")}#follow-1`, type: "Follow", object: herald.actorUrl };
-      expect(
-        (await inbox.signedPost(`${herald.origin}/inbox`, follow, { scheme: "cavage", as: "alice" })).status,
-      ).toBe(202);
-      await inbox.waitFor(
-        (d) => d.activity.type === "Accept" && (d.activity.object as Json).id === follow.id,
-      );
+      await followAs(inbox, herald.origin, "alice", herald.actorUrl, `${inbox.actorUrl("alice")}#follow-1`);
     });
     afterAll(async () => {
       await herald?.stop();

@@ -6,6 +6,7 @@ import { fromObject } from "../../src/config/load.ts";
 import { createLogger } from "../../src/log.ts";
 import { type RunningServer, startServer } from "../../src/serve.ts";
 import { freePort } from "../helpers/apbot.ts";
+import type { VerifyingInbox } from "../helpers/inbox.ts";
 import { createTestSchema } from "../store/contract-postgres.ts";
 
 export interface HeraldUnderTest {
@@ -105,4 +106,23 @@ export async function until<T>(
     if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms.`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * `name`, an actor of the verifying inbox, follows `target` (an actor URL) through Herald's shared
+ * inbox at `origin`, signed draft-cavage; resolves once Herald's Accept of that Follow arrived.
+ */
+export async function followAs(
+  inbox: VerifyingInbox,
+  origin: string,
+  name: string,
+  target: string,
+  id = `${inbox.actorUrl(name)}#follow-${target.split("/").at(-1)}`,
+): Promise<void> {
+  const follow = { id, type: "Follow", object: target };
+  const res = await inbox.signedPost(`${origin}/inbox`, follow, { scheme: "cavage", as: name });
+  if (res.status !== 202) throw new Error(`Follow of ${target} as ${name} answered ${res.status}`);
+  await inbox.waitFor(
+    (d) => d.activity.type === "Accept" && (d.activity.object as { id?: unknown } | undefined)?.id === id,
+  );
 }
