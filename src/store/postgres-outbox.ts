@@ -229,16 +229,8 @@ export function applyOutboxSchema(sql: Sql, prefix = "herald_"): Promise<void> {
   return applySchema(sql, `${prefix}outbox`, migrations(prefix));
 }
 
-interface FanoutRow {
-  id: number;
-  account: string;
-  activityId: string;
-  activityType: string;
-  orderKey: string | null;
-  followers: boolean;
-  body: string;
-  createdMs: number;
-}
+/** A queued fan-out as `exportOutbox` reads it. */
+type FanoutRow = OutboxDump["fanouts"][number];
 
 export class PostgresOutbox implements Outbox<TransactionSql>, MessageQueue {
   readonly nativeRetrial = true;
