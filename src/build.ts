@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setImmediate } from "node:timers/promises";
 import { pickedRecords } from "./accounts/feed-records.ts";
@@ -19,6 +19,7 @@ import {
   renderAtom,
   renderJsonFeed,
   renderRss,
+  siteChannel,
   tagChannel,
 } from "./feeds/index.ts";
 import { FEED_FILES, siteUrls } from "./urls.ts";
@@ -152,6 +153,17 @@ export interface ExportSummary {
   unwritable: string[];
 }
 
+export interface ExportOptions {
+  /** The moment whose visible articles the feeds show; now by default. */
+  at?: Date;
+  /**
+   * Skip rendering a feed whose inputs and files are as the last export left them (see
+   * `ExportManifest`). Only for a library that shows articles as stored: `herald serve`'s shows
+   * mirrored covers, which no record tells of.
+   */
+  reuse?: boolean;
+}
+
 // The tag folders written last time, so a tag that lost its last article loses its files too (a
 // static server then answers 404, as `herald serve` does). Nothing else in tags/ is touched: the
 // folder may hold a static site's tag pages.
@@ -165,21 +177,36 @@ export async function exportFeeds(
   dir: string,
   config: Config,
   library: Library,
-  at?: Date,
+  options: ExportOptions = {},
 ): Promise<ExportSummary> {
-  writeFeeds(dir, await renderFeeds(config, library, at));
+  const { at } = options;
   const site = feedSite(config);
+  const manifest = options.reuse ? ExportManifest.read(dir, exportBasis(config)) : undefined;
+  /** One folder's feeds over `candidates`, visible records newest first (the feed keeps the newest `feeds.limit`). */
+  const exportSet = async (
+    folder: string,
+    candidates: readonly ArticleRecord[],
+    channel: FeedChannel,
+  ): Promise<void> => {
+    const target = folder === "" ? dir : join(dir, folder);
+    const records = candidates.slice(0, config.feeds.limit);
+    const key = manifest?.keyOf(channel, records);
+    if (key !== undefined && manifest?.unchanged(folder, target, key)) return;
+    writeFeeds(target, renderAll(config, await feedArticles(config, library, records), channel));
+    if (key !== undefined) manifest?.record(folder, target, key);
+  };
+  const visible = await library.visibleRecords(at);
+  await exportSet("", visible, siteChannel(site));
   const tagsDir = join(dir, "tags");
   const written: string[] = [];
   const unwritable: string[] = [];
-  for (const [key, group] of groupByTag(await library.visibleRecords(at))) {
+  for (const [key, group] of groupByTag(visible)) {
     const folder = tagFolder(key);
     if (folder === undefined) {
       unwritable.push(group.tag);
       continue;
     }
-    const articles = await feedArticles(config, library, group.records);
-    writeFeeds(join(tagsDir, folder), renderAll(config, articles, tagChannel(site, group.tag)));
+    await exportSet(`tags/${folder}`, group.records, tagChannel(site, group.tag));
     written.push(folder);
     // Thousands of tags take seconds: `herald serve` answers requests in between.
     await setImmediate();
@@ -188,7 +215,6 @@ export async function exportFeeds(
   if (written.length > 0) writeIfChanged(join(tagsDir, TAG_MANIFEST), `${JSON.stringify(written.sort())}\n`);
   // Each section account's feeds in users/<username>/, where `herald serve` answers them (a
   // username is a safe folder name: lower-case letters, digits and _).
-  const visible = await library.visibleRecords(at);
   for (const spec of accountSpecs(config)) {
     if (!spec.selector) continue;
     const records = await pickedRecords(
@@ -197,10 +223,119 @@ export async function exportFeeds(
       (id) => library.get(id),
       config.feeds.limit,
     );
-    const articles = await feedArticles(config, library, records);
-    writeFeeds(join(dir, "users", spec.username), renderAll(config, articles, accountChannel(site, spec)));
+    await exportSet(`users/${spec.username}`, records, accountChannel(site, spec));
   }
+  manifest?.write();
   return { tags: written.length, unwritable };
+}
+
+// What the last export wrote, so a rebuild with nothing changed renders nothing (a warm build of
+// 10,000 articles spent a third of its time re-rendering the same 60 feeds). Hashes only: the file
+// sits in a public folder, and ids, hashes and sizes are all it holds.
+const EXPORT_MANIFEST = ".herald-feeds.json";
+// Bumped when the manifest's form changes; the renderers' changes come with a new VERSION.
+const EXPORT_MANIFEST_VERSION = 1;
+
+/** Everything besides the articles that a feed's bytes depend on. */
+function exportBasis(config: Config): string {
+  return JSON.stringify([
+    EXPORT_MANIFEST_VERSION,
+    VERSION,
+    derivationFingerprint(config),
+    feedSite(config),
+    config.feeds.limit,
+  ]);
+}
+
+interface ManifestEntry {
+  key: string;
+  /** Each feed file's size and mtime as written. */
+  files: Record<string, [number, number]>;
+}
+
+/**
+ * Per feed folder: a key over what its feeds show (the basis, the channel and each article's
+ * record: id, content hash, dates, slug, title, tags) and the files as written. A folder whose key
+ * is the same and whose files are as written is left alone; a file edited, removed or replaced by
+ * hand, a changed setting, a new Herald version or any changed article renders it again.
+ */
+class ExportManifest {
+  readonly #path: string;
+  readonly #basis: string;
+  readonly #previous: ReadonlyMap<string, ManifestEntry>;
+  readonly #next = new Map<string, ManifestEntry>();
+
+  private constructor(path: string, basis: string, previous: ReadonlyMap<string, ManifestEntry>) {
+    this.#path = path;
+    this.#basis = basis;
+    this.#previous = previous;
+  }
+
+  static read(dir: string, basis: string): ExportManifest {
+    const path = join(dir, EXPORT_MANIFEST);
+    const previous = new Map<string, ManifestEntry>();
+    try {
+      // A file in a public folder: trusted to hold nothing but what a check of it confirms.
+      const parsed = JSON.parse(readFileSync(path, "utf8")) as { folders?: unknown };
+      if (parsed.folders && typeof parsed.folders === "object")
+        for (const [folder, entry] of Object.entries(parsed.folders as Record<string, unknown>)) {
+          const e = entry as Partial<ManifestEntry> | null;
+          if (typeof e?.key === "string" && e.files && typeof e.files === "object")
+            previous.set(folder, e as ManifestEntry);
+        }
+    } catch {
+      // None yet, or not one of ours: every feed is rendered.
+    }
+    return new ExportManifest(path, basis, previous);
+  }
+
+  keyOf(channel: FeedChannel, records: readonly ArticleRecord[]): string {
+    const hash = createHash("sha256").update(this.#basis).update(JSON.stringify(channel));
+    for (const r of records)
+      hash.update(
+        JSON.stringify([
+          r.id,
+          r.contentHash,
+          r.slug,
+          r.path,
+          r.published,
+          r.visibleFrom,
+          r.firstSeen,
+          r.changedAt,
+          r.removedAt,
+          r.title,
+          r.tags,
+        ]),
+      );
+    return hash.digest("base64url");
+  }
+
+  /** Whether `folder`'s feeds were written for `key` and are still as written. */
+  unchanged(folder: string, target: string, key: string): boolean {
+    const entry = this.#previous.get(folder);
+    if (entry?.key !== key) return false;
+    for (const name of Object.values(FEED_FILES)) {
+      const was = entry.files[name];
+      const st = statSync(join(target, name), { throwIfNoEntry: false });
+      if (!Array.isArray(was) || !st?.isFile() || st.size !== was[0] || st.mtimeMs !== was[1]) return false;
+    }
+    this.#next.set(folder, entry);
+    return true;
+  }
+
+  record(folder: string, target: string, key: string): void {
+    const files: ManifestEntry["files"] = {};
+    for (const name of Object.values(FEED_FILES)) {
+      const st = statSync(join(target, name));
+      files[name] = [st.size, st.mtimeMs];
+    }
+    this.#next.set(folder, { key, files });
+  }
+
+  write(): void {
+    const folders = Object.fromEntries([...this.#next].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    writeIfChanged(this.#path, `${JSON.stringify({ folders })}\n`);
+  }
 }
 
 /**

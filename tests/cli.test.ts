@@ -146,6 +146,49 @@ describe("herald build", () => {
     expect(existsSync(join(out, "tags", "energy", "feed.xml"))).toBe(true);
   });
 
+  it("renders again, on a rebuild, exactly the feeds whose articles, settings or files changed", () => {
+    const dir = site(join(root, "content"));
+    const out = join(dir, "out");
+    const build = () =>
+      expect(herald(["build", "--config", "herald.yaml", "--out", "out"], dir).code).toBe(0);
+    const read = (...path: string[]) => readFileSync(join(out, ...path), "utf8");
+    build();
+    const tag = readdirSync(join(out, "tags")).find((t) => !t.startsWith("."))!;
+    const original = { site: read("feed.xml"), tag: read("tags", tag, "atom.xml") };
+
+    // A feed changed or removed by hand is written again, whatever the manifest says.
+    writeFileSync(join(out, "feed.xml"), "<rss>mine</rss>");
+    rmSync(join(out, "tags", tag, "atom.xml"));
+    build();
+    expect(read("feed.xml")).toBe(original.site);
+    expect(read("tags", tag, "atom.xml")).toBe(original.tag);
+
+    // A setting every feed shows: all are rendered again.
+    const config = join(dir, "herald.yaml");
+    writeFileSync(
+      config,
+      readFileSync(config, "utf8").replace("site:\n", "site:\n  title: Renamed Herald\n"),
+    );
+    build();
+    expect(read("feed.xml")).toContain("Renamed Herald");
+    expect(read("tags", tag, "atom.xml")).toContain("Renamed Herald");
+
+    // An edited article: the feeds that show it change.
+    const file = join(dir, "content", "2026-11-shenzhen-library.md");
+    writeFileSync(file, readFileSync(file, "utf8").replace(/^title: .*$/m, "title: A retitled library"));
+    build();
+    expect(read("feed.json")).toContain("A retitled library");
+
+    // A manifest that is not Herald's (or lies) costs a render, never a stale or missing feed.
+    writeFileSync(join(out, ".herald-feeds.json"), '{"folders":{"":{"key":7,"files":null},"x":"y"}}');
+    rmSync(join(out, "feed.json"));
+    build();
+    expect(read("feed.json")).toContain("A retitled library");
+    writeFileSync(join(out, ".herald-feeds.json"), "not json");
+    build();
+    expect(JSON.parse(read(".herald-feeds.json")).folders[""].key).toEqual(expect.any(String));
+  });
+
   it("exits 2 on invalid configuration and writes nothing", () => {
     const dir = site(join(root, "content"), "feeds:\n  limit: -1\n");
     const r = herald(["build", "--config", "herald.yaml", "--out", "out"], dir);

@@ -19,7 +19,8 @@ export async function buildCommand(config: Config, outDir: string): Promise<numb
     const library = await openLibrary(config, storage.articles);
     const result = await library.refresh();
     printRejections(result.rejected);
-    const { tags, unwritable } = await exportFeeds(out, config, library);
+    // A rebuild renders only the feeds whose articles or settings changed.
+    const { tags, unwritable } = await exportFeeds(out, config, library, { reuse: true });
     const count = library.visibleCount();
     console.log(
       `Wrote feed.xml, atom.xml, feed.json and the feeds of ${tags} tags to ${out} (${count} articles, ${result.rejected.length} rejected).`,

@@ -13,7 +13,7 @@
 
 export { renderAttributionHtml } from "../render/attribution.ts";
 export { renderAtom } from "./atom.ts";
-export { accountChannel, type FeedChannel, tagChannel, tagFeedTitle } from "./channel.ts";
+export { accountChannel, type FeedChannel, siteChannel, tagChannel, tagFeedTitle } from "./channel.ts";
 export { FEED_CONTENT_TYPES, type FeedFormat } from "./content-types.ts";
 export { renderJsonFeed } from "./json-feed.ts";
 export { renderRss } from "./rss.ts";
