@@ -1,5 +1,14 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { setImmediate } from "node:timers/promises";
 import { pickedRecords } from "./accounts/feed-records.ts";
@@ -9,6 +18,7 @@ import type { Config } from "./config/load.ts";
 import { Library } from "./content/library.ts";
 import type { Article } from "./content/model.ts";
 import type { ParseContext } from "./content/parse.ts";
+import { cmp } from "./content/reconcile.ts";
 import type { ArticleRecord, ArticleStore } from "./content/records.ts";
 import { groupByTag } from "./content/tags.ts";
 import {
@@ -241,10 +251,32 @@ function exportBasis(config: Config): string {
   return JSON.stringify([
     EXPORT_MANIFEST_VERSION,
     VERSION,
+    codeIdentity(),
     derivationFingerprint(config),
     feedSite(config),
     config.feeds.limit,
   ]);
+}
+
+/**
+ * Herald's own code as it is installed: the path, size and mtime of every file in src/. VERSION
+ * alone would miss an upgrade by `git pull` (or any edit) that changes how feeds are written; a
+ * stat of some 200 files costs about 2 ms.
+ */
+function codeIdentity(): string {
+  const hash = createHash("sha256");
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => cmp(a.name, b.name))) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else {
+        const st = statSync(path);
+        hash.update(`${path}\u0000${st.size}\u0000${st.mtimeMs}\n`);
+      }
+    }
+  };
+  walk(import.meta.dirname);
+  return hash.digest("base64url");
 }
 
 interface ManifestEntry {
@@ -255,7 +287,7 @@ interface ManifestEntry {
 
 /**
  * Per feed folder: a key over what its feeds show (the basis, the channel and each article's
- * record: id, content hash, dates, slug, title, tags) and the files as written. A folder whose key
+ * record: its file's stats, id, content hash, dates, slug, title, tags) and the files as written. A folder whose key
  * is the same and whose files are as written is left alone; a file edited, removed or replaced by
  * hand, a changed setting, a new Herald version or any changed article renders it again.
  */
@@ -294,6 +326,11 @@ class ExportManifest {
     for (const r of records)
       hash.update(
         JSON.stringify([
+          // The file as read: what an article shows beyond its record (an explicit `updated`, say)
+          // comes from it, and a record is re-derived only when it changes.
+          r.file?.size,
+          r.file?.mtimeMs,
+          r.file?.ino,
           r.id,
           r.contentHash,
           r.slug,

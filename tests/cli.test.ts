@@ -179,6 +179,17 @@ describe("herald build", () => {
     build();
     expect(read("feed.json")).toContain("A retitled library");
 
+    // An edit the record does not show (an explicit `updated`): the feeds showing the article change.
+    writeFileSync(
+      file,
+      readFileSync(file, "utf8").replace(/^title: .*$/m, "$&\nupdated: 2026-11-25T08:00:00+08:00"),
+    );
+    build();
+    const edited = JSON.parse(read("feed.json")).items.find((i: { title: string }) =>
+      i.title.includes("retitled"),
+    );
+    expect(edited.date_modified).toBe("2026-11-25T00:00:00Z");
+
     // A manifest that is not Herald's (or lies) costs a render, never a stale or missing feed.
     writeFileSync(join(out, ".herald-feeds.json"), '{"folders":{"":{"key":7,"files":null},"x":"y"}}');
     rmSync(join(out, "feed.json"));
