@@ -258,6 +258,7 @@ async function run(argv: readonly string[]): Promise<number> {
     publish: 1,
     retract: 1,
     preview: 1,
+    deliveries: 1,
     followers: -1,
     block: flags.import === undefined ? 1 : 0,
     unblock: 1,

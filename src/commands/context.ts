@@ -30,10 +30,16 @@ export async function openSnapshot(
   const dir = mkdtempSync(join(tmpdir(), "herald-snapshot-"));
   const source = sqliteStoreFile(config);
   let origin: SnapshotOrigin = { store: { kind: "sqlite", location: source } };
-  if (config.database.url) origin = await copyPostgres(config, sqliteStoreFile({ data: { dir } }));
-  else if (existsSync(source)) {
-    const { snapshotSqliteFile } = await import("../store/sqlite-file.ts");
-    snapshotSqliteFile(source, sqliteStoreFile({ data: { dir } }));
+  try {
+    if (config.database.url) origin = await copyPostgres(config, sqliteStoreFile({ data: { dir } }));
+    else if (existsSync(source)) {
+      const { snapshotSqliteFile } = await import("../store/sqlite-file.ts");
+      snapshotSqliteFile(source, sqliteStoreFile({ data: { dir } }));
+    }
+  } catch (error) {
+    // A refused store (none, another version's schema, unreachable) leaves no temporary copy behind.
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
   }
   const herald = await openHerald(
     { ...config, data: { dir }, database: { ...config.database, url: undefined } },
@@ -51,15 +57,17 @@ export async function openSnapshot(
 
 /**
  * PostgreSQL has no VACUUM INTO: the store is copied row by row into a temporary SQLite file. A
- * database without Herald's tables is refused (NoStoreError) before anything is written: a
- * read-only command never creates or migrates a schema.
+ * read-only command never creates or migrates a schema: a database without Herald's tables is
+ * refused (NoStoreError), and so is one whose schema is older or newer than this Herald's
+ * (SchemaVersionError: migrating it would change the schema under the server running on it). The
+ * connection is read-only besides, so PostgreSQL itself refuses any write.
  */
 async function copyPostgres(config: Config, file: string): Promise<SnapshotOrigin> {
   const { copyStore } = await import("./migrate-store.ts");
   const { openPostgresStorage } = await import("../store/postgres-storage.ts");
   const { hasHeraldStore, NoStoreError, waitForPostgres } = await import("../store/postgres-wait.ts");
   const { openSqliteStorage } = await import("../store/sqlite-storage.ts");
-  const from = openPostgresStorage(config.database.url!, { poolSize: 2 });
+  const from = openPostgresStorage(config.database.url!, { poolSize: 2, readOnly: true });
   let to: ReturnType<typeof openSqliteStorage> | undefined;
   try {
     await waitForPostgres(from.sql, from.location, { waitMs: config.database.waitSeconds * 1000 });
@@ -67,9 +75,9 @@ async function copyPostgres(config: Config, file: string): Promise<SnapshotOrigi
       throw new NoStoreError(
         `No Herald store here: PostgreSQL database ${from.location} has no Herald tables. Start \`herald serve\` once to create them, or check DATABASE_URL (and its search_path).`,
       );
-    to = openSqliteStorage(file);
-    // The store exists: this checks its versions (a newer schema is refused) before reading it.
+    // Read-only: checks that every component is at this Herald's version, and migrates nothing.
     await from.initialize();
+    to = openSqliteStorage(file);
     await copyStore(from, to);
     return {
       store: { kind: "postgres", location: from.location },

@@ -2,7 +2,7 @@ import type { Sql, TransactionSql } from "postgres";
 import type { Article } from "../content/model.ts";
 import type { ArticleChange, ArticleRecord, ArticleStore } from "../content/records.ts";
 import { type ArticleRow, RECORD_COLUMNS, toArticleRecord, toArticleRow } from "./article-rows.ts";
-import { applySchema, checkIdentifier, once } from "./postgres-schema.ts";
+import { applySchema, checkIdentifier, once, type SchemaComponent } from "./postgres-schema.ts";
 
 // The PostgreSQL twin of SqliteStore's articles, checked by one contract suite
 // (tests/store/articles.contract.test.ts). Same conventions as PostgresFederationStore: ISO instants
@@ -21,20 +21,13 @@ export interface PostgresArticleStoreOptions {
 
 type Row = ArticleRow;
 
-export class PostgresArticleStore implements ArticleStore {
-  readonly #sql: Sql;
-  readonly #table: string;
-  /** Creates the table once per instance, serialised against other processes (applySchema). */
-  readonly initialize: () => Promise<void>;
-
-  constructor(sql: Sql, options: PostgresArticleStoreOptions = {}) {
-    this.#sql = sql;
-    const t = checkIdentifier(`${options.prefix ?? "herald_"}articles`);
-    this.#table = t;
-    this.initialize = once(() =>
-      applySchema(sql, t, [
-        [
-          `CREATE TABLE IF NOT EXISTS ${t} (
+/** The articles table's schema component (`t`: the table, `herald_articles`). */
+export function articlesMigrations(t: string): SchemaComponent {
+  return {
+    component: t,
+    migrations: [
+      [
+        `CREATE TABLE IF NOT EXISTS ${t} (
            id            text COLLATE "C" PRIMARY KEY,
            path          text COLLATE "C",
            slug          text COLLATE "C" NOT NULL,
@@ -52,21 +45,34 @@ export class PostgresArticleStore implements ArticleStore {
            fingerprint   text,
            article       text
          )`,
-          // Unique among present articles only: removed ones keep their row with a null path.
-          `CREATE UNIQUE INDEX IF NOT EXISTS ${t}_path ON ${t} (path) WHERE path IS NOT NULL`,
-        ],
-        // Title and tags beside the record, as in SQLite (see its migration). Read through json, not
-        // jsonb: jsonb refuses a \u0000 escape anywhere in the document, json only where it is extracted.
-        [
-          `ALTER TABLE ${t} ADD COLUMN title text NOT NULL DEFAULT ''`,
-          `ALTER TABLE ${t} ADD COLUMN tags text NOT NULL DEFAULT '[]'`,
-          `UPDATE ${t}
+        // Unique among present articles only: removed ones keep their row with a null path.
+        `CREATE UNIQUE INDEX IF NOT EXISTS ${t}_path ON ${t} (path) WHERE path IS NOT NULL`,
+      ],
+      // Title and tags beside the record, as in SQLite (see its migration). Read through json, not
+      // jsonb: jsonb refuses a \u0000 escape anywhere in the document, json only where it is extracted.
+      [
+        `ALTER TABLE ${t} ADD COLUMN title text NOT NULL DEFAULT ''`,
+        `ALTER TABLE ${t} ADD COLUMN tags text NOT NULL DEFAULT '[]'`,
+        `UPDATE ${t}
               SET title = COALESCE(article::json ->> 'title', ''),
                   tags = COALESCE((article::json -> 'tags')::text, '[]')
             WHERE article IS NOT NULL`,
-        ],
-      ]),
-    );
+      ],
+    ],
+  };
+}
+
+export class PostgresArticleStore implements ArticleStore {
+  readonly #sql: Sql;
+  readonly #table: string;
+  /** Creates the table once per instance, serialised against other processes (applySchema). */
+  readonly initialize: () => Promise<void>;
+
+  constructor(sql: Sql, options: PostgresArticleStoreOptions = {}) {
+    this.#sql = sql;
+    const t = checkIdentifier(`${options.prefix ?? "herald_"}articles`);
+    this.#table = t;
+    this.initialize = once(() => applySchema(sql, t, articlesMigrations(t).migrations));
   }
 
   async #ready(): Promise<Sql> {

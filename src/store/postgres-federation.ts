@@ -18,7 +18,7 @@ import {
   toObject,
   toRelay,
 } from "./federation-rows.ts";
-import { applySchema, checkIdentifier, once } from "./postgres-schema.ts";
+import { applySchema, checkIdentifier, once, type SchemaComponent } from "./postgres-schema.ts";
 import {
   type ActivityRecord,
   AlreadyQueuedError,
@@ -89,6 +89,179 @@ const EXPORT_ORDER: Record<DumpTable, readonly string[] | null> = {
 /** Rows per INSERT on import: 10,000 activities are ten round trips, each statement a few MB at most. */
 const IMPORT_CHUNK = 1_000;
 
+/** The federation tables, by role, named with `prefix`. */
+function tablesOf(prefix: string): Record<DumpTable, string> {
+  const name = (table: string) => checkIdentifier(`${prefix}${table}`);
+  return {
+    meta: name("meta"),
+    keys: name("keys"),
+    followers: name("followers"),
+    objects: name("objects"),
+    activities: name("activities"),
+    interactions: name("interactions"),
+    retractions: name("retractions"),
+    events: name("events"),
+    blocks: name("blocks"),
+    relays: name("relays"),
+    moderation: name("moderation"),
+    authors: name("authors"),
+  };
+}
+
+/**
+ * The federation store's schema components, in the order they are applied: the federation tables,
+ * then relays and reply moderation, each its own component so that other tables' migrations are
+ * appended independently.
+ */
+export function federationMigrations(prefix: string): SchemaComponent[] {
+  const t = tablesOf(prefix);
+  return [
+    {
+      component: `${prefix}federation`,
+      migrations: [
+        [
+          `CREATE TABLE IF NOT EXISTS ${t.meta} (key text COLLATE "C" PRIMARY KEY, value text NOT NULL)`,
+          `CREATE TABLE IF NOT EXISTS ${t.keys} (
+           kind        text COLLATE "C" PRIMARY KEY,
+           private_jwk text NOT NULL,
+           public_jwk  text NOT NULL,
+           created_at  text NOT NULL
+         )`,
+          `CREATE TABLE IF NOT EXISTS ${t.followers} (
+           actor_id     text COLLATE "C" PRIMARY KEY,
+           inbox        text NOT NULL,
+           shared_inbox text,
+           handle       text,
+           follow_id    text,
+           state        text NOT NULL CHECK (state IN ('accepted', 'pending')),
+           created_at   text COLLATE "C" NOT NULL
+         )`,
+          `CREATE INDEX IF NOT EXISTS ${t.followers}_state ON ${t.followers} (state, created_at, actor_id)`,
+          `CREATE INDEX IF NOT EXISTS ${t.followers}_order ON ${t.followers} (created_at, actor_id)`,
+          `CREATE TABLE IF NOT EXISTS ${t.objects} (
+           article_id   text COLLATE "C" PRIMARY KEY,
+           published    text NOT NULL,
+           updated      text,
+           content_hash text NOT NULL,
+           deleted_at   text,
+           pinned       boolean NOT NULL DEFAULT false,
+           object       text NOT NULL
+         )`,
+          `CREATE TABLE IF NOT EXISTS ${t.activities} (
+           id          text COLLATE "C" PRIMARY KEY,
+           seq         bigint GENERATED ALWAYS AS IDENTITY,
+           article_id  text COLLATE "C" NOT NULL,
+           kind        text NOT NULL CHECK (kind IN ('create', 'update', 'delete')),
+           state       text NOT NULL CHECK (state IN ('pending', 'queued', 'silent')),
+           created_at  text COLLATE "C" NOT NULL,
+           activity    text NOT NULL
+         )`,
+          `CREATE INDEX IF NOT EXISTS ${t.activities}_state ON ${t.activities} (state, created_at, seq)`,
+          `CREATE INDEX IF NOT EXISTS ${t.activities}_article ON ${t.activities} (article_id, created_at)`,
+          `CREATE INDEX IF NOT EXISTS ${t.activities}_kind ON ${t.activities} (kind, created_at)`,
+          `CREATE TABLE IF NOT EXISTS ${t.interactions} (
+           id          text COLLATE "C" PRIMARY KEY,
+           seq         bigint GENERATED ALWAYS AS IDENTITY,
+           article_id  text COLLATE "C" NOT NULL,
+           kind        text NOT NULL CHECK (kind IN ('like', 'announce', 'reply', 'mention')),
+           actor_id    text NOT NULL,
+           url         text,
+           content     text,
+           created_at  text COLLATE "C" NOT NULL
+         )`,
+          `CREATE INDEX IF NOT EXISTS ${t.interactions}_article ON ${t.interactions} (article_id, kind)`,
+          `CREATE TABLE IF NOT EXISTS ${t.retractions} (
+           article_id   text COLLATE "C" PRIMARY KEY,
+           retracted_at text NOT NULL
+         )`,
+          `CREATE TABLE IF NOT EXISTS ${t.events} (
+           id      bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+           at      text NOT NULL,
+           level   text NOT NULL,
+           kind    text NOT NULL,
+           message text NOT NULL
+         )`,
+        ],
+        // When an activity's deliveries were queued: backfill on follow tells by it whether a new
+        // follower was already among the recipients.
+        [`ALTER TABLE ${t.activities} ADD COLUMN IF NOT EXISTS queued_at text COLLATE "C"`],
+        // Operator blocks (federation/blocks.ts): a domain (with its subdomains) or an actor id.
+        [
+          `CREATE TABLE IF NOT EXISTS ${t.blocks} (
+           target     text COLLATE "C" PRIMARY KEY,
+           kind       text NOT NULL CHECK (kind IN ('domain', 'actor')),
+           created_at text NOT NULL,
+           note       text
+         )`,
+        ],
+        // Quotes (FEP-044f) are recorded as interactions too.
+        [
+          `ALTER TABLE ${t.interactions} DROP CONSTRAINT IF EXISTS ${t.interactions}_kind_check`,
+          `ALTER TABLE ${t.interactions} ADD CONSTRAINT ${t.interactions}_kind_check
+             CHECK (kind IN ('like', 'announce', 'reply', 'mention', 'quote'))`,
+        ],
+        // Several fediverse accounts: keys, followers, objects and the ledger per account, '' (the
+        // main account) on every row already there, so its ids, keys and followers stay as they
+        // were. Activity ids carry their account in the URL: the id stays the key.
+        [
+          `ALTER TABLE ${t.keys} ADD COLUMN account text COLLATE "C" NOT NULL DEFAULT ''`,
+          `ALTER TABLE ${t.keys} DROP CONSTRAINT ${t.keys}_pkey, ADD PRIMARY KEY (account, kind)`,
+          `ALTER TABLE ${t.followers} ADD COLUMN account text COLLATE "C" NOT NULL DEFAULT ''`,
+          `ALTER TABLE ${t.followers} DROP CONSTRAINT ${t.followers}_pkey, ADD PRIMARY KEY (account, actor_id)`,
+          `DROP INDEX IF EXISTS ${t.followers}_state`,
+          `DROP INDEX IF EXISTS ${t.followers}_order`,
+          `CREATE INDEX ${t.followers}_state ON ${t.followers} (account, state, created_at, actor_id)`,
+          `CREATE INDEX ${t.followers}_order ON ${t.followers} (account, created_at, actor_id)`,
+          `ALTER TABLE ${t.objects} ADD COLUMN account text COLLATE "C" NOT NULL DEFAULT ''`,
+          `ALTER TABLE ${t.objects} DROP CONSTRAINT ${t.objects}_pkey, ADD PRIMARY KEY (account, article_id)`,
+          `ALTER TABLE ${t.activities} ADD COLUMN account text COLLATE "C" NOT NULL DEFAULT ''`,
+          `CREATE INDEX ${t.activities}_account ON ${t.activities} (account, kind, created_at)`,
+          // The main account of `bot.mode: announce` records Announces of section posts.
+          `ALTER TABLE ${t.activities} DROP CONSTRAINT IF EXISTS ${t.activities}_kind_check`,
+          `ALTER TABLE ${t.activities} ADD CONSTRAINT ${t.activities}_kind_check
+             CHECK (kind IN ('create', 'update', 'delete', 'announce'))`,
+        ],
+      ],
+    },
+    // Relays Herald follows (federation/relays.ts).
+    {
+      component: `${prefix}relays`,
+      migrations: [
+        [
+          `CREATE TABLE IF NOT EXISTS ${t.relays} (
+           url        text COLLATE "C" PRIMARY KEY,
+           style      text NOT NULL CHECK (style IN ('mastodon', 'litepub')),
+           inbox      text,
+           follow_id  text NOT NULL,
+           state      text NOT NULL CHECK (state IN ('pending', 'accepted', 'rejected')),
+           created_at text NOT NULL,
+           changed_at text NOT NULL
+         )`,
+        ],
+      ],
+    },
+    // The operator's hidden replies (article pages show the rest), and the display names of
+    // accounts that replied.
+    {
+      component: `${prefix}moderation`,
+      migrations: [
+        [
+          `CREATE TABLE IF NOT EXISTS ${t.moderation} (
+           interaction_id text COLLATE "C" PRIMARY KEY,
+           hidden_at      text,
+           changed_at     text NOT NULL
+         )`,
+          `CREATE TABLE IF NOT EXISTS ${t.authors} (
+           actor_id   text COLLATE "C" PRIMARY KEY,
+           name       text NOT NULL,
+           updated_at text NOT NULL
+         )`,
+        ],
+      ],
+    },
+  ];
+}
+
 export class PostgresFederationStore implements FederationStore<PostgresLedgerTx> {
   readonly #sql: Sql;
   readonly #t: Record<DumpTable, string>;
@@ -102,160 +275,12 @@ export class PostgresFederationStore implements FederationStore<PostgresLedgerTx
     this.#options = options;
     this.account = options.account ?? MAIN_ACCOUNT;
     const prefix = options.prefix ?? "herald_";
-    const name = (table: string) => checkIdentifier(`${prefix}${table}`);
-    const t = {
-      meta: name("meta"),
-      keys: name("keys"),
-      followers: name("followers"),
-      objects: name("objects"),
-      activities: name("activities"),
-      interactions: name("interactions"),
-      retractions: name("retractions"),
-      events: name("events"),
-      blocks: name("blocks"),
-      relays: name("relays"),
-      moderation: name("moderation"),
-      authors: name("authors"),
-    };
-    this.#t = t;
+    this.#t = tablesOf(prefix);
     this.initialize =
       initialize ??
       once(async () => {
-        await applySchema(sql, `${prefix}federation`, [
-          [
-            `CREATE TABLE IF NOT EXISTS ${t.meta} (key text COLLATE "C" PRIMARY KEY, value text NOT NULL)`,
-            `CREATE TABLE IF NOT EXISTS ${t.keys} (
-           kind        text COLLATE "C" PRIMARY KEY,
-           private_jwk text NOT NULL,
-           public_jwk  text NOT NULL,
-           created_at  text NOT NULL
-         )`,
-            `CREATE TABLE IF NOT EXISTS ${t.followers} (
-           actor_id     text COLLATE "C" PRIMARY KEY,
-           inbox        text NOT NULL,
-           shared_inbox text,
-           handle       text,
-           follow_id    text,
-           state        text NOT NULL CHECK (state IN ('accepted', 'pending')),
-           created_at   text COLLATE "C" NOT NULL
-         )`,
-            `CREATE INDEX IF NOT EXISTS ${t.followers}_state ON ${t.followers} (state, created_at, actor_id)`,
-            `CREATE INDEX IF NOT EXISTS ${t.followers}_order ON ${t.followers} (created_at, actor_id)`,
-            `CREATE TABLE IF NOT EXISTS ${t.objects} (
-           article_id   text COLLATE "C" PRIMARY KEY,
-           published    text NOT NULL,
-           updated      text,
-           content_hash text NOT NULL,
-           deleted_at   text,
-           pinned       boolean NOT NULL DEFAULT false,
-           object       text NOT NULL
-         )`,
-            `CREATE TABLE IF NOT EXISTS ${t.activities} (
-           id          text COLLATE "C" PRIMARY KEY,
-           seq         bigint GENERATED ALWAYS AS IDENTITY,
-           article_id  text COLLATE "C" NOT NULL,
-           kind        text NOT NULL CHECK (kind IN ('create', 'update', 'delete')),
-           state       text NOT NULL CHECK (state IN ('pending', 'queued', 'silent')),
-           created_at  text COLLATE "C" NOT NULL,
-           activity    text NOT NULL
-         )`,
-            `CREATE INDEX IF NOT EXISTS ${t.activities}_state ON ${t.activities} (state, created_at, seq)`,
-            `CREATE INDEX IF NOT EXISTS ${t.activities}_article ON ${t.activities} (article_id, created_at)`,
-            `CREATE INDEX IF NOT EXISTS ${t.activities}_kind ON ${t.activities} (kind, created_at)`,
-            `CREATE TABLE IF NOT EXISTS ${t.interactions} (
-           id          text COLLATE "C" PRIMARY KEY,
-           seq         bigint GENERATED ALWAYS AS IDENTITY,
-           article_id  text COLLATE "C" NOT NULL,
-           kind        text NOT NULL CHECK (kind IN ('like', 'announce', 'reply', 'mention')),
-           actor_id    text NOT NULL,
-           url         text,
-           content     text,
-           created_at  text COLLATE "C" NOT NULL
-         )`,
-            `CREATE INDEX IF NOT EXISTS ${t.interactions}_article ON ${t.interactions} (article_id, kind)`,
-            `CREATE TABLE IF NOT EXISTS ${t.retractions} (
-           article_id   text COLLATE "C" PRIMARY KEY,
-           retracted_at text NOT NULL
-         )`,
-            `CREATE TABLE IF NOT EXISTS ${t.events} (
-           id      bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-           at      text NOT NULL,
-           level   text NOT NULL,
-           kind    text NOT NULL,
-           message text NOT NULL
-         )`,
-          ],
-          // When an activity's deliveries were queued: backfill on follow tells by it whether a new
-          // follower was already among the recipients.
-          [`ALTER TABLE ${t.activities} ADD COLUMN IF NOT EXISTS queued_at text COLLATE "C"`],
-          // Operator blocks (federation/blocks.ts): a domain (with its subdomains) or an actor id.
-          [
-            `CREATE TABLE IF NOT EXISTS ${t.blocks} (
-           target     text COLLATE "C" PRIMARY KEY,
-           kind       text NOT NULL CHECK (kind IN ('domain', 'actor')),
-           created_at text NOT NULL,
-           note       text
-         )`,
-          ],
-          // Quotes (FEP-044f) are recorded as interactions too.
-          [
-            `ALTER TABLE ${t.interactions} DROP CONSTRAINT IF EXISTS ${t.interactions}_kind_check`,
-            `ALTER TABLE ${t.interactions} ADD CONSTRAINT ${t.interactions}_kind_check
-             CHECK (kind IN ('like', 'announce', 'reply', 'mention', 'quote'))`,
-          ],
-          // Several fediverse accounts: keys, followers, objects and the ledger per account, '' (the
-          // main account) on every row already there, so its ids, keys and followers stay as they
-          // were. Activity ids carry their account in the URL: the id stays the key.
-          [
-            `ALTER TABLE ${t.keys} ADD COLUMN account text COLLATE "C" NOT NULL DEFAULT ''`,
-            `ALTER TABLE ${t.keys} DROP CONSTRAINT ${t.keys}_pkey, ADD PRIMARY KEY (account, kind)`,
-            `ALTER TABLE ${t.followers} ADD COLUMN account text COLLATE "C" NOT NULL DEFAULT ''`,
-            `ALTER TABLE ${t.followers} DROP CONSTRAINT ${t.followers}_pkey, ADD PRIMARY KEY (account, actor_id)`,
-            `DROP INDEX IF EXISTS ${t.followers}_state`,
-            `DROP INDEX IF EXISTS ${t.followers}_order`,
-            `CREATE INDEX ${t.followers}_state ON ${t.followers} (account, state, created_at, actor_id)`,
-            `CREATE INDEX ${t.followers}_order ON ${t.followers} (account, created_at, actor_id)`,
-            `ALTER TABLE ${t.objects} ADD COLUMN account text COLLATE "C" NOT NULL DEFAULT ''`,
-            `ALTER TABLE ${t.objects} DROP CONSTRAINT ${t.objects}_pkey, ADD PRIMARY KEY (account, article_id)`,
-            `ALTER TABLE ${t.activities} ADD COLUMN account text COLLATE "C" NOT NULL DEFAULT ''`,
-            `CREATE INDEX ${t.activities}_account ON ${t.activities} (account, kind, created_at)`,
-            // The main account of `bot.mode: announce` records Announces of section posts.
-            `ALTER TABLE ${t.activities} DROP CONSTRAINT IF EXISTS ${t.activities}_kind_check`,
-            `ALTER TABLE ${t.activities} ADD CONSTRAINT ${t.activities}_kind_check
-             CHECK (kind IN ('create', 'update', 'delete', 'announce'))`,
-          ],
-        ]);
-        // Their own components, so other tables' migrations are appended independently.
-        // Relays Herald follows (federation/relays.ts).
-        await applySchema(sql, `${prefix}relays`, [
-          [
-            `CREATE TABLE IF NOT EXISTS ${t.relays} (
-           url        text COLLATE "C" PRIMARY KEY,
-           style      text NOT NULL CHECK (style IN ('mastodon', 'litepub')),
-           inbox      text,
-           follow_id  text NOT NULL,
-           state      text NOT NULL CHECK (state IN ('pending', 'accepted', 'rejected')),
-           created_at text NOT NULL,
-           changed_at text NOT NULL
-         )`,
-          ],
-        ]);
-        // The operator's hidden replies (article pages show the rest), and the display names of
-        // accounts that replied.
-        await applySchema(sql, `${prefix}moderation`, [
-          [
-            `CREATE TABLE IF NOT EXISTS ${t.moderation} (
-           interaction_id text COLLATE "C" PRIMARY KEY,
-           hidden_at      text,
-           changed_at     text NOT NULL
-         )`,
-            `CREATE TABLE IF NOT EXISTS ${t.authors} (
-           actor_id   text COLLATE "C" PRIMARY KEY,
-           name       text NOT NULL,
-           updated_at text NOT NULL
-         )`,
-          ],
-        ]);
+        for (const { component, migrations } of federationMigrations(prefix))
+          await applySchema(sql, component, migrations);
       });
   }
 

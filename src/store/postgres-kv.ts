@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from "node:util";
 import type { KvKey, KvStore, KvStoreListEntry, KvStoreSetOptions } from "@fedify/fedify";
 import type { Sql } from "postgres";
-import { applySchema, checkIdentifier, once } from "./postgres-schema.ts";
+import { applySchema, checkIdentifier, once, type SchemaComponent } from "./postgres-schema.ts";
 
 // Why our own store and not @fedify/postgres: the only version reachable here is 1.8.7, written for
 // Fedify 1, whose KvStore has no `list()`; Fedify 2 requires it. Wrapping it would mean a second
@@ -31,6 +31,23 @@ export interface PostgresKvStoreOptions {
 
 const PAGE = 256;
 
+/** The KV table's schema component (`t`: the table, `herald_kv`). */
+export function kvMigrations(t: string): SchemaComponent {
+  return {
+    component: t,
+    migrations: [
+      [
+        `CREATE TABLE IF NOT EXISTS ${t} (
+           key        text COLLATE "C" PRIMARY KEY,
+           value      text NOT NULL,
+           expires_at timestamptz
+         )`,
+        `CREATE INDEX IF NOT EXISTS ${t}_expires ON ${t} (expires_at) WHERE expires_at IS NOT NULL`,
+      ],
+    ],
+  };
+}
+
 export class PostgresKvStore implements KvStore {
   readonly #sql: Sql;
   readonly #table: string;
@@ -43,18 +60,7 @@ export class PostgresKvStore implements KvStore {
     this.#table = checkIdentifier(options.table ?? "herald_kv");
     this.#sweepIntervalMs = options.sweepIntervalMs ?? 60_000;
     const t = this.#table;
-    this.initialize = once(() =>
-      applySchema(sql, t, [
-        [
-          `CREATE TABLE IF NOT EXISTS ${t} (
-           key        text COLLATE "C" PRIMARY KEY,
-           value      text NOT NULL,
-           expires_at timestamptz
-         )`,
-          `CREATE INDEX IF NOT EXISTS ${t}_expires ON ${t} (expires_at) WHERE expires_at IS NOT NULL`,
-        ],
-      ]),
-    );
+    this.initialize = once(() => applySchema(sql, t, kvMigrations(t).migrations));
   }
 
   async get<T = unknown>(key: KvKey): Promise<T | undefined> {

@@ -1,5 +1,5 @@
 import type { Sql, TransactionSql } from "postgres";
-import { applySchema, checkIdentifier, once } from "./postgres-schema.ts";
+import { applySchema, checkIdentifier, once, type SchemaComponent } from "./postgres-schema.ts";
 
 // "Exactly one scheduler acts at a time, however many are started": a named lease in a table.
 //
@@ -42,6 +42,24 @@ export class LeaseLostError extends Error {
   }
 }
 
+/** The leases table's schema component (`t`: the table, `herald_leases`). */
+export function leasesMigrations(t: string): SchemaComponent {
+  return {
+    component: t,
+    migrations: [
+      [
+        `CREATE TABLE IF NOT EXISTS ${t} (
+           name        text PRIMARY KEY,
+           holder      text NOT NULL,
+           token       bigint NOT NULL,
+           expires_at  timestamptz NOT NULL,
+           acquired_at timestamptz NOT NULL
+         )`,
+      ],
+    ],
+  };
+}
+
 export class PostgresLeases {
   readonly #sql: Sql;
   readonly #table: string;
@@ -50,19 +68,7 @@ export class PostgresLeases {
   constructor(sql: Sql, options: { table?: string } = {}) {
     this.#sql = sql;
     this.#table = checkIdentifier(options.table ?? "herald_leases");
-    this.initialize = once(() =>
-      applySchema(sql, this.#table, [
-        [
-          `CREATE TABLE IF NOT EXISTS ${this.#table} (
-           name        text PRIMARY KEY,
-           holder      text NOT NULL,
-           token       bigint NOT NULL,
-           expires_at  timestamptz NOT NULL,
-           acquired_at timestamptz NOT NULL
-         )`,
-        ],
-      ]),
-    );
+    this.initialize = once(() => applySchema(sql, this.#table, leasesMigrations(this.#table).migrations));
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { Sql } from "postgres";
-import { applySchema, checkIdentifier, once } from "./postgres-schema.ts";
+import { applySchema, checkIdentifier, once, type SchemaComponent } from "./postgres-schema.ts";
 import type { MediaRecord, MediaStore } from "./types.ts";
 
 // The PostgreSQL twin of SqliteMediaStore (one contract suite): one JSON document per image URL, as
@@ -11,6 +11,16 @@ export interface PostgresMediaStoreOptions {
   prefix?: string;
 }
 
+/** The cover images table's schema component (`t`: the table, `herald_media`). */
+export function mediaMigrations(t: string): SchemaComponent {
+  return {
+    component: t,
+    migrations: [
+      [`CREATE TABLE IF NOT EXISTS ${t} (source text COLLATE "C" PRIMARY KEY, record text NOT NULL)`],
+    ],
+  };
+}
+
 export class PostgresMediaStore implements MediaStore {
   readonly #sql: Sql;
   readonly #table: string;
@@ -20,11 +30,7 @@ export class PostgresMediaStore implements MediaStore {
     this.#sql = sql;
     const t = checkIdentifier(`${options.prefix ?? "herald_"}media`);
     this.#table = t;
-    this.initialize = once(() =>
-      applySchema(sql, t, [
-        [`CREATE TABLE IF NOT EXISTS ${t} (source text COLLATE "C" PRIMARY KEY, record text NOT NULL)`],
-      ]),
-    );
+    this.initialize = once(() => applySchema(sql, t, mediaMigrations(t).migrations));
   }
 
   async listMedia(): Promise<MediaRecord[]> {

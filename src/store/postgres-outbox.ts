@@ -13,7 +13,7 @@ import {
   summarize,
   untilAborted,
 } from "./outbox-messages.ts";
-import { applySchema, checkIdentifier, once } from "./postgres-schema.ts";
+import { applySchema, checkIdentifier, once, type SchemaComponent } from "./postgres-schema.ts";
 import type {
   ClaimedDelivery,
   DeliveryDay,
@@ -224,9 +224,15 @@ function migrations(prefix: string): string[][] {
   ];
 }
 
+/** The outbox's schema component. */
+export function outboxMigrations(prefix: string): SchemaComponent {
+  return { component: `${prefix}outbox`, migrations: migrations(prefix) };
+}
+
 /** Creates or migrates the outbox's tables (serialised against other processes by applySchema). */
 export function applyOutboxSchema(sql: Sql, prefix = "herald_"): Promise<void> {
-  return applySchema(sql, `${prefix}outbox`, migrations(prefix));
+  const { component, migrations } = outboxMigrations(prefix);
+  return applySchema(sql, component, migrations);
 }
 
 /** A queued fan-out as `exportOutbox` reads it. */

@@ -9,7 +9,7 @@ import type {
 } from "@fedify/fedify";
 import type { Sql, TransactionSql } from "postgres";
 import { fnv1a } from "./hash.ts";
-import { applySchema, checkIdentifier, once } from "./postgres-schema.ts";
+import { applySchema, checkIdentifier, once, type SchemaComponent } from "./postgres-schema.ts";
 import type { QueuedMessage } from "./types.ts";
 
 // The PostgreSQL twin of SqliteQueue (sqlite-queue.ts), with the same guarantees, checked by the same
@@ -88,6 +88,30 @@ const COPY_MIN = 64;
 /** Rows per INSERT: keeps one statement's parameters to a few MB for large fan-outs. */
 const INSERT_CHUNK = 1_000;
 
+/** The queue table's schema component (`t`: the table, `herald_queue`). */
+export function queueMigrations(t: string): SchemaComponent {
+  return {
+    component: t,
+    migrations: [
+      [
+        `CREATE TABLE IF NOT EXISTS ${t} (
+           id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+           message       text NOT NULL,
+           ordering_key  text,
+           scheduled_at  timestamptz NOT NULL,
+           lease_until   timestamptz,
+           lease_owner   text,
+           attempts      integer NOT NULL DEFAULT 0
+         )`,
+        `CREATE INDEX IF NOT EXISTS ${t}_ready ON ${t} (scheduled_at, id)`,
+        `CREATE INDEX IF NOT EXISTS ${t}_ordering ON ${t} (ordering_key, id) WHERE ordering_key IS NOT NULL`,
+      ],
+      // Fan-outs arrive by COPY, which sends values, not expressions: "now" is the column's default.
+      [`ALTER TABLE ${t} ALTER COLUMN scheduled_at SET DEFAULT now()`],
+    ],
+  };
+}
+
 export class PostgresQueue implements MessageQueue {
   readonly nativeRetrial = false;
   readonly #sql: Sql;
@@ -111,23 +135,7 @@ export class PostgresQueue implements MessageQueue {
     this.#owner = options.owner ?? `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
     const t = this.#table;
     this.initialize = once(async () => {
-      await applySchema(sql, t, [
-        [
-          `CREATE TABLE IF NOT EXISTS ${t} (
-           id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-           message       text NOT NULL,
-           ordering_key  text,
-           scheduled_at  timestamptz NOT NULL,
-           lease_until   timestamptz,
-           lease_owner   text,
-           attempts      integer NOT NULL DEFAULT 0
-         )`,
-          `CREATE INDEX IF NOT EXISTS ${t}_ready ON ${t} (scheduled_at, id)`,
-          `CREATE INDEX IF NOT EXISTS ${t}_ordering ON ${t} (ordering_key, id) WHERE ordering_key IS NOT NULL`,
-        ],
-        // Fan-outs arrive by COPY, which sends values, not expressions: "now" is the column's default.
-        [`ALTER TABLE ${t} ALTER COLUMN scheduled_at SET DEFAULT now()`],
-      ]);
+      await applySchema(sql, t, queueMigrations(t).migrations);
       // NOTIFY channels are per database, not per schema: two Herald instances (or two tests) in
       // different schemas of one database must not wake each other.
       const [row] = await sql<{ schema: string }[]>`SELECT current_schema() AS schema`;

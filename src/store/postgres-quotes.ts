@@ -2,24 +2,22 @@
 // `revokeIn` and `markQueuedIn` write through the outbox's transaction (PostgresOutbox.atomically).
 import type { Sql, TransactionSql } from "postgres";
 import type { MoveLedger, MoveRecord } from "./moves.ts";
-import { applySchema, checkIdentifier, once } from "./postgres-schema.ts";
+import { applySchema, checkIdentifier, once, type SchemaComponent } from "./postgres-schema.ts";
 import type { QuoteStamp, QuoteStampStore } from "./quotes.ts";
 import { toMove, toStamp } from "./sqlite-quotes.ts";
 import { AlreadyQueuedError } from "./types.ts";
 
 type Row = Record<string, unknown>;
 
-/** Both tables, created once per process under the schema lock. */
-function quotesSchema(sql: Sql, prefix: string) {
+/** The schema component of both tables: quote stamps and moves. */
+export function quotesMigrations(prefix: string): SchemaComponent {
   const stamps = checkIdentifier(`${prefix}quote_stamps`);
   const moves = checkIdentifier(`${prefix}moves`);
   return {
-    stamps,
-    moves,
-    initialize: once(() =>
-      applySchema(sql, `${prefix}quotes`, [
-        [
-          `CREATE TABLE IF NOT EXISTS ${stamps} (
+    component: `${prefix}quotes`,
+    migrations: [
+      [
+        `CREATE TABLE IF NOT EXISTS ${stamps} (
              id         text COLLATE "C" PRIMARY KEY,
              seq        bigint GENERATED ALWAYS AS IDENTITY,
              article_id text COLLATE "C" NOT NULL,
@@ -30,8 +28,8 @@ function quotesSchema(sql: Sql, prefix: string) {
              created_at text COLLATE "C" NOT NULL,
              revoked_at text
            )`,
-          `CREATE INDEX IF NOT EXISTS ${stamps}_live ON ${stamps} (created_at, seq) WHERE revoked_at IS NULL`,
-          `CREATE TABLE IF NOT EXISTS ${moves} (
+        `CREATE INDEX IF NOT EXISTS ${stamps}_live ON ${stamps} (created_at, seq) WHERE revoked_at IS NULL`,
+        `CREATE TABLE IF NOT EXISTS ${moves} (
              id         text COLLATE "C" PRIMARY KEY,
              seq        bigint GENERATED ALWAYS AS IDENTITY,
              target     text NOT NULL,
@@ -40,9 +38,19 @@ function quotesSchema(sql: Sql, prefix: string) {
              created_at text COLLATE "C" NOT NULL,
              undone_at  text
            )`,
-        ],
-      ]),
-    ),
+      ],
+    ],
+  };
+}
+
+/** Both tables, created once per process under the schema lock. */
+function quotesSchema(sql: Sql, prefix: string) {
+  const stamps = checkIdentifier(`${prefix}quote_stamps`);
+  const moves = checkIdentifier(`${prefix}moves`);
+  return {
+    stamps,
+    moves,
+    initialize: once(() => applySchema(sql, `${prefix}quotes`, quotesMigrations(prefix).migrations)),
   };
 }
 

@@ -3,15 +3,23 @@
 import postgres, { type Sql, type TransactionSql } from "postgres";
 import { type LedgerRow, mergeDeliveries, type QueueRow } from "./deliveries.ts";
 import { fnv1a } from "./hash.ts";
-import { PostgresArticleStore } from "./postgres-articles.ts";
-import { PostgresFederationStore } from "./postgres-federation.ts";
-import { PostgresKvStore } from "./postgres-kv.ts";
-import { PostgresLeases } from "./postgres-lease.ts";
-import { PostgresMediaStore } from "./postgres-media.ts";
-import { applyOutboxSchema, PostgresOutbox } from "./postgres-outbox.ts";
-import { PostgresQueue } from "./postgres-queue.ts";
-import { openPostgresQuotes } from "./postgres-quotes.ts";
-import { describePostgresUrl, once } from "./postgres-schema.ts";
+import { articlesMigrations, PostgresArticleStore } from "./postgres-articles.ts";
+import { federationMigrations, PostgresFederationStore } from "./postgres-federation.ts";
+import { kvMigrations, PostgresKvStore } from "./postgres-kv.ts";
+import { leasesMigrations, PostgresLeases } from "./postgres-lease.ts";
+import { mediaMigrations, PostgresMediaStore } from "./postgres-media.ts";
+import { applyOutboxSchema, outboxMigrations, PostgresOutbox } from "./postgres-outbox.ts";
+import { PostgresQueue, queueMigrations } from "./postgres-queue.ts";
+import { openPostgresQuotes, quotesMigrations } from "./postgres-quotes.ts";
+import {
+  type ComponentState,
+  checkIdentifier,
+  describePostgresUrl,
+  once,
+  readSchemaState,
+  requireCurrentSchema,
+  type SchemaComponent,
+} from "./postgres-schema.ts";
 import type { DeliveryQueue, Leadership, Signal, Storage } from "./types.ts";
 
 class PostgresDeliveryQueue extends PostgresQueue implements DeliveryQueue<TransactionSql> {
@@ -29,17 +37,45 @@ export interface PostgresStorageOptions {
   leaseMs?: number;
   /** Table name prefix (`herald_`). */
   prefix?: string;
+  /**
+   * For commands that must change nothing: every transaction is read-only (PostgreSQL refuses any
+   * write), and initialize() checks that the schema is this Herald's instead of migrating it.
+   */
+  readOnly?: boolean;
+}
+
+/** Every schema component, in the order initialize() applies them. */
+export function schemaComponents(prefix = "herald_"): SchemaComponent[] {
+  const table = (name: string) => checkIdentifier(`${prefix}${name}`);
+  return [
+    articlesMigrations(table("articles")),
+    ...federationMigrations(prefix),
+    kvMigrations(table("kv")),
+    leasesMigrations(table("leases")),
+    queueMigrations(table("queue")),
+    outboxMigrations(prefix),
+    mediaMigrations(table("media")),
+    quotesMigrations(prefix),
+  ];
 }
 
 export function openPostgresStorage(
   url: string,
   options: PostgresStorageOptions = {},
-): Storage<TransactionSql> & { readonly sql: Sql; initialize(): Promise<void> } {
+): Storage<TransactionSql> & {
+  readonly sql: Sql;
+  initialize(): Promise<void>;
+  /** Each schema component's recorded version against this Herald's; reads only. */
+  schemaState(): Promise<ComponentState[]>;
+} {
   const sql = postgres(url, {
     max: options.poolSize ?? 10,
     onnotice: () => {},
     connect_timeout: 10,
-    connection: { application_name: "herald" },
+    connection: {
+      application_name: "herald",
+      ...(options.readOnly ? { default_transaction_read_only: true } : {}),
+    },
   });
   const prefix = options.prefix ?? "herald_";
   const leaseMs = options.leaseMs ?? 30_000;
@@ -95,7 +131,12 @@ export function openPostgresStorage(
     media,
     quotes: consent.quotes,
     moves: consent.moves,
+    schemaState: () => readSchemaState(sql, schemaComponents(prefix)),
     async initialize() {
+      if (options.readOnly) {
+        requireCurrentSchema(describePostgresUrl(url), await readSchemaState(sql, schemaComponents(prefix)));
+        return;
+      }
       // Every table, in a fixed order, each under the schema lock: a process that starts sees them all.
       await articles.initialize();
       await federation.initialize();

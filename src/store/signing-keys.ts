@@ -23,12 +23,14 @@ export async function signingKeyReader(config: Pick<Config, "data" | "database">
     return {
       location: `PostgreSQL at ${describePostgresUrl(url)}`,
       async read() {
-        const storage = openPostgresStorage(url, { poolSize: 1 });
+        const storage = openPostgresStorage(url, { poolSize: 1, readOnly: true });
         try {
           await waitForPostgres(storage.sql, storage.location, {
             waitMs: config.database.waitSeconds * 1000,
           });
           if (!(await hasHeraldStore(storage.sql))) return undefined;
+          // Refuses (SchemaVersionError) a schema of another Herald version rather than migrate it.
+          await storage.initialize();
           return (await storage.federation.getKeys()).find((k) => k.kind === "rsa");
         } finally {
           await storage.close();
