@@ -174,10 +174,13 @@ export interface ExportOptions {
   reuse?: boolean;
 }
 
-// The tag folders written last time, so a tag that lost its last article loses its files too (a
-// static server then answers 404, as `herald serve` does). Nothing else in tags/ is touched: the
-// folder may hold a static site's tag pages.
+// The tag (and account) folders written last time, so a tag that lost its last article, or an
+// account no longer configured, loses its files too (a static server then answers 404, as `herald
+// serve` does). Nothing else in tags/ or users/ is touched: they may hold a static site's pages.
 const TAG_MANIFEST = ".herald-tag-feeds.json";
+const ACCOUNT_MANIFEST = ".herald-account-feeds.json";
+/** What a section account's username may be (config/schema.ts): a folder name as it is. */
+const USERNAME = /^[a-z0-9_]+$/;
 
 /**
  * The site's feeds in `dir`, and every tag's under `dir/tags/<folder>/` (see `tagFolder`). Tag
@@ -221,10 +224,11 @@ export async function exportFeeds(
     // Thousands of tags take seconds: `herald serve` answers requests in between.
     await setImmediate();
   }
-  removeStaleTagFeeds(tagsDir, new Set(written));
-  if (written.length > 0) writeIfChanged(join(tagsDir, TAG_MANIFEST), `${JSON.stringify(written.sort())}\n`);
+  keepOnlyFeedFolders(tagsDir, TAG_MANIFEST, written, (folder) => tagFolder(folder) === folder);
   // Each section account's feeds in users/<username>/, where `herald serve` answers them (a
-  // username is a safe folder name: lower-case letters, digits and _).
+  // username is a safe folder name: lower-case letters, digits and _). An account taken out of
+  // the configuration loses its folder's feeds, as a gone tag does.
+  const accounts: string[] = [];
   for (const spec of accountSpecs(config)) {
     if (!spec.selector) continue;
     const records = await pickedRecords(
@@ -234,7 +238,9 @@ export async function exportFeeds(
       config.feeds.limit,
     );
     await exportSet(`users/${spec.username}`, records, accountChannel(site, spec));
+    accounts.push(spec.username);
   }
+  keepOnlyFeedFolders(join(dir, "users"), ACCOUNT_MANIFEST, accounts, (folder) => USERNAME.test(folder));
   manifest?.write();
   return { tags: written.length, unwritable };
 }
@@ -389,23 +395,35 @@ function tagFolder(key: string): string | undefined {
   return Buffer.byteLength(key) <= 255 ? key : undefined;
 }
 
-function removeStaleTagFeeds(tagsDir: string, current: ReadonlySet<string>): void {
+/**
+ * Feed folders below `parent`: those the last export listed in `parent/<manifestName>` and that
+ * are not in `current` lose their feed files (and the folder, when nothing else is in it); then
+ * `current` is listed for the next export.
+ */
+function keepOnlyFeedFolders(
+  parent: string,
+  manifestName: string,
+  current: readonly string[],
+  isFolderName: (folder: string) => boolean,
+): void {
+  const keep = new Set(current);
   let previous: unknown;
   try {
-    previous = JSON.parse(readFileSync(join(tagsDir, TAG_MANIFEST), "utf8"));
+    previous = JSON.parse(readFileSync(join(parent, manifestName), "utf8"));
   } catch {
-    return;
+    previous = [];
   }
-  if (!Array.isArray(previous)) return;
-  for (const folder of previous) {
+  for (const folder of Array.isArray(previous) ? previous : []) {
     // The manifest is a file in a public folder: trusted no more than a tag is.
-    if (typeof folder !== "string" || tagFolder(folder) !== folder || current.has(folder)) continue;
-    for (const name of Object.values(FEED_FILES)) rmSync(join(tagsDir, folder, name), { force: true });
+    if (typeof folder !== "string" || folder === manifestName || !isFolderName(folder) || keep.has(folder))
+      continue;
+    for (const name of Object.values(FEED_FILES)) rmSync(join(parent, folder, name), { force: true });
     try {
-      rmdirSync(join(tagsDir, folder));
+      rmdirSync(join(parent, folder));
     } catch {
       // Other files live there (a tag page): the folder stays.
     }
   }
-  if (current.size === 0) rmSync(join(tagsDir, TAG_MANIFEST), { force: true });
+  if (current.length > 0) writeIfChanged(join(parent, manifestName), `${JSON.stringify([...keep].sort())}\n`);
+  else rmSync(join(parent, manifestName), { force: true });
 }
