@@ -368,6 +368,16 @@ interface Scenario {
 async function check(expect: ExpectStatic, sc: Scenario) {
   const started = Date.now();
   const site = await Site.create(typeof sc.files === "function" ? sc.files() : sc.files, sc.config, sc.cover);
+  const fresh = new Site(mkdtempSync(join(tmpdir(), "herald-fresh-")));
+  try {
+    await compare(expect, sc, site, fresh, started);
+  } finally {
+    rmSync(site.dir, { recursive: true, force: true });
+    rmSync(fresh.dir, { recursive: true, force: true });
+  }
+}
+
+async function compare(expect: ExpectStatic, sc: Scenario, site: Site, fresh: Site, started: number) {
   sc.setup?.(site);
   const first = await site.build();
   if (sc.firstCode === undefined) expect(first.stderr, "first build").toBe("");
@@ -377,7 +387,6 @@ async function check(expect: ExpectStatic, sc: Scenario) {
   const incremental = await site.build();
 
   // The same final inputs, from scratch: herald.yaml and content/ only.
-  const fresh = new Site(mkdtempSync(join(tmpdir(), "herald-fresh-")));
   cpSync(site.path("herald.yaml"), fresh.path("herald.yaml"));
   cpSync(site.path("content"), fresh.path("content"), { recursive: true });
   const scratch = await fresh.build();
@@ -399,8 +408,6 @@ async function check(expect: ExpectStatic, sc: Scenario) {
   if (!sc.ownStamps) expect(clockStamps(got, started, ended), "timestamps from the clock").toEqual([]);
   expect(Object.keys(got).sort(), "the feed files").toEqual(Object.keys(want).sort());
   for (const path of Object.keys(want)) expect(got[path], path).toBe(want[path]);
-  rmSync(site.dir, { recursive: true, force: true });
-  rmSync(fresh.dir, { recursive: true, force: true });
 }
 
 const retitle = (title: string) => (text: string) => text.replace(/^title: .*$/m, `title: ${title}`);
