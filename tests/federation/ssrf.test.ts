@@ -8,7 +8,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startVerifyingInbox, type VerifyingInbox } from "../helpers/inbox.ts";
-import { type HeraldUnderTest, startHerald, tried, until } from "./setup.ts";
+import { drained, type HeraldUnderTest, startHerald, tried, until } from "./setup.ts";
 
 type Json = Record<string, unknown>;
 
@@ -230,6 +230,8 @@ describe("with allowPrivateAddress on (tests only)", () => {
       (d) => d.activity.type === "Accept" && ((d.activity.object as Json).actor as string) === carol.id,
       15_000,
     );
+    // Everything the Follow queued has been delivered once Herald's queues are empty.
+    await drained(herald.server);
     expect(listener.connections).toBe(0);
   });
 
