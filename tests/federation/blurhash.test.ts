@@ -68,6 +68,7 @@ describe("blurhash on the wire", () => {
       const keyId = new URL("https://news.example.org/users/news#ed25519-key");
       const signed = await signObject(rebuilt, keys.privateKey, keyId);
       const wire = (await signed.toJsonLd({ format: "compact" })) as Json;
+      expect(images(wire).length).toBe(type === "note" ? 1 : 3);
       for (const image of images(wire)) expect(image.blurhash).toBe(HASH);
       expect(wire.proof).toBeDefined();
 

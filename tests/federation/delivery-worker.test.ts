@@ -179,10 +179,20 @@ describe("delivery worker", () => {
     const [receipt] = await outbox.receipts(["https://news.example/objects/a#create"]);
     expect(receipt).toMatchObject({ host, delivered: 0, failed: 0, waiting: 8 });
 
-    // The server comes back; nothing is tried before the open period ends.
+    // The server comes back; nothing is tried before the open period ends. The worker asks the
+    // outbox for due deliveries at every poll: once it has asked a few times since and was given
+    // nothing, nothing can be on its way.
     const back = await sink(() => 202, port);
     sinks.push(back);
-    await new Promise((r) => setTimeout(r, 200));
+    const claims: number[] = [];
+    const claim = outbox.claim.bind(outbox);
+    outbox.claim = async (limit) => {
+      const claimed = await claim(limit);
+      claims.push(claimed.length);
+      return claimed;
+    };
+    await until(() => claims.length >= 3);
+    expect(claims.filter((n) => n > 0)).toEqual([]);
     expect(back.received).toHaveLength(0);
     clock = open.openUntilMs! + 1;
     await until(() => back.received.length === 8, 10_000);
@@ -261,14 +271,18 @@ describe("delivery worker", () => {
     // b waits behind a, past the hold limit: it is let go, not sent, when a finishes.
     clock += 61_000;
     release!();
-    await until(async () => (await outbox.receipts([CREATE.id]))[0]?.delivered === 1);
-    await new Promise((r) => setTimeout(r, 200));
-    expect(slow.received.map((r) => r.path)).toEqual(["/users/a/inbox"]);
+    // a's outcome is recorded: b has been let go, or sent, by now.
+    await until(async () => ((await outbox.receipts([CREATE.id]))[0]?.delivered ?? 0) >= 1);
+    // A sentinel to another inbox on the same server: with one delivery at a time per server, it
+    // goes out only after b, had b been sent when a finished.
+    await outbox.enqueueMany([outboxMessage(`${slow.origin}/users/c/inbox`)]);
+    await until(() => slow.received.some((r) => r.path === "/users/c/inbox"));
+    expect(slow.received.map((r) => r.path)).toEqual(["/users/a/inbox", "/users/c/inbox"]);
     // Its lease (5 minutes) runs out: claimed again and sent, once.
     clock += outbox.maxHoldMs;
-    await until(() => slow.received.length === 2);
+    await until(() => slow.received.length === 3);
     await until(async () => (await outbox.exportOutbox()).deliveries.length === 0);
-    expect(slow.received.map((r) => r.path)).toEqual(["/users/a/inbox", "/users/b/inbox"]);
+    expect(slow.received.map((r) => r.path)).toEqual(["/users/a/inbox", "/users/c/inbox", "/users/b/inbox"]);
   });
 
   it("records a delivery once the database answers again, instead of sending it twice", async () => {

@@ -95,6 +95,36 @@ export async function drained(server: RunningServer, timeoutMs = 15_000): Promis
   });
 }
 
+/**
+ * Waits until Herald's inbox queue is empty and every delivery still in its outbox has been tried at
+ * least once, or waits behind its server's open circuit. Where deliveries are refused (a private
+ * address, a dead server), they stay in the outbox for a retry minutes later and `drained` would
+ * never see it empty; this is the end to wait for instead: every activity taken in so far has been
+ * handled (and what it queued is in the outbox), and every delivery queued so far has gone out,
+ * been refused, or is held because its server's earlier deliveries were.
+ */
+export async function tried(server: RunningServer, timeoutMs = 15_000): Promise<void> {
+  const queue = server.storage.queue({ concurrency: 1 });
+  const outbox = server.storage.outbox();
+  let left: string[] = [];
+  await until(async () => {
+    const messages = (await queue.exportMessages()).length;
+    const open = new Set(
+      (await outbox.circuits())
+        .filter((c) => c.openUntilMs !== null && c.openUntilMs > Date.now())
+        .map((c) => c.host),
+    );
+    left = (await outbox.exportOutbox()).deliveries
+      .filter((d) => d.attempt === 0 && !open.has(d.host))
+      .map((d) => d.inbox);
+    return messages === 0 && left.length === 0;
+  }, timeoutMs).catch(() => {
+    throw new Error(
+      `Herald's queue or outbox still holds untried work after ${timeoutMs} ms: ${left.join(", ")}`,
+    );
+  });
+}
+
 export async function until<T>(
   fn: () => T | undefined | false | Promise<T | undefined | false>,
   timeoutMs = 15_000,

@@ -8,10 +8,9 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startVerifyingInbox, type VerifyingInbox } from "../helpers/inbox.ts";
-import { type HeraldUnderTest, startHerald, until } from "./setup.ts";
+import { drained, type HeraldUnderTest, startHerald, tried, until } from "./setup.ts";
 
 type Json = Record<string, unknown>;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Counts every connection and request on 127.0.0.1:PORT and [::1]:PORT; answers 202 to all. */
 interface Listener {
@@ -121,8 +120,8 @@ describe("outbound guard with allowPrivateAddress off", () => {
 
   it("actors whose inboxes and shared inboxes are private get no Accept and no Create", async () => {
     for (const name of Object.keys(spellings(listener.port))) expect((await followAs(name)).status).toBe(202);
-    // Deliveries are queued: give them time to be tried (and refused).
-    await sleep(2_000);
+    // The Follows are handled from the queue, and the Accepts they queued are tried (and refused).
+    await tried(herald.server);
     herald.write("second.md", "---\ntitle: Second\nlang: en\n---\n\nAgain.\n");
     await herald.server.tick();
     await peers.waitFor(
@@ -130,7 +129,8 @@ describe("outbound guard with allowPrivateAddress off", () => {
         d.activity.type === "Create" && (d.activity.object as Json).id === `${herald.origin}/objects/second`,
       15_000,
     );
-    await sleep(2_000);
+    // Every delivery of the Create, to the private shared inboxes too, has been tried.
+    await tried(herald.server);
     expect(listener.requests).toEqual([]);
     expect(listener.connections).toBe(0);
     // Literal private inboxes are refused at the follow already; names are stored and refused at send time.
@@ -150,7 +150,8 @@ describe("outbound guard with allowPrivateAddress off", () => {
       { scheme: "cavage", as: "mallory", keyId },
     );
     expect(res.status).toBe(401);
-    await sleep(300);
+    // The key is fetched, if at all, before the answer; whatever was queued has been handled.
+    await tried(herald.server);
     expect(listener.connections).toBe(0);
   });
 
@@ -166,7 +167,8 @@ describe("outbound guard with allowPrivateAddress off", () => {
       { scheme: "rfc9421", as: "mallory" },
     );
     expect([401, 202]).toContain(res.status);
-    await sleep(500);
+    // Taken in (202), it is handled from the queue: the actor would be fetched then.
+    await tried(herald.server);
     expect(listener.connections).toBe(0);
   });
 
@@ -183,13 +185,13 @@ describe("outbound guard with allowPrivateAddress off", () => {
     });
     herald.write("third.md", "---\ntitle: Third\nlang: en\n---\n\nOnce more.\n");
     await herald.server.tick();
-    await sleep(3_000);
-    expect(listener.connections).toBe(0);
     await peers.waitFor(
       (d) =>
         d.activity.type === "Create" && (d.activity.object as Json).id === `${herald.origin}/objects/third`,
       15_000,
     );
+    // Every delivery of the Create, the one to the rebound follower's inbox too, has been tried.
+    await tried(herald.server);
     expect(listener.connections).toBe(0);
   });
 });
@@ -228,6 +230,8 @@ describe("with allowPrivateAddress on (tests only)", () => {
       (d) => d.activity.type === "Accept" && ((d.activity.object as Json).actor as string) === carol.id,
       15_000,
     );
+    // Everything the Follow queued has been delivered once Herald's queues are empty.
+    await drained(herald.server);
     expect(listener.connections).toBe(0);
   });
 

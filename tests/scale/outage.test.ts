@@ -107,8 +107,12 @@ describe.skipIf(!bin)("a PostgreSQL that goes away and comes back", () => {
     expect(await feed.text()).toContain("before");
     expect((await fetch(`${site.origin}/articles/before/`)).status).toBe(200);
     // An article written while the database is away waits for it.
+    // The scan it starts fails (logged, not fatal; waitForLog fails if Herald exits meanwhile), and
+    // Herald goes on answering after that.
+    const earlier = new Set(herald.logs);
     writeFileSync(join(site.dir, "content", "during.md"), article("during"));
-    await new Promise((r) => setTimeout(r, 3_000));
+    await herald.waitForLog((l) => !earlier.has(l) && l.msg === "scan failed", 20_000);
+    expect((await fetch(`${site.origin}/healthz`)).status).toBe(503);
     expect(herald.exit).toBeUndefined();
 
     pg.start();

@@ -299,27 +299,45 @@ describe("PostgresOutbox beyond the contract", () => {
     const second = new PostgresOutbox(schema.client());
     const claimer = new PostgresOutbox(schema.client());
     await claimer.initialize();
-    let firstDrew!: () => void;
-    const drew = new Promise<void>((resolve) => {
+    let firstDrew!: (pid: number) => void;
+    const drew = new Promise<number>((resolve) => {
       firstDrew = resolve;
     });
-    // The first writer holds its transaction open (its ids drawn, not committed) for a while.
+    let letGo!: () => void;
+    const held = new Promise<void>((resolve) => {
+      letGo = resolve;
+    });
+    // The first writer holds its transaction open (its ids drawn, not committed) until let go.
     const slow = first.atomically(
       () => enqueueAll(first, fedifyMessages(activity("harbor"), [A], { orderKey: ORDER_KEY })),
       async (_v, tx) => {
         await tx`INSERT INTO marks (id) VALUES ('create')`;
-        firstDrew();
-        await sleep(600);
+        const [self] = await tx<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`;
+        firstDrew(self!.pid);
+        await held;
       },
     );
-    await drew;
+    const firstPid = await drew;
     const fast = second.atomically(
       () => enqueueAll(second, fedifyMessages(activity("harbor", "update"), [A], { orderKey: ORDER_KEY })),
       (_v, tx) => tx`INSERT INTO marks (id) VALUES ('update')`,
     );
-    await sleep(300);
-    // The Update's writer waits for the Create's: nothing of either is visible, so nothing is claimed.
-    expect(await claimer.claim(10)).toEqual([]);
+    // The Update's writer waits for the Create's: the database says it is blocked by it.
+    const observer = schema.client({ max: 1 });
+    const blocked = async () =>
+      (
+        await observer<{ n: number }[]>`
+          SELECT count(*)::int AS n FROM pg_stat_activity WHERE ${firstPid}::int = ANY(pg_blocking_pids(pid))`
+      )[0]!.n > 0;
+    try {
+      const deadline = Date.now() + 10_000;
+      while (!(await blocked()) && Date.now() < deadline) await sleep(10);
+      expect(await blocked()).toBe(true);
+      // Nothing of either is visible, so nothing is claimed.
+      expect(await claimer.claim(10)).toEqual([]);
+    } finally {
+      letGo();
+    }
     await Promise.all([slow, fast]);
     const [create] = await claimer.claim(10);
     expect((await claimer.fanout(create!.fanoutId))!.activityId).toBe(activity("harbor").id);
