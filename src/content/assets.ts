@@ -67,3 +67,22 @@ export function displayRef(ref: string): string {
     return ref;
   }
 }
+
+/**
+ * A file beside an article as it was when the article was derived from it (a cover's size and
+ * dimensions come from it): `size:mtimeMs:ino:path`. An article whose Markdown is unchanged is read
+ * again when one of its stamps no longer holds, so swapping only the image is seen.
+ */
+export function assetStamp(file: string, st: { size: number; mtimeMs: number; ino: number }): string {
+  return `${st.size}:${st.mtimeMs}:${st.ino}:${file}`;
+}
+
+/** Whether the file a stamp names is still as stamped (false when gone, or unreadable). */
+export function assetStampHolds(stamp: string): boolean {
+  const m = /^(\d+):([\d.]+):(\d+):(.+)$/s.exec(stamp);
+  if (!m) return false;
+  const st = statSync(m[4]!, { throwIfNoEntry: false });
+  return (
+    st !== undefined && st.size === Number(m[1]) && st.mtimeMs === Number(m[2]) && st.ino === Number(m[3])
+  );
+}

@@ -1,4 +1,5 @@
-import { displayRef, isLocalRef, resolveAsset } from "./assets.ts";
+import { statSync } from "node:fs";
+import { assetStamp, displayRef, isLocalRef, resolveAsset } from "./assets.ts";
 import type { BlockRole } from "./attribution.ts";
 import type { Block, BlockImage } from "./blocks.ts";
 import { readImageFacts } from "./image.ts";
@@ -25,6 +26,8 @@ export interface CoverContext {
   contentDir: string;
   articlePath: string;
   articleUrl: string;
+  /** Each file beside the article that was read, stamped as it was (see `assetStamp`). */
+  assets?: string[];
 }
 
 const CLOSING_ROLES = new Set<BlockRole>(["credit", "source", "bio", "boilerplate", "via"]);
@@ -145,6 +148,8 @@ export function describeCover(
     return cover;
   }
   try {
+    // Stamped before it is read: a file replaced meanwhile then fails the stamp, and is read again.
+    ctx.assets?.push(assetStamp(file, statSync(file)));
     const facts = readImageFacts(file);
     cover.length = facts.length;
     if (facts.mediaType === undefined) {

@@ -1,3 +1,4 @@
+import { assetStampHolds } from "./assets.ts";
 import type { Article, ArticleError, ImageInfo } from "./model.ts";
 import type { ParseContext } from "./parse.ts";
 import { readFileNoFollow } from "./read-file.ts";
@@ -320,6 +321,7 @@ export class Library {
       fingerprint,
       stableMs: this.#deps.stableMs ?? 0,
       wallClock: Date.now(),
+      assetHolds: assetStampHolds,
     });
     const { known, fresh, unchanged, deferred } = plan.triage;
     // Reported with the other problems, so the editor learns why such a file is not published.

@@ -215,7 +215,8 @@ export function parseArticle(
   const contentHtml = renderArticleHtml(markdown, url);
 
   const coverChoice = chooseCover(fm.cover, blocks, detected.roles, patterns);
-  const coverCtx = { contentDir: ctx.contentDir, articlePath: path, articleUrl: url };
+  const assetStamps: string[] = [];
+  const coverCtx = { contentDir: ctx.contentDir, articlePath: path, articleUrl: url, assets: assetStamps };
   const cover = coverChoice === undefined ? undefined : describeCover(coverChoice, coverCtx, warnings);
   for (const src of new Set(imageSources(tokens))) {
     if (isLocalRef(src) && resolveAsset(ctx.contentDir, path, src) === undefined) {
@@ -255,6 +256,7 @@ export function parseArticle(
     bodyHash: sha256Hex(body),
   };
   if (cover !== undefined) article.cover = cover;
+  if (assetStamps.length > 0) article.assetStamps = assetStamps;
   article.derivation = describeDerivation({
     frontMatter: fm,
     detected,

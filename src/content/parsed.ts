@@ -15,4 +15,6 @@ export interface ParsedArticle extends Omit<Article, "id" | "published" | "updat
   explicitSlug: boolean;
   /** sha256 hex of the Markdown body alone, used to recognise a renamed file with no `id`. */
   bodyHash: string;
+  /** Files beside the article that were read (a local cover), stamped (`assetStamp`); kept on the record. */
+  assetStamps?: string[];
 }

@@ -26,6 +26,11 @@ export interface TriageOptions {
   stableMs: number;
   /** Wall-clock time of the scan (ms), compared with file mtimes. */
   wallClock: number;
+  /**
+   * Whether a file beside an article is still as it was stamped when the article was derived
+   * (`assetStampHolds`); the I/O is the caller's. Without it, stamps are not checked.
+   */
+  assetHolds?: (stamp: string) => boolean;
 }
 
 /**
@@ -65,7 +70,7 @@ export class Reconciliation {
         f.size === file.size &&
         f.mtimeMs === file.mtimeMs &&
         f.ino === file.ino &&
-        f.fingerprint === options.fingerprint &&
+        sameDerivation(f.fingerprint, options) &&
         !lacksTitle(previous)
       ) {
         this.keep(previous, file.path);
@@ -235,7 +240,15 @@ export function resolveArticle(
     .sort()
     .at(-1);
   const visibleFrom = parsed.draft ? null : [published, publishAt ?? published].sort().at(-1)!;
-  const { frontMatterId: _f, date: _d, updatedAt: _u, explicitSlug: _s, bodyHash, ...rest } = parsed;
+  const {
+    frontMatterId: _f,
+    date: _d,
+    updatedAt: _u,
+    explicitSlug: _s,
+    bodyHash,
+    assetStamps,
+    ...rest
+  } = parsed;
   const article: Article = { ...rest, id, published, updated, contentHash, publishAt };
   const record: ArticleRecord = {
     id,
@@ -251,7 +264,12 @@ export function resolveArticle(
     federate: parsed.federate,
     title: parsed.title,
     tags: parsed.tags,
-    file: { size: file.size, mtimeMs: file.mtimeMs, ino: file.ino, fingerprint },
+    file: {
+      size: file.size,
+      mtimeMs: file.mtimeMs,
+      ino: file.ino,
+      fingerprint: withStamps(fingerprint, assetStamps),
+    },
   };
   return { article, record };
 }
@@ -271,6 +289,23 @@ export function sameRecord(a: ArticleRecord, b: ArticleRecord): boolean {
     a.title === b.title &&
     a.tags.join("\u0000") === b.tags.join("\u0000")
   );
+}
+
+// A record's derivation fingerprint carries the stamps of the files beside the article it was
+// derived from, one per line after the settings' fingerprint (paths with a line break only cost a
+// re-read each time: their stamp never holds).
+function withStamps(fingerprint: string, stamps: readonly string[] | undefined): string {
+  return stamps === undefined || stamps.length === 0 ? fingerprint : [fingerprint, ...stamps].join("\n");
+}
+
+/** Whether a record was derived under these settings, from files beside it that are still as they were. */
+function sameDerivation(stored: string, options: TriageOptions): boolean {
+  if (stored === options.fingerprint) return true;
+  if (!stored.startsWith(`${options.fingerprint}\n`) || options.assetHolds === undefined) return false;
+  return stored
+    .slice(options.fingerprint.length + 1)
+    .split("\n")
+    .every((stamp) => options.assetHolds!(stamp));
 }
 
 /**

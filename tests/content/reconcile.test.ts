@@ -42,6 +42,41 @@ function reconcile(records: ArticleRecord[], files: ContentFile[], stableMs = 0,
 }
 
 describe("Reconciliation", () => {
+  it("reads again an unchanged file whose stamped image beside it changed, and only that one", () => {
+    const stamped = (id: string, stamp: string) =>
+      record(id, `${id}/index.md`, {
+        file: { size: 100, mtimeMs: 1_000, ino: 1, fingerprint: `${FINGERPRINT}\n${stamp}` },
+      });
+    const asked: string[] = [];
+    const plan = new Reconciliation(
+      new Map(
+        [stamped("kept", "10:1:7:/c/kept/cover.png"), stamped("swapped", "10:1:8:/c/swapped/cover.png")].map(
+          (r) => [r.id, r],
+        ),
+      ),
+      [file("kept/index.md"), file("swapped/index.md")],
+      {
+        fingerprint: FINGERPRINT,
+        stableMs: 0,
+        wallClock: 10_000,
+        assetHolds: (stamp) => {
+          asked.push(stamp);
+          return stamp.includes("/kept/");
+        },
+      },
+    );
+    expect(plan.triage.known.map((f) => f.path)).toEqual(["swapped/index.md"]);
+    expect(plan.triage.unchanged).toBe(1);
+    expect(asked.sort()).toEqual(["10:1:7:/c/kept/cover.png", "10:1:8:/c/swapped/cover.png"]);
+    // Stamps under other settings never count as the same derivation.
+    const other = new Reconciliation(
+      new Map([["kept", stamped("kept", "10:1:7:/c/kept/cover.png")]]),
+      [file("kept/index.md")],
+      { fingerprint: "settings-2", stableMs: 0, wallClock: 10_000, assetHolds: () => true },
+    );
+    expect(other.triage.known.map((f) => f.path)).toEqual(["kept/index.md"]);
+  });
+
   it("reads changed and new files only, in path order, and leaves files still being written", () => {
     const plan = reconcile(
       [record("same", "same.md"), record("edited", "edited.md"), record("stale", "stale.md")],
