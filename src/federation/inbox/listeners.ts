@@ -1,5 +1,5 @@
 // The inbox: which listener takes each kind of activity Herald's accounts receive. Follows and the
-// rest of a follower's life are in follows.ts, likes, boosts, replies and mentions in
+// rest of a follower's life are in follows.ts; likes, boosts, replies and mentions in
 // interactions.ts; a relay's answer goes to relays.ts, a QuoteRequest to quotes.ts.
 import type { Federation } from "@fedify/fedify";
 import {
