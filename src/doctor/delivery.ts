@@ -4,10 +4,11 @@
 // Herald fetched the signer's key through its public address and verified the signature.
 //
 // What is sent is a `View` of the actor by the actor: a real activity type that Herald, like Mastodon,
-// acknowledges and ignores (federation.ts: the catch-all `Activity` listener). It creates no follower
-// and no interaction, sends nothing anywhere, and its fixed id lets Fedify drop repeats after the
-// first run (the signature is still verified each time, before that). A Follow, Like or Create would
-// change state; a signed GET of the actor would prove nothing, since Herald does not require one.
+// acknowledges and ignores (federation/inbox/listeners.ts: the catch-all `Activity` listener). It
+// creates no follower and no interaction, sends nothing anywhere, and its fixed id lets Fedify drop
+// repeats after the first run (the signature is still verified each time, before that). A Follow,
+// Like or Create would change state; a signed GET of the actor would prove nothing, since Herald
+// does not require one.
 // The private key is used here and nowhere else: never printed, logged or put in the report.
 import { createPublicKey } from "node:crypto";
 import { bodyDigest, signingKey, signPost } from "../net/signing.ts";

@@ -7,7 +7,7 @@ import { USERNAME } from "../config/checks.ts";
 import type { Config } from "../config/load.ts";
 import type { Logger } from "../log.ts";
 import type { FederationStore } from "../store/types.ts";
-import type { BotProfile, FederatedAccount } from "./federation.ts";
+import type { BotProfile, FederatedAccount } from "./actor.ts";
 import { type ActorKeyPairs, loadOrCreateKeys } from "./keys.ts";
 
 /** Meta key (per account) of the profile an account last had: what a removed account shows. */

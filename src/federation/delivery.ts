@@ -6,13 +6,14 @@
 // each delivery and reads and writes KV hints around it. Here a row is ~100 bytes (fan-out id, inbox,
 // attempt, due time, lease); the body is read once per fan-out; the key is imported once per process
 // as a non-extractable CryptoKey; signing is Fedify's own `signRequest` (draft-cavage first, RFC 9421
-// for servers that refused it: the double knock). WebCrypto signs on libuv's thread pool, so the
-// main thread only builds requests and reads answers. Each server gets a kept-alive pool and a
-// concurrency limit, each delivery a receipt, each server a circuit (circuit.ts).
+// for servers that refused it: the double knock; signed-post.ts). WebCrypto signs on libuv's thread
+// pool, so the main thread only builds requests and reads answers. Each server gets a kept-alive pool
+// and a concurrency limit, each delivery a receipt, each server a circuit (circuit.ts); a followers
+// fan-out's deliveries carry FEP-8fcf's followers digest (followers-digests.ts).
 import type { Agent } from "undici";
 import type { Logger } from "../log.ts";
-import { bodyDigest, type SignatureSpec, type SigningKey, signPost } from "../net/signing.ts";
-import { followersDigest, shortError } from "../store/outbox-messages.ts";
+import { bodyDigest, type SigningKey } from "../net/signing.ts";
+import { shortError } from "../store/outbox-messages.ts";
 import type { ClaimedDelivery, FanoutBody, HostCircuit, Outbox, Settlement } from "../store/types.ts";
 import {
   afterFailure,
@@ -24,12 +25,8 @@ import {
   isOpen,
   resultOf,
 } from "./circuit.ts";
-
-/** A caller waiting for one origin's follower ids (DeliveryWorker's batched look-up). */
-interface IdsWaiter {
-  resolve: (ids: string[]) => void;
-  reject: (error: unknown) => void;
-}
+import { FollowersDigests } from "./followers-digests.ts";
+import { InboxPoster, type PostAnswer } from "./signed-post.ts";
 
 /** Who signs a fan-out's deliveries, and whose followers its FEP-8fcf header names. */
 export interface Signer {
@@ -76,11 +73,6 @@ export interface DeliveryWorkerOptions {
   blocked?: (inbox: URL) => boolean;
 }
 
-const CAVAGE: SignatureSpec = "draft-cavage-http-signatures-12";
-const RFC9421: SignatureSpec = "rfc9421";
-const CONTENT_TYPE = "application/activity+json";
-/** Statuses after which a draft-cavage signature is tried again as RFC 9421 (the double knock). */
-const KNOCK_AGAIN = new Set([400, 401, 403]);
 const BODIES_KEPT = 64;
 /** How long finished deliveries wait for others before their outcomes are written together. */
 const SETTLE_GATHER_MS = 10;
@@ -97,11 +89,8 @@ export class DeliveryWorker {
   readonly #o: DeliveryWorkerOptions;
   readonly #now: () => number;
   readonly #bodies = new Map<number, Promise<Loaded | undefined>>();
-  /** Followers digests per fan-out and origin (FEP-8fcf): computed once per fan-out. */
-  readonly #digests = new Map<string, Promise<string | undefined>>();
-  /** Follower look-ups waiting for this turn's batch, by account and origin. */
-  #idsWanted = new Map<string, Map<string, IdsWaiter[]>>();
-  readonly #specs = new Map<string, SignatureSpec>();
+  readonly #digests: FollowersDigests;
+  readonly #poster: InboxPoster;
   #circuits = new Map<string, HostCircuit>();
   #circuitsAt = 0;
   readonly #inflight = new Map<string, number>();
@@ -129,6 +118,8 @@ export class DeliveryWorker {
   constructor(options: DeliveryWorkerOptions) {
     this.#o = options;
     this.#now = options.now ?? Date.now;
+    this.#digests = new FollowersDigests(options.outbox);
+    this.#poster = new InboxPoster({ agent: options.agent, userAgent: options.userAgent, now: this.#now });
   }
 
   /**
@@ -379,62 +370,15 @@ export class DeliveryWorker {
       if (this.#ahead[i]!.delivery.host === host) this.#ahead.splice(i, 1);
   }
 
-  async #post(
-    delivery: ClaimedDelivery,
-    loaded: Loaded,
-  ): Promise<{ status: number; retryAfterMs?: number; reason?: string }> {
+  async #post(delivery: ClaimedDelivery, loaded: Loaded): Promise<PostAnswer> {
     const inbox = new URL(delivery.inbox);
-    const headers: Record<string, string> = {
-      accept: "application/activity+json, application/ld+json",
-      "user-agent": this.#o.userAgent,
-    };
+    const headers: Record<string, string> = {};
     const signer = await this.#signer(loaded.fanout.account);
     if (loaded.fanout.followers) {
-      const sync = await this.#followersDigest(loaded.fanout.id, inbox.origin, signer);
+      const sync = await this.#digests.header(loaded.fanout.id, inbox.origin, signer);
       if (sync) headers["collection-synchronization"] = sync;
     }
-    const known = this.#specs.get(inbox.origin);
-    const first = await this.#send(inbox, headers, loaded, known ?? CAVAGE, signer);
-    if (known === undefined && KNOCK_AGAIN.has(first.status)) {
-      const second = await this.#send(inbox, headers, loaded, RFC9421, signer);
-      if (second.status < 300) this.#specs.set(inbox.origin, RFC9421);
-      return second;
-    }
-    if (known === undefined && first.status < 300) this.#specs.set(inbox.origin, CAVAGE);
-    return first;
-  }
-
-  async #send(
-    inbox: URL,
-    headers: Record<string, string>,
-    loaded: Loaded,
-    spec: SignatureSpec,
-    signer: Signer,
-  ): Promise<{ status: number; retryAfterMs?: number; reason?: string }> {
-    const signature = await signPost(
-      signer.key,
-      inbox,
-      loaded.digest,
-      CONTENT_TYPE,
-      spec,
-      new Date(this.#now()),
-    );
-    const response = await this.#o.agent.request({
-      origin: inbox.origin,
-      path: `${inbox.pathname}${inbox.search}`,
-      method: "POST",
-      headers: { ...headers, ...signature },
-      body: loaded.bytes,
-    });
-    const status = response.statusCode;
-    let reason: string | undefined;
-    if (status >= 300) {
-      // The start of the answer says why; the rest is not read.
-      const text = await readSome(response.body, 300);
-      reason = text ? shortError(text) : undefined;
-    } else await response.body.dump();
-    const retryAfter = response.headers["retry-after"];
-    return { status, retryAfterMs: parseRetryAfter(retryAfter, this.#now()), reason };
+    return this.#poster.post(inbox, loaded, signer.key, headers);
   }
 
   #body(fanoutId: number): Promise<Loaded | undefined> {
@@ -461,20 +405,6 @@ export class DeliveryWorker {
     return signer;
   }
 
-  #followersDigest(fanoutId: number, origin: string, signer: Signer): Promise<string | undefined> {
-    const key = `${fanoutId} ${origin}`;
-    let digest = this.#digests.get(key);
-    if (!digest) {
-      digest = this.#followerIds(origin, signer.account).then((ids) =>
-        ids.length > 0 ? this.#syncHeader(origin, ids, signer) : undefined,
-      );
-      digest.catch(() => this.#digests.delete(key));
-      this.#digests.set(key, digest);
-      if (this.#digests.size > 4_096) this.#digests.delete(this.#digests.keys().next().value!);
-    }
-    return digest;
-  }
-
   /**
    * Asks for the FEP-8fcf digests of a claim's servers at once, when the claim arrives: its
    * deliveries start one by one as slots free up, and would each ask on their own.
@@ -487,49 +417,11 @@ export class DeliveryWorker {
           return this.#signer(loaded.fanout.account).then((signer) => {
             for (const d of claimed)
               if (d.fanoutId === fanoutId && URL.canParse(d.inbox))
-                void this.#followersDigest(fanoutId, new URL(d.inbox).origin, signer).catch(() => {});
+                void this.#digests.header(fanoutId, new URL(d.inbox).origin, signer).catch(() => {});
           });
         })
         .catch(() => {});
     }
-  }
-
-  /**
-   * The followers of `account` on `origin`, asked for together with every other origin asked for in
-   * the same turn of the event loop: a claim's servers (#prefetchDigests) cost one database look-up
-   * per account, not one each.
-   */
-  #followerIds(origin: string, account: string): Promise<string[]> {
-    return new Promise<string[]>((resolve, reject) => {
-      const origins = this.#idsWanted.get(account) ?? new Map<string, IdsWaiter[]>();
-      const waiting = origins.get(origin) ?? [];
-      waiting.push({ resolve, reject });
-      origins.set(origin, waiting);
-      const first = this.#idsWanted.size === 0;
-      this.#idsWanted.set(account, origins);
-      if (!first) return;
-      setImmediate(() => {
-        const wanted = this.#idsWanted;
-        this.#idsWanted = new Map();
-        for (const [forAccount, byOrigin] of wanted)
-          this.#o.outbox.followerIdsByOrigin([...byOrigin.keys()], forAccount).then(
-            (ids) => {
-              for (const [o, list] of byOrigin) for (const w of list) w.resolve(ids.get(o) ?? []);
-            },
-            (error) => {
-              for (const list of byOrigin.values()) for (const w of list) w.reject(error);
-            },
-          );
-      });
-    });
-  }
-
-  /** FEP-8fcf: the followers Herald has on `origin`, as a digest and where to read the list. */
-  #syncHeader(origin: string, ids: readonly string[], signer: Signer): string {
-    const collection = signer.followersUri.href;
-    const partial = new URL(collection);
-    partial.searchParams.set("base-url", `${origin}/`);
-    return `collectionId="${collection}", url="${partial.href}", digest="${followersDigest(ids)}"`;
   }
 
   #setCircuit(circuit: HostCircuit): void {
@@ -624,35 +516,4 @@ function errorMessage(error: unknown): string {
   const code = e?.cause?.code ?? e?.code;
   const message = e?.cause?.message ?? e?.message ?? String(error);
   return code && !message.includes(code) ? `${code}: ${message}` : message;
-}
-
-async function readSome(
-  body: AsyncIterable<Uint8Array> & { destroy(): unknown },
-  max: number,
-): Promise<string> {
-  const chunks: Uint8Array[] = [];
-  let length = 0;
-  try {
-    for await (const chunk of body) {
-      chunks.push(chunk);
-      length += chunk.byteLength;
-      if (length >= max) break;
-    }
-  } catch {
-    // A reset mid-answer: what arrived is enough.
-  } finally {
-    body.destroy();
-  }
-  return Buffer.concat(chunks)
-    .subarray(0, max)
-    .toString("utf8")
-    .replace(/<[^>]*>/g, " ");
-}
-
-function parseRetryAfter(value: string | string[] | undefined, nowMs: number): number | undefined {
-  const text = Array.isArray(value) ? value[0] : value;
-  if (!text) return undefined;
-  if (/^\d+$/.test(text.trim())) return Number(text.trim()) * 1000;
-  const at = Date.parse(text);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
 }

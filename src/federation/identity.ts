@@ -6,7 +6,7 @@ import type { Federation } from "@fedify/fedify";
 import type { Logger } from "../log.ts";
 import type { OutboundGuard } from "../net/outbound.ts";
 import type { MoveLedger } from "../store/moves.ts";
-import type { AccountIdentity } from "./federation.ts";
+import type { AccountIdentity } from "./actor.ts";
 
 const RESOLVED_MS = 3_600_000;
 const FAILED_MS = 300_000;

@@ -22,7 +22,7 @@ import { dueActions, FIRST_RUN_KEY, type HeldAction } from "../sync/due.ts";
 import type { FederationAction } from "../sync/plan.ts";
 import { backfillFor } from "./backfill.ts";
 import { blurhashesIn, withBlurhashes } from "./blurhash.ts";
-import { followAnswer } from "./federation.ts";
+import { followAnswer } from "./inbox/follows.ts";
 import {
   announceActivity,
   createActivity,

@@ -10,8 +10,8 @@
 // A blocked server or actor (by the keyId's host, or the keyId naming a blocked actor) is answered
 // 202 and dropped, its key never fetched: a 202 ends the sender's retries everywhere (some servers
 // retry a 401 or 403 with another signature scheme, or later) and says nothing about the block. Only
-// its Follows go on, to be answered with a Reject (federation.ts): the body is read for that, at
-// most BLOCKED_PEEK_BYTES of it (a Follow is a few hundred bytes), and parsed as plain JSON.
+// its Follows go on, to be answered with a Reject (federation/inbox/follows.ts): the body is read for
+// that, at most BLOCKED_PEEK_BYTES of it (a Follow is a few hundred bytes), and parsed as plain JSON.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type Federation, verifyRequestDetailed } from "@fedify/fedify";
 import type { DocumentLoader } from "@fedify/vocab-runtime";

@@ -3,7 +3,7 @@
 // HTML, its actor URL (whose last path segment is shown as the account), and the display name of its
 // actor document; and anything a link to /reply carries.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { displayName } from "../../src/federation/federation.ts";
+import { displayName } from "../../src/federation/inbox/interactions.ts";
 import { drained, type HeraldUnderTest, startHerald } from "../federation/setup.ts";
 
 // Unicode bidi controls (embeddings, overrides, isolates, marks): shown, they reorder what follows.

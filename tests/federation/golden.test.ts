@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { InProcessMessageQueue, MemoryKvStore } from "@fedify/fedify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Article } from "../../src/content/model.ts";
-import { actorObject, type BotProfile, createHeraldFederation } from "../../src/federation/federation.ts";
+import { actorObject, type BotProfile } from "../../src/federation/actor.ts";
+import { createHeraldFederation } from "../../src/federation/federation.ts";
 import { loadOrCreateKeys } from "../../src/federation/keys.ts";
 import {
   createActivity,

@@ -1,7 +1,7 @@
 // What strangers can make Herald keep is bounded: replies and mentions are stored as an excerpt of a
 // few KB, the newest 20 per actor, and the dashboard shows them and the followers a page at a time.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { INTERACTION_EXCERPT_CHARS, TALK_PER_ACTOR } from "../../src/federation/federation.ts";
+import { INTERACTION_EXCERPT_CHARS, TALK_PER_ACTOR } from "../../src/federation/inbox/interactions.ts";
 import { startVerifyingInbox, type VerifyingInbox } from "../helpers/inbox.ts";
 import { AdminClient, type AdminHerald, startAdminHerald, TOKEN } from "../web/admin-helpers.ts";
 import { type HeraldUnderTest, startHerald, type TestStore, until } from "./setup.ts";

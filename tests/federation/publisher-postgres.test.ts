@@ -4,7 +4,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Article } from "../../src/content/model.ts";
 import type { ArticleRecord } from "../../src/content/records.ts";
-import { type BotProfile, createHeraldFederation } from "../../src/federation/federation.ts";
+import type { BotProfile } from "../../src/federation/actor.ts";
+import { createHeraldFederation } from "../../src/federation/federation.ts";
 import { loadOrCreateKeys } from "../../src/federation/keys.ts";
 import type { ObjectContext } from "../../src/federation/objects.ts";
 import { Publisher } from "../../src/federation/publisher.ts";
