@@ -38,11 +38,41 @@ export function stripXmlInvalid(text: string): string {
   return text.replace(XML_INVALID, "");
 }
 
+/** Whether UTF-16 code unit `c` is one that `\s` (and so `trim`) matches. */
+function isSpace(c: number): boolean {
+  if (c < 0x80) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  return (
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
+
+/**
+ * Whether collapsing would leave `text` as it is: no whitespace but single plain spaces between
+ * other characters. Most block texts already are (a cold build calls this hundreds of thousands of
+ * times), and one pass over the code units is far cheaper than a global replace plus a trim.
+ */
+function alreadyCollapsed(text: string): boolean {
+  const last = text.length - 1;
+  for (let i = 0; i <= last; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 0x20 ? isSpace(c) : i === 0 || i === last || isSpace(text.charCodeAt(i + 1))) return false;
+  }
+  return true;
+}
+
 /** One line, single spaces, CJK line wraps joined without a space. */
 export function collapseWhitespace(text: string): string {
   // The CJK line-break pattern (look-behind, Unicode scripts) is costly; it needs a "\n" to match.
   const joined = text.includes("\n") ? text.replace(CJK_LINE_BREAK, "") : text;
-  return joined.replace(WHITESPACE, " ").trim();
+  return alreadyCollapsed(joined) ? joined : joined.replace(WHITESPACE, " ").trim();
 }
 
 export function hasCjk(text: string): boolean {
