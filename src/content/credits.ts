@@ -123,6 +123,20 @@ export interface CreditEntry {
   text: string;
 }
 
+// Each global credit-label pattern as a sticky one, made once per pattern object.
+const stickyLabels = new WeakMap<RegExp, RegExp>();
+
+/** Whether `label` (a global pattern) matches at the start of `line`: where its global scan finds its first match. */
+function startsWithLabel(label: RegExp, line: string): boolean {
+  let sticky = stickyLabels.get(label);
+  if (sticky === undefined) {
+    sticky = new RegExp(label.source, `${label.flags.replace("g", "")}y`);
+    stickyLabels.set(label, sticky);
+  }
+  sticky.lastIndex = 0;
+  return sticky.test(line);
+}
+
 /**
  * `编译：张三 ｜ 编辑：李四`, `Translated by A, edited by B`, `作者：何远　转自：[X](url)` → people per
  * role (and the photographer and reprint segments, which end a name); undefined if not a credit line.
@@ -140,6 +154,9 @@ export function parseCreditLine(
     "",
   );
   if (line.length > MAX_CREDIT_LINE) return undefined;
+  // A credit line starts with a label. Most paragraphs do not: trying each label only where the line
+  // starts rules them out without scanning the whole line with every label pattern.
+  if (!CREDIT_LABEL_KINDS.some((kind) => startsWithLabel(patterns.credit[kind], line))) return undefined;
   const found: CreditMatch[] = [];
   for (const kind of CREDIT_LABEL_KINDS) {
     const re = patterns.credit[kind];
