@@ -21,6 +21,32 @@ const MARKDOWN = /\.(?:md|markdown)$/i;
  * @param ref a URL reference as written in the article (percent-encoding allowed), e.g. `img/a%20b.jpg`
  */
 export function resolveAsset(contentDir: string, articlePath: string, ref: string): string | undefined {
+  return resolveIn(contentDir, articlePath, ref, () => realpathSync.native(contentDir));
+}
+
+/**
+ * resolveAsset for the references of one article, while it is parsed: the content root's real path
+ * is looked up once, and each reference once (the cover is usually also an image of the body, so it
+ * was resolved twice, two realpath calls and a stat each time).
+ */
+export function assetResolver(contentDir: string, articlePath: string): (ref: string) => string | undefined {
+  let root: string | undefined;
+  const realRoot = (): string => (root ??= realpathSync.native(contentDir));
+  const resolved = new Map<string, string | undefined>();
+  return (ref) => {
+    if (resolved.has(ref)) return resolved.get(ref);
+    const file = resolveIn(contentDir, articlePath, ref, realRoot);
+    resolved.set(ref, file);
+    return file;
+  };
+}
+
+function resolveIn(
+  contentDir: string,
+  articlePath: string,
+  ref: string,
+  realRoot: () => string,
+): string | undefined {
   const bare = ref.trim().replace(QUERY_OR_HASH, "");
   if (bare === "" || SCHEME.test(bare) || bare.startsWith("/") || bare.includes("\\")) return undefined;
   let decoded: string;
@@ -40,7 +66,7 @@ export function resolveAsset(contentDir: string, articlePath: string, ref: strin
   if (MARKDOWN.test(relative)) return undefined;
   try {
     // .native is one realpath(3) call; the JS version lstat()s every path component.
-    const root = realpathSync.native(contentDir);
+    const root = realRoot();
     const real = realpathSync.native(resolve(contentDir, ...relative.split("/")));
     const prefix = root.endsWith(sep) ? root : root + sep;
     if (!real.startsWith(prefix)) return undefined;

@@ -1,5 +1,5 @@
 import { statSync } from "node:fs";
-import { assetStamp, displayRef, isLocalRef, resolveAsset } from "./assets.ts";
+import { assetStamp, displayRef, isLocalRef } from "./assets.ts";
 import type { BlockRole } from "./attribution.ts";
 import type { Block, BlockImage } from "./blocks.ts";
 import { readImageFacts } from "./image.ts";
@@ -23,9 +23,9 @@ export interface CoverChoice {
 }
 
 export interface CoverContext {
-  contentDir: string;
-  articlePath: string;
   articleUrl: string;
+  /** resolveAsset for the article's folder (assetResolver). */
+  resolveAsset: (ref: string) => string | undefined;
   /** Each file beside the article that was read, stamped as it was (see `assetStamp`). */
   assets?: string[];
 }
@@ -142,7 +142,7 @@ export function describeCover(
   if (choice.alt !== undefined && choice.alt !== "") cover.alt = choice.alt;
   else warnings.push(`Cover image "${shown}" has no alt text; add cover_alt or alt text to the image.`);
   if (!isLocalRef(choice.ref)) return cover;
-  const file = resolveAsset(ctx.contentDir, ctx.articlePath, choice.ref);
+  const file = ctx.resolveAsset(choice.ref);
   if (file === undefined) {
     warnings.push(`Cover image "${shown}" was not found in the article folder.`);
     return cover;

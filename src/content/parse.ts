@@ -1,6 +1,6 @@
 import type { Token } from "markdown-it";
 import type { SiteUrls } from "../urls.ts";
-import { displayRef, isLocalRef, resolveAsset } from "./assets.ts";
+import { assetResolver, displayRef, isLocalRef } from "./assets.ts";
 import { type DetectedAttribution, detectAttribution } from "./attribution.ts";
 import { classifyBlocks, imageSources, plainTextOf } from "./blocks.ts";
 import { chooseCover, describeCover } from "./cover.ts";
@@ -215,11 +215,12 @@ export function parseArticle(
   const contentHtml = renderArticleHtml(markdown, url);
 
   const coverChoice = chooseCover(fm.cover, blocks, detected.roles, patterns);
+  const resolveLocal = assetResolver(ctx.contentDir, path);
   const assetStamps: string[] = [];
-  const coverCtx = { contentDir: ctx.contentDir, articlePath: path, articleUrl: url, assets: assetStamps };
+  const coverCtx = { articleUrl: url, resolveAsset: resolveLocal, assets: assetStamps };
   const cover = coverChoice === undefined ? undefined : describeCover(coverChoice, coverCtx, warnings);
   for (const src of new Set(imageSources(tokens))) {
-    if (isLocalRef(src) && resolveAsset(ctx.contentDir, path, src) === undefined) {
+    if (isLocalRef(src) && resolveLocal(src) === undefined) {
       warnings.push(`Image "${displayRef(src)}" was not found in the article folder.`);
     }
   }
