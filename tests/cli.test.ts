@@ -15,17 +15,12 @@ import {
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { runHerald } from "./helpers/herald-process.ts";
 
 const root = resolve(import.meta.dirname, "..");
 
 function herald(args: string[], cwd: string) {
-  const r = spawnSync(process.execPath, [join(root, "bin", "herald.js"), ...args], {
-    cwd,
-    encoding: "utf8",
-    env: { ...process.env, HERALD_CONFIG: "", PORT: "" },
-    timeout: 60_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  return runHerald(args, cwd, { env: { HERALD_CONFIG: "", PORT: "" }, timeoutMs: 60_000 });
 }
 
 function site(contentFrom: string, extra = "") {

@@ -1,5 +1,4 @@
 // Operator commands as an admin runs them: real child processes on a real data dir.
-import { spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -7,6 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { openPostgresStorage } from "../src/store/postgres-storage.ts";
 import { openSqliteStorage } from "../src/store/sqlite-storage.ts";
 import type { Storage } from "../src/store/types.ts";
+import { runHerald } from "./helpers/herald-process.ts";
 import { createTestSchema, type TestSchema } from "./store/contract-postgres.ts";
 
 const root = resolve(import.meta.dirname, "..");
@@ -20,17 +20,9 @@ afterEach(async () => {
 const databaseUrl = () => (schema ? `${schema.url}?search_path=${schema.name}` : "");
 
 function herald(args: string[], cwd: string) {
-  const r = spawnSync(
-    process.execPath,
-    [join(root, "bin", "herald.js"), ...args, "--config", "herald.yaml"],
-    {
-      cwd,
-      encoding: "utf8",
-      env: { ...process.env, HERALD_CONFIG: "", PORT: "", LOG_LEVEL: "", DATABASE_URL: databaseUrl() },
-      timeout: 90_000,
-    },
-  );
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  return runHerald([...args, "--config", "herald.yaml"], cwd, {
+    env: { HERALD_CONFIG: "", PORT: "", LOG_LEVEL: "", DATABASE_URL: databaseUrl() },
+  });
 }
 
 /** The store the commands wrote, read the way Herald reads it, on either backend. */

@@ -2,7 +2,6 @@
 // a newer Herald binary while an older `herald serve` still runs on the same database. On PostgreSQL
 // an older (or newer) schema is refused in one sentence, writing nothing; on SQLite the command reads
 // a `VACUUM INTO` copy, and only the copy is migrated. Real child processes, as tests/cli.test.ts.
-import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,6 +9,7 @@ import { join, resolve } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { afterEach, describe, expect, it } from "vitest";
 import { EXIT } from "../src/commands/exit.ts";
+import { runHerald } from "./helpers/herald-process.ts";
 import { createTestSchema, TEST_DATABASE_URL, type TestSchema } from "./store/contract-postgres.ts";
 
 const root = resolve(import.meta.dirname, "..");
@@ -30,17 +30,9 @@ function databaseUrl(s: TestSchema): string {
 }
 
 function herald(args: string[], cwd: string, env: Record<string, string> = {}) {
-  const r = spawnSync(
-    process.execPath,
-    [join(root, "bin", "herald.js"), ...args, "--config", "herald.yaml"],
-    {
-      cwd,
-      encoding: "utf8",
-      env: { ...process.env, HERALD_CONFIG: "", PORT: "", LOG_LEVEL: "", DATABASE_URL: "", ...env },
-      timeout: 90_000,
-    },
-  );
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  return runHerald([...args, "--config", "herald.yaml"], cwd, {
+    env: { HERALD_CONFIG: "", PORT: "", LOG_LEVEL: "", DATABASE_URL: "", ...env },
+  });
 }
 
 function site(content: string): string {

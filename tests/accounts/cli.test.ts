@@ -1,10 +1,10 @@
 // `herald accounts`, `sync --dry-run` and `status` with section accounts: a real CLI process on the
 // pre-accounts fixture data dir (tests/fixtures/stores), upgraded as it opens.
-import { spawnSync } from "node:child_process";
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { runHerald } from "../helpers/herald-process.ts";
 
 const root = resolve(import.meta.dirname, "../..");
 const fixtures = join(root, "tests", "fixtures", "stores");
@@ -14,17 +14,10 @@ afterEach(() => {
 });
 
 function herald(args: string[], cwd: string) {
-  const r = spawnSync(
-    process.execPath,
-    [join(root, "bin", "herald.js"), ...args, "--config", "herald.yaml"],
-    {
-      cwd,
-      encoding: "utf8",
-      env: { ...process.env, HERALD_CONFIG: "", PORT: "", DATABASE_URL: "", HERALD_DATA_DIR: "" },
-      timeout: 60_000,
-    },
-  );
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  return runHerald([...args, "--config", "herald.yaml"], cwd, {
+    env: { HERALD_CONFIG: "", PORT: "", DATABASE_URL: "", HERALD_DATA_DIR: "" },
+    timeoutMs: 60_000,
+  });
 }
 
 function site(accounts: string): string {

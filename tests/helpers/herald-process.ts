@@ -2,12 +2,38 @@
 // that runs the caller, their pino JSON lines parsed as they come, killed by pid. A `HeraldProcesses`
 // group remembers every child it started, so `stopAll()` in an afterEach (or a finally) leaves none
 // behind, even when the test failed half-way.
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { join, resolve } from "node:path";
 
 const root = resolve(import.meta.dirname, "../..");
 
 export type LogLine = Record<string, unknown>;
+
+/** What a finished CLI run left: its exit code and its output. */
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `herald <args>` in `cwd` as a user would (a child process on this Node) and waits for it to
+ * finish. `env` is laid over the caller's environment: "" empties a variable that would otherwise
+ * reach Herald (HERALD_CONFIG, PORT, DATABASE_URL…).
+ */
+export function runHerald(
+  args: readonly string[],
+  cwd: string,
+  { env = {}, timeoutMs = 90_000 }: { env?: Record<string, string>; timeoutMs?: number } = {},
+): CliRun {
+  const r = spawnSync(process.execPath, [join(root, "bin", "herald.js"), ...args], {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, ...env },
+    timeout: timeoutMs,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
 export type Exit = { code: number | null; signal: NodeJS.Signals | null };
 
 export interface HeraldProcess {
