@@ -14,6 +14,7 @@ import { setImmediate } from "node:timers/promises";
 import { pickedRecords } from "./accounts/feed-records.ts";
 import { compileSelector } from "./accounts/select.ts";
 import { accountSpecs } from "./accounts/specs.ts";
+import { USERNAME } from "./config/checks.ts";
 import type { Config } from "./config/load.ts";
 import { Library } from "./content/library.ts";
 import type { Article } from "./content/model.ts";
@@ -179,8 +180,6 @@ export interface ExportOptions {
 // serve` does). Nothing else in tags/ or users/ is touched: they may hold a static site's pages.
 const TAG_MANIFEST = ".herald-tag-feeds.json";
 const ACCOUNT_MANIFEST = ".herald-account-feeds.json";
-/** What a section account's username may be (config/schema.ts): a folder name as it is. */
-const USERNAME = /^[a-z0-9_]+$/;
 
 /**
  * The site's feeds in `dir`, and every tag's under `dir/tags/<folder>/` (see `tagFolder`). Tag
@@ -376,7 +375,7 @@ class ExportManifest {
   }
 
   write(): void {
-    const folders = Object.fromEntries([...this.#next].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    const folders = Object.fromEntries([...this.#next].sort(([a], [b]) => cmp(a, b)));
     writeIfChanged(this.#path, `${JSON.stringify({ folders })}\n`);
   }
 }
@@ -398,7 +397,8 @@ function tagFolder(key: string): string | undefined {
 /**
  * Feed folders below `parent`: those the last export listed in `parent/<manifestName>` and that
  * are not in `current` lose their feed files (and the folder, when nothing else is in it); then
- * `current` is listed for the next export.
+ * `current` is listed for the next export. `isFolderName` says which names a listed folder may have
+ * (the list sits in a public folder); the list's own name, starting with a dot, is never one.
  */
 function keepOnlyFeedFolders(
   parent: string,
@@ -415,8 +415,7 @@ function keepOnlyFeedFolders(
   }
   for (const folder of Array.isArray(previous) ? previous : []) {
     // The manifest is a file in a public folder: trusted no more than a tag is.
-    if (typeof folder !== "string" || folder === manifestName || !isFolderName(folder) || keep.has(folder))
-      continue;
+    if (typeof folder !== "string" || !isFolderName(folder) || keep.has(folder)) continue;
     for (const name of Object.values(FEED_FILES)) rmSync(join(parent, folder, name), { force: true });
     try {
       rmdirSync(join(parent, folder));

@@ -28,7 +28,7 @@ export interface TriageOptions {
   wallClock: number;
   /**
    * Whether a file beside an article is still as it was stamped when the article was derived
-   * (`assetStampHolds`); the I/O is the caller's. Without it, stamps are not checked.
+   * (`assetStampHolds`); the I/O is the caller's. Without it, a record with stamps is always read again.
    */
   assetHolds?: (stamp: string) => boolean;
 }

@@ -24,7 +24,7 @@ interface OutboxMessage {
  * every actor of Herald lives at `/users/<identifier>` (urls.ts ACTOR_ROUTES). '' when there is no
  * such key: the main account, as fan-outs from before accounts are.
  */
-export function accountOfMessage(message: Pick<OutboxMessage, "keys">): string {
+function accountOfMessage(message: Pick<OutboxMessage, "keys">): string {
   const keyId = message.keys?.[0]?.keyId;
   if (typeof keyId !== "string") return "";
   const match = /\/users\/([^/#?]+)$/.exec(URL.parse(keyId)?.pathname ?? "");
