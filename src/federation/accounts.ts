@@ -58,10 +58,29 @@ export class AccountDirectory {
     return keys ? { profile: JSON.parse(saved) as BotProfile, keys, store } : undefined;
   }
 
+  /**
+   * The accounts the store knew, listed once per configuration: `all()` runs on inbox Deletes,
+   * Undos and Moves, which come in floods, and the listing counts every account's followers. An
+   * account the store learns of meanwhile is a configured one (keys are made only for those), which
+   * `configured()` names; a reload that changes the accounts lists them again.
+   */
+  #stored: { configured: string; names: Promise<string[]> } | undefined;
+
   /** Every account served: the main one, the configured ones, then removed ones the store knows. */
   async all(): Promise<FederatedAccount[]> {
-    const names = new Set(this.configured().map((s) => s.username));
-    for (const { account } of await this.#o.main.store.listAccounts()) if (account) names.add(account);
+    const configured = this.configured().map((s) => s.username);
+    const key = configured.join(",");
+    if (this.#stored?.configured !== key) {
+      const names = this.#o.main.store.listAccounts().then((rows) => rows.map((r) => r.account));
+      const stored = { configured: key, names };
+      this.#stored = stored;
+      // A failed listing is not remembered: the next call asks again.
+      names.catch(() => {
+        if (this.#stored === stored) this.#stored = undefined;
+      });
+    }
+    const names = new Set(configured);
+    for (const account of await this.#stored.names) if (account) names.add(account);
     const found = await Promise.all([...names].map((name) => this.get(name)));
     return [this.#o.main, ...found.filter((a): a is FederatedAccount => a !== undefined)];
   }
