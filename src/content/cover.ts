@@ -1,4 +1,3 @@
-import { statSync } from "node:fs";
 import { assetStamp, displayRef, isLocalRef } from "./assets.ts";
 import type { BlockRole } from "./attribution.ts";
 import type { Block, BlockImage } from "./blocks.ts";
@@ -148,9 +147,9 @@ export function describeCover(
     return cover;
   }
   try {
-    // Stamped before it is read: a file replaced meanwhile then fails the stamp, and is read again.
-    ctx.assets?.push(assetStamp(file, statSync(file)));
     const facts = readImageFacts(file);
+    // Stamped as the descriptor that was read saw it: a file replaced since fails the stamp.
+    ctx.assets?.push(assetStamp(file, facts.file));
     cover.length = facts.length;
     if (facts.mediaType === undefined) {
       warnings.push(`Cover image "${shown}" is not a JPEG, PNG, GIF, WebP, AVIF or SVG image.`);

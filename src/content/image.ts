@@ -43,6 +43,8 @@ export interface ImageFacts {
   width?: number;
   height?: number;
   length: number;
+  /** The file that was read, as fstat saw it when it was opened (what an asset stamp records). */
+  file: { size: number; mtimeMs: number; ino: number };
 }
 
 function dimensions(bytes: Uint8Array): { width: number; height: number } | undefined {
@@ -61,11 +63,11 @@ function dimensions(bytes: Uint8Array): { width: number; height: number } | unde
 export function readImageFacts(file: string): ImageFacts {
   const fd = openSync(file, "r");
   try {
-    const length = fstatSync(fd).size;
+    const { size: length, mtimeMs, ino } = fstatSync(fd);
     let bytes: Uint8Array = Buffer.alloc(Math.min(length, HEAD_BYTES));
     bytes = bytes.subarray(0, readSync(fd, bytes, 0, bytes.length, 0));
     const mediaType = sniffImageType(bytes);
-    const facts: ImageFacts = { length };
+    const facts: ImageFacts = { length, file: { size: length, mtimeMs, ino } };
     if (mediaType === undefined) return facts;
     facts.mediaType = mediaType;
     let size = dimensions(bytes);
