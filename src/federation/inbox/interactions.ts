@@ -62,7 +62,7 @@ export async function onCreate(
     if (named?.type === "actor" && (await accountOf(named.identifier))) mentioned = true;
   }
   if (!replyTo && !mentioned) return;
-  await recordInteraction(
+  const recorded = await recordInteraction(
     deps,
     replyTo ? "reply" : "mention",
     object.id ?? create.id,
@@ -72,12 +72,14 @@ export async function onCreate(
     object.url instanceof URL ? object.url.href : null,
   );
   // Article pages show a reply's author by name (pages.showInteractions); the reply is kept without.
-  if (replyTo)
+  // Fetched once, for a reply kept now: not for a repeat, nor for one refused above.
+  if (replyTo && recorded)
     await rememberAuthor(deps, ctx, create.actorId).catch((error: unknown) =>
       inboxLog.warn({ err: error, actor: create.actorId?.href }, "reply author's name not kept"),
     );
 }
 
+/** Keeps a like, boost, reply or mention of Herald's; true when it is new and was kept. */
 export async function recordInteraction(
   deps: RecordDeps,
   kind: Interaction["kind"],
@@ -86,15 +88,15 @@ export async function recordInteraction(
   objectId: URL | null,
   content: string | null,
   url: string | null = null,
-): Promise<void> {
+): Promise<boolean> {
   const { urls, log: inboxLog } = deps;
   const store = deps.main.store;
-  if (!id || !actorId || !boundedInteraction(id.href, actorId.href, url)) return;
+  if (!id || !actorId || !boundedInteraction(id.href, actorId.href, url)) return false;
   // Ids are unique per server only: one on another server than its actor's would take that
   // server's id (interactions are keyed by id), and its real like, boost or reply would not count.
-  if (id.origin !== actorId.origin) return;
+  if (id.origin !== actorId.origin) return false;
   const articleId = objectIdToArticleId(urls, objectId) ?? "";
-  if (kind !== "mention" && !articleId) return;
+  if (kind !== "mention" && !articleId) return false;
   const fresh = await store.recordInteraction({
     id: id.href,
     articleId,
@@ -104,11 +106,12 @@ export async function recordInteraction(
     content: content === null ? null : excerpt(content, INTERACTION_EXCERPT_CHARS),
     createdAt: new Date().toISOString(),
   });
-  if (!fresh) return;
+  if (!fresh) return false;
   inboxLog.info({ kind, article: articleId, actor: actorId.href }, "interaction recorded");
   // Anyone may mention the account: what one actor can make Herald keep is bounded.
   if (kind === "reply" || kind === "mention")
     await store.trimInteractions(actorId.href, ["reply", "mention"], TALK_PER_ACTOR);
+  return true;
 }
 
 /** Keeps the replier's display name, read from its actor document (fetched from its id). */
